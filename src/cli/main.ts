@@ -1,0 +1,22 @@
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.ts';
+import { registerMigrateCommand } from './commands/migrate.ts';
+import { registerServeCommands } from './commands/serve-commands.ts';
+
+const program = new Command('tenantry')
+  .description('Multi-tenant background work on PostgreSQL')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerServeCommands(program);
+registerMigrateCommand(program);
+
+/** Any failure is one line on stderr and exit code 1; commander's own usage errors keep theirs. */
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

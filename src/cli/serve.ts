@@ -1,0 +1,83 @@
+import type { TaskList } from 'graphile-worker';
+import { resolveAdminKey } from '../admin-key.ts';
+import type { Config } from '../config.ts';
+import { migrateControlPlane } from '../db/migrate.ts';
+import { databaseState, NO_WORKERS } from '../health.ts';
+import { type App, buildApp } from '../http/app.ts';
+import type { Logger } from '../logger.ts';
+import { createRedis, redisState } from '../redis.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
+import { WorkerService } from '../worker/runner.ts';
+
+export interface ServeOptions {
+  api: boolean;
+  worker: { concurrency: number; cron: boolean; taskList: TaskList } | undefined;
+  migrate: boolean;
+}
+
+export interface Service {
+  runtime: Runtime;
+  app: App | undefined;
+  worker: WorkerService | undefined;
+  adminKey: { key: string; generated: boolean };
+  url: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the parts of Tenantry a command asks for, in dependency order, and returns one
+ * idempotent stop() that takes them down in reverse: the API stops accepting requests and
+ * finishes in-flight ones, the worker drains, then the pool and the embedded database close.
+ */
+export async function serve(config: Config, logger: Logger, options: ServeOptions): Promise<Service> {
+  const runtime = await openRuntime(config, logger, options.api && options.worker ? 20 : 10);
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  let app: App | undefined;
+  let worker: WorkerService | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await app?.close();
+      await worker?.stop();
+      redis?.disconnect();
+      await runtime.close();
+    })();
+    return stopping;
+  };
+
+  try {
+    if (options.migrate) {
+      const { applied } = await migrateControlPlane(runtime.db, runtime.pool);
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    }
+    const adminKey = await resolveAdminKey(config);
+    if (options.worker) {
+      worker = await WorkerService.start({
+        pool: runtime.pool,
+        logger,
+        taskList: options.worker.taskList,
+        concurrency: options.worker.concurrency,
+        crontabFile: options.worker.cron ? config.crontabFile : undefined,
+        shutdownTimeoutMs: config.shutdownTimeoutMs,
+      });
+    }
+    let url: string | undefined;
+    if (options.api) {
+      app = await buildApp({
+        db: runtime.db,
+        adminKey: adminKey.key,
+        logger,
+        health: {
+          database: () => databaseState(runtime.db),
+          redis: () => redisState(redis),
+          workers: async () => worker?.stats() ?? NO_WORKERS,
+        },
+      });
+      url = await app.listen({ host: config.host, port: config.port });
+    }
+    return { runtime, app, worker, adminKey, url, stop };
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,101 @@
+import path from 'node:path';
+
+/**
+ * Every setting Tenantry reads from the environment, parsed once at startup.
+ * The object is frozen and passed explicitly; nothing else reads process.env.
+ */
+export interface Config {
+  /** Unset means "start an embedded PostgreSQL under DATA_DIR/postgres". */
+  readonly databaseUrl: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  /** Unset means "generate one on first start and keep it under DATA_DIR". */
+  readonly adminKey: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly dataDir: string;
+  readonly backupDir: string;
+  readonly workerConcurrency: number;
+  readonly shutdownTimeoutMs: number;
+  readonly crontabFile: string;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Empty strings count as unset, as they do in most .env tooling. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL such as ${protocols[0]}//host:port/..., got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function logLevel(env: Env): LogLevel {
+  const raw = read(env, 'LOG_LEVEL')?.toLowerCase() ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+}
+
+function adminKey(env: Env): string | undefined {
+  const raw = read(env, 'TENANTRY_ADMIN_KEY');
+  if (raw !== undefined && raw.length < 24) {
+    throw new ConfigError('TENANTRY_ADMIN_KEY', 'must be at least 24 characters long');
+  }
+  return raw;
+}
+
+export function parseConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const dataDir = path.resolve(cwd, read(env, 'DATA_DIR') ?? '.data');
+  return Object.freeze({
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    host: read(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    logLevel: logLevel(env),
+    adminKey: adminKey(env),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    dataDir,
+    backupDir: path.resolve(cwd, read(env, 'BACKUP_DIR') ?? path.join(dataDir, 'backups')),
+    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 5, 1, 1000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    crontabFile: path.resolve(cwd, read(env, 'CRONTAB_FILE') ?? 'crontab'),
+  });
+}

@@ -1,0 +1,29 @@
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { TenantryDatabase } from './schema.ts';
+
+export type Db = Kysely<TenantryDatabase>;
+/** Repository functions take either the shared handle or a caller's transaction. */
+export type DbOrTrx = Db | Transaction<TenantryDatabase>;
+
+// bigint columns (identity ids, counts) come back as strings rather than losing precision.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+
+export interface DatabaseOptions {
+  connectionString: string;
+  max?: number;
+  applicationName?: string;
+}
+
+export function createPool({ connectionString, max = 10, applicationName = 'tenantry' }: DatabaseOptions): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: applicationName, connectionTimeoutMillis: 5000 });
+  // An idle client losing its server (restart, failover) must not crash the process;
+  // the next checkout gets a fresh connection.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+export function createDb(pool: pg.Pool): Db {
+  return new Kysely<TenantryDatabase>({ dialect: new PostgresDialect({ pool }) });
+}

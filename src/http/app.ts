@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import type { Db } from '../db/database.ts';
+import type { HealthSources } from '../health.ts';
+import type { Logger } from '../logger.ts';
+import { VERSION } from '../version.ts';
+import { authPlugin } from './auth.ts';
+import { registerOpenApi } from './openapi.ts';
+import { registerProblemHandlers } from './problem.ts';
+import { healthRoutes } from './routes/health/index.ts';
+
+export interface AppDeps {
+  db: Db;
+  adminKey: string;
+  health: HealthSources;
+  logger: Logger;
+}
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the API without listening: the server entry listens, tests use `app.inject`. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    requestIdHeader: false,
+    // Accept a caller's request id when it is well-formed, so logs correlate across services.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+    bodyLimit: 5 * 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerProblemHandlers(app);
+  await registerOpenApi(app, VERSION);
+  await app.register(authPlugin, { db: deps.db, adminKey: deps.adminKey });
+  await app.register(healthRoutes, { health: deps.health });
+  return app;
+}

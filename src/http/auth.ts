@@ -1,0 +1,70 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { findKeyByHash, hashKey, touchApiKey } from '../db/api-keys.ts';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+
+/** Who is calling: the admin, or one tenant. A tenant principal never sees another tenant. */
+export type Principal = { kind: 'admin'; keyId: string | null } | { kind: 'tenant'; tenantId: string; keyId: string };
+
+/** Per-route access: `public` needs no key, `tenant` takes a tenant or admin key, `admin` only an admin key. */
+export type Access = 'public' | 'tenant' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+export interface AuthOptions {
+  db: Db;
+  adminKey: string;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+async function authenticate(request: FastifyRequest, { db, adminKey }: AuthOptions): Promise<Principal> {
+  const key = bearer(request);
+  if (!key) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
+  const digest = hashKey(key);
+  if (timingSafeEqual(digest, hashKey(adminKey))) return { kind: 'admin', keyId: null };
+  const owner = await findKeyByHash(db, digest);
+  // The row was found by its hash; comparing again in constant time keeps the check
+  // independent of how the index lookup behaves.
+  if (!owner || !timingSafeEqual(owner.key_hash, digest)) throw new AppError('unauthorized', 'the API key is not valid');
+  touchApiKey(db, owner.id).catch((err) => request.log.warn({ err }, 'could not record API key use'));
+  if (owner.tenant_id === null) return { kind: 'admin', keyId: owner.id };
+  if (owner.tenant_status !== 'active') {
+    const reason = owner.tenant_status_reason;
+    throw new AppError('tenant_unavailable', `tenant ${owner.tenant_id} is ${owner.tenant_status}${reason ? `: ${reason}` : ''}`, {
+      tenant: owner.tenant_id,
+      tenant_status: owner.tenant_status,
+      reason,
+    });
+  }
+  return { kind: 'tenant', tenantId: owner.tenant_id, keyId: owner.id };
+}
+
+/** Authenticates every routed request whose `config.access` is not `public`. */
+export const authPlugin = fp<AuthOptions>(
+  async (app: FastifyInstance, options) => {
+    app.decorateRequest('principal', null as never);
+    app.addHook('onRequest', async (request) => {
+      const access = request.routeOptions.config?.access ?? 'tenant';
+      if (access === 'public' || request.is404) return;
+      request.principal = await authenticate(request, options);
+      if (access === 'admin' && request.principal.kind !== 'admin') {
+        throw new AppError('forbidden', 'this operation needs an admin key');
+      }
+    });
+  },
+  { name: 'tenantry-auth' },
+);

@@ -1,0 +1,107 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERROR_CODES, type ErrorCode } from '../errors.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** RFC 9457 problem details, as every error response of the API is shaped. */
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'URI identifying the problem type', examples: ['urn:tenantry:problem:not_found'] }),
+    title: Type.String({ examples: ['Not found'] }),
+    status: Type.Integer({ examples: [404] }),
+    detail: Type.String({ examples: ['job log 42 was not found'] }),
+    instance: Type.Optional(Type.String({ description: 'the request id, for support' })),
+    code: Type.String({ examples: ['not_found'] }),
+    field: Type.Optional(Type.String({ description: 'the offending field, for validation errors' })),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', additionalProperties: true, title: 'Problem' },
+);
+export type Problem = Static<typeof Problem>;
+
+/** Response schema entries for the error statuses a route can answer with. */
+export function problemResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: titleFor(status),
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: Type.Ref('Problem') } },
+      },
+    ]),
+  );
+}
+
+function titleFor(status: number): string {
+  return Object.values(ERROR_CODES).find((e) => e.status === status)?.title ?? `HTTP ${status}`;
+}
+
+function codeForStatus(status: number): ErrorCode {
+  const entry = Object.entries(ERROR_CODES).find(([, e]) => e.status === status);
+  return (entry?.[0] as ErrorCode | undefined) ?? (status >= 500 ? 'internal' : 'bad_request');
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  code: ErrorCode,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): FastifyReply {
+  const { status, title } = ERROR_CODES[code];
+  const body = { type: `urn:tenantry:problem:${code}`, title, status, detail, instance: request.id, code, ...extensions };
+  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+type ValidationError = FastifyError & {
+  validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[];
+  validationContext?: string;
+};
+
+function fieldOf(issue: ValidationError['validation'][number]): string {
+  const missing = issue.params?.missingProperty ?? issue.params?.additionalProperty;
+  const pointer = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  return [pointer, missing].filter((p) => p !== undefined && p !== '').join('.') || '(root)';
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
+};
+
+/** The single error handler: every error leaves as problem+json; 5xx details stay in the log. */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendProblem(reply, request, error.code, error.message, error.extensions);
+    }
+    const validation = (error as ValidationError).validation;
+    if (Array.isArray(validation)) {
+      const where = (error as ValidationError).validationContext ?? 'body';
+      const errors = validation.map((issue) => ({
+        field: fieldOf(issue),
+        message: issue.message ?? 'is invalid',
+      }));
+      const first = errors[0] ?? { field: '(root)', message: 'is invalid' };
+      return sendProblem(reply, request, 'validation_failed', `${where} ${first.field}: ${first.message}`, {
+        field: first.field,
+        errors,
+      });
+    }
+    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+    const status = error.statusCode ?? 500;
+    if (mapped || (status >= 400 && status < 500)) {
+      return sendProblem(reply, request, mapped ?? codeForStatus(status), error.message);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, request, status === 503 ? 'unavailable' : 'internal', 'an unexpected error occurred');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+}

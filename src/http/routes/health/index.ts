@@ -1,0 +1,72 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { HealthSources } from '../../../health.ts';
+
+const DependencyState = Type.Union([
+  Type.Literal('connected'),
+  Type.Literal('disconnected'),
+  Type.Literal('not_configured'),
+]);
+
+const HealthReport = Type.Object(
+  {
+    status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')]),
+    database: DependencyState,
+    redis: DependencyState,
+    workers: Type.Object({
+      tasks_processed: Type.Integer({ minimum: 0 }),
+      tasks_failed: Type.Integer({ minimum: 0 }),
+      active_workers: Type.Integer({ minimum: 0 }),
+    }),
+  },
+  {
+    examples: [
+      {
+        status: 'healthy',
+        database: 'connected',
+        redis: 'not_configured',
+        workers: { tasks_processed: 120, tasks_failed: 2, active_workers: 5 },
+      },
+    ],
+  },
+);
+
+const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]) });
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthSources }> = async (app, { health }) => {
+  app.get(
+    '/health',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness with dependency and worker state',
+        description: 'Answers 503 when the database is unreachable. Redis is reported but never fails the check.',
+        security: [],
+        response: { 200: HealthReport, 503: HealthReport },
+      },
+    },
+    async (_request, reply) => {
+      const [database, redis, workers] = await Promise.all([health.database(), health.redis(), health.workers()]);
+      const healthy = database === 'connected';
+      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'healthy' : 'unhealthy', database, redis, workers });
+    },
+  );
+
+  app.get(
+    '/ready',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: 200 once the database answers',
+        security: [],
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_request, reply) => {
+      const ready = (await health.database()) === 'connected';
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready' });
+    },
+  );
+};
