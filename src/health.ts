@@ -17,7 +17,11 @@ export interface HealthSources {
   workers(): Promise<WorkerStats>;
 }
 
-export const NO_WORKERS: WorkerStats = Object.freeze({ tasks_processed: 0, tasks_failed: 0, active_workers: 0 });
+export const NO_WORKERS: WorkerStats = Object.freeze({
+  tasks_processed: 0,
+  tasks_failed: 0,
+  active_workers: 0,
+});
 
 /** Rejects after `ms`, so a hung dependency cannot hang a health probe. */
 export function within<T>(ms: number, work: Promise<T>): Promise<T> {

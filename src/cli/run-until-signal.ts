@@ -10,7 +10,8 @@ export function runUntilSignal(logger: Logger, graceMs: number, stop: () => Prom
     {
       delay: graceMs,
       logger: {
-        error: (message: unknown) => logger.error(message instanceof Error ? { err: message } : { message }, 'shutdown'),
+        error: (message: unknown) =>
+          logger.error(message instanceof Error ? { err: message } : { message }, 'shutdown'),
       },
     },
     async ({ signal, err }) => {

@@ -15,7 +15,11 @@ export interface CreatedApiKey {
 }
 
 /** Creates a key for a tenant (or an admin key when tenantId is null); the plain key is returned once. */
-export async function createApiKey(db: DbOrTrx, tenantId: string | null, name = 'default'): Promise<CreatedApiKey> {
+export async function createApiKey(
+  db: DbOrTrx,
+  tenantId: string | null,
+  name = 'default',
+): Promise<CreatedApiKey> {
   const key = generateKey(tenantId === null ? 'tnt_admin' : 'tnt');
   const prefix = key.slice(0, 12);
   const row = await db
@@ -39,7 +43,13 @@ export async function findKeyByHash(db: DbOrTrx, keyHash: Buffer): Promise<KeyOw
   return db
     .selectFrom('tenantry.api_keys as k')
     .leftJoin('tenantry.tenants as t', 't.id', 'k.tenant_id')
-    .select(['k.id', 'k.tenant_id', 'k.key_hash', 't.status as tenant_status', 't.status_reason as tenant_status_reason'])
+    .select([
+      'k.id',
+      'k.tenant_id',
+      'k.key_hash',
+      't.status as tenant_status',
+      't.status_reason as tenant_status_reason',
+    ])
     .where('k.key_hash', '=', keyHash)
     .where('k.revoked_at', 'is', null)
     .executeTakeFirst();
@@ -52,7 +62,10 @@ export async function touchApiKey(db: DbOrTrx, id: string): Promise<void> {
     .set({ last_used_at: sql<Date>`now()` })
     .where('id', '=', id)
     .where((eb) =>
-      eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]),
+      eb.or([
+        eb('last_used_at', 'is', null),
+        eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`),
+      ]),
     )
     .execute();
 }

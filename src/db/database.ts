@@ -15,8 +15,17 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
-export function createPool({ connectionString, max = 10, applicationName = 'tenantry' }: DatabaseOptions): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: applicationName, connectionTimeoutMillis: 5000 });
+export function createPool({
+  connectionString,
+  max = 10,
+  applicationName = 'tenantry',
+}: DatabaseOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: applicationName,
+    connectionTimeoutMillis: 5000,
+  });
   // An idle client losing its server (restart, failover) must not crash the process;
   // the next checkout gets a fresh connection.
   pool.on('error', () => {});

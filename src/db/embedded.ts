@@ -39,7 +39,9 @@ async function loadBinaries(): Promise<Binaries> {
   try {
     entry = require.resolve(name);
   } catch {
-    throw new Error(`embedded PostgreSQL has no binaries for ${os.platform()}-${os.arch()}; set DATABASE_URL`);
+    throw new Error(
+      `embedded PostgreSQL has no binaries for ${os.platform()}-${os.arch()}; set DATABASE_URL`,
+    );
   }
   return (await import(pathToFileURL(entry).href)) as Binaries;
 }
@@ -65,7 +67,8 @@ function postgresUser(): RunAs | undefined {
 async function assertReachable(dir: string, runAs: RunAs): Promise<void> {
   for (let current = path.dirname(dir); ; current = path.dirname(current)) {
     const s = await stat(current);
-    const traversable = s.uid === runAs.uid ? s.mode & 0o100 : s.gid === runAs.gid ? s.mode & 0o010 : s.mode & 0o001;
+    const traversable =
+      s.uid === runAs.uid ? s.mode & 0o100 : s.gid === runAs.gid ? s.mode & 0o010 : s.mode & 0o001;
     if (!traversable) {
       throw new Error(
         `the postgres user cannot reach ${dir} (${current} is mode ${(s.mode & 0o777).toString(8)}); ` +
@@ -119,7 +122,9 @@ async function stopOrphan(dataDir: string): Promise<void> {
     .then((s) => Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]))
     .catch(() => undefined);
   if (ppid !== 1) {
-    throw new Error(`embedded PostgreSQL in ${dataDir} is already running (pid ${pid}); is another tenantry using it?`);
+    throw new Error(
+      `embedded PostgreSQL in ${dataDir} is already running (pid ${pid}); is another tenantry using it?`,
+    );
   }
   process.kill(pid, 'SIGINT');
   if (!(await waitForExit(pid, 15_000))) process.kill(pid, 'SIGKILL');
@@ -160,7 +165,22 @@ export class EmbeddedPostgres {
       await writeFile(initPw, `${password}\n`, { mode: 0o600 });
       if (runAs) await chown(initPw, runAs.uid, runAs.gid);
       try {
-        await run(initdb, ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${initPw}`, '-E', 'UTF8', '--locale=C'], runAs, log);
+        await run(
+          initdb,
+          [
+            '-D',
+            dataDir,
+            '-U',
+            'postgres',
+            '--auth=scram-sha-256',
+            `--pwfile=${initPw}`,
+            '-E',
+            'UTF8',
+            '--locale=C',
+          ],
+          runAs,
+          log,
+        );
       } finally {
         await rm(initPw, { force: true });
       }
@@ -171,7 +191,16 @@ export class EmbeddedPostgres {
     const port = options.port ?? (await freePort());
     const child = spawn(
       postgres,
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+      ],
       { ...runAs, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     await waitUntilReady(child, log);
@@ -205,7 +234,12 @@ export class EmbeddedPostgres {
   }
 }
 
-function run(file: string, args: string[], runAs: RunAs | undefined, log: (l: string) => void): Promise<void> {
+function run(
+  file: string,
+  args: string[],
+  runAs: RunAs | undefined,
+  log: (l: string) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { ...runAs, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -217,7 +251,9 @@ function run(file: string, args: string[], runAs: RunAs | undefined, log: (l: st
     child.stderr.on('data', collect);
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${path.basename(file)} failed (exit ${code}): ${output.trim()}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(file)} failed (exit ${code}): ${output.trim()}`)),
     );
   });
 }
@@ -233,7 +269,9 @@ function waitUntilReady(child: ChildProcess, log: (l: string) => void): Promise<
     });
     child.stdout?.resume();
     child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`embedded PostgreSQL exited (code ${code}): ${output.trim()}`)));
+    child.on('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL exited (code ${code}): ${output.trim()}`)),
+    );
   });
 }
 

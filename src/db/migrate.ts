@@ -49,7 +49,11 @@ export interface MigrationReport {
 }
 
 /** Brings one schema up to date with the `.sql` files in `dir`; safe to call repeatedly. */
-export async function migrateSchema(db: Kysely<unknown>, dir: string, schema: string): Promise<MigrationReport> {
+export async function migrateSchema(
+  db: Kysely<unknown>,
+  dir: string,
+  schema: string,
+): Promise<MigrationReport> {
   const migrator = new Migrator({
     db,
     provider: new SqlFileMigrationProvider(dir, schema),

@@ -10,6 +10,7 @@ import { authPlugin } from './auth.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { healthRoutes } from './routes/health/index.ts';
+import { tenantRoutes } from './routes/tenants/index.ts';
 
 export interface AppDeps {
   db: Db;
@@ -18,7 +19,13 @@ export interface AppDeps {
   logger: Logger;
 }
 
-export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -43,5 +50,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerOpenApi(app, VERSION);
   await app.register(authPlugin, { db: deps.db, adminKey: deps.adminKey });
   await app.register(healthRoutes, { health: deps.health });
+  await app.register(tenantRoutes, { db: deps.db });
   return app;
 }

@@ -6,7 +6,9 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 
 /** Who is calling: the admin, or one tenant. A tenant principal never sees another tenant. */
-export type Principal = { kind: 'admin'; keyId: string | null } | { kind: 'tenant'; tenantId: string; keyId: string };
+export type Principal =
+  | { kind: 'admin'; keyId: string | null }
+  | { kind: 'tenant'; tenantId: string; keyId: string };
 
 /** Per-route access: `public` needs no key, `tenant` takes a tenant or admin key, `admin` only an admin key. */
 export type Access = 'public' | 'tenant' | 'admin';
@@ -39,16 +41,21 @@ async function authenticate(request: FastifyRequest, { db, adminKey }: AuthOptio
   const owner = await findKeyByHash(db, digest);
   // The row was found by its hash; comparing again in constant time keeps the check
   // independent of how the index lookup behaves.
-  if (!owner || !timingSafeEqual(owner.key_hash, digest)) throw new AppError('unauthorized', 'the API key is not valid');
+  if (!owner || !timingSafeEqual(owner.key_hash, digest))
+    throw new AppError('unauthorized', 'the API key is not valid');
   touchApiKey(db, owner.id).catch((err) => request.log.warn({ err }, 'could not record API key use'));
   if (owner.tenant_id === null) return { kind: 'admin', keyId: owner.id };
   if (owner.tenant_status !== 'active') {
     const reason = owner.tenant_status_reason;
-    throw new AppError('tenant_unavailable', `tenant ${owner.tenant_id} is ${owner.tenant_status}${reason ? `: ${reason}` : ''}`, {
-      tenant: owner.tenant_id,
-      tenant_status: owner.tenant_status,
-      reason,
-    });
+    throw new AppError(
+      'tenant_unavailable',
+      `tenant ${owner.tenant_id} is ${owner.tenant_status}${reason ? `: ${reason}` : ''}`,
+      {
+        tenant: owner.tenant_id,
+        tenant_status: owner.tenant_status,
+        reason,
+      },
+    );
   }
   return { kind: 'tenant', tenantId: owner.tenant_id, keyId: owner.id };
 }

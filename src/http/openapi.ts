@@ -20,17 +20,26 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       info: {
         title: 'Tenantry',
         version,
-        description: 'Multi-tenant background work on PostgreSQL. Errors are RFC 9457 application/problem+json.',
+        description:
+          'Multi-tenant background work on PostgreSQL. Errors are RFC 9457 application/problem+json.',
         license: { name: 'MIT', identifier: 'MIT' },
       },
       tags: TAGS,
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A tenant or admin API key' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A tenant or admin API key' },
+        },
       },
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
+  // The documentation is public; everything else defaults to needing a key.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, access: 'public' };
+  });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 }

@@ -7,7 +7,10 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** RFC 9457 problem details, as every error response of the API is shaped. */
 export const Problem = Type.Object(
   {
-    type: Type.String({ description: 'URI identifying the problem type', examples: ['urn:tenantry:problem:not_found'] }),
+    type: Type.String({
+      description: 'URI identifying the problem type',
+      examples: ['urn:tenantry:problem:not_found'],
+    }),
     title: Type.String({ examples: ['Not found'] }),
     status: Type.Integer({ examples: [404] }),
     detail: Type.String({ examples: ['job log 42 was not found'] }),
@@ -50,7 +53,15 @@ export function sendProblem(
   extensions: Record<string, unknown> = {},
 ): FastifyReply {
   const { status, title } = ERROR_CODES[code];
-  const body = { type: `urn:tenantry:problem:${code}`, title, status, detail, instance: request.id, code, ...extensions };
+  const body = {
+    type: `urn:tenantry:problem:${code}`,
+    title,
+    status,
+    detail,
+    instance: request.id,
+    code,
+    ...extensions,
+  };
   return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
@@ -98,7 +109,12 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       return sendProblem(reply, request, mapped ?? codeForStatus(status), error.message);
     }
     request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, request, status === 503 ? 'unavailable' : 'internal', 'an unexpected error occurred');
+    return sendProblem(
+      reply,
+      request,
+      status === 503 ? 'unavailable' : 'internal',
+      'an unexpected error occurred',
+    );
   });
 
   app.setNotFoundHandler((request, reply) =>

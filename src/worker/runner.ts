@@ -1,5 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { type Runner, run, type TaskList } from 'graphile-worker';
+import { type Runner, run, type TaskList, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import type pg from 'pg';
 import type { WorkerStats } from '../health.ts';
 import type { Logger } from '../logger.ts';
@@ -28,6 +29,7 @@ export class WorkerService {
 
   private constructor(
     private readonly runner: Runner,
+    private readonly workerPool: WorkerPool | undefined,
     private readonly options: WorkerOptions,
   ) {
     runner.events.on('job:success', () => {
@@ -39,8 +41,16 @@ export class WorkerService {
   }
 
   static async start(options: WorkerOptions): Promise<WorkerService> {
-    const crontabFile = options.crontabFile && existsSync(options.crontabFile) ? options.crontabFile : undefined;
+    const crontabFile =
+      options.crontabFile && existsSync(options.crontabFile) ? options.crontabFile : undefined;
+    // The pool is only reachable through its creation event; we need it to force a stop.
+    const events: WorkerEvents = new EventEmitter();
+    let workerPool: WorkerPool | undefined;
+    events.on('pool:create', ({ workerPool: created }) => {
+      workerPool = created;
+    });
     const runner = await run({
+      events,
       pgPool: options.pool,
       taskList: options.taskList,
       concurrency: options.concurrency,
@@ -50,8 +60,16 @@ export class WorkerService {
       logger: graphileLogger(options.logger),
       // Tasks see their AbortSignal fire when the shutdown grace period is over.
       gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
+      preset: {
+        worker: {
+          // Batching (even with no delay) is what makes shutdown wait for the final
+          // complete/fail writes: unbatched, graphile-worker 0.17 fires them and forgets.
+          completeJobBatchDelay: 0,
+          failJobBatchDelay: 0,
+        },
+      },
     });
-    return new WorkerService(runner, options);
+    return new WorkerService(runner, workerPool, options);
   }
 
   stats(): WorkerStats {
@@ -84,7 +102,14 @@ export class WorkerService {
     clearTimeout(timer);
     if (outcome === 'timeout') {
       logger.warn({ shutdownTimeoutMs }, 'running jobs did not finish in time; failing them for retry');
-      await this.runner.kill('shutdown timeout').catch((err: unknown) => logger.warn({ err }, 'forced stop failed'));
+      // Fails the running jobs with this message; graphile-worker retries them with backoff.
+      try {
+        await this.workerPool?.forcefulShutdown(
+          `worker shut down after ${shutdownTimeoutMs} ms grace period`,
+        );
+      } catch (err) {
+        logger.warn({ err }, 'forced stop failed');
+      }
     }
   }
 }

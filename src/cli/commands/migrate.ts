@@ -10,10 +10,15 @@ export function registerMigrateCommand(program: Command): void {
     .description('apply control-plane and graphile-worker migrations')
     .action(async () => {
       const config = parseConfig();
-      const runtime = await openRuntime(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel));
+      const runtime = await openRuntime(
+        config,
+        createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+      );
       try {
         const { applied } = await migrateControlPlane(runtime.db, runtime.pool);
-        console.log(applied.length ? `applied ${applied.length}: ${applied.join(', ')}` : 'control plane is up to date');
+        console.log(
+          applied.length ? `applied ${applied.length}: ${applied.join(', ')}` : 'control plane is up to date',
+        );
       } finally {
         await runtime.close();
       }

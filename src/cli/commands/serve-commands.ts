@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { parseConfig } from '../../config.ts';
 import { createLogger } from '../../logger.ts';
 import { taskList } from '../../tasks/index.ts';
+import { positiveInt } from '../options.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 import { type ServeOptions, serve } from '../serve.ts';
-import { positiveInt } from '../options.ts';
 
 async function launch(kind: 'start' | 'api' | 'worker', options: ServeOptions): Promise<void> {
   const config = parseConfig();
@@ -13,7 +13,8 @@ async function launch(kind: 'start' | 'api' | 'worker', options: ServeOptions): 
   // Leave room after the job grace period for the server and pool to close.
   runUntilSignal(logger, config.shutdownTimeoutMs + 15_000, service.stop);
   if (service.url) {
-    const key = service.adminKey.generated || !config.adminKey ? service.adminKey.key : '(from TENANTRY_ADMIN_KEY)';
+    const key =
+      service.adminKey.generated || !config.adminKey ? service.adminKey.key : '(from TENANTRY_ADMIN_KEY)';
     console.log(`Tenantry ${kind}: API ${service.url}  docs ${service.url}/docs  admin key ${key}`);
   } else {
     console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}`);

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { HealthSources } from '../../../health.ts';
 
 const DependencyState = Type.Union([
@@ -41,15 +41,22 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthSources }> 
       schema: {
         tags: ['health'],
         summary: 'Liveness with dependency and worker state',
-        description: 'Answers 503 when the database is unreachable. Redis is reported but never fails the check.',
+        description:
+          'Answers 503 when the database is unreachable. Redis is reported but never fails the check.',
         security: [],
         response: { 200: HealthReport, 503: HealthReport },
       },
     },
     async (_request, reply) => {
-      const [database, redis, workers] = await Promise.all([health.database(), health.redis(), health.workers()]);
+      const [database, redis, workers] = await Promise.all([
+        health.database(),
+        health.redis(),
+        health.workers(),
+      ]);
       const healthy = database === 'connected';
-      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'healthy' : 'unhealthy', database, redis, workers });
+      return reply
+        .code(healthy ? 200 : 503)
+        .send({ status: healthy ? 'healthy' : 'unhealthy', database, redis, workers });
     },
   );
 

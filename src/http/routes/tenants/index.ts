@@ -1,0 +1,52 @@
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { Db } from '../../../db/database.ts';
+import { findTenant, listTenants } from '../../../db/tenants.ts';
+import { notFound } from '../../../errors.ts';
+import { decodePageToken, PageQuery, page } from '../../pagination.ts';
+import { problemResponses } from '../../problem.ts';
+import { Tenant, TenantId, TenantPage, tenantJson } from './schemas.ts';
+
+export const tenantRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.addSchema(Tenant);
+
+  app.get(
+    '/api/tenants',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'List tenants (admin)',
+        querystring: Type.Object(PageQuery),
+        response: { 200: TenantPage, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const size = request.query.page_size ?? 50;
+      const after = decodePageToken(request.query.page_token, 1)?.[0];
+      const rows = await listTenants(db, size + 1, typeof after === 'string' ? after : undefined);
+      const { items, next_page_token } = page(rows, size, (t) => [t.id]);
+      return { tenants: items.map(tenantJson), next_page_token };
+    },
+  );
+
+  app.get(
+    '/api/tenants/:id',
+    {
+      schema: {
+        tags: ['tenants'],
+        summary: 'One tenant (admin, or a key of that tenant)',
+        params: Type.Object({ id: TenantId }),
+        response: { 200: Type.Ref('Tenant'), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { principal } = request;
+      const { id } = request.params;
+      // Another tenant's row is indistinguishable from a missing one.
+      const tenant =
+        principal.kind === 'tenant' && principal.tenantId !== id ? undefined : await findTenant(db, id);
+      if (!tenant) throw notFound(`tenant ${id}`);
+      return tenantJson(tenant);
+    },
+  );
+};

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config.ts';
+
+describe('parseConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const config = parseConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      databaseUrl: undefined,
+      host: '127.0.0.1',
+      port: 3000,
+      logLevel: 'info',
+      redisUrl: undefined,
+      dataDir: '/srv/app/.data',
+      backupDir: '/srv/app/.data/backups',
+      workerConcurrency: 5,
+      shutdownTimeoutMs: 30_000,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig(
+      {
+        DATABASE_URL: 'postgres://u@db:5432/app',
+        HOST: '0.0.0.0',
+        PORT: '8080',
+        LOG_LEVEL: 'DEBUG',
+        TENANTRY_ADMIN_KEY: 'k'.repeat(32),
+        REDIS_URL: 'redis://cache:6379',
+        DATA_DIR: '/var/lib/tenantry',
+        BACKUP_DIR: 'backups',
+        WORKER_CONCURRENCY: '12',
+        SHUTDOWN_TIMEOUT_MS: '5000',
+      },
+      '/srv',
+    );
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u@db:5432/app',
+      host: '0.0.0.0',
+      port: 8080,
+      logLevel: 'debug',
+      adminKey: 'k'.repeat(32),
+      redisUrl: 'redis://cache:6379',
+      dataDir: '/var/lib/tenantry',
+      backupDir: '/srv/backups',
+      workerConcurrency: 12,
+      shutdownTimeoutMs: 5000,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT: must be a whole number, got "abc"'],
+    [{ PORT: '70000' }, 'PORT: must be between 0 and 65535, got 70000'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY: must be between 1 and 1000, got 0'],
+    [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS: must be a whole number, got "-1"'],
+    [
+      { LOG_LEVEL: 'loud' },
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL: must use postgres: or postgresql:, got "mysql:"'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL: must be a URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL: must use redis: or rediss:, got "http:"'],
+    [{ TENANTRY_ADMIN_KEY: 'short' }, 'TENANTRY_ADMIN_KEY: must be at least 24 characters long'],
+  ])('rejects %o naming the variable', (env, message) => {
+    expect(() => parseConfig(env)).toThrowError(ConfigError);
+    expect(() => parseConfig(env)).toThrowError(message);
+  });
+
+  it('stops the CLI with one line and exit code 1', () => {
+    const result = spawnSync(process.execPath, ['bin/tenantry.js', 'migrate'], {
+      env: { ...process.env, PORT: 'abc' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('tenantry: PORT: must be a whole number, got "abc"');
+  });
+});

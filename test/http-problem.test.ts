@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/http/app.ts';
+import { ADMIN_KEY, bearer, buildTestApp } from './helpers/app.ts';
+import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
+
+describe('problem+json errors', () => {
+  let tdb: TestDatabase;
+  let app: App;
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    app = await buildTestApp(tdb.db);
+    app.get('/boom', { config: { access: 'public' } }, async () => {
+      throw new Error('connection string postgres://secret@db leaked');
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await tdb.close();
+  });
+
+  const expectProblem = (res: Awaited<ReturnType<App['inject']>>, status: number) => {
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const body = res.json();
+    expect(body).toMatchObject({ status, type: expect.stringMatching(/^urn:tenantry:problem:/) });
+    expect(typeof body.title).toBe('string');
+    expect(typeof body.detail).toBe('string');
+    expect(body.instance).toBe(res.headers['x-request-id']);
+    return body;
+  };
+
+  it('renders an unknown route as 404', async () => {
+    const body = expectProblem(await app.inject({ method: 'GET', url: '/api/nothing-here' }), 404);
+    expect(body.detail).toBe('no route for GET /api/nothing-here');
+  });
+
+  it('names the offending field on validation errors', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/tenants?page_size=500',
+      headers: bearer(ADMIN_KEY),
+    });
+    const body = expectProblem(res, 400);
+    expect(body).toMatchObject({ code: 'validation_failed', field: 'page_size' });
+    expect(body.detail).toContain('page_size');
+
+    const token = await app.inject({
+      method: 'GET',
+      url: '/api/tenants?page_token=garbage',
+      headers: bearer(ADMIN_KEY),
+    });
+    expect(expectProblem(token, 400)).toMatchObject({ field: 'page_token' });
+
+    const param = await app.inject({
+      method: 'GET',
+      url: '/api/tenants/Not_A_Slug',
+      headers: bearer(ADMIN_KEY),
+    });
+    expect(expectProblem(param, 400)).toMatchObject({ field: 'id' });
+  });
+
+  it('hides internals of a 500 and logs them instead', async () => {
+    const body = expectProblem(await app.inject({ method: 'GET', url: '/boom' }), 500);
+    expect(body.detail).toBe('an unexpected error occurred');
+    expect(JSON.stringify(body)).not.toContain('secret');
+  });
+
+  it('echoes a well-formed caller request id and replaces a malformed one', async () => {
+    const given = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'abc-123' } });
+    expect(given.json().instance).toBe('abc-123');
+    const bad = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'a b\tc' } });
+    expect(bad.json().instance).not.toBe('a b\tc');
+  });
+});

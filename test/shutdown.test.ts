@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { quickAddJob } from 'graphile-worker';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
+
+function startWorker(databaseUrl: string, shutdownTimeoutMs: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/slow-worker.ts'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+  });
+}
+
+describe('graceful shutdown on SIGTERM', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await sql`CREATE TABLE shutdown_probe (job_id bigint PRIMARY KEY)`.execute(tdb.db);
+  });
+  afterAll(async () => {
+    await tdb.close();
+  });
+
+  const jobState = async (id: string) => {
+    const { rows } = await sql<{ attempts: number; locked: boolean; last_error: string | null }>`
+      SELECT attempts, locked_at IS NOT NULL AS locked, last_error FROM graphile_worker.jobs WHERE id = ${id}`.execute(
+      tdb.db,
+    );
+    return rows[0];
+  };
+
+  it('lets a running job finish, then exits 0', async () => {
+    const child = await startWorker(tdb.url, 10_000);
+    const job = await quickAddJob({ pgPool: tdb.pool }, 'slow', { ms: 1500 });
+    await expect.poll(async () => (await jobState(job.id))?.locked, { timeout: 10_000 }).toBe(true);
+
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+
+    expect(code).toBe(0);
+    const { rows } = await sql<{ job_id: string }>`SELECT job_id FROM shutdown_probe`.execute(tdb.db);
+    expect(rows.map((r) => String(r.job_id))).toEqual([job.id]);
+    expect(await jobState(job.id)).toBeUndefined();
+  });
+
+  it('fails a job that overruns SHUTDOWN_TIMEOUT_MS back to the queue instead of losing it', async () => {
+    const child = await startWorker(tdb.url, 300);
+    const job = await quickAddJob({ pgPool: tdb.pool }, 'slow', { ms: 20_000 });
+    await expect.poll(async () => (await jobState(job.id))?.locked, { timeout: 10_000 }).toBe(true);
+
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+
+    expect(code).toBe(0);
+    const state = await jobState(job.id);
+    expect(state).toMatchObject({ attempts: 1, locked: false });
+    expect(state?.last_error).toBeTruthy();
+  });
+});
