@@ -1,0 +1,47 @@
+import { once } from 'node:events';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { processesMentioning, startTenantry } from './helpers/processes.ts';
+
+describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
+  let dataDir: string;
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts cold and warm, answers /health, and leaves no process behind after SIGTERM', async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-start-'));
+    await chmod(dataDir, 0o755);
+    const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+    delete env.DATABASE_URL;
+    delete env.TENANTRY_ADMIN_KEY;
+    delete env.REDIS_URL;
+
+    const keys: string[] = [];
+    for (const run of ['cold', 'warm']) {
+      const started = await startTenantry(env);
+      const health = await fetch(`${started.url}/health`);
+      expect(health.status, `${run} /health`).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'healthy', database: 'connected' });
+      const tenants = await fetch(`${started.url}/api/tenants`, {
+        headers: { authorization: `Bearer ${started.adminKey}` },
+      });
+      expect(tenants.status).toBe(200);
+      keys.push(started.adminKey);
+
+      const exited = once(started.child, 'exit');
+      started.child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code, `${run} exit code`).toBe(0);
+      expect(processesMentioning(path.join(dataDir, 'postgres'))).toEqual([]);
+      await expect(stat(path.join(dataDir, 'postgres', 'postmaster.pid'))).rejects.toThrow();
+    }
+    // The generated admin key is stored on first start and reused.
+    expect(keys[0]).toBe(keys[1]);
+    expect((await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim()).toBe(keys[0]);
+    const mode = (await stat(path.join(dataDir, 'admin.key'))).mode & 0o777;
+    expect(mode).toBe(0o600);
+  });
+});
