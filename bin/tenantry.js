@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when `npm run build` has produced it, the TypeScript sources otherwise.
+// In a checkout (src/ present) run the TypeScript sources, so the CLI never runs a stale
+// build; in an image or installed package, where only dist/ ships, run the compiled CLI.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/cli/main.js', import.meta.url);
-if (existsSync(compiled)) {
-  await import(compiled.href);
-} else {
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(new URL('../src/cli/main.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
 }

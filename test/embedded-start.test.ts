@@ -14,7 +14,7 @@ describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
   it('starts cold and warm, answers /health, and leaves no process behind after SIGTERM', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-start-'));
     await chmod(dataDir, 0o755);
-    const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
     delete env.DATABASE_URL;
     delete env.TENANTRY_ADMIN_KEY;
     delete env.REDIS_URL;
