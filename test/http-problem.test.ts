@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../src/errors.ts';
 import type { App } from '../src/http/app.ts';
 import { ADMIN_KEY, bearer, buildTestApp } from './helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
@@ -12,6 +13,9 @@ describe('problem+json errors', () => {
     app = await buildTestApp(tdb.db);
     app.get('/boom', { config: { access: 'public' } }, async () => {
       throw new Error('connection string postgres://secret@db leaked');
+    });
+    app.post('/clash', { config: { access: 'public' } }, async () => {
+      throw new AppError('conflict', 'tenant acme already exists');
     });
   });
   afterAll(async () => {
@@ -58,6 +62,28 @@ describe('problem+json errors', () => {
       headers: bearer(ADMIN_KEY),
     });
     expect(expectProblem(param, 400)).toMatchObject({ field: 'id' });
+  });
+
+  it('maps vocabulary codes to their status, such as 409 for a conflict', async () => {
+    const body = expectProblem(await app.inject({ method: 'POST', url: '/clash' }), 409);
+    expect(body).toMatchObject({ code: 'conflict', title: 'Conflict', detail: 'tenant acme already exists' });
+  });
+
+  it('rejects a malformed JSON body with 400 and an unsupported media type with 415', async () => {
+    const json = await app.inject({
+      method: 'POST',
+      url: '/clash',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"oops":',
+    });
+    expectProblem(json, 400);
+    const media = await app.inject({
+      method: 'POST',
+      url: '/clash',
+      headers: { 'content-type': 'application/x-yaml' },
+      payload: 'a: 1',
+    });
+    expectProblem(media, 415);
   });
 
   it('hides internals of a 500 and logs them instead', async () => {

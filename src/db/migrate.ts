@@ -37,6 +37,8 @@ export class SqlFileMigrationProvider implements MigrationProvider {
         up: async (db: Kysely<unknown>) => {
           await sql`SELECT set_config('search_path', ${this.schema}, true)`.execute(db);
           await sql.raw(text).execute(db);
+          // Inside a caller's transaction the local setting would outlive this migration.
+          await sql`RESET search_path`.execute(db);
         },
       };
     }
@@ -48,18 +50,24 @@ export interface MigrationReport {
   applied: string[];
 }
 
-/** Brings one schema up to date with the `.sql` files in `dir`; safe to call repeatedly. */
-export async function migrateSchema(
-  db: Kysely<unknown>,
+/**
+ * Brings one schema up to date with the `.sql` files in `dir`; safe to call repeatedly.
+ * `inTransaction`: `db` is bound to an open transaction (see withConnectionTransaction),
+ * which then makes the whole run atomic and holds the migration lock until it commits.
+ */
+export async function migrateSchema<DB>(
+  db: Kysely<DB>,
   dir: string,
   schema: string,
+  { inTransaction = false } = {},
 ): Promise<MigrationReport> {
   const migrator = new Migrator({
-    db,
+    db: db as Kysely<unknown>,
     provider: new SqlFileMigrationProvider(dir, schema),
     migrationTableSchema: schema,
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+    disableTransactions: inTransaction,
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((r) => r.status === 'Error');
