@@ -18,6 +18,12 @@ export interface Config {
   readonly workerConcurrency: number;
   readonly shutdownTimeoutMs: number;
   readonly crontabFile: string;
+  /** Where the tenant cache lives; `redis` needs REDIS_URL. */
+  readonly cacheStore: 'postgres' | 'redis';
+  /** 32-byte key for AES-256-GCM encryption of backups at rest; unset keeps backups plain. */
+  readonly backupEncryptionKey: Buffer | undefined;
+  /** Time limit for one pg_dump or pg_restore run. */
+  readonly backupTimeoutMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -83,19 +89,43 @@ function adminKey(env: Env): string | undefined {
   return raw;
 }
 
+function cacheStore(env: Env, redisUrl: string | undefined): 'postgres' | 'redis' {
+  const raw = read(env, 'CACHE_STORE')?.toLowerCase() ?? 'postgres';
+  if (raw !== 'postgres' && raw !== 'redis') {
+    throw new ConfigError('CACHE_STORE', `must be postgres or redis, got "${raw}"`);
+  }
+  if (raw === 'redis' && !redisUrl) throw new ConfigError('CACHE_STORE', 'is redis but REDIS_URL is not set');
+  return raw;
+}
+
+/** 64 hex digits or base64 of 32 bytes. */
+function encryptionKey(env: Env): Buffer | undefined {
+  const raw = read(env, 'BACKUP_ENCRYPTION_KEY');
+  if (raw === undefined) return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError('BACKUP_ENCRYPTION_KEY', 'must be 32 bytes, as 64 hex digits or base64');
+  }
+  return key;
+}
+
 export function parseConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const dataDir = path.resolve(cwd, read(env, 'DATA_DIR') ?? '.data');
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   return Object.freeze({
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     host: read(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
     logLevel: logLevel(env),
     adminKey: adminKey(env),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
     dataDir,
     backupDir: path.resolve(cwd, read(env, 'BACKUP_DIR') ?? path.join(dataDir, 'backups')),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 5, 1, 1000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     crontabFile: path.resolve(cwd, read(env, 'CRONTAB_FILE') ?? 'crontab'),
+    cacheStore: cacheStore(env, redisUrl),
+    backupEncryptionKey: encryptionKey(env),
+    backupTimeoutMs: integer(env, 'BACKUP_TIMEOUT_MS', 3_600_000, 1000, 86_400_000),
   });
 }

@@ -62,6 +62,9 @@ describe('parseConfig', () => {
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL: must be a URL'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL: must use redis: or rediss:, got "http:"'],
     [{ TENANTRY_ADMIN_KEY: 'short' }, 'TENANTRY_ADMIN_KEY: must be at least 24 characters long'],
+    [{ CACHE_STORE: 'memcached' }, 'CACHE_STORE: must be postgres or redis, got "memcached"'],
+    [{ CACHE_STORE: 'redis' }, 'CACHE_STORE: is redis but REDIS_URL is not set'],
+    [{ BACKUP_ENCRYPTION_KEY: 'abcd' }, 'BACKUP_ENCRYPTION_KEY: must be 32 bytes'],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrowError(ConfigError);
     expect(() => parseConfig(env)).toThrowError(message);
