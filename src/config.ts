@@ -24,6 +24,14 @@ export interface Config {
   readonly backupEncryptionKey: Buffer | undefined;
   /** Time limit for one pg_dump or pg_restore run. */
   readonly backupTimeoutMs: number;
+  /** SMTP transport URL; unset means mail is logged as JSON instead of sent. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  /** The context-processing service of the process-company-context task. */
+  readonly aiEndpointUrl: string | undefined;
+  readonly aiTimeoutMs: number;
+  /** A worker not heard from for this long is dead; its locked jobs are released for retry. */
+  readonly workerRescueAfterMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -127,5 +135,10 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     cacheStore: cacheStore(env, redisUrl),
     backupEncryptionKey: encryptionKey(env),
     backupTimeoutMs: integer(env, 'BACKUP_TIMEOUT_MS', 3_600_000, 1000, 86_400_000),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: read(env, 'MAIL_FROM') ?? 'Tenantry <no-reply@localhost>',
+    aiEndpointUrl: url(env, 'AI_ENDPOINT_URL', ['http:', 'https:']),
+    aiTimeoutMs: integer(env, 'AI_TIMEOUT_MS', 45_000, 100, 600_000),
+    workerRescueAfterMs: integer(env, 'WORKER_RESCUE_AFTER_MS', 300_000, 500, 86_400_000),
   });
 }

@@ -11,6 +11,8 @@ export interface Runtime {
   readonly logger: Logger;
   readonly pool: pg.Pool;
   readonly db: Db;
+  /** For connections outside the pool (LISTEN, pg_dump). */
+  readonly connectionString: string;
   readonly embedded: EmbeddedPostgres | undefined;
   close(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export async function openRuntime(config: Config, logger: Logger, poolSize = 10)
     logger,
     pool,
     db,
+    connectionString,
     embedded,
     close() {
       closing ??= (async () => {

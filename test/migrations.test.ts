@@ -1,7 +1,14 @@
+import { readdirSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDb, createPool } from '../src/db/database.ts';
-import { migrateControlPlane } from '../src/db/migrate.ts';
+import { MIGRATIONS_DIR, migrateControlPlane } from '../src/db/migrate.ts';
+
+const ALL = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => f.endsWith('.sql'))
+  .map((f) => f.slice(0, -4))
+  .sort();
+
 import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
 
 describe('control-plane migrations', () => {
@@ -22,14 +29,15 @@ describe('control-plane migrations', () => {
     await Promise.all(runners.map((r) => r.db.destroy()));
 
     const applied = reports.flatMap((r) => r.applied);
-    expect(applied).toEqual(['0001_tenants_and_api_keys']);
+    expect(applied.sort()).toEqual(ALL);
+    expect(ALL[0]).toBe('0001_tenants_and_api_keys');
 
     const again = await migrateControlPlane(target.db, target.pool);
     expect(again.applied).toEqual([]);
 
     const { rows } = await sql<{ name: string }>`
       SELECT name FROM tenantry.schema_migrations ORDER BY name`.execute(target.db);
-    expect(rows.map((r) => r.name)).toEqual(['0001_tenants_and_api_keys']);
+    expect(rows.map((r) => r.name)).toEqual(ALL);
     const worker = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = 'graphile_worker'`.execute(
       target.db,

@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { quickAddJob } from 'graphile-worker';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchJobs } from '../src/jobs/dispatch.ts';
+import { registry } from '../src/tasks/index.ts';
+import { slow } from './fixtures/slow-worker.ts';
 import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
+
+const tasks = registry.with([slow]);
 
 function startWorker(databaseUrl: string, shutdownTimeoutMs: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/slow-worker.ts'], {
@@ -38,8 +42,8 @@ describe('graceful shutdown on SIGTERM', () => {
 
   it('lets a running job finish, then exits 0', async () => {
     const child = await startWorker(tdb.url, 10_000);
-    const job = await quickAddJob({ pgPool: tdb.pool }, 'slow', { ms: 1500 });
-    await expect.poll(async () => (await jobState(job.id))?.locked, { timeout: 10_000 }).toBe(true);
+    const [job] = await dispatchJobs(tdb.db, tasks, [{ task: 'slow', payload: { ms: 1500 } }]);
+    await expect.poll(async () => (await jobState(job!.jobId))?.locked, { timeout: 10_000 }).toBe(true);
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
@@ -47,22 +51,35 @@ describe('graceful shutdown on SIGTERM', () => {
 
     expect(code).toBe(0);
     const { rows } = await sql<{ job_id: string }>`SELECT job_id FROM shutdown_probe`.execute(tdb.db);
-    expect(rows.map((r) => String(r.job_id))).toEqual([job.id]);
-    expect(await jobState(job.id)).toBeUndefined();
+    expect(rows.map((r) => String(r.job_id))).toEqual([job!.id]);
+    expect(await jobState(job!.jobId)).toBeUndefined();
+    const log = await tdb.db
+      .selectFrom('tenantry.job_logs')
+      .selectAll()
+      .where('id', '=', job!.id)
+      .executeTakeFirst();
+    expect(log).toMatchObject({ status: 'completed', attempts: 1, progress: 100 });
   });
 
   it('fails a job that overruns SHUTDOWN_TIMEOUT_MS back to the queue instead of losing it', async () => {
     const child = await startWorker(tdb.url, 300);
-    const job = await quickAddJob({ pgPool: tdb.pool }, 'slow', { ms: 20_000 });
-    await expect.poll(async () => (await jobState(job.id))?.locked, { timeout: 10_000 }).toBe(true);
+    const [job] = await dispatchJobs(tdb.db, tasks, [{ task: 'slow', payload: { ms: 20_000 } }]);
+    await expect.poll(async () => (await jobState(job!.jobId))?.locked, { timeout: 10_000 }).toBe(true);
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code] = await exited;
 
     expect(code).toBe(0);
-    const state = await jobState(job.id);
+    const state = await jobState(job!.jobId);
     expect(state).toMatchObject({ attempts: 1, locked: false });
     expect(state?.last_error).toBeTruthy();
+    const log = await tdb.db
+      .selectFrom('tenantry.job_logs')
+      .selectAll()
+      .where('id', '=', job!.id)
+      .executeTakeFirst();
+    expect(log).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(log?.error_message).toMatch(/shut down/);
   });
 });

@@ -1,17 +1,19 @@
-import type { TaskList } from 'graphile-worker';
 import { resolveAdminKey } from '../admin-key.ts';
 import type { Config } from '../config.ts';
 import { migrateControlPlane } from '../db/migrate.ts';
 import { databaseState, NO_WORKERS } from '../health.ts';
 import { type App, buildApp } from '../http/app.ts';
+import type { TaskRegistry } from '../jobs/registry.ts';
+import type { WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
 import { createRedis, redisState } from '../redis.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
+import { clusterWorkerStats } from '../worker/cluster-stats.ts';
 import { WorkerService } from '../worker/runner.ts';
 
 export interface ServeOptions {
   api: boolean;
-  worker: { concurrency: number; cron: boolean; taskList: TaskList } | undefined;
+  worker: { concurrency: number; cron: boolean; registry: TaskRegistry; filter?: WorkerFilter } | undefined;
   migrate: boolean;
 }
 
@@ -52,14 +54,19 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     }
     const adminKey = await resolveAdminKey(config);
     if (options.worker) {
-      worker = await WorkerService.start({
+      const created = await WorkerService.create({
+        config,
         pool: runtime.pool,
+        db: runtime.db,
+        connectionString: runtime.connectionString,
         logger,
-        taskList: options.worker.taskList,
+        registry: options.worker.registry,
         concurrency: options.worker.concurrency,
         crontabFile: options.worker.cron ? config.crontabFile : undefined,
-        shutdownTimeoutMs: config.shutdownTimeoutMs,
+        filter: options.worker.filter,
       });
+      worker = created;
+      await created.start();
     }
     let url: string | undefined;
     if (options.api) {
@@ -70,7 +77,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
         health: {
           database: () => databaseState(runtime.db),
           redis: () => redisState(redis),
-          workers: async () => worker?.stats() ?? NO_WORKERS,
+          workers: () => clusterWorkerStats(runtime.db, config.workerRescueAfterMs).catch(() => NO_WORKERS),
         },
       });
       url = await app.listen({ host: config.host, port: config.port });

@@ -4,7 +4,12 @@ import type { ColumnType, Generated } from 'kysely';
 export interface TenantryDatabase {
   'tenantry.tenants': TenantsTable;
   'tenantry.api_keys': ApiKeysTable;
+  'tenantry.job_logs': JobLogsTable;
+  'tenantry.idempotency_keys': IdempotencyKeysTable;
+  'tenantry.workers': WorkersTable;
 }
+
+export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export type TenantStatus = 'active' | 'inactive' | 'suspended';
 
@@ -33,4 +38,54 @@ export interface ApiKeysTable {
   created_at: CreatedAt;
   last_used_at: Date | null;
   revoked_at: Date | null;
+}
+
+type Json = ColumnType<unknown, string, string>;
+
+export interface JobLogsTable {
+  id: Generated<string>;
+  tenant_id: string | null;
+  job_id: string | null;
+  task: string;
+  queue: string;
+  lane: string | null;
+  status: ColumnType<JobStatus, JobStatus | undefined, JobStatus>;
+  progress: ColumnType<number, number | undefined, number>;
+  step: string | null;
+  payload: Json;
+  meta: Json;
+  source_type: string | null;
+  source_id: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  priority: ColumnType<number, number | undefined, number>;
+  run_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  result: ColumnType<unknown, string | null, string | null>;
+  error_message: string | null;
+  error_stack: string | null;
+  created_at: CreatedAt;
+  started_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  duration_ms: number | null;
+  cancel_requested_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: Buffer;
+  response: Json;
+  created_at: CreatedAt;
+}
+
+export interface WorkersTable {
+  id: string;
+  hostname: string;
+  pid: number;
+  concurrency: number;
+  tenants: string[] | null;
+  queues: string[] | null;
+  started_at: CreatedAt;
+  last_seen_at: UpdatedAt;
+  stats: Json;
 }

@@ -1,4 +1,58 @@
-import type { TaskList } from 'graphile-worker';
+import type { Static } from '@sinclair/typebox';
+import type { DbOrTrx } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import { type DispatchedJob, type DispatchOptions, dispatchJobs } from '../jobs/dispatch.ts';
+import { TaskRegistry } from '../jobs/registry.ts';
+import { currentTenant } from '../tenancy.ts';
+import { processCompanyContext } from './process-company-context.ts';
+import { queueGc } from './queue-gc.ts';
+import { sendAppointmentEmail } from './send-appointment-email.ts';
+import { sendNotification } from './send-notification.ts';
 
-/** Every task the worker runs, keyed by its graphile-worker identifier. */
-export const taskList: TaskList = {};
+/** Every task Tenantry ships; one file each in this folder. */
+export const taskDefinitions = [
+  sendAppointmentEmail,
+  processCompanyContext,
+  sendNotification,
+  queueGc,
+] as const;
+
+export const registry = new TaskRegistry(taskDefinitions);
+
+type Definitions = (typeof taskDefinitions)[number];
+export type TaskName = Definitions['name'];
+export type PayloadOf<N extends TaskName> = Static<Extract<Definitions, { name: N }>['payload']>;
+
+/** Dispatches one job, inside `db` when it is the caller's transaction. Payloads are type-checked by task name. */
+export async function dispatch<N extends TaskName>(
+  db: DbOrTrx,
+  task: N,
+  payload: PayloadOf<N>,
+  options: DispatchOptions = {},
+): Promise<DispatchedJob> {
+  const [job] = await dispatchJobs(db, registry, [{ ...options, task, payload }]);
+  return job!;
+}
+
+export type TypedSpec = { [N in TaskName]: DispatchOptions & { task: N; payload: PayloadOf<N> } }[TaskName];
+
+/** Several jobs in one statement: all are dispatched or none. */
+export function dispatchMany(db: DbOrTrx, specs: TypedSpec[]): Promise<DispatchedJob[]> {
+  return dispatchJobs(db, registry, specs);
+}
+
+/** Like dispatch, for the current tenant (job or request context) unless options name one. */
+export function dispatchTenant<N extends TaskName>(
+  db: DbOrTrx,
+  task: N,
+  payload: PayloadOf<N>,
+  options: DispatchOptions = {},
+): Promise<DispatchedJob> {
+  const tenant = options.tenant ?? currentTenant();
+  if (!tenant)
+    throw new AppError(
+      'bad_request',
+      `dispatchTenant(${task}) outside a tenant context needs options.tenant`,
+    );
+  return dispatch(db, task, payload, { ...options, tenant });
+}

@@ -1,65 +1,112 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { type Runner, run, type TaskList, type WorkerEvents, type WorkerPool } from 'graphile-worker';
+import {
+  makeWorkerUtils,
+  type Runner,
+  type RunnerOptions,
+  run,
+  runOnce,
+  type TaskList,
+  type WorkerEvents,
+  type WorkerPool,
+} from 'graphile-worker';
+import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import type { WorkerStats } from '../health.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import { Listener } from '../db/listener.ts';
+import type { TenantDatabase } from '../db/tenant-database.ts';
+import { RunningJobs } from '../jobs/cancellation.ts';
+import { toGraphileTask } from '../jobs/execute.ts';
+import { JobLogWriter } from '../jobs/log-writer.ts';
+import { JobMetrics } from '../jobs/metrics.ts';
+import type { TaskRegistry } from '../jobs/registry.ts';
+import type { TaskServices } from '../jobs/services.ts';
+import { TenantGate, type WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
+import { createMailer, type Mailer } from '../mail/mailer.ts';
+import { createNotificationRouter, type NotificationRouter } from '../notifications/router.ts';
 import { graphileLogger } from './graphile-logger.ts';
+import { Heartbeat } from './heartbeat.ts';
 
 export interface WorkerOptions {
+  config: Config;
   pool: pg.Pool;
+  db: Db;
+  connectionString: string;
   logger: Logger;
-  taskList: TaskList;
+  registry: TaskRegistry;
   concurrency: number;
   /** graphile-worker crontab file; undefined runs without cron. */
   crontabFile: string | undefined;
-  /** Running jobs get this long to finish on stop; then they are failed and retried later. */
-  shutdownTimeoutMs: number;
+  filter?: WorkerFilter;
   pollInterval?: number;
+  /** Replace the defaults built from config (SMTP or JSON mailer, logging notification providers). */
+  services?: { mailer?: Mailer; notifications?: NotificationRouter };
 }
 
 /**
- * One graphile-worker runner with Tenantry's shutdown contract: stop() takes no new
- * jobs, lets running ones finish for up to `shutdownTimeoutMs`, then fails the rest
- * (graphile-worker reschedules them), so no job is lost. stop() is idempotent.
+ * A graphile-worker runner with Tenantry's job semantics (see jobs/execute.ts) and shutdown
+ * contract: stop() takes no new jobs, lets running ones finish for up to SHUTDOWN_TIMEOUT_MS,
+ * then fails the rest back to the queue (retried later), so no job is lost. Idempotent.
  */
 export class WorkerService {
   private stopping: Promise<void> | undefined;
-  private readonly counters = { processed: 0, failed: 0 };
+  private workerPool: WorkerPool | undefined;
+  private heartbeat: Heartbeat | undefined;
 
   private constructor(
-    private readonly runner: Runner,
-    private readonly workerPool: WorkerPool | undefined,
     private readonly options: WorkerOptions,
-  ) {
-    runner.events.on('job:success', () => {
-      this.counters.processed += 1;
-    });
-    runner.events.on('job:error', () => {
-      this.counters.failed += 1;
-    });
-  }
+    private readonly listener: Listener,
+    private readonly writer: JobLogWriter,
+    private readonly metrics: JobMetrics,
+    private readonly services: TaskServices,
+    private readonly graphileOptions: RunnerOptions,
+    private readonly closeTenantDb: () => Promise<void>,
+  ) {}
 
-  static async start(options: WorkerOptions): Promise<WorkerService> {
+  private runner: Runner | undefined;
+
+  /** Builds everything a worker needs; `start()` or `runUntilIdle()` then runs it. */
+  static async create(options: WorkerOptions): Promise<WorkerService> {
+    const { config, db, pool, logger } = options;
+    const filter = options.filter ?? {};
+    const listener = new Listener(options.connectionString, logger);
+    await listener.start();
+    const gate = new TenantGate(db, filter, logger);
+    await gate.start(listener);
+    const running = new RunningJobs();
+    await running.listen(listener);
+    const writer = new JobLogWriter(db, logger);
+    const metrics = new JobMetrics();
+    const services: TaskServices = {
+      config,
+      mailer:
+        options.services?.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }, logger),
+      notifications: options.services?.notifications ?? createNotificationRouter(logger),
+      workerUtils: await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(logger) }),
+    };
+    // Shares the pool; destroying it must not end the pool.
+    const tenantDb = new Kysely<TenantDatabase>({
+      dialect: new PostgresDialect({ pool: { connect: () => pool.connect(), end: async () => {} } }),
+    });
+    const deps = { db, tenantDb, logger, writer, running, gate, metrics, services };
+    const taskList: TaskList = Object.fromEntries(
+      options.registry.all().map((definition) => [definition.name, toGraphileTask(definition, deps)]),
+    );
     const crontabFile =
       options.crontabFile && existsSync(options.crontabFile) ? options.crontabFile : undefined;
-    // The pool is only reachable through its creation event; we need it to force a stop.
-    const events: WorkerEvents = new EventEmitter();
-    let workerPool: WorkerPool | undefined;
-    events.on('pool:create', ({ workerPool: created }) => {
-      workerPool = created;
-    });
-    const runner = await run({
-      events,
-      pgPool: options.pool,
-      taskList: options.taskList,
+    const graphileOptions: RunnerOptions = {
+      pgPool: pool,
+      taskList,
       concurrency: options.concurrency,
       ...(crontabFile ? { crontabFile } : { crontab: '' }),
       noHandleSignals: true,
       pollInterval: options.pollInterval ?? 2000,
-      logger: graphileLogger(options.logger),
+      logger: graphileLogger(logger),
+      forbiddenFlags: gate.forbiddenFlags,
       // Tasks see their AbortSignal fire when the shutdown grace period is over.
-      gracefulShutdownAbortTimeout: options.shutdownTimeoutMs,
+      gracefulShutdownAbortTimeout: config.shutdownTimeoutMs,
       preset: {
         worker: {
           // Batching (even with no delay) is what makes shutdown wait for the final
@@ -68,28 +115,60 @@ export class WorkerService {
           failJobBatchDelay: 0,
         },
       },
-    });
-    return new WorkerService(runner, workerPool, options);
+    };
+    return new WorkerService(options, listener, writer, metrics, services, graphileOptions, () =>
+      tenantDb.destroy(),
+    );
   }
 
-  stats(): WorkerStats {
-    return {
-      tasks_processed: this.counters.processed,
-      tasks_failed: this.counters.failed,
-      active_workers: this.stopping ? 0 : this.options.concurrency,
-    };
+  async start(): Promise<this> {
+    // The pool is only reachable through its creation event; we need its id and a way to force a stop.
+    const events: WorkerEvents = new EventEmitter();
+    events.on('pool:create', ({ workerPool }) => {
+      this.workerPool = workerPool;
+    });
+    this.runner = await run({ ...this.graphileOptions, events });
+    if (this.workerPool) {
+      const { config, db, logger, concurrency } = this.options;
+      this.heartbeat = new Heartbeat({
+        db,
+        logger,
+        workerId: this.workerPool.id,
+        concurrency,
+        filter: this.options.filter ?? {},
+        metrics: this.metrics,
+        rescueAfterMs: config.workerRescueAfterMs,
+      });
+      await this.heartbeat.start();
+    }
+    return this;
+  }
+
+  /** `--once`: runs jobs until none is ready, then releases everything. */
+  async runUntilIdle(): Promise<void> {
+    try {
+      await runOnce(this.graphileOptions);
+    } finally {
+      await this.release();
+    }
+  }
+
+  stats() {
+    return this.metrics.snapshot();
   }
 
   stop(): Promise<void> {
-    this.stopping ??= this.drain();
+    this.stopping ??= this.drain().finally(() => this.release());
     return this.stopping;
   }
 
   private async drain(): Promise<void> {
-    const { logger, shutdownTimeoutMs } = this.options;
+    if (!this.runner) return;
+    const { logger, config } = this.options;
+    const grace = config.shutdownTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), shutdownTimeoutMs);
+      timer = setTimeout(() => resolve('timeout'), grace);
     });
     const graceful = this.runner.stop().then(
       () => 'done' as const,
@@ -101,15 +180,25 @@ export class WorkerService {
     const outcome = await Promise.race([graceful, timedOut]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
-      logger.warn({ shutdownTimeoutMs }, 'running jobs did not finish in time; failing them for retry');
-      // Fails the running jobs with this message; graphile-worker retries them with backoff.
+      logger.warn(
+        { shutdownTimeoutMs: grace },
+        'running jobs did not finish in time; failing them for retry',
+      );
       try {
-        await this.workerPool?.forcefulShutdown(
-          `worker shut down after ${shutdownTimeoutMs} ms grace period`,
-        );
+        // Fails the running jobs with this message; graphile-worker retries them with backoff.
+        await this.workerPool?.forcefulShutdown(`worker shut down after ${grace} ms grace period`);
       } catch (err) {
         logger.warn({ err }, 'forced stop failed');
       }
     }
+  }
+
+  private async release(): Promise<void> {
+    await this.writer.drain();
+    await this.heartbeat?.stop().catch(() => {});
+    await this.listener.close();
+    await this.closeTenantDb();
+    await this.services.workerUtils.release();
+    if (!this.options.services?.mailer) this.services.mailer.close();
   }
 }

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { parseConfig } from '../../config.ts';
+import { QUEUE_PATTERN } from '../../jobs/lanes.ts';
 import { createLogger } from '../../logger.ts';
-import { taskList } from '../../tasks/index.ts';
-import { positiveInt } from '../options.ts';
+import { registry } from '../../tasks/index.ts';
+import { isTenantId } from '../../tenancy.ts';
+import { collect, positiveInt } from '../options.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 import { type ServeOptions, serve } from '../serve.ts';
+import { openWorkerOnce } from '../worker-once.ts';
 
 async function launch(kind: 'start' | 'api' | 'worker', options: ServeOptions): Promise<void> {
   const config = parseConfig();
@@ -21,6 +24,21 @@ async function launch(kind: 'start' | 'api' | 'worker', options: ServeOptions): 
   }
 }
 
+interface WorkerFlags {
+  tenant: string[];
+  queue: string[];
+  concurrency?: number;
+  cron: boolean;
+  once?: boolean;
+  migrate: boolean;
+}
+
+function checked(values: string[], valid: (v: string) => boolean, what: string): string[] {
+  const bad = values.find((v) => !valid(v));
+  if (bad !== undefined) throw new Error(`--${what} "${bad}" is not a valid ${what} name`);
+  return values;
+}
+
 export function registerServeCommands(program: Command): void {
   program
     .command('start')
@@ -31,7 +49,7 @@ export function registerServeCommands(program: Command): void {
       await launch('start', {
         api: true,
         migrate: opts.migrate,
-        worker: { concurrency: config.workerConcurrency, cron: true, taskList },
+        worker: { concurrency: config.workerConcurrency, cron: true, registry },
       });
     });
 
@@ -46,15 +64,31 @@ export function registerServeCommands(program: Command): void {
   program
     .command('worker')
     .description('a worker process (with cron unless --no-cron)')
-    .option('--concurrency <n>', 'jobs run at once', positiveInt)
+    .option('--tenant <id>', "only this tenant's jobs (repeatable; central jobs are skipped)", collect, [])
+    .option('--queue <name>', 'only this logical queue (repeatable)', collect, [])
+    .option('--concurrency <n>', 'jobs run at once (default WORKER_CONCURRENCY)', positiveInt)
+    .option('--once', 'run until no job is ready, then exit 0')
     .option('--no-cron', 'do not run the crontab schedule in this process')
     .option('--no-migrate', 'do not apply migrations at start')
-    .action(async (opts: { concurrency?: number; cron: boolean; migrate: boolean }) => {
+    .action(async (opts: WorkerFlags) => {
       const config = parseConfig();
-      await launch('worker', {
-        api: false,
-        migrate: opts.migrate,
-        worker: { concurrency: opts.concurrency ?? config.workerConcurrency, cron: opts.cron, taskList },
-      });
+      const filter = {
+        tenants: checked(opts.tenant, isTenantId, 'tenant'),
+        queues: checked(opts.queue, (q) => QUEUE_PATTERN.test(q), 'queue'),
+      };
+      const worker = {
+        concurrency: opts.concurrency ?? config.workerConcurrency,
+        cron: opts.cron && !opts.once,
+        registry,
+        filter,
+      };
+      if (opts.once) {
+        const processed = await openWorkerOnce(config, worker, opts.migrate);
+        console.log(
+          `worker --once: ${processed.processed} completed, ${processed.failed + processed.retried} failed, no job ready`,
+        );
+        return;
+      }
+      await launch('worker', { api: false, migrate: opts.migrate, worker });
     });
 }

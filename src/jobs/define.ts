@@ -1,0 +1,81 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import type { Kysely } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { TenantDatabase } from '../db/tenant-database.ts';
+import type { Logger } from '../logger.ts';
+import type { TaskServices } from './services.ts';
+
+export interface JobInfo {
+  /** graphile-worker job id. */
+  readonly id: string;
+  /** job_logs id: what the API and CLI call the job. */
+  readonly logId: string;
+  readonly task: string;
+  readonly queue: string;
+  /** 1-based; equals maxAttempts on the final attempt. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+}
+
+/** What a handler gets besides its payload. */
+export interface TaskContext {
+  /** undefined for central (tenant-less) jobs. */
+  readonly tenantId: string | undefined;
+  readonly job: JobInfo;
+  /** Bound to tenant and job. */
+  readonly logger: Logger;
+  /** Fires on timeout, cancel and shutdown; long work should pass it on or check it. */
+  readonly signal: AbortSignal;
+  /** Scoped to the tenant's schema; throws when used by a central job. */
+  readonly db: Kysely<TenantDatabase>;
+  /** The control plane (schema `tenantry`). */
+  readonly controlDb: Db;
+  readonly services: TaskServices;
+  /** Records progress (0-100) and the current step; writes are coalesced. */
+  progress(percent: number, step?: string): void;
+}
+
+export interface TaskOptions<N extends string, S extends TSchema> {
+  name: N;
+  payload: S;
+  /** Attempts before the job is permanently failed (default 3). */
+  maxAttempts?: number;
+  /** Per attempt; the signal fires and the attempt fails when it passes (default 60 s). */
+  timeoutMs?: number;
+  /** Logical queue when the dispatcher names none (default `default`). */
+  queue?: string;
+  handler(payload: Static<S>, ctx: TaskContext): Promise<unknown>;
+  /** Runs once, after the final attempt failed. */
+  onFailed?(payload: Static<S>, error: Error, ctx: TaskContext): Promise<void>;
+}
+
+export interface TaskDefinition<N extends string = string, S extends TSchema = TSchema>
+  extends Required<Omit<TaskOptions<N, S>, 'onFailed'>> {
+  onFailed: TaskOptions<N, S>['onFailed'];
+  /** Compiled once; validates payloads at dispatch and again before the handler runs. */
+  check: TypeCheck<S>;
+}
+
+const TASK_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** Declares a task once: its name, payload schema and policies. The payload type follows from the schema. */
+export function defineTask<const N extends string, S extends TSchema>(
+  options: TaskOptions<N, S>,
+): TaskDefinition<N, S> {
+  if (!TASK_NAME.test(options.name)) throw new Error(`task name "${options.name}" must be kebab-case`);
+  const maxAttempts = options.maxAttempts ?? 3;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 25) {
+    throw new Error(`task ${options.name}: maxAttempts must be 1-25`);
+  }
+  return {
+    name: options.name,
+    payload: options.payload,
+    maxAttempts,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    queue: options.queue ?? 'default',
+    handler: options.handler,
+    onFailed: options.onFailed,
+    check: TypeCompiler.Compile(options.payload),
+  };
+}

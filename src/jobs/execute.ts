@@ -1,0 +1,202 @@
+import type { Job, JobHelpers, Task } from 'graphile-worker';
+import type { Kysely } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { TenantDatabase } from '../db/tenant-database.ts';
+import type { Logger } from '../logger.ts';
+import { runInTenant, tenantSchema } from '../tenancy.ts';
+import type { RunningJobs } from './cancellation.ts';
+import type { JobInfo, TaskContext, TaskDefinition } from './define.ts';
+import { JobCancelledError, JobTimeoutError, PermanentJobError, WorkerShutdownError } from './errors.ts';
+import type { JobLogWriter } from './log-writer.ts';
+import type { JobMetrics } from './metrics.ts';
+import type { TaskServices } from './services.ts';
+import type { TenantGate } from './tenant-gate.ts';
+
+export interface ExecutionDeps {
+  db: Db;
+  tenantDb: Kysely<TenantDatabase>;
+  logger: Logger;
+  writer: JobLogWriter;
+  running: RunningJobs;
+  gate: TenantGate;
+  metrics: JobMetrics;
+  services: TaskServices;
+}
+
+/** What dispatch puts in a graphile-worker job's payload. */
+interface Envelope {
+  log: string;
+  tenant: string | undefined;
+  queue: string;
+  payload: unknown;
+}
+
+function envelopeOf(raw: unknown): Envelope | undefined {
+  if (typeof raw !== 'object' || raw === null || !('log' in raw)) return undefined;
+  const { log, tenant, queue, payload } = raw as {
+    log: unknown;
+    tenant?: unknown;
+    queue?: unknown;
+    payload?: unknown;
+  };
+  if (typeof log !== 'number' && typeof log !== 'string') return undefined;
+  return {
+    log: String(log),
+    tenant: typeof tenant === 'string' ? tenant : undefined,
+    queue: typeof queue === 'string' ? queue : 'default',
+    payload,
+  };
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/** Rejects with the signal's reason as soon as it aborts, whether or not the handler listens. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function resultJson(result: unknown, logger: Logger): string | undefined {
+  try {
+    return JSON.stringify(result ?? null);
+  } catch (err) {
+    logger.warn({ err }, 'job result is not JSON-serializable; not stored');
+    return undefined;
+  }
+}
+
+function context(
+  deps: ExecutionDeps,
+  info: JobInfo,
+  tenantId: string | undefined,
+  signal: AbortSignal,
+): TaskContext {
+  const logger = deps.logger.child({ tenant: tenantId, job: info.id, jobLog: info.logId, task: info.task });
+  const scoped = tenantId === undefined ? undefined : deps.tenantDb.withSchema(tenantSchema(tenantId));
+  return {
+    tenantId,
+    job: info,
+    logger,
+    signal,
+    controlDb: deps.db,
+    services: deps.services,
+    get db(): Kysely<TenantDatabase> {
+      if (!scoped) throw new Error(`task ${info.task} runs without a tenant; it has no tenant schema`);
+      return scoped;
+    },
+    progress(percent, step) {
+      const progress = Math.max(0, Math.min(100, Math.round(Number(percent) || 0)));
+      deps.writer.note(
+        info.logId,
+        step === undefined ? { progress } : { progress, step: String(step).slice(0, 500) },
+      );
+    },
+  };
+}
+
+/** Wraps a definition as a graphile-worker task: tenant context, job log, timeout, cancel, retries. */
+export function toGraphileTask(definition: TaskDefinition, deps: ExecutionDeps): Task {
+  return async (raw, helpers) => {
+    const envelope = envelopeOf(raw);
+    if (!envelope) {
+      deps.logger.error(
+        { job: helpers.job.id, task: definition.name },
+        'job has no Tenantry envelope; dropped',
+      );
+      return;
+    }
+    await runJob(definition, envelope, helpers, deps);
+  };
+}
+
+async function runJob(
+  definition: TaskDefinition,
+  envelope: Envelope,
+  helpers: JobHelpers,
+  deps: ExecutionDeps,
+) {
+  const job: Job = helpers.job;
+  const info: JobInfo = {
+    id: String(job.id),
+    logId: envelope.log,
+    task: definition.name,
+    queue: envelope.queue,
+    attempt: job.attempts,
+    maxAttempts: job.max_attempts,
+  };
+  const controller = new AbortController();
+  const unregister = deps.running.register(info.logId, controller);
+  const timer = setTimeout(
+    () => controller.abort(new JobTimeoutError(definition.timeoutMs)),
+    definition.timeoutMs,
+  );
+  const onShutdown = () => controller.abort(new WorkerShutdownError());
+  helpers.abortSignal?.addEventListener('abort', onShutdown, { once: true });
+  const ctx = context(deps, info, envelope.tenant, controller.signal);
+  const startedAt = new Date();
+  const elapsed = () => Date.now() - startedAt.getTime();
+  deps.metrics.started();
+  deps.writer.note(info.logId, { status: 'running', attempts: job.attempts, startedAt });
+  try {
+    if (envelope.tenant !== undefined && !(await deps.gate.tenant(envelope.tenant))) {
+      throw new PermanentJobError(`tenant ${envelope.tenant} no longer exists`);
+    }
+    if (!definition.check.Check(envelope.payload)) {
+      const first = definition.check.Errors(envelope.payload).First();
+      throw new PermanentJobError(
+        `payload does not match task ${definition.name}: ${first?.path} ${first?.message}`,
+      );
+    }
+    const work = runInTenant(envelope.tenant, () => definition.handler(envelope.payload, ctx));
+    const result = await untilAborted(work, controller.signal);
+    await deps.writer.commit(info.logId, {
+      status: 'completed',
+      progress: 100,
+      result: resultJson(result, ctx.logger),
+      finishedAt: new Date(),
+      durationMs: elapsed(),
+    });
+    deps.metrics.completed(definition.name);
+  } catch (thrown) {
+    const error = toError(controller.signal.aborted ? controller.signal.reason : thrown);
+    if (error instanceof JobCancelledError) {
+      await deps.writer.commit(info.logId, {
+        status: 'cancelled',
+        finishedAt: new Date(),
+        durationMs: elapsed(),
+      });
+      deps.metrics.cancelled(definition.name);
+      ctx.logger.info('job cancelled while running');
+      return; // graphile-worker removes it: a cancelled job never retries
+    }
+    const permanent = error instanceof PermanentJobError;
+    const final = permanent || job.attempts >= job.max_attempts;
+    await deps.writer.commit(info.logId, {
+      status: final ? 'failed' : 'pending',
+      errorMessage: error.message.slice(0, 10_000),
+      errorStack: error.stack?.slice(0, 20_000),
+      ...(final ? { finishedAt: new Date(), durationMs: elapsed() } : {}),
+    });
+    deps.metrics.failed(definition.name, final);
+    ctx.logger[final ? 'error' : 'warn'](
+      { err: error, final },
+      final ? 'job failed permanently' : 'job attempt failed',
+    );
+    if (final && definition.onFailed) {
+      await runInTenant(envelope.tenant, () => definition.onFailed!(envelope.payload, error, ctx)).catch(
+        (err: unknown) => ctx.logger.error({ err }, 'onFailed hook failed'),
+      );
+    }
+    if (!permanent) throw error;
+  } finally {
+    clearTimeout(timer);
+    helpers.abortSignal?.removeEventListener('abort', onShutdown);
+    unregister();
+  }
+}

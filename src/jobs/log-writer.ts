@@ -1,0 +1,149 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { JobStatus } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+
+/** Channel carrying comma-separated job-log ids whose row just changed. */
+export const JOB_LOG_CHANNEL = 'tenantry_job_logs';
+
+/** A partial change to one job_logs row; absent fields are left as they are. */
+export interface JobLogChange {
+  status?: JobStatus;
+  attempts?: number;
+  startedAt?: Date;
+  progress?: number;
+  step?: string;
+  /** JSON text of the handler's result. */
+  result?: string;
+  errorMessage?: string;
+  errorStack?: string;
+  finishedAt?: Date;
+  durationMs?: number;
+}
+
+interface Entry {
+  change: JobLogChange;
+  waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
+}
+
+const MAX_BATCH = 500;
+
+/**
+ * Coalesces job-log writes from all jobs of a worker process into batched UPDATEs.
+ * Non-terminal changes (running, progress) wait up to `windowMs`, so a job that finishes
+ * inside the window costs one write instead of two; terminal changes are flushed at once
+ * and awaited, so a job is only reported done to graphile-worker after its log says so.
+ * Changes to one row merge in order: the last value of each field wins.
+ */
+export class JobLogWriter {
+  private pending = new Map<string, Entry>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private urgent = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly windowMs = 25,
+  ) {}
+
+  /** Records a change without waiting for it. */
+  note(id: string, change: JobLogChange): void {
+    this.merge(id, change);
+    this.schedule(false);
+  }
+
+  /** Records a change and resolves once it is in the database. */
+  commit(id: string, change: JobLogChange): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.merge(id, change).waiters.push({ resolve, reject });
+      this.schedule(true);
+    });
+  }
+
+  /** Writes everything pending; used on shutdown. */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0 || this.flushing) {
+      if (!this.flushing) this.startFlush();
+      await this.flushing;
+    }
+  }
+
+  private merge(id: string, change: JobLogChange): Entry {
+    let entry = this.pending.get(id);
+    if (!entry) {
+      entry = { change: {}, waiters: [] };
+      this.pending.set(id, entry);
+    }
+    Object.assign(entry.change, change);
+    return entry;
+  }
+
+  private schedule(urgent: boolean): void {
+    if (urgent) this.urgent = true;
+    if (this.flushing) return; // the running flush picks up what is pending when it ends
+    if (urgent) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      queueMicrotask(() => this.startFlush());
+    } else {
+      this.timer ??= setTimeout(() => this.startFlush(), this.windowMs);
+    }
+  }
+
+  private startFlush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushing || this.pending.size === 0) return;
+    this.urgent = false;
+    const batch = [...this.pending.entries()].slice(0, MAX_BATCH);
+    for (const [id] of batch) this.pending.delete(id);
+    this.flushing = this.write(batch).finally(() => {
+      this.flushing = undefined;
+      if (this.pending.size > 0)
+        this.schedule(this.urgent || [...this.pending.values()].some((e) => e.waiters.length));
+    });
+  }
+
+  private async write(batch: Array<[string, Entry]>): Promise<void> {
+    try {
+      await this.update(batch).catch(() => this.update(batch));
+      for (const [, entry] of batch) for (const w of entry.waiters) w.resolve();
+    } catch (err) {
+      this.logger.error({ err, jobLogs: batch.length }, 'job log write failed');
+      for (const [, entry] of batch) for (const w of entry.waiters) w.reject(err);
+    }
+  }
+
+  private async update(batch: Array<[string, Entry]>): Promise<void> {
+    const col = <T>(pick: (c: JobLogChange) => T | undefined) => batch.map(([, e]) => pick(e.change) ?? null);
+    // A cancelled row stays cancelled: a handler that outlives its cancel cannot revive it.
+    await sql`
+      WITH updated AS (
+        UPDATE tenantry.job_logs AS l SET
+          status = CASE WHEN l.status = 'cancelled' THEN l.status ELSE coalesce(u.status, l.status) END,
+          attempts = coalesce(u.attempts, l.attempts),
+          started_at = coalesce(u.started_at, l.started_at),
+          progress = coalesce(u.progress, l.progress),
+          step = coalesce(u.step, l.step),
+          result = coalesce(u.result, l.result),
+          error_message = coalesce(u.error_message, l.error_message),
+          error_stack = coalesce(u.error_stack, l.error_stack),
+          finished_at = coalesce(u.finished_at, l.finished_at),
+          duration_ms = coalesce(u.duration_ms, l.duration_ms)
+        FROM unnest(
+          ${batch.map(([id]) => id)}::bigint[], ${col((c) => c.status)}::text[], ${col((c) => c.attempts)}::int[],
+          ${col((c) => c.startedAt)}::timestamptz[], ${col((c) => c.progress)}::smallint[],
+          ${col((c) => c.step)}::text[], ${col((c) => c.result)}::jsonb[], ${col((c) => c.errorMessage)}::text[],
+          ${col((c) => c.errorStack)}::text[], ${col((c) => c.finishedAt)}::timestamptz[],
+          ${col((c) => c.durationMs)}::int[]
+        ) AS u(id, status, attempts, started_at, progress, step, result, error_message, error_stack, finished_at,
+               duration_ms)
+        WHERE l.id = u.id
+        RETURNING l.id
+      )
+      SELECT pg_notify(${JOB_LOG_CHANNEL}, string_agg(id::text, ',')) FROM updated HAVING count(*) > 0`.execute(
+      this.db,
+    );
+  }
+}

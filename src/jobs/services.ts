@@ -1,0 +1,13 @@
+import type { WorkerUtils } from 'graphile-worker';
+import type { Config } from '../config.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { NotificationRouter } from '../notifications/router.ts';
+
+/** Shared services a task handler may use, built once per worker process. */
+export interface TaskServices {
+  readonly config: Config;
+  readonly mailer: Mailer;
+  readonly notifications: NotificationRouter;
+  /** graphile-worker's admin helpers (cleanup, reschedule, ...). */
+  readonly workerUtils: WorkerUtils;
+}

@@ -1,0 +1,17 @@
+import { Type } from '@sinclair/typebox';
+import { defineTask } from '../jobs/define.ts';
+
+/**
+ * graphile-worker keeps a row per named queue forever; per-tenant lanes make queue names
+ * high-cardinality, so the crontab runs its GC_JOB_QUEUES cleanup (unused, unlocked queues).
+ */
+export const queueGc = defineTask({
+  name: 'queue-gc',
+  payload: Type.Object({}),
+  maxAttempts: 1,
+  timeoutMs: 5 * 60_000,
+  async handler(_payload, ctx) {
+    await ctx.services.workerUtils.cleanup({ tasks: ['GC_JOB_QUEUES'] });
+    return { cleaned: ['GC_JOB_QUEUES'] };
+  },
+});

@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { WorkerStats } from '../health.ts';
+import type { MetricsSnapshot } from '../jobs/metrics.ts';
+
+export interface LiveWorker {
+  id: string;
+  hostname: string;
+  pid: number;
+  concurrency: number;
+  tenants: string[] | null;
+  queues: string[] | null;
+  started_at: Date;
+  last_seen_at: Date;
+  stats: Partial<MetricsSnapshot>;
+}
+
+/** Workers whose heartbeat is recent enough that the rescue has not declared them dead. */
+export async function liveWorkers(db: Db, rescueAfterMs: number): Promise<LiveWorker[]> {
+  const rows = await db
+    .selectFrom('tenantry.workers')
+    .selectAll()
+    .where('last_seen_at', '>=', sql<Date>`now() - make_interval(secs => ${rescueAfterMs / 1000})`)
+    .orderBy('started_at')
+    .execute();
+  return rows.map((r) => ({ ...r, stats: (r.stats ?? {}) as Partial<MetricsSnapshot> }));
+}
+
+/** The seed's `workers` block of /health, summed over every live worker process in the cluster. */
+export async function clusterWorkerStats(db: Db, rescueAfterMs: number): Promise<WorkerStats> {
+  const workers = await liveWorkers(db, rescueAfterMs);
+  return workers.reduce<WorkerStats>(
+    (sum, w) => ({
+      tasks_processed: sum.tasks_processed + (w.stats.processed ?? 0),
+      tasks_failed: sum.tasks_failed + (w.stats.failed ?? 0),
+      active_workers: sum.active_workers + w.concurrency,
+    }),
+    { tasks_processed: 0, tasks_failed: 0, active_workers: 0 },
+  );
+}
