@@ -4,6 +4,7 @@ import { migrateControlPlane } from '../db/migrate.ts';
 import { databaseState, NO_WORKERS } from '../health.ts';
 import { type App, buildApp } from '../http/app.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
+import { registry } from '../tasks/index.ts';
 import type { WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
 import { createRedis, redisState } from '../redis.ts';
@@ -72,6 +73,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     if (options.api) {
       app = await buildApp({
         db: runtime.db,
+        registry: options.worker?.registry ?? registry,
         adminKey: adminKey.key,
         logger,
         health: {

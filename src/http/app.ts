@@ -4,16 +4,19 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { Db } from '../db/database.ts';
 import type { HealthSources } from '../health.ts';
+import type { TaskRegistry } from '../jobs/registry.ts';
 import type { Logger } from '../logger.ts';
 import { VERSION } from '../version.ts';
 import { authPlugin } from './auth.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { healthRoutes } from './routes/health/index.ts';
+import { jobRoutes } from './routes/jobs/index.ts';
 import { tenantRoutes } from './routes/tenants/index.ts';
 
 export interface AppDeps {
   db: Db;
+  registry: TaskRegistry;
   adminKey: string;
   health: HealthSources;
   logger: Logger;
@@ -51,5 +54,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(authPlugin, { db: deps.db, adminKey: deps.adminKey });
   await app.register(healthRoutes, { health: deps.health });
   await app.register(tenantRoutes, { db: deps.db });
+  await app.register(jobRoutes, { db: deps.db, registry: deps.registry });
   return app;
 }

@@ -42,7 +42,7 @@ export function dispatchMany(db: DbOrTrx, specs: TypedSpec[]): Promise<Dispatche
 }
 
 /** Like dispatch, for the current tenant (job or request context) unless options name one. */
-export function dispatchTenant<N extends TaskName>(
+export async function dispatchTenant<N extends TaskName>(
   db: DbOrTrx,
   task: N,
   payload: PayloadOf<N>,

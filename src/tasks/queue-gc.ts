@@ -1,9 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { defineTask } from '../jobs/define.ts';
+import { expireIdempotencyKeys } from '../jobs/idempotency.ts';
 
 /**
  * graphile-worker keeps a row per named queue forever; per-tenant lanes make queue names
  * high-cardinality, so the crontab runs its GC_JOB_QUEUES cleanup (unused, unlocked queues).
+ * Expired Idempotency-Keys of POST /api/jobs go in the same sweep.
  */
 export const queueGc = defineTask({
   name: 'queue-gc',
@@ -12,6 +14,7 @@ export const queueGc = defineTask({
   timeoutMs: 5 * 60_000,
   async handler(_payload, ctx) {
     await ctx.services.workerUtils.cleanup({ tasks: ['GC_JOB_QUEUES'] });
-    return { cleaned: ['GC_JOB_QUEUES'] };
+    const idempotencyKeys = await expireIdempotencyKeys(ctx.controlDb);
+    return { cleaned: ['GC_JOB_QUEUES'], expired_idempotency_keys: idempotencyKeys };
   },
 });

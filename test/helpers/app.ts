@@ -4,12 +4,19 @@ import { insertTenant, type NewTenant } from '../../src/db/tenants.ts';
 import { databaseState, type HealthSources, NO_WORKERS } from '../../src/health.ts';
 import { type App, buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { TaskRegistry } from '../../src/jobs/registry.ts';
+import { registry } from '../../src/tasks/index.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
-export async function buildTestApp(db: Db, health: Partial<HealthSources> = {}): Promise<App> {
+export async function buildTestApp(
+  db: Db,
+  health: Partial<HealthSources> = {},
+  tasks: TaskRegistry = registry,
+): Promise<App> {
   return buildApp({
     db,
+    registry: tasks,
     adminKey: ADMIN_KEY,
     logger: createLogger('silent', false),
     health: {

@@ -1,0 +1,147 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { parseLane } from '../../src/jobs/lanes.ts';
+import { dispatch, dispatchMany, dispatchTenant, registry } from '../../src/tasks/index.ts';
+import { runInTenant } from '../../src/tenancy.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, jobLog } from '../helpers/worker.ts';
+
+describe('dispatch', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    await createTenantWithSchema(tdb, { id: 'wide', concurrency: 3 });
+  });
+  afterAll(async () => {
+    await tdb.close();
+  });
+
+  const graphileJob = async (id: string) =>
+    (
+      await sql<{ queue_name: string | null; task_identifier: string; payload: Record<string, unknown>; flags: unknown }>`
+        SELECT q.queue_name, t.identifier AS task_identifier, j.payload, j.flags
+        FROM graphile_worker._private_jobs j
+        JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+        LEFT JOIN graphile_worker._private_job_queues q ON q.id = j.job_queue_id
+        WHERE j.id = ${id}`.execute(tdb.db)
+    ).rows[0];
+
+  it('writes the job and its pending log row, linked both ways', async () => {
+    const job = await dispatch(
+      tdb.db,
+      'send-notification',
+      { channel: 'sms', to: '+34600000000', message: 'hi' },
+      { tenant: 'acme', source: { type: 'appointment', id: '7' }, meta: { requested_by: 'test' }, priority: 5 },
+    );
+    expect(job).toMatchObject({ status: 'pending', queue: 'notifications', lane: 'tenant_acme_notifications' });
+    const log = await jobLog(tdb.db, job.id);
+    expect(log).toMatchObject({
+      tenant_id: 'acme',
+      job_id: job.jobId,
+      task: 'send-notification',
+      status: 'pending',
+      attempts: 0,
+      max_attempts: 3,
+      priority: 5,
+      source_type: 'appointment',
+      source_id: '7',
+      meta: { requested_by: 'test' },
+      payload: { channel: 'sms', to: '+34600000000', message: 'hi' },
+    });
+    const row = await graphileJob(job.jobId);
+    expect(row).toMatchObject({
+      queue_name: 'tenant_acme_notifications',
+      task_identifier: 'send-notification',
+      payload: { log: Number(job.id), tenant: 'acme', queue: 'notifications' },
+    });
+    expect(Object.keys(row?.flags as object).sort()).toEqual(['q:notifications', 't:acme']);
+  });
+
+  it('joins the caller transaction: a rollback leaves no job and no log', async () => {
+    const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs`.execute(tdb.db);
+    let dispatched: string | undefined;
+    await expect(
+      tdb.db.transaction().execute(async (trx) => {
+        dispatched = (await dispatch(trx, 'queue-gc', {})).id;
+        throw new Error('caller changed its mind');
+      }),
+    ).rejects.toThrow('caller changed its mind');
+    expect(dispatched).toBeDefined();
+    const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs`.execute(tdb.db);
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+    const logs = await tdb.db.selectFrom('tenantry.job_logs').select('id').where('id', '=', dispatched!).execute();
+    expect(logs).toEqual([]);
+  });
+
+  it('spreads a tenant over its concurrency lanes, which parse back to tenant and queue', async () => {
+    const jobs = await dispatchMany(
+      tdb.db,
+      Array.from({ length: 9 }, () => ({
+        task: 'send-notification' as const,
+        payload: { channel: 'sms' as const, to: 'x', message: 'y' },
+        tenant: 'wide',
+      })),
+    );
+    const lanes = new Set(jobs.map((j) => j.lane));
+    expect([...lanes].sort()).toEqual([
+      'tenant_wide_notifications',
+      'tenant_wide_notifications#1',
+      'tenant_wide_notifications#2',
+    ]);
+    for (const lane of lanes) expect(parseLane(lane)).toMatchObject({ tenantId: 'wide', queue: 'notifications' });
+  });
+
+  it('runs a central job without a lane on the default queue, and a named central queue as one lane', async () => {
+    const central = await dispatch(tdb.db, 'queue-gc', {});
+    expect(central).toMatchObject({ tenantId: null, queue: 'default', lane: null });
+    const named = await dispatch(tdb.db, 'queue-gc', {}, { queue: 'maintenance' });
+    expect(named.lane).toBe('maintenance');
+  });
+
+  it('defaults dispatchTenant to the current tenant', async () => {
+    const job = await runInTenant('acme', () =>
+      dispatchTenant(tdb.db, 'send-notification', { channel: 'calendar', to: 'a@b.c', message: 'm' }, { queue: 'calendar' }),
+    );
+    expect(job).toMatchObject({ tenantId: 'acme', lane: 'tenant_acme_calendar' });
+    await expect(dispatchTenant(tdb.db, 'queue-gc', {})).rejects.toThrow(/outside a tenant context/);
+  });
+
+  it('replaces a pending job with the same key and marks the earlier log superseded', async () => {
+    const first = await dispatch(tdb.db, 'queue-gc', {}, { jobKey: 'gc-once', delayMs: 60_000 });
+    const second = await dispatch(tdb.db, 'queue-gc', {}, { jobKey: 'gc-once', delayMs: 60_000 });
+    expect(second.jobId).toBe(first.jobId);
+    expect(await jobLog(tdb.db, first.id)).toMatchObject({ status: 'cancelled', error_message: `superseded by job log ${second.id}` });
+    expect((await jobLog(tdb.db, second.id)).status).toBe('pending');
+  });
+
+  it.each([
+    [{ task: 'nope', payload: {} }, 'task', /unknown task "nope"/],
+    [{ task: 'send-notification', payload: { channel: 'fax', to: 'x', message: 'y' } }, 'payload.channel', /.+/],
+    [{ task: 'send-notification', payload: { channel: 'sms', message: 'y' } }, 'payload.to', /required/],
+    [{ task: 'queue-gc', payload: {}, queue: 'Bad Queue' }, 'queue', /lowercase/],
+    [{ task: 'queue-gc', payload: {}, queue: 'tenant_x' }, 'queue', /tenant_/],
+    [{ task: 'queue-gc', payload: {}, priority: 1.5 }, 'priority', /whole number/],
+    [{ task: 'queue-gc', payload: {}, priority: 40_000 }, 'priority', /-32768/],
+    [{ task: 'queue-gc', payload: {}, maxAttempts: 0 }, 'max_attempts', /1 to 25/],
+    [{ task: 'queue-gc', payload: {}, runAt: new Date('nope') }, 'run_at', /valid time/],
+    [{ task: 'queue-gc', payload: {}, runAt: new Date(), delayMs: 5 }, 'run_at', /not both/],
+    [{ task: 'queue-gc', payload: {}, tenant: 'Not A Slug' }, 'tenant', /tenant id/],
+  ])('rejects %o naming %s, and writes nothing', async (spec, field, message) => {
+    const count = async () =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenantry.job_logs`.execute(tdb.db)).rows[0]?.n;
+    const before = await count();
+    const error = await dispatchJobs(tdb.db, registry, [spec]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'validation_failed', extensions: { field } });
+    expect((error as Error).message).toMatch(message);
+    expect(await count()).toBe(before);
+  });
+
+  it('answers not_found for a tenant that does not exist', async () => {
+    await expect(dispatch(tdb.db, 'queue-gc', {}, { tenant: 'ghost' })).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'tenant ghost does not exist',
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelJob, retryJob } from '../../src/jobs/control.ts';
+import { dispatchJobs, type DispatchSpec } from '../../src/jobs/dispatch.ts';
+import { registry } from '../../src/tasks/index.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { PROBE_TABLE_DDL, probe, stubborn } from '../fixtures/tasks.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, jobLog, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+
+const tasks = registry.with([probe, stubborn]);
+
+describe('job execution', () => {
+  let tdb: TestDatabase;
+  let worker: WorkerService;
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await PROBE_TABLE_DDL.execute(tdb.db);
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    worker = await startTestWorker(tdb, { registry: tasks });
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await tdb.close();
+  });
+
+  const run = async (spec: Partial<DispatchSpec> & { payload: unknown }) => {
+    const [job] = await dispatchJobs(tdb.db, tasks, [{ task: 'probe', tenant: 'acme', ...spec }]);
+    return job!;
+  };
+  const events = async (log: string) =>
+    (
+      await sql<{ data: Record<string, unknown> }>`
+        SELECT data FROM probe_events WHERE data->>'log' = ${log} ORDER BY id`.execute(tdb.db)
+    ).rows.map((r) => r.data);
+  const graphileJob = async (id: string) =>
+    (await sql<{ attempts: number }>`SELECT attempts FROM graphile_worker.jobs WHERE id = ${id}`.execute(tdb.db)).rows[0];
+
+  it('runs the handler in the tenant context and records the result', async () => {
+    const job = await run({ payload: { mode: 'write-client', label: 'hello' } });
+    const log = await waitForStatus(tdb.db, job.id, ['completed']);
+    expect(log).toMatchObject({ attempts: 1, progress: 100, result: { echoed: 'hello', attempt: 1 } });
+    expect(log.started_at).toBeInstanceOf(Date);
+    expect(log.finished_at!.getTime()).toBeGreaterThanOrEqual(log.started_at!.getTime());
+    expect(log.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(await events(job.id)).toEqual([
+      expect.objectContaining({ event: 'start', tenant: 'acme', current: 'acme', attempt: 1 }),
+      expect.objectContaining({ event: 'end' }),
+    ]);
+    // ctx.db is scoped to the tenant's schema.
+    const { rows } = await sql<{ name: string }>`SELECT name FROM "tenant_acme".clients`.execute(tdb.db);
+    expect(rows.map((r) => r.name)).toContain(`from ${job.id}`);
+    expect(await graphileJob(job.jobId)).toBeUndefined();
+  });
+
+  it('shows progress while the job runs', async () => {
+    const job = await run({ payload: { mode: 'sleep', ms: 1500 } });
+    await expect
+      .poll(async () => {
+        const log = await jobLog(tdb.db, job.id);
+        return [log.status, log.progress, log.step];
+      })
+      .toEqual(['running', 40, 'halfway']);
+    await waitForStatus(tdb.db, job.id, ['completed']);
+  });
+
+  it('retries a failed attempt with the last error kept, then completes', async () => {
+    const job = await run({ payload: { mode: 'fail-once' } });
+    await expect.poll(async () => (await jobLog(tdb.db, job.id)).error_message, { timeout: 5000 }).toBe(
+      'probe failure on attempt 1',
+    );
+    const log = await waitForStatus(tdb.db, job.id, ['completed']);
+    expect(log).toMatchObject({ attempts: 2, error_message: 'probe failure on attempt 1' });
+  });
+
+  it('fails for good after the last attempt, runs onFailed once, and keeps the job as dead letter', async () => {
+    const job = await run({ payload: { mode: 'fail', label: 'doomed' }, maxAttempts: 2 });
+    const log = await waitForStatus(tdb.db, job.id, ['failed']);
+    expect(log).toMatchObject({ attempts: 2, error_message: 'probe failure on attempt 2' });
+    expect(log.error_stack).toContain('probe failure');
+    const seen = await events(job.id);
+    expect(seen.filter((e) => e.event === 'on_failed')).toEqual([
+      expect.objectContaining({ error: 'probe failure on attempt 2', label: 'doomed' }),
+    ]);
+    expect(await graphileJob(job.jobId)).toMatchObject({ attempts: 2 });
+
+    await retryJob(tdb.db, job.id);
+    expect(await jobLog(tdb.db, job.id)).toMatchObject({ status: 'pending', attempts: 0, error_message: log.error_message });
+    const again = await waitForStatus(tdb.db, job.id, ['failed']);
+    expect(again.attempts).toBe(2);
+  });
+
+  it('fails an attempt at its timeout even when the handler ignores the signal', async () => {
+    const [job] = await dispatchJobs(tdb.db, tasks, [{ task: 'stubborn', payload: { ms: 5000 } }]);
+    const log = await waitForStatus(tdb.db, job!.id, ['failed']);
+    expect(log).toMatchObject({ attempts: 1, error_message: 'job timed out after 300 ms' });
+  });
+
+  it('cancels a pending job so that it never starts', async () => {
+    const job = await run({ payload: { mode: 'ok' }, delayMs: 60_000 });
+    expect(await cancelJob(tdb.db, job.id)).toEqual({ status: 'cancelled' });
+    expect((await jobLog(tdb.db, job.id)).status).toBe('cancelled');
+    expect(await graphileJob(job.jobId)).toBeUndefined();
+    await expect(cancelJob(tdb.db, job.id)).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('cancels a running job: its signal fires, it ends cancelled and is not retried', async () => {
+    const job = await run({ payload: { mode: 'sleep', ms: 20_000 } });
+    await waitForStatus(tdb.db, job.id, ['running']);
+    expect(await cancelJob(tdb.db, job.id)).toEqual({ status: 'cancelling' });
+    const log = await waitForStatus(tdb.db, job.id, ['cancelled']);
+    expect(log.finished_at).toBeInstanceOf(Date);
+    await expect.poll(() => graphileJob(job.jobId)).toBeUndefined();
+    expect((await events(job.id)).filter((e) => e.event === 'end')).toEqual([]);
+  });
+
+  it('keeps another tenant out of cancel and retry', async () => {
+    const job = await run({ payload: { mode: 'ok' }, delayMs: 60_000 });
+    await expect(cancelJob(tdb.db, job.id, { tenantId: 'other' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(retryJob(tdb.db, job.id)).rejects.toMatchObject({ code: 'conflict' });
+    await cancelJob(tdb.db, job.id, { tenantId: 'acme' });
+  });
+
+  it('holds a suspended tenant’s jobs and runs them after reactivation', async () => {
+    await createTenantWithSchema(tdb, { id: 'sleepy' });
+    await sql`UPDATE tenantry.tenants SET status = 'suspended', status_reason = 'payment_failed' WHERE id = 'sleepy'`.execute(
+      tdb.db,
+    );
+    const job = await run({ tenant: 'sleepy', payload: { mode: 'ok' } });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await jobLog(tdb.db, job.id)).status).toBe('pending');
+    await sql`UPDATE tenantry.tenants SET status = 'active', status_reason = NULL WHERE id = 'sleepy'`.execute(tdb.db);
+    await waitForStatus(tdb.db, job.id, ['completed']);
+  });
+
+  it('fails a job whose tenant no longer exists once, without retrying', async () => {
+    await createTenantWithSchema(tdb, { id: 'gone' });
+    const job = await run({ tenant: 'gone', payload: { mode: 'ok' }, delayMs: 300 });
+    const failedBefore = worker.stats().failed;
+    // Deleting the tenant cascades to its job logs; the queued job stays.
+    await sql`DELETE FROM tenantry.tenants WHERE id = 'gone'`.execute(tdb.db);
+    await expect.poll(() => graphileJob(job.jobId), { timeout: 10_000 }).toBeUndefined();
+    expect(worker.stats().failed).toBe(failedBefore + 1);
+    // The handler never ran; the final-failure hook did, once, with the reason.
+    expect(await events(job.id)).toEqual([
+      expect.objectContaining({ event: 'on_failed', error: 'tenant gone no longer exists' }),
+    ]);
+  });
+});
