@@ -3,8 +3,8 @@ import type { Db } from '../../src/db/database.ts';
 import { insertTenant, type NewTenant } from '../../src/db/tenants.ts';
 import { databaseState, type HealthSources, NO_WORKERS } from '../../src/health.ts';
 import { type App, buildApp } from '../../src/http/app.ts';
-import { createLogger } from '../../src/logger.ts';
 import type { TaskRegistry } from '../../src/jobs/registry.ts';
+import { createLogger } from '../../src/logger.ts';
 import { registry } from '../../src/tasks/index.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';

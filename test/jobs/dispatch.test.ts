@@ -20,7 +20,12 @@ describe('dispatch', () => {
 
   const graphileJob = async (id: string) =>
     (
-      await sql<{ queue_name: string | null; task_identifier: string; payload: Record<string, unknown>; flags: unknown }>`
+      await sql<{
+        queue_name: string | null;
+        task_identifier: string;
+        payload: Record<string, unknown>;
+        flags: unknown;
+      }>`
         SELECT q.queue_name, t.identifier AS task_identifier, j.payload, j.flags
         FROM graphile_worker._private_jobs j
         JOIN graphile_worker._private_tasks t ON t.id = j.task_id
@@ -33,9 +38,18 @@ describe('dispatch', () => {
       tdb.db,
       'send-notification',
       { channel: 'sms', to: '+34600000000', message: 'hi' },
-      { tenant: 'acme', source: { type: 'appointment', id: '7' }, meta: { requested_by: 'test' }, priority: 5 },
+      {
+        tenant: 'acme',
+        source: { type: 'appointment', id: '7' },
+        meta: { requested_by: 'test' },
+        priority: 5,
+      },
     );
-    expect(job).toMatchObject({ status: 'pending', queue: 'notifications', lane: 'tenant_acme_notifications' });
+    expect(job).toMatchObject({
+      status: 'pending',
+      queue: 'notifications',
+      lane: 'tenant_acme_notifications',
+    });
     const log = await jobLog(tdb.db, job.id);
     expect(log).toMatchObject({
       tenant_id: 'acme',
@@ -60,7 +74,9 @@ describe('dispatch', () => {
   });
 
   it('joins the caller transaction: a rollback leaves no job and no log', async () => {
-    const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs`.execute(tdb.db);
+    const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs`.execute(
+      tdb.db,
+    );
     let dispatched: string | undefined;
     await expect(
       tdb.db.transaction().execute(async (trx) => {
@@ -69,9 +85,15 @@ describe('dispatch', () => {
       }),
     ).rejects.toThrow('caller changed its mind');
     expect(dispatched).toBeDefined();
-    const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs`.execute(tdb.db);
+    const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs`.execute(
+      tdb.db,
+    );
     expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
-    const logs = await tdb.db.selectFrom('tenantry.job_logs').select('id').where('id', '=', dispatched!).execute();
+    const logs = await tdb.db
+      .selectFrom('tenantry.job_logs')
+      .select('id')
+      .where('id', '=', dispatched!)
+      .execute();
     expect(logs).toEqual([]);
   });
 
@@ -90,7 +112,8 @@ describe('dispatch', () => {
       'tenant_wide_notifications#1',
       'tenant_wide_notifications#2',
     ]);
-    for (const lane of lanes) expect(parseLane(lane)).toMatchObject({ tenantId: 'wide', queue: 'notifications' });
+    for (const lane of lanes)
+      expect(parseLane(lane)).toMatchObject({ tenantId: 'wide', queue: 'notifications' });
   });
 
   it('runs a central job without a lane on the default queue, and a named central queue as one lane', async () => {
@@ -102,7 +125,12 @@ describe('dispatch', () => {
 
   it('defaults dispatchTenant to the current tenant', async () => {
     const job = await runInTenant('acme', () =>
-      dispatchTenant(tdb.db, 'send-notification', { channel: 'calendar', to: 'a@b.c', message: 'm' }, { queue: 'calendar' }),
+      dispatchTenant(
+        tdb.db,
+        'send-notification',
+        { channel: 'calendar', to: 'a@b.c', message: 'm' },
+        { queue: 'calendar' },
+      ),
     );
     expect(job).toMatchObject({ tenantId: 'acme', lane: 'tenant_acme_calendar' });
     await expect(dispatchTenant(tdb.db, 'queue-gc', {})).rejects.toThrow(/outside a tenant context/);
@@ -112,13 +140,20 @@ describe('dispatch', () => {
     const first = await dispatch(tdb.db, 'queue-gc', {}, { jobKey: 'gc-once', delayMs: 60_000 });
     const second = await dispatch(tdb.db, 'queue-gc', {}, { jobKey: 'gc-once', delayMs: 60_000 });
     expect(second.jobId).toBe(first.jobId);
-    expect(await jobLog(tdb.db, first.id)).toMatchObject({ status: 'cancelled', error_message: `superseded by job log ${second.id}` });
+    expect(await jobLog(tdb.db, first.id)).toMatchObject({
+      status: 'cancelled',
+      error_message: `superseded by job log ${second.id}`,
+    });
     expect((await jobLog(tdb.db, second.id)).status).toBe('pending');
   });
 
   it.each([
     [{ task: 'nope', payload: {} }, 'task', /unknown task "nope"/],
-    [{ task: 'send-notification', payload: { channel: 'fax', to: 'x', message: 'y' } }, 'payload.channel', /.+/],
+    [
+      { task: 'send-notification', payload: { channel: 'fax', to: 'x', message: 'y' } },
+      'payload.channel',
+      /.+/,
+    ],
     [{ task: 'send-notification', payload: { channel: 'sms', message: 'y' } }, 'payload.to', /required/],
     [{ task: 'queue-gc', payload: {}, queue: 'Bad Queue' }, 'queue', /lowercase/],
     [{ task: 'queue-gc', payload: {}, queue: 'tenant_x' }, 'queue', /tenant_/],

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelJob, retryJob } from '../../src/jobs/control.ts';
-import { dispatchJobs, type DispatchSpec } from '../../src/jobs/dispatch.ts';
+import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
 import { PROBE_TABLE_DDL, probe, stubborn } from '../fixtures/tasks.ts';
@@ -35,7 +35,11 @@ describe('job execution', () => {
         SELECT data FROM probe_events WHERE data->>'log' = ${log} ORDER BY id`.execute(tdb.db)
     ).rows.map((r) => r.data);
   const graphileJob = async (id: string) =>
-    (await sql<{ attempts: number }>`SELECT attempts FROM graphile_worker.jobs WHERE id = ${id}`.execute(tdb.db)).rows[0];
+    (
+      await sql<{ attempts: number }>`SELECT attempts FROM graphile_worker.jobs WHERE id = ${id}`.execute(
+        tdb.db,
+      )
+    ).rows[0];
 
   it('runs the handler in the tenant context and records the result', async () => {
     const job = await run({ payload: { mode: 'write-client', label: 'hello' } });
@@ -67,9 +71,9 @@ describe('job execution', () => {
 
   it('retries a failed attempt with the last error kept, then completes', async () => {
     const job = await run({ payload: { mode: 'fail-once' } });
-    await expect.poll(async () => (await jobLog(tdb.db, job.id)).error_message, { timeout: 5000 }).toBe(
-      'probe failure on attempt 1',
-    );
+    await expect
+      .poll(async () => (await jobLog(tdb.db, job.id)).error_message, { timeout: 5000 })
+      .toBe('probe failure on attempt 1');
     const log = await waitForStatus(tdb.db, job.id, ['completed']);
     expect(log).toMatchObject({ attempts: 2, error_message: 'probe failure on attempt 1' });
   });
@@ -86,7 +90,11 @@ describe('job execution', () => {
     expect(await graphileJob(job.jobId)).toMatchObject({ attempts: 2 });
 
     await retryJob(tdb.db, job.id);
-    expect(await jobLog(tdb.db, job.id)).toMatchObject({ status: 'pending', attempts: 0, error_message: log.error_message });
+    expect(await jobLog(tdb.db, job.id)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      error_message: log.error_message,
+    });
     const again = await waitForStatus(tdb.db, job.id, ['failed']);
     expect(again.attempts).toBe(2);
   });
@@ -117,7 +125,9 @@ describe('job execution', () => {
 
   it('keeps another tenant out of cancel and retry', async () => {
     const job = await run({ payload: { mode: 'ok' }, delayMs: 60_000 });
-    await expect(cancelJob(tdb.db, job.id, { tenantId: 'other' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(cancelJob(tdb.db, job.id, { tenantId: 'other' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
     await expect(retryJob(tdb.db, job.id)).rejects.toMatchObject({ code: 'conflict' });
     await cancelJob(tdb.db, job.id, { tenantId: 'acme' });
   });
@@ -130,7 +140,9 @@ describe('job execution', () => {
     const job = await run({ tenant: 'sleepy', payload: { mode: 'ok' } });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await jobLog(tdb.db, job.id)).status).toBe('pending');
-    await sql`UPDATE tenantry.tenants SET status = 'active', status_reason = NULL WHERE id = 'sleepy'`.execute(tdb.db);
+    await sql`UPDATE tenantry.tenants SET status = 'active', status_reason = NULL WHERE id = 'sleepy'`.execute(
+      tdb.db,
+    );
     await waitForStatus(tdb.db, job.id, ['completed']);
   });
 
