@@ -177,6 +177,13 @@ async function runJob(
     }
     const permanent = error instanceof PermanentJobError;
     const final = permanent || job.attempts >= job.max_attempts;
+    ctx.logger[final ? 'error' : 'warn']({ err: error, final }, final ? 'job failed permanently' : 'job attempt failed');
+    // The hook runs before the terminal write, so whatever it records lands with it.
+    if (final && definition.onFailed) {
+      await runInTenant(envelope.tenant, () => definition.onFailed!(envelope.payload, error, ctx)).catch((err: unknown) =>
+        ctx.logger.error({ err }, 'onFailed hook failed'),
+      );
+    }
     await deps.writer.commit(info.logId, {
       status: final ? 'failed' : 'pending',
       errorMessage: error.message.slice(0, 10_000),
@@ -184,15 +191,6 @@ async function runJob(
       ...(final ? { finishedAt: new Date(), durationMs: elapsed() } : {}),
     });
     deps.metrics.failed(definition.name, final);
-    ctx.logger[final ? 'error' : 'warn'](
-      { err: error, final },
-      final ? 'job failed permanently' : 'job attempt failed',
-    );
-    if (final && definition.onFailed) {
-      await runInTenant(envelope.tenant, () => definition.onFailed!(envelope.payload, error, ctx)).catch(
-        (err: unknown) => ctx.logger.error({ err }, 'onFailed hook failed'),
-      );
-    }
     if (!permanent) throw error;
   } finally {
     clearTimeout(timer);
