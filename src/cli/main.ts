@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
+import { registerJobCommands } from './commands/jobs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerServeCommands } from './commands/serve-commands.ts';
 
@@ -11,6 +12,7 @@ const program = new Command('tenantry')
 
 registerServeCommands(program);
 registerMigrateCommand(program);
+registerJobCommands(program);
 
 /** Any failure is one line on stderr and exit code 1; commander's own usage errors keep theirs. */
 try {

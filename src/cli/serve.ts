@@ -4,11 +4,11 @@ import { migrateControlPlane } from '../db/migrate.ts';
 import { databaseState, NO_WORKERS } from '../health.ts';
 import { type App, buildApp } from '../http/app.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
-import { registry } from '../tasks/index.ts';
 import type { WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
 import { createRedis, redisState } from '../redis.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
+import { registry } from '../tasks/index.ts';
 import { clusterWorkerStats } from '../worker/cluster-stats.ts';
 import { WorkerService } from '../worker/runner.ts';
 

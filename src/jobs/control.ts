@@ -30,14 +30,22 @@ async function lockLog(trx: DbOrTrx, id: string, scope: JobScope) {
  * starts; if a worker has already locked it, it is running: the request is recorded and
  * broadcast, the worker running it aborts its signal and ends the log `cancelled`.
  */
-export async function cancelJob(db: Db, id: string, scope: JobScope = {}): Promise<{ status: 'cancelled' | 'cancelling' }> {
+export async function cancelJob(
+  db: Db,
+  id: string,
+  scope: JobScope = {},
+): Promise<{ status: 'cancelled' | 'cancelling' }> {
   return db.transaction().execute(async (trx) => {
     const log = await lockLog(trx, id, scope);
-    if (TERMINAL.includes(log.status)) throw new AppError('conflict', `job log ${id} is already ${log.status}`);
+    if (TERMINAL.includes(log.status))
+      throw new AppError('conflict', `job log ${id} is already ${log.status}`);
     // complete_jobs deletes the job only if no live worker holds it.
     const removed = log.job_id
-      ? (await sql<{ id: string }>`SELECT id FROM graphile_worker.complete_jobs(ARRAY[${log.job_id}]::bigint[])`.execute(trx))
-          .rows.length > 0
+      ? (
+          await sql<{
+            id: string;
+          }>`SELECT id FROM graphile_worker.complete_jobs(ARRAY[${log.job_id}]::bigint[])`.execute(trx)
+        ).rows.length > 0
       : false;
     const held =
       !removed &&
@@ -66,7 +74,10 @@ export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promis
   return db.transaction().execute(async (trx) => {
     const log = await lockLog(trx, id, scope);
     if (log.status !== 'failed' && log.status !== 'cancelled') {
-      throw new AppError('conflict', `job log ${id} is ${log.status}; only failed or cancelled jobs can be retried`);
+      throw new AppError(
+        'conflict',
+        `job log ${id} is ${log.status}; only failed or cancelled jobs can be retried`,
+      );
     }
     let jobId: string | undefined;
     if (log.job_id !== null) {
@@ -85,7 +96,9 @@ export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promis
           queue_name => ${log.lane},
           max_attempts => ${log.max_attempts},
           flags => CASE WHEN ${log.tenant_id}::text IS NULL THEN ARRAY['central', 'q:' || ${log.queue}::text]
-                        ELSE ARRAY['t:' || ${log.tenant_id}::text, 'q:' || ${log.queue}::text] END)`.execute(trx);
+                        ELSE ARRAY['t:' || ${log.tenant_id}::text, 'q:' || ${log.queue}::text] END)`.execute(
+        trx,
+      );
       jobId = rows[0]!.id;
     }
     await trx

@@ -177,11 +177,14 @@ async function runJob(
     }
     const permanent = error instanceof PermanentJobError;
     const final = permanent || job.attempts >= job.max_attempts;
-    ctx.logger[final ? 'error' : 'warn']({ err: error, final }, final ? 'job failed permanently' : 'job attempt failed');
+    ctx.logger[final ? 'error' : 'warn'](
+      { err: error, final },
+      final ? 'job failed permanently' : 'job attempt failed',
+    );
     // The hook runs before the terminal write, so whatever it records lands with it.
     if (final && definition.onFailed) {
-      await runInTenant(envelope.tenant, () => definition.onFailed!(envelope.payload, error, ctx)).catch((err: unknown) =>
-        ctx.logger.error({ err }, 'onFailed hook failed'),
+      await runInTenant(envelope.tenant, () => definition.onFailed!(envelope.payload, error, ctx)).catch(
+        (err: unknown) => ctx.logger.error({ err }, 'onFailed hook failed'),
       );
     }
     await deps.writer.commit(info.logId, {

@@ -20,7 +20,9 @@ function canonical(value: unknown): unknown {
 }
 
 export function requestHash(body: unknown): Buffer {
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest();
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest();
 }
 
 /**

@@ -45,7 +45,12 @@ async function startSmtp(): Promise<{ port: number; messages: Delivered[]; close
 
 type AiBehaviour = 'succeed' | 'fail' | 'hang';
 
-async function startAi(): Promise<{ url: string; behaviour: { mode: AiBehaviour }; hits: string[]; close: () => void }> {
+async function startAi(): Promise<{
+  url: string;
+  behaviour: { mode: AiBehaviour };
+  hits: string[];
+  close: () => void;
+}> {
   const behaviour = { mode: 'succeed' as AiBehaviour };
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
@@ -58,7 +63,9 @@ async function startAi(): Promise<{ url: string; behaviour: { mode: AiBehaviour 
       if (behaviour.mode === 'fail') return res.writeHead(503).end('overloaded');
       if (behaviour.mode === 'hang') return; // never answers
       const { text } = JSON.parse(body) as { text: string };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ text: `SUMMARY: ${text.slice(0, 20)}` }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ text: `SUMMARY: ${text.slice(0, 20)}` }));
     });
   });
   server.listen(0, '127.0.0.1');
@@ -85,13 +92,20 @@ describe('example tasks', () => {
     tdb = await cloneTestDatabase();
     smtp = await startSmtp();
     ai = await startAi();
-    await createTenantWithSchema(tdb, { id: 'clinic', name: 'Clínica Sol', settings: { timezone: 'Europe/Madrid', language: 'es' } });
+    await createTenantWithSchema(tdb, {
+      id: 'clinic',
+      name: 'Clínica Sol',
+      settings: { timezone: 'Europe/Madrid', language: 'es' },
+    });
     const env = { AI_ENDPOINT_URL: ai.url, AI_TIMEOUT_MS: '400' };
     worker = await startTestWorker(tdb, {
       registry,
       env,
       services: {
-        mailer: createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'Clinic <citas@clinic.test>' }, createLogger('silent', false)),
+        mailer: createMailer(
+          { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'Clinic <citas@clinic.test>' },
+          createLogger('silent', false),
+        ),
       },
     });
   });
@@ -128,7 +142,12 @@ describe('example tasks', () => {
   });
 
   it('send-appointment-email fails once, without retries, for a missing appointment', async () => {
-    const job = await dispatch(tdb.db, 'send-appointment-email', { appointment_id: 999_999, kind: 'reminder' }, { tenant: 'clinic' });
+    const job = await dispatch(
+      tdb.db,
+      'send-appointment-email',
+      { appointment_id: 999_999, kind: 'reminder' },
+      { tenant: 'clinic' },
+    );
     const log = await waitForStatus(tdb.db, job.id, ['failed']);
     expect(log).toMatchObject({ attempts: 1, error_message: 'appointment 999999 does not exist' });
   });
@@ -136,18 +155,27 @@ describe('example tasks', () => {
   const client = async (context: string) =>
     (
       await sql<{ id: string }>`
-        INSERT INTO ${clinic}.clients (name, company_context) VALUES ('Co', ${context}) RETURNING id`.execute(tdb.db)
+        INSERT INTO ${clinic}.clients (name, company_context) VALUES ('Co', ${context}) RETURNING id`.execute(
+        tdb.db,
+      )
     ).rows[0]!.id;
   const contextOf = async (id: string) =>
     (
       await sql<{ company_context: string; company_context_original: string | null }>`
-        SELECT company_context, company_context_original FROM ${clinic}.clients WHERE id = ${id}`.execute(tdb.db)
+        SELECT company_context, company_context_original FROM ${clinic}.clients WHERE id = ${id}`.execute(
+        tdb.db,
+      )
     ).rows[0];
 
   it('process-company-context stores the processed text and keeps the original', async () => {
     ai.behaviour.mode = 'succeed';
     const id = await client('We repair bicycles in Sevilla since 1990.');
-    const job = await dispatch(tdb.db, 'process-company-context', { client_id: Number(id) }, { tenant: 'clinic' });
+    const job = await dispatch(
+      tdb.db,
+      'process-company-context',
+      { client_id: Number(id) },
+      { tenant: 'clinic' },
+    );
     await waitForStatus(tdb.db, job.id, ['completed']);
     expect(await contextOf(id)).toEqual({
       company_context: 'SUMMARY: We repair bicycles i',
@@ -155,23 +183,40 @@ describe('example tasks', () => {
     });
   });
 
-  it.each(['fail', 'hang'] as const)(
-    'process-company-context keeps the original text when the AI service keeps %sing',
-    async (mode) => {
-      ai.behaviour.mode = mode;
-      const id = await client(`Original context for ${mode}`);
-      const job = await dispatch(tdb.db, 'process-company-context', { client_id: Number(id) }, { tenant: 'clinic', maxAttempts: 2 });
-      const log = await waitForStatus(tdb.db, job.id, ['failed'], 20_000);
-      expect(log.attempts).toBe(2);
-      expect(log.error_message).toMatch(mode === 'fail' ? /503/ : /timeout|aborted/i);
-      expect(log.step).toBe('kept the original context');
-      expect(await contextOf(id)).toEqual({ company_context: `Original context for ${mode}`, company_context_original: null });
-    },
-  );
+  it.each([
+    'fail',
+    'hang',
+  ] as const)('process-company-context keeps the original text when the AI service keeps %sing', async (mode) => {
+    ai.behaviour.mode = mode;
+    const id = await client(`Original context for ${mode}`);
+    const job = await dispatch(
+      tdb.db,
+      'process-company-context',
+      { client_id: Number(id) },
+      { tenant: 'clinic', maxAttempts: 2 },
+    );
+    const log = await waitForStatus(tdb.db, job.id, ['failed'], 20_000);
+    expect(log.attempts).toBe(2);
+    expect(log.error_message).toMatch(mode === 'fail' ? /503/ : /timeout|aborted/i);
+    expect(log.step).toBe('kept the original context');
+    expect(await contextOf(id)).toEqual({
+      company_context: `Original context for ${mode}`,
+      company_context_original: null,
+    });
+  });
 
   it('send-notification goes through the channel provider (logging by default)', async () => {
-    const job = await dispatch(tdb.db, 'send-notification', { channel: 'whatsapp', to: '+34600111222', message: 'Hola' }, { tenant: 'clinic' });
+    const job = await dispatch(
+      tdb.db,
+      'send-notification',
+      { channel: 'whatsapp', to: '+34600111222', message: 'Hola' },
+      { tenant: 'clinic' },
+    );
     const log = await waitForStatus(tdb.db, job.id, ['completed']);
-    expect(log.result).toMatchObject({ channel: 'whatsapp', provider: 'log', reference: expect.stringMatching(/^log-/) });
+    expect(log.result).toMatchObject({
+      channel: 'whatsapp',
+      provider: 'log',
+      reference: expect.stringMatching(/^log-/),
+    });
   });
 });

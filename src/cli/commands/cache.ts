@@ -1,0 +1,90 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import type { CacheStore } from '../../cache/contract.ts';
+import { createCacheStore } from '../../cache/runtime.ts';
+import { type CacheStats, cacheStats } from '../../cache/stats.ts';
+import { TenantCache } from '../../cache/tenant-cache.ts';
+import { parseConfig } from '../../config.ts';
+import { createLogger } from '../../logger.ts';
+import { openRuntime } from '../../runtime.ts';
+import { isTenantId } from '../../tenancy.ts';
+
+/** Where the commands read their settings and write their report; tests pass their own. */
+export interface CacheCommandIo {
+  env?: NodeJS.ProcessEnv;
+  print?: (line: string) => void;
+}
+
+function tenantId(value: string): string {
+  if (!isTenantId(value))
+    throw new InvalidArgumentError('must be a tenant id (lowercase letters, digits, -)');
+  return value;
+}
+
+/** Opens the database (and Redis when CACHE_STORE=redis) for one command, and closes both after. */
+async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: CacheStore) => Promise<T>): Promise<T> {
+  const config = parseConfig(env);
+  const runtime = await openRuntime(
+    config,
+    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+    2,
+  );
+  const store = createCacheStore(config, { db: runtime.db });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+    await runtime.close();
+  }
+}
+
+export function registerCacheCommands(program: Command, io: CacheCommandIo = {}): void {
+  const env = io.env ?? process.env;
+  const print = io.print ?? ((line: string) => console.log(line));
+  const cache = program.command('cache').description('the tenant cache (CACHE_STORE: postgres or redis)');
+
+  cache
+    .command('flush')
+    .description("remove one tenant's cache entries, or the central ones")
+    .option('--tenant <id>', 'the tenant whose entries to remove (it need not exist any more)', tenantId)
+    .option('--central', 'remove the central (tenant-less) entries')
+    .action(async (opts: { tenant?: string; central?: boolean }) => {
+      if ((opts.tenant === undefined) === !opts.central) {
+        throw new Error('cache flush needs exactly one of --tenant ID or --central');
+      }
+      const scope = opts.central ? 'the central scope' : `tenant ${opts.tenant}`;
+      await withStore(env, async (store) => {
+        const flushed = await new TenantCache(store, opts.tenant).flush();
+        print(
+          `flushed ${flushed} ${flushed === 1 ? 'entry' : 'entries'} of ${scope} from the ${store.name} store`,
+        );
+      });
+    });
+
+  cache
+    .command('stats')
+    .description('entries, bytes and expired entries awaiting the sweep, per tenant')
+    .option('--tenant <id>', 'only this tenant', tenantId)
+    .option('--json', 'print the figures as one JSON object')
+    .action(async (opts: { tenant?: string; json?: boolean }) => {
+      await withStore(env, async (store) => {
+        const stats = await cacheStats(store, opts.tenant === undefined ? {} : { tenant: opts.tenant });
+        if (opts.json) print(JSON.stringify(stats));
+        else for (const line of statsTable(stats)) print(line);
+      });
+    });
+}
+
+/** A right-aligned table, one row per scope and a total, then the store it describes. */
+export function statsTable({ store, totals, scopes }: CacheStats): string[] {
+  const rows = [
+    ['scope', 'entries', 'bytes', 'expired'],
+    ...scopes.map((s) => [s.tenant ?? '(central)', String(s.entries), String(s.bytes), String(s.expired)]),
+    ['total', String(totals.entries), String(totals.bytes), String(totals.expired)],
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  const lines = rows.map((r) =>
+    r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  '),
+  );
+  const note = store === 'redis' ? 'redis store (Redis expires entries itself)' : 'postgres store';
+  return [...lines, `(${note})`];
+}

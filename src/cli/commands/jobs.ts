@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { cancelJob, retryJob } from '../../jobs/control.ts';
+import { flushFailedJobs, queueStats } from '../../jobs/queue-stats.ts';
+import { positiveInt } from '../options.ts';
+import { printTable } from '../table.ts';
+import { withRuntime } from '../with-runtime.ts';
+
+export function registerJobCommands(program: Command): void {
+  const jobs = program.command('jobs').description('inspect and operate the job queues');
+
+  jobs
+    .command('monitor')
+    .description('per logical queue: ready, scheduled, running and failed jobs')
+    .option('--watch', 'refresh until interrupted')
+    .option('--interval <seconds>', 'refresh interval with --watch', positiveInt, 2)
+    .action(async (opts: { watch?: boolean; interval: number }) => {
+      await withRuntime(async ({ db }) => {
+        for (;;) {
+          const stats = await queueStats(db);
+          if (opts.watch) process.stdout.write('\u001b[2J\u001b[H');
+          console.log(`queues at ${new Date().toISOString()}`);
+          printTable(
+            stats.map((s) => ({ ...s, tenant: s.tenant ?? '(central)' })),
+            ['tenant', 'queue', 'lanes', 'ready', 'scheduled', 'running', 'failed'],
+          );
+          if (!opts.watch) return;
+          await new Promise((r) => setTimeout(r, opts.interval * 1000));
+        }
+      });
+    });
+
+  jobs
+    .command('failed')
+    .description('permanently failed jobs (the dead letter), newest first')
+    .option('--tenant <id>', "only this tenant's jobs")
+    .option('--limit <n>', 'at most this many', positiveInt, 50)
+    .action(async (opts: { tenant?: string; limit: number }) => {
+      await withRuntime(async ({ db }) => {
+        let query = db
+          .selectFrom('tenantry.job_logs')
+          .select(['id', 'tenant_id', 'task', 'queue', 'attempts', 'finished_at', 'error_message'])
+          .where('status', '=', 'failed')
+          .orderBy('finished_at', 'desc')
+          .limit(opts.limit);
+        if (opts.tenant) query = query.where('tenant_id', '=', opts.tenant);
+        const rows = await query.execute();
+        printTable(
+          rows.map((r) => ({ ...r, tenant: r.tenant_id ?? '(central)', error: r.error_message })),
+          ['id', 'tenant', 'task', 'queue', 'attempts', 'finished_at', 'error'],
+        );
+      });
+    });
+
+  jobs
+    .command('retry')
+    .description('put a failed or cancelled job back in the queue (attempts reset)')
+    .argument('[id]', 'job-log id')
+    .option('--all', 'every permanently failed job')
+    .option('--tenant <id>', 'with --all: only this tenant')
+    .action(async (id: string | undefined, opts: { all?: boolean; tenant?: string }) => {
+      if (!id && !opts.all) throw new Error('name a job-log id or pass --all');
+      await withRuntime(async ({ db }) => {
+        if (id) {
+          await retryJob(db, id);
+          console.log(`job ${id} is pending again`);
+          return;
+        }
+        let query = db.selectFrom('tenantry.job_logs').select('id').where('status', '=', 'failed');
+        if (opts.tenant) query = query.where('tenant_id', '=', opts.tenant);
+        const failed = await query.execute();
+        for (const row of failed) await retryJob(db, row.id);
+        console.log(`retried ${failed.length} failed job${failed.length === 1 ? '' : 's'}`);
+      });
+    });
+
+  jobs
+    .command('flush')
+    .description('delete permanently failed jobs from the queue (their job logs stay, marked failed)')
+    .option('--tenant <id>', "only this tenant's jobs")
+    .action(async (opts: { tenant?: string }) => {
+      await withRuntime(async ({ db }) => {
+        const flushed = await flushFailedJobs(db, opts.tenant);
+        console.log(`flushed ${flushed} permanently failed job${flushed === 1 ? '' : 's'} from the queue`);
+      });
+    });
+
+  jobs
+    .command('cancel')
+    .description('cancel a job: a pending one never starts, a running one is signalled')
+    .argument('<id>', 'job-log id')
+    .action(async (id: string) => {
+      await withRuntime(async ({ db }) => {
+        const { status } = await cancelJob(db, id);
+        console.log(
+          status === 'cancelled'
+            ? `job ${id} cancelled`
+            : `job ${id} is running; cancel signalled to its worker`,
+        );
+      });
+    });
+}

@@ -1,0 +1,113 @@
+import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/tasks/index.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, jobLog } from '../helpers/worker.ts';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('tenantry worker --once and jobs commands', () => {
+  let tdb: TestDatabase;
+  const tenantry = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, ['bin/tenantry.js', ...args], {
+        env: { ...process.env, DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', ...env },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await createTenantWithSchema(tdb, { id: 'alpha' });
+    await createTenantWithSchema(tdb, { id: 'beta' });
+  });
+  afterAll(async () => {
+    await tdb.close();
+  });
+
+  const note = { channel: 'sms' as const, to: '+1', message: 'hello' };
+
+  it('--once --tenant runs only that tenant’s ready jobs, then exits 0', async () => {
+    const a = await dispatch(tdb.db, 'send-notification', note, { tenant: 'alpha' });
+    const b = await dispatch(tdb.db, 'send-notification', note, { tenant: 'beta' });
+    const central = await dispatch(tdb.db, 'queue-gc', {});
+    const result = await tenantry(['worker', '--once', '--no-migrate', '--tenant', 'alpha']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('worker --once: 1 completed');
+    expect((await jobLog(tdb.db, a.id)).status).toBe('completed');
+    expect((await jobLog(tdb.db, b.id)).status).toBe('pending');
+    expect((await jobLog(tdb.db, central.id)).status).toBe('pending');
+
+    const queues = await tenantry(['worker', '--once', '--no-migrate', '--queue', 'default']);
+    expect(queues.code).toBe(0);
+    expect((await jobLog(tdb.db, central.id)).status).toBe('completed');
+    expect((await jobLog(tdb.db, b.id)).status).toBe('pending');
+  });
+
+  it('lists, retries, cancels and flushes the dead letter', async () => {
+    const { rows } = await sql<{ id: string }>`
+      INSERT INTO "tenant_beta".clients (name, company_context) VALUES ('Co', 'ctx') RETURNING id`.execute(
+      tdb.db,
+    );
+    const job = await dispatch(
+      tdb.db,
+      'process-company-context',
+      { client_id: Number(rows[0]!.id) },
+      { tenant: 'beta', maxAttempts: 1 },
+    );
+    // Nothing listens on port 1: the only attempt fails and the job stays as dead letter.
+    const run = await tenantry(['worker', '--once', '--no-migrate', '--tenant', 'beta'], {
+      AI_ENDPOINT_URL: 'http://127.0.0.1:1/',
+    });
+    expect(run.code).toBe(0);
+    expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
+
+    const monitor = await tenantry(['jobs', 'monitor']);
+    expect(monitor.stdout).toMatch(/beta\s+ai\s+1\s+0\s+0\s+0\s+1/);
+
+    const failed = await tenantry(['jobs', 'failed', '--tenant', 'beta']);
+    expect(failed.code).toBe(0);
+    expect(failed.stdout).toContain(job.id);
+    expect(failed.stdout).toContain('process-company-context');
+
+    const retriedAll = await tenantry(['jobs', 'retry', '--all', '--tenant', 'beta']);
+    expect(retriedAll.stdout.trim()).toBe('retried 1 failed job');
+    expect(await jobLog(tdb.db, job.id)).toMatchObject({ status: 'pending', attempts: 0 });
+
+    const cancelled = await tenantry(['jobs', 'cancel', job.id]);
+    expect(cancelled.stdout.trim()).toBe(`job ${job.id} cancelled`);
+
+    const retried = await tenantry(['jobs', 'retry', job.id]);
+    expect(retried.stdout.trim()).toBe(`job ${job.id} is pending again`);
+    await tenantry(['worker', '--once', '--no-migrate', '--tenant', 'beta'], {
+      AI_ENDPOINT_URL: 'http://127.0.0.1:1/',
+    });
+    const flushed = await tenantry(['jobs', 'flush']);
+    expect(flushed.stdout.trim()).toBe('flushed 1 permanently failed job from the queue');
+    expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
+  });
+
+  it('answers bad input with one line and exit code 1', async () => {
+    const unknown = await tenantry(['jobs', 'cancel', 'abc']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('tenantry: job log abc was not found');
+    const badTenant = await tenantry(['worker', '--once', '--tenant', 'Bad_Id']);
+    expect(badTenant.code).toBe(1);
+    expect(badTenant.stderr.trim()).toBe('tenantry: --tenant "Bad_Id" is not a valid tenant name');
+    const noTarget = await tenantry(['jobs', 'retry']);
+    expect(noTarget.stderr.trim()).toBe('tenantry: name a job-log id or pass --all');
+  });
+});
