@@ -74,6 +74,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       app = await buildApp({
         db: runtime.db,
         registry: options.worker?.registry ?? registry,
+        workerRescueAfterMs: config.workerRescueAfterMs,
         adminKey: adminKey.key,
         logger,
         health: {

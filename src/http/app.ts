@@ -12,10 +12,13 @@ import { registerOpenApi } from './openapi.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { healthRoutes } from './routes/health/index.ts';
 import { jobRoutes } from './routes/jobs/index.ts';
+import { metricsRoutes } from './routes/metrics/index.ts';
 import { tenantRoutes } from './routes/tenants/index.ts';
 
 export interface AppDeps {
   db: Db;
+  /** A worker silent this long is dead; /health and /metrics count only live ones. */
+  workerRescueAfterMs?: number;
   registry: TaskRegistry;
   adminKey: string;
   health: HealthSources;
@@ -55,5 +58,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { health: deps.health });
   await app.register(tenantRoutes, { db: deps.db });
   await app.register(jobRoutes, { db: deps.db, registry: deps.registry });
+  await app.register(metricsRoutes, { db: deps.db, rescueAfterMs: deps.workerRescueAfterMs ?? 300_000 });
   return app;
 }

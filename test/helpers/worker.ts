@@ -1,4 +1,3 @@
-import { expect } from 'vitest';
 import { type Config, parseConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/database.ts';
 import type { JobStatus } from '../../src/db/schema.ts';
@@ -56,10 +55,17 @@ export async function jobLog(db: Db, id: string) {
   return db.selectFrom('tenantry.job_logs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-/** Waits until the job log reaches one of `statuses` and returns the row. */
+/** Waits until the job log reaches one of `statuses` and returns the row (usable in hooks too). */
 export async function waitForStatus(db: Db, id: string, statuses: JobStatus[], timeout = 15_000) {
-  await expect
-    .poll(async () => (await jobLog(db, id)).status, { timeout, interval: 50 })
-    .toSatisfy((s: JobStatus) => statuses.includes(s));
-  return jobLog(db, id);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const log = await jobLog(db, id);
+    if (statuses.includes(log.status)) return log;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `job log ${id} is still ${log.status} after ${timeout} ms (waiting for ${statuses.join(' or ')})`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

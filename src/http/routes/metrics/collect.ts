@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Db } from '../../../db/database.ts';
+import type { TaskCounters } from '../../../jobs/metrics.ts';
+import { type LiveWorker, liveWorkers } from '../../../worker/cluster-stats.ts';
+
+interface Snapshot {
+  workers: LiveWorker[];
+  logs: { status: string; n: number }[];
+  deadLetter: number;
+}
+
+/**
+ * Prometheus metrics of the whole cluster, read at scrape time: per-worker counters from the
+ * heartbeats (a counter resets when its worker restarts, as Prometheus expects), and queue
+ * depth from the database. One scrape runs its three queries once, however many metrics read them.
+ */
+export function createMetricsRegistry(db: Db, rescueAfterMs: number): Registry {
+  const registry = new Registry();
+  let pending: Promise<Snapshot> | undefined;
+  const snapshot = () => {
+    pending ??= (async () => {
+      const [workers, logs, dead] = await Promise.all([
+        liveWorkers(db, rescueAfterMs),
+        sql<{ status: string; n: number }>`
+          SELECT status, count(*)::int AS n FROM tenantry.job_logs WHERE status IN ('pending', 'running') GROUP BY status`.execute(
+          db,
+        ),
+        sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE locked_at IS NULL AND attempts >= max_attempts`.execute(
+          db,
+        ),
+      ]);
+      return { workers, logs: logs.rows, deadLetter: dead.rows[0]?.n ?? 0 };
+    })().finally(() => setTimeout(() => (pending = undefined), 0));
+    return pending;
+  };
+
+  const perTask = (name: string, help: string, key: keyof TaskCounters) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['worker', 'task'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const w of (await snapshot()).workers) {
+          for (const [task, counters] of Object.entries(w.stats.tasks ?? {})) {
+            if (counters[key] > 0) this.inc({ worker: w.id, task }, counters[key]);
+          }
+        }
+      },
+    });
+  perTask('tenantry_jobs_processed_total', 'Job attempts that completed', 'processed');
+  perTask('tenantry_jobs_failed_total', 'Jobs that failed permanently', 'failed');
+  perTask('tenantry_jobs_retried_total', 'Job attempts that failed and will be retried', 'retried');
+  perTask('tenantry_jobs_cancelled_total', 'Jobs cancelled while running', 'cancelled');
+
+  new Gauge({
+    name: 'tenantry_jobs_active',
+    help: 'Jobs running now, per worker',
+    labelNames: ['worker'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const w of (await snapshot()).workers) this.set({ worker: w.id }, w.stats.active ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'tenantry_workers',
+    help: 'Live worker processes and their total concurrency',
+    labelNames: ['measure'],
+    registers: [registry],
+    async collect() {
+      const { workers } = await snapshot();
+      this.set({ measure: 'processes' }, workers.length);
+      this.set(
+        { measure: 'concurrency' },
+        workers.reduce((n, w) => n + w.concurrency, 0),
+      );
+    },
+  });
+  new Gauge({
+    name: 'tenantry_jobs',
+    help: 'Jobs by state: pending and running (job logs), dead_letter (permanently failed, still queued)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const { logs, deadLetter } = await snapshot();
+      this.reset();
+      for (const state of ['pending', 'running'])
+        this.set({ state }, logs.find((l) => l.status === state)?.n ?? 0);
+      this.set({ state: 'dead_letter' }, deadLetter);
+    },
+  });
+  return registry;
+}
