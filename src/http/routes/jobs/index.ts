@@ -13,7 +13,9 @@ function toSpec(body: JobRequest, principal: Principal, index: number | undefine
   let tenant = body.tenant ?? null;
   if (principal.kind === 'tenant') {
     if (tenant !== null && tenant !== principal.tenantId) {
-      throw new AppError('forbidden', 'a tenant key dispatches only into its own tenant', { field: field('tenant') });
+      throw new AppError('forbidden', 'a tenant key dispatches only into its own tenant', {
+        field: field('tenant'),
+      });
     }
     tenant = principal.tenantId;
   }
@@ -44,7 +46,10 @@ function accepted(job: DispatchedJob): AcceptedJob {
   };
 }
 
-export const jobRoutes: FastifyPluginAsyncTypebox<{ db: Db; registry: TaskRegistry }> = async (app, { db, registry }) => {
+export const jobRoutes: FastifyPluginAsyncTypebox<{ db: Db; registry: TaskRegistry }> = async (
+  app,
+  { db, registry },
+) => {
   app.addSchema(JobRequest);
   app.addSchema(AcceptedJob);
 
@@ -58,8 +63,13 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ db: Db; registry: TaskRegist
           'A tenant key dispatches into its own tenant; an admin key names the tenant (or none, for a central job). ' +
           'An array dispatches all jobs or none. With an Idempotency-Key header, repeating the same request ' +
           'returns the first response; the same key with another body is 422.',
-        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }),
-        body: Type.Union([Type.Ref('JobRequest'), Type.Array(Type.Ref('JobRequest'), { minItems: 1, maxItems: 1000 })]),
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        }),
+        body: Type.Union([
+          Type.Ref('JobRequest'),
+          Type.Array(Type.Ref('JobRequest'), { minItems: 1, maxItems: 1000 }),
+        ]),
         response: {
           202: Type.Union([Type.Ref('AcceptedJob'), Type.Array(Type.Ref('AcceptedJob'))]),
           ...problemResponses(400, 401, 403, 404, 422),

@@ -5,21 +5,34 @@ export const JobRequest = Type.Object(
     task: Type.String({ minLength: 1, maxLength: 63, description: 'a task name (see src/tasks)' }),
     payload: Type.Optional(Type.Unknown({ description: 'validated against the task payload schema' })),
     tenant: Type.Optional(
-      Type.String({ description: 'admin keys: the tenant to run for (omit for a central job); tenant keys: their own' }),
+      Type.String({
+        description: 'admin keys: the tenant to run for (omit for a central job); tenant keys: their own',
+      }),
     ),
-    queue: Type.Optional(Type.String({ description: 'logical queue; default is the task queue', examples: ['emails'] })),
+    queue: Type.Optional(
+      Type.String({ description: 'logical queue; default is the task queue', examples: ['emails'] }),
+    ),
     run_at: Type.Optional(Type.String({ format: 'date-time', description: 'run no earlier than this time' })),
-    delay_ms: Type.Optional(Type.Integer({ minimum: 0, description: 'run after this delay (instead of run_at)' })),
+    delay_ms: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'run after this delay (instead of run_at)' }),
+    ),
     priority: Type.Optional(Type.Integer({ description: 'lower runs first, -32768..32767' })),
-    job_key: Type.Optional(Type.String({ description: 'replaces a pending job with the same key (debounce)' })),
+    job_key: Type.Optional(
+      Type.String({ description: 'replaces a pending job with the same key (debounce)' }),
+    ),
     max_attempts: Type.Optional(Type.Integer({ description: '1-25; default is the task setting' })),
     source: Type.Optional(
       Type.Object(
-        { type: Type.String({ minLength: 1, maxLength: 100 }), id: Type.String({ minLength: 1, maxLength: 100 }) },
+        {
+          type: Type.String({ minLength: 1, maxLength: 100 }),
+          id: Type.String({ minLength: 1, maxLength: 100 }),
+        },
         { description: 'what the job is about, e.g. {type: "appointment", id: "42"}' },
       ),
     ),
-    meta: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'free-form metadata kept with the log' })),
+    meta: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'free-form metadata kept with the log' }),
+    ),
   },
   {
     additionalProperties: false,
