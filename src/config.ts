@@ -32,6 +32,16 @@ export interface Config {
   readonly aiTimeoutMs: number;
   /** A worker not heard from for this long is dead; its locked jobs are released for retry. */
   readonly workerRescueAfterMs: number;
+  /** Finished exports are removed after this long. */
+  readonly exportTtlHours: number;
+  /** Permanent failures in the last hour above this raise the failure alert. */
+  readonly failedJobsAlertThreshold: number;
+  readonly alertWebhookUrl: string | undefined;
+  readonly alertEmail: string | undefined;
+  /** Completion callbacks may target private addresses (tests, internal networks). */
+  readonly callbackAllowPrivate: boolean;
+  /** Tenants one owner may have per plan. */
+  readonly planLimits: Readonly<Record<string, number>>;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -117,6 +127,33 @@ function encryptionKey(env: Env): Buffer | undefined {
   return key;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** `free=1,pro=5,business=50`: the default, and the format of PLAN_LIMITS. */
+function planLimits(env: Env): Readonly<Record<string, number>> {
+  const raw = read(env, 'PLAN_LIMITS') ?? 'free=1,pro=5,business=50';
+  const limits: Record<string, number> = {};
+  for (const part of raw.split(',')) {
+    const match = /^\s*([a-z][a-z0-9_-]*)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!match) throw new ConfigError('PLAN_LIMITS', `must look like free=1,pro=5,business=50, got "${raw}"`);
+    limits[match[1]!] = Number(match[2]);
+  }
+  return Object.freeze(limits);
+}
+
+function email(env: Env, name: string): string | undefined {
+  const raw = read(env, name);
+  if (raw !== undefined && !/^[^\s@]+@[^\s@]+$/.test(raw))
+    throw new ConfigError(name, `must be an email address, got "${raw}"`);
+  return raw;
+}
+
 export function parseConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const dataDir = path.resolve(cwd, read(env, 'DATA_DIR') ?? '.data');
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
@@ -140,5 +177,11 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     aiEndpointUrl: url(env, 'AI_ENDPOINT_URL', ['http:', 'https:']),
     aiTimeoutMs: integer(env, 'AI_TIMEOUT_MS', 45_000, 100, 600_000),
     workerRescueAfterMs: integer(env, 'WORKER_RESCUE_AFTER_MS', 300_000, 500, 86_400_000),
+    exportTtlHours: integer(env, 'EXPORT_TTL_HOURS', 168, 1, 24 * 365),
+    failedJobsAlertThreshold: integer(env, 'FAILED_JOBS_ALERT_THRESHOLD', 10, 0, 1_000_000),
+    alertWebhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['http:', 'https:']),
+    alertEmail: email(env, 'ALERT_EMAIL'),
+    callbackAllowPrivate: bool(env, 'CALLBACK_ALLOW_PRIVATE', false),
+    planLimits: planLimits(env),
   });
 }

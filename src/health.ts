@@ -15,6 +15,8 @@ export interface HealthSources {
   database(): Promise<DependencyState>;
   redis(): Promise<DependencyState>;
   workers(): Promise<WorkerStats>;
+  /** The tenant cache's store and whether it answers (never fails the check). */
+  cache(): Promise<{ store: 'postgres' | 'redis'; state: DependencyState }>;
 }
 
 export const NO_WORKERS: WorkerStats = Object.freeze({

@@ -27,6 +27,7 @@ describe('GET /health and /ready', () => {
       status: 'healthy',
       database: 'connected',
       redis: 'not_configured',
+      cache: { store: 'postgres', state: 'connected' },
       workers: { tasks_processed: 7, tasks_failed: 1, active_workers: 5 },
     });
     const ready = await app.inject({ method: 'GET', url: '/ready' });

@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
+import { registerCacheCommands } from './commands/cache.ts';
+import { registerJobLogCommands } from './commands/job-logs.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerServeCommands } from './commands/serve-commands.ts';
+import { registerTenantCommands } from './commands/tenants.ts';
 
 const program = new Command('tenantry')
   .description('Multi-tenant background work on PostgreSQL')
@@ -13,6 +16,9 @@ const program = new Command('tenantry')
 registerServeCommands(program);
 registerMigrateCommand(program);
 registerJobCommands(program);
+registerJobLogCommands(program);
+registerCacheCommands(program);
+registerTenantCommands(program);
 
 /** Any failure is one line on stderr and exit code 1; commander's own usage errors keep theirs. */
 try {

@@ -1,4 +1,5 @@
 import { resolveAdminKey } from '../admin-key.ts';
+import { cacheHealth, createCacheStore, setDefaultCacheStore } from '../cache/index.ts';
 import type { Config } from '../config.ts';
 import { migrateControlPlane } from '../db/migrate.ts';
 import { databaseState, NO_WORKERS } from '../health.ts';
@@ -35,6 +36,8 @@ export interface Service {
 export async function serve(config: Config, logger: Logger, options: ServeOptions): Promise<Service> {
   const runtime = await openRuntime(config, logger, options.api && options.worker ? 20 : 10);
   const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const cacheStore = createCacheStore(config, { db: runtime.db });
+  setDefaultCacheStore(cacheStore);
   let app: App | undefined;
   let worker: WorkerService | undefined;
   let stopping: Promise<void> | undefined;
@@ -42,6 +45,8 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     stopping ??= (async () => {
       await app?.close();
       await worker?.stop();
+      setDefaultCacheStore(undefined);
+      await cacheStore.close().catch(() => {});
       redis?.disconnect();
       await runtime.close();
     })();
@@ -65,6 +70,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
         concurrency: options.worker.concurrency,
         crontabFile: options.worker.cron ? config.crontabFile : undefined,
         filter: options.worker.filter,
+        services: { cache: cacheStore },
       });
       worker = created;
       await created.start();
@@ -73,13 +79,16 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     if (options.api) {
       app = await buildApp({
         db: runtime.db,
+        config,
+        cacheStore,
+        connectionString: runtime.connectionString,
         registry: options.worker?.registry ?? registry,
-        workerRescueAfterMs: config.workerRescueAfterMs,
         adminKey: adminKey.key,
         logger,
         health: {
           database: () => databaseState(runtime.db),
           redis: () => redisState(redis),
+          cache: () => cacheHealth(cacheStore),
           workers: () => clusterWorkerStats(runtime.db, config.workerRescueAfterMs).catch(() => NO_WORKERS),
         },
       });

@@ -1,7 +1,12 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { JobLogFeatureTables } from './schema-job-logs.ts';
+import type { LifecycleTables } from './schema-lifecycle.ts';
 
 /** Kysely's view of the control-plane tables in schema `tenantry`. */
-export interface TenantryDatabase {
+/** The control plane: this file's tables plus those each feature declares beside its code. */
+export type TenantryDatabase = CoreTables & JobLogFeatureTables & LifecycleTables;
+
+interface CoreTables {
   'tenantry.tenants': TenantsTable;
   'tenantry.api_keys': ApiKeysTable;
   'tenantry.job_logs': JobLogsTable;

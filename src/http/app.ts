@@ -2,24 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
-import type { Db } from '../db/database.ts';
 import type { HealthSources } from '../health.ts';
-import type { TaskRegistry } from '../jobs/registry.ts';
 import type { Logger } from '../logger.ts';
 import { VERSION } from '../version.ts';
 import { authPlugin } from './auth.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerProblemHandlers } from './problem.ts';
+import { cacheRoutes } from './routes/cache/index.ts';
+import type { RouteDeps } from './routes/deps.ts';
+import { exportRoutes } from './routes/exports/index.ts';
 import { healthRoutes } from './routes/health/index.ts';
+import { jobLogRoutes } from './routes/job-logs/index.ts';
 import { jobRoutes } from './routes/jobs/index.ts';
 import { metricsRoutes } from './routes/metrics/index.ts';
 import { tenantRoutes } from './routes/tenants/index.ts';
 
-export interface AppDeps {
-  db: Db;
-  /** A worker silent this long is dead; /health and /metrics count only live ones. */
-  workerRescueAfterMs?: number;
-  registry: TaskRegistry;
+export interface AppDeps extends RouteDeps {
   adminKey: string;
   health: HealthSources;
   logger: Logger;
@@ -58,6 +56,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { health: deps.health });
   await app.register(tenantRoutes, { db: deps.db });
   await app.register(jobRoutes, { db: deps.db, registry: deps.registry });
-  await app.register(metricsRoutes, { db: deps.db, rescueAfterMs: deps.workerRescueAfterMs ?? 300_000 });
+  await app.register(jobLogRoutes, deps);
+  await app.register(exportRoutes, deps);
+  await app.register(cacheRoutes, { db: deps.db, store: deps.cacheStore });
+  await app.register(metricsRoutes, { db: deps.db, rescueAfterMs: deps.config.workerRescueAfterMs });
   return app;
 }

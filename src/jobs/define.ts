@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Kysely } from 'kysely';
+import type { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Logger } from '../logger.ts';
@@ -32,6 +33,8 @@ export interface TaskContext {
   /** The control plane (schema `tenantry`). */
   readonly controlDb: Db;
   readonly services: TaskServices;
+  /** The cache of the job's tenant (`central_` keys for a central job). */
+  readonly cache: TenantCache;
   /** Records progress (0-100) and the current step; writes are coalesced. */
   progress(percent: number, step?: string): void;
 }

@@ -1,5 +1,6 @@
 import type { Job, JobHelpers, Task } from 'graphile-worker';
 import type { Kysely } from 'kysely';
+import { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Logger } from '../logger.ts';
@@ -21,6 +22,8 @@ export interface ExecutionDeps {
   gate: TenantGate;
   metrics: JobMetrics;
   services: TaskServices;
+  /** graphile-worker's pool id (the `locked_by` of our jobs), once the pool exists. */
+  workerId: () => string | undefined;
 }
 
 /** What dispatch puts in a graphile-worker job's payload. */
@@ -86,6 +89,7 @@ function context(
     signal,
     controlDb: deps.db,
     services: deps.services,
+    cache: new TenantCache(deps.services.cache, tenantId),
     get db(): Kysely<TenantDatabase> {
       if (!scoped) throw new Error(`task ${info.task} runs without a tenant; it has no tenant schema`);
       return scoped;
@@ -98,6 +102,12 @@ function context(
       );
     },
   };
+}
+
+/** For a job that ends here for good (graphile-worker will not run it again). */
+function releaseOf(job: Job, deps: ExecutionDeps): { jobId: string; workerId: string } | undefined {
+  const workerId = deps.workerId();
+  return workerId ? { jobId: String(job.id), workerId } : undefined;
 }
 
 /** Wraps a definition as a graphile-worker task: tenant context, job log, timeout, cancel, retries. */
@@ -161,6 +171,7 @@ async function runJob(
       result: resultJson(result, ctx.logger),
       finishedAt: new Date(),
       durationMs: elapsed(),
+      release: releaseOf(job, deps),
     });
     deps.metrics.completed(definition.name);
   } catch (thrown) {
@@ -192,6 +203,7 @@ async function runJob(
       errorMessage: error.message.slice(0, 10_000),
       errorStack: error.stack?.slice(0, 20_000),
       ...(final ? { finishedAt: new Date(), durationMs: elapsed() } : {}),
+      ...(permanent ? { release: releaseOf(job, deps) } : {}),
     });
     deps.metrics.failed(definition.name, final);
     if (!permanent) throw error;

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { Db } from '../db/database.ts';
+import type pg from 'pg';
 import type { JobStatus } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 
@@ -19,6 +18,8 @@ export interface JobLogChange {
   errorStack?: string;
   finishedAt?: Date;
   durationMs?: number;
+  /** Remove the finished graphile-worker job in the same statement (see update()). */
+  release?: { jobId: string; workerId: string };
 }
 
 interface Entry {
@@ -27,6 +28,49 @@ interface Entry {
 }
 
 const MAX_BATCH = 500;
+
+/**
+ * Besides the log rows, the statement deletes the graphile-worker jobs that finished for good
+ * and unlocks their lanes, instead of leaving that to graphile-worker's own completion a moment
+ * later: the log and the queue then change atomically, and the next job of a tenant lane is
+ * free at once. graphile-worker 0.17 would otherwise look for it before its batched completion
+ * ran, find the lane still locked, and idle until its next poll. Invariant: only a job still
+ * locked by this worker is deleted, so graphile-worker's own completion afterwards finds
+ * nothing to do. Workers are woken through its `jobs:insert` channel; subscribers of a job log
+ * through JOB_LOG_CHANNEL. A cancelled row stays cancelled: a handler that outlives its cancel
+ * cannot revive it.
+ */
+const BATCH_UPDATE = `
+  WITH done AS (
+    DELETE FROM graphile_worker._private_jobs AS j
+    USING unnest($1::bigint[], $2::text[]) AS r(id, worker)
+    WHERE j.id = r.id AND j.locked_by = r.worker
+    RETURNING j.job_queue_id, j.locked_by
+  ), unlocked AS (
+    UPDATE graphile_worker._private_job_queues AS q SET locked_by = NULL, locked_at = NULL
+    FROM done WHERE q.id = done.job_queue_id AND q.locked_by = done.locked_by
+    RETURNING q.id
+  ), updated AS (
+    UPDATE tenantry.job_logs AS l SET
+      status = CASE WHEN l.status = 'cancelled' THEN l.status ELSE coalesce(u.status, l.status) END,
+      attempts = coalesce(u.attempts, l.attempts),
+      started_at = coalesce(u.started_at, l.started_at),
+      progress = coalesce(u.progress, l.progress),
+      step = coalesce(u.step, l.step),
+      result = coalesce(u.result, l.result),
+      error_message = coalesce(u.error_message, l.error_message),
+      error_stack = coalesce(u.error_stack, l.error_stack),
+      finished_at = coalesce(u.finished_at, l.finished_at),
+      duration_ms = coalesce(u.duration_ms, l.duration_ms)
+    FROM unnest($3::bigint[], $4::text[], $5::int[], $6::timestamptz[], $7::smallint[], $8::text[], $9::jsonb[],
+                $10::text[], $11::text[], $12::timestamptz[], $13::int[])
+      AS u(id, status, attempts, started_at, progress, step, result, error_message, error_stack, finished_at, duration_ms)
+    WHERE l.id = u.id
+    RETURNING l.id
+  )
+  SELECT
+    (SELECT pg_notify('${JOB_LOG_CHANNEL}', string_agg(id::text, ',')) FROM updated HAVING count(*) > 0),
+    (SELECT pg_notify('jobs:insert', json_build_object('count', count(*))::text) FROM unlocked HAVING count(*) > 0)`;
 
 /**
  * Coalesces job-log writes from all jobs of a worker process into batched UPDATEs.
@@ -42,7 +86,7 @@ export class JobLogWriter {
   private urgent = false;
 
   constructor(
-    private readonly db: Db,
+    private readonly pool: pg.Pool,
     private readonly logger: Logger,
     private readonly windowMs = 25,
   ) {}
@@ -115,35 +159,32 @@ export class JobLogWriter {
     }
   }
 
+  /**
+   * One statement per batch (see BATCH_UPDATE). It runs as a named prepared statement on the
+   * pool, not through kysely: planning this statement costs several times its execution, and
+   * it runs for every batch of finished jobs.
+   */
   private async update(batch: Array<[string, Entry]>): Promise<void> {
     const col = <T>(pick: (c: JobLogChange) => T | undefined) => batch.map(([, e]) => pick(e.change) ?? null);
-    // A cancelled row stays cancelled: a handler that outlives its cancel cannot revive it.
-    await sql`
-      WITH updated AS (
-        UPDATE tenantry.job_logs AS l SET
-          status = CASE WHEN l.status = 'cancelled' THEN l.status ELSE coalesce(u.status, l.status) END,
-          attempts = coalesce(u.attempts, l.attempts),
-          started_at = coalesce(u.started_at, l.started_at),
-          progress = coalesce(u.progress, l.progress),
-          step = coalesce(u.step, l.step),
-          result = coalesce(u.result, l.result),
-          error_message = coalesce(u.error_message, l.error_message),
-          error_stack = coalesce(u.error_stack, l.error_stack),
-          finished_at = coalesce(u.finished_at, l.finished_at),
-          duration_ms = coalesce(u.duration_ms, l.duration_ms)
-        FROM unnest(
-          ${batch.map(([id]) => id)}::bigint[], ${col((c) => c.status)}::text[], ${col((c) => c.attempts)}::int[],
-          ${col((c) => c.startedAt)}::timestamptz[], ${col((c) => c.progress)}::smallint[],
-          ${col((c) => c.step)}::text[], ${col((c) => c.result)}::jsonb[], ${col((c) => c.errorMessage)}::text[],
-          ${col((c) => c.errorStack)}::text[], ${col((c) => c.finishedAt)}::timestamptz[],
-          ${col((c) => c.durationMs)}::int[]
-        ) AS u(id, status, attempts, started_at, progress, step, result, error_message, error_stack, finished_at,
-               duration_ms)
-        WHERE l.id = u.id
-        RETURNING l.id
-      )
-      SELECT pg_notify(${JOB_LOG_CHANNEL}, string_agg(id::text, ',')) FROM updated HAVING count(*) > 0`.execute(
-      this.db,
-    );
+    const released = batch.flatMap(([, e]) => (e.change.release ? [e.change.release] : []));
+    await this.pool.query({
+      name: 'tenantry_job_log_batch',
+      text: BATCH_UPDATE,
+      values: [
+        released.map((r) => r.jobId),
+        released.map((r) => r.workerId),
+        batch.map(([id]) => id),
+        col((c) => c.status),
+        col((c) => c.attempts),
+        col((c) => c.startedAt),
+        col((c) => c.progress),
+        col((c) => c.step),
+        col((c) => c.result),
+        col((c) => c.errorMessage),
+        col((c) => c.errorStack),
+        col((c) => c.finishedAt),
+        col((c) => c.durationMs),
+      ],
+    });
   }
 }

@@ -1,4 +1,5 @@
 import type { WorkerUtils } from 'graphile-worker';
+import type { CacheStore } from '../cache/contract.ts';
 import type { Config } from '../config.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { NotificationRouter } from '../notifications/router.ts';
@@ -10,4 +11,6 @@ export interface TaskServices {
   readonly notifications: NotificationRouter;
   /** graphile-worker's admin helpers (cleanup, reschedule, ...). */
   readonly workerUtils: WorkerUtils;
+  /** The process's cache store; handlers use ctx.cache, scoped to their tenant. */
+  readonly cache: CacheStore;
 }

@@ -4,6 +4,9 @@ import { AppError } from '../errors.ts';
 import { type DispatchedJob, type DispatchOptions, dispatchJobs } from '../jobs/dispatch.ts';
 import { TaskRegistry } from '../jobs/registry.ts';
 import { currentTenant } from '../tenancy.ts';
+import { cacheSweep } from './cache-sweep.ts';
+import { jobLogTasks } from './job-log-tasks.ts';
+import { lifecycleTasks } from './lifecycle-tasks.ts';
 import { processCompanyContext } from './process-company-context.ts';
 import { queueGc } from './queue-gc.ts';
 import { sendAppointmentEmail } from './send-appointment-email.ts';
@@ -15,6 +18,9 @@ export const taskDefinitions = [
   processCompanyContext,
   sendNotification,
   queueGc,
+  cacheSweep,
+  ...jobLogTasks,
+  ...lifecycleTasks,
 ] as const;
 
 export const registry = new TaskRegistry(taskDefinitions);

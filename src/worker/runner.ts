@@ -12,6 +12,8 @@ import {
 } from 'graphile-worker';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
+import type { CacheStore } from '../cache/contract.ts';
+import { PostgresStore } from '../cache/postgres-store.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { Listener } from '../db/listener.ts';
@@ -42,7 +44,7 @@ export interface WorkerOptions {
   filter?: WorkerFilter;
   pollInterval?: number;
   /** Replace the defaults built from config (SMTP or JSON mailer, logging notification providers). */
-  services?: { mailer?: Mailer; notifications?: NotificationRouter };
+  services?: { mailer?: Mailer; notifications?: NotificationRouter; cache?: CacheStore };
 }
 
 /**
@@ -52,7 +54,6 @@ export interface WorkerOptions {
  */
 export class WorkerService {
   private stopping: Promise<void> | undefined;
-  private workerPool: WorkerPool | undefined;
   private heartbeat: Heartbeat | undefined;
 
   private constructor(
@@ -62,6 +63,7 @@ export class WorkerService {
     private readonly metrics: JobMetrics,
     private readonly services: TaskServices,
     private readonly graphileOptions: RunnerOptions,
+    private readonly poolRef: { current: WorkerPool | undefined },
     private readonly closeTenantDb: () => Promise<void>,
   ) {}
 
@@ -77,7 +79,7 @@ export class WorkerService {
     await gate.start(listener);
     const running = new RunningJobs();
     await running.listen(listener);
-    const writer = new JobLogWriter(db, logger);
+    const writer = new JobLogWriter(pool, logger);
     const metrics = new JobMetrics();
     const services: TaskServices = {
       config,
@@ -85,12 +87,21 @@ export class WorkerService {
         options.services?.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }, logger),
       notifications: options.services?.notifications ?? createNotificationRouter(logger),
       workerUtils: await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(logger) }),
+      cache: options.services?.cache ?? new PostgresStore(db),
     };
     // Shares the pool; destroying it must not end the pool.
     const tenantDb = new Kysely<TenantDatabase>({
       dialect: new PostgresDialect({ pool: { connect: () => pool.connect(), end: async () => {} } }),
     });
-    const deps = { db, tenantDb, logger, writer, running, gate, metrics, services };
+    // The pool is only reachable through its creation event; we need its id (the lock owner of
+    // our jobs) and a way to force a stop.
+    const events: WorkerEvents = new EventEmitter();
+    const poolRef: { current: WorkerPool | undefined } = { current: undefined };
+    events.on('pool:create', ({ workerPool }) => {
+      poolRef.current = workerPool;
+    });
+    const workerId = () => poolRef.current?.id;
+    const deps = { db, tenantDb, logger, writer, running, gate, metrics, services, workerId };
     const taskList: TaskList = Object.fromEntries(
       options.registry.all().map((definition) => [definition.name, toGraphileTask(definition, deps)]),
     );
@@ -99,6 +110,7 @@ export class WorkerService {
     const graphileOptions: RunnerOptions = {
       pgPool: pool,
       taskList,
+      events,
       concurrency: options.concurrency,
       ...(crontabFile ? { crontabFile } : { crontab: '' }),
       noHandleSignals: true,
@@ -116,18 +128,17 @@ export class WorkerService {
         },
       },
     };
-    return new WorkerService(options, listener, writer, metrics, services, graphileOptions, () =>
+    return new WorkerService(options, listener, writer, metrics, services, graphileOptions, poolRef, () =>
       tenantDb.destroy(),
     );
   }
 
+  private get workerPool(): WorkerPool | undefined {
+    return this.poolRef.current;
+  }
+
   async start(): Promise<this> {
-    // The pool is only reachable through its creation event; we need its id and a way to force a stop.
-    const events: WorkerEvents = new EventEmitter();
-    events.on('pool:create', ({ workerPool }) => {
-      this.workerPool = workerPool;
-    });
-    this.runner = await run({ ...this.graphileOptions, events });
+    this.runner = await run(this.graphileOptions);
     if (this.workerPool) {
       const { config, db, logger, concurrency } = this.options;
       this.heartbeat = new Heartbeat({

@@ -1,8 +1,10 @@
+import { PostgresStore } from '../../src/cache/postgres-store.ts';
+import { parseConfig } from '../../src/config.ts';
 import { createApiKey } from '../../src/db/api-keys.ts';
 import type { Db } from '../../src/db/database.ts';
 import { insertTenant, type NewTenant } from '../../src/db/tenants.ts';
 import { databaseState, type HealthSources, NO_WORKERS } from '../../src/health.ts';
-import { type App, buildApp } from '../../src/http/app.ts';
+import { type App, type AppDeps, buildApp } from '../../src/http/app.ts';
 import type { TaskRegistry } from '../../src/jobs/registry.ts';
 import { createLogger } from '../../src/logger.ts';
 import { registry } from '../../src/tasks/index.ts';
@@ -13,9 +15,13 @@ export async function buildTestApp(
   db: Db,
   health: Partial<HealthSources> = {},
   tasks: TaskRegistry = registry,
+  extra: Partial<AppDeps> = {},
 ): Promise<App> {
   return buildApp({
     db,
+    config: parseConfig({ LOG_LEVEL: 'silent', CALLBACK_ALLOW_PRIVATE: 'true' }),
+    cacheStore: new PostgresStore(db),
+    connectionString: '',
     registry: tasks,
     adminKey: ADMIN_KEY,
     logger: createLogger('silent', false),
@@ -23,8 +29,10 @@ export async function buildTestApp(
       database: () => databaseState(db),
       redis: async () => 'not_configured',
       workers: async () => NO_WORKERS,
+      cache: async () => ({ store: 'postgres', state: 'connected' }),
       ...health,
     },
+    ...extra,
   });
 }
 

@@ -13,6 +13,10 @@ const HealthReport = Type.Object(
     status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')]),
     database: DependencyState,
     redis: DependencyState,
+    cache: Type.Object({
+      store: Type.Union([Type.Literal('postgres'), Type.Literal('redis')]),
+      state: DependencyState,
+    }),
     workers: Type.Object({
       tasks_processed: Type.Integer({ minimum: 0 }),
       tasks_failed: Type.Integer({ minimum: 0 }),
@@ -25,6 +29,7 @@ const HealthReport = Type.Object(
         status: 'healthy',
         database: 'connected',
         redis: 'not_configured',
+        cache: { store: 'postgres', state: 'connected' },
         workers: { tasks_processed: 120, tasks_failed: 2, active_workers: 5 },
       },
     ],
@@ -48,15 +53,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthSources }> 
       },
     },
     async (_request, reply) => {
-      const [database, redis, workers] = await Promise.all([
+      const [database, redis, cache, workers] = await Promise.all([
         health.database(),
         health.redis(),
+        health.cache(),
         health.workers(),
       ]);
       const healthy = database === 'connected';
       return reply
         .code(healthy ? 200 : 503)
-        .send({ status: healthy ? 'healthy' : 'unhealthy', database, redis, workers });
+        .send({ status: healthy ? 'healthy' : 'unhealthy', database, redis, cache, workers });
     },
   );
 

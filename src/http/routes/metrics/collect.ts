@@ -22,8 +22,10 @@ export function createMetricsRegistry(db: Db, rescueAfterMs: number): Registry {
     pending ??= (async () => {
       const [workers, logs, dead] = await Promise.all([
         liveWorkers(db, rescueAfterMs),
+        // graphile-worker's table holds only live jobs, so counting there stays cheap.
         sql<{ status: string; n: number }>`
-          SELECT status, count(*)::int AS n FROM tenantry.job_logs WHERE status IN ('pending', 'running') GROUP BY status`.execute(
+          SELECT CASE WHEN locked_at IS NULL THEN 'pending' ELSE 'running' END AS status, count(*)::int AS n
+          FROM graphile_worker.jobs WHERE attempts < max_attempts OR locked_at IS NOT NULL GROUP BY 1`.execute(
           db,
         ),
         sql<{ n: number }>`
@@ -32,7 +34,12 @@ export function createMetricsRegistry(db: Db, rescueAfterMs: number): Registry {
         ),
       ]);
       return { workers, logs: logs.rows, deadLetter: dead.rows[0]?.n ?? 0 };
-    })().finally(() => setTimeout(() => (pending = undefined), 0));
+    })().finally(() => {
+      // Reused only within one scrape; the next one reads fresh figures.
+      setTimeout(() => {
+        pending = undefined;
+      }, 0);
+    });
     return pending;
   };
 

@@ -1,0 +1,76 @@
+import { AppError } from '../errors.ts';
+
+/**
+ * What a cache backend must do. Stores deal in full keys (`tenant_<id>_<key>`, `central_<key>`)
+ * and JSON text; prefixing, validation and (de)serialization live in TenantCache, so both
+ * stores see exactly the same inputs and the contract test suite holds them to the same outputs.
+ *
+ * Invariants every store keeps:
+ * - an entry past its expiry is invisible to every read, as if absent;
+ * - `ttlSeconds` is a validated whole number ≥ 1, or null for no expiry;
+ * - a prefix passed to a scan is literal; a pattern's only wildcard is `*`;
+ * - add and increment are atomic against concurrent writers in any process.
+ */
+export interface CacheStore {
+  readonly name: CacheStoreName;
+
+  get(key: string): Promise<string | undefined>;
+  /** The live entries among `keys`; absent keys are absent from the map. */
+  many(keys: readonly string[]): Promise<Map<string, string>>;
+  has(key: string): Promise<boolean>;
+
+  put(key: string, value: string, ttlSeconds: number | null): Promise<void>;
+  putMany(entries: ReadonlyArray<readonly [string, string]>, ttlSeconds: number | null): Promise<void>;
+  /** Writes only when no live entry exists; true when it wrote. */
+  add(key: string, value: string, ttlSeconds: number | null): Promise<boolean>;
+  /**
+   * Adds `by` to the integer stored at `key` and returns the result. A missing (or expired)
+   * key starts at 0 with no expiry; an existing entry keeps its expiry. A value that is not
+   * a 64-bit integer is a `conflict` AppError and stays unchanged.
+   */
+  increment(key: string, by: number): Promise<number>;
+
+  /** True when a live entry was removed. */
+  forget(key: string): Promise<boolean>;
+  /** Full keys of live entries under `prefix` matching `pattern` (`*` only), in no particular order. */
+  keys(prefix: string, pattern: string): Promise<string[]>;
+  /** Removes entries under `prefix` matching `pattern`; returns how many live ones it removed. */
+  forgetMatching(prefix: string, pattern: string): Promise<number>;
+
+  /**
+   * Makes this caller the one computing `key` across every process sharing the store, or
+   * answers undefined when another caller holds it. A holder that dies frees the lock.
+   */
+  tryLock(key: string): Promise<CacheLock | undefined>;
+
+  /** Per-scope figures for `prefix` (one tenant, `central_`) or, when undefined, every scope. */
+  stats(prefix: string | undefined): Promise<ScopeStats[]>;
+
+  /** Resolves when the backend answers a trivial request. */
+  ping(): Promise<void>;
+  /** Releases what the store itself opened; a caller's pool or client stays open. */
+  close(): Promise<void>;
+}
+
+export type CacheStoreName = 'postgres' | 'redis';
+
+export interface CacheLock {
+  /** Idempotent; never rejects (a lost lock is freed by its lease or session end). */
+  release(): Promise<void>;
+}
+
+export interface ScopeStats {
+  /** The tenant id, or null for central entries. */
+  tenant: string | null;
+  /** Live entries. */
+  entries: number;
+  /** UTF-8 bytes of the live entries' keys and JSON values (not storage overhead). */
+  bytes: number;
+  /** Entries past their expiry still occupying space until the sweep (always 0 in Redis). */
+  expired: number;
+}
+
+/** The one error both stores raise when increment meets a value that is not a 64-bit integer. */
+export function notAnInteger(key: string): AppError {
+  return new AppError('conflict', `cache entry "${key}" does not hold a 64-bit integer`, { key });
+}

@@ -1,0 +1,188 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { isTenantId } from '../tenancy.ts';
+import { AdvisoryLockSession } from './advisory-locks.ts';
+import { TurnBatcher } from './batcher.ts';
+import { type CacheLock, type CacheStore, notAnInteger, type ScopeStats } from './contract.ts';
+import { isExactPattern, likePattern, literalHead, prefixUpperBound } from './pattern.ts';
+
+/** A row is live while it has no expiry or its expiry is still ahead, on the server's clock. */
+const LIVE = sql<boolean>`(expires_at IS NULL OR expires_at > now())`;
+
+/** NULL seconds give a NULL expiry: no expiry. */
+const expiresAt = (ttlSeconds: number | null) => sql`now() + ${ttlSeconds}::integer * interval '1 second'`;
+
+type Row = readonly [key: string, value: string, ttlSeconds: number | null];
+
+/**
+ * The cache in the UNLOGGED table `tenantry.cache_entries`. Every write is one statement,
+ * so add and increment are atomic without explicit transactions; concurrent gets and puts
+ * are coalesced into one statement per turn (see TurnBatcher); expiry is computed and
+ * compared on the database's clock only, so processes with skewed clocks agree.
+ *
+ * As with any pooled access, a read issued before an earlier write has resolved may run
+ * on another connection first; await the write to read it back.
+ */
+export class PostgresStore implements CacheStore {
+  readonly name = 'postgres' as const;
+  private readonly reads: TurnBatcher<string, string | undefined>;
+  private readonly writes: TurnBatcher<Row, void>;
+  private readonly locks: AdvisoryLockSession;
+
+  constructor(private readonly db: Db) {
+    this.reads = new TurnBatcher(async (keys) => {
+      const found = await this.fetch([...new Set(keys)]);
+      return (key) => found.get(key);
+    });
+    this.writes = new TurnBatcher(async (rows) => {
+      await this.write(rows);
+      return () => undefined;
+    });
+    this.locks = new AdvisoryLockSession(this.db);
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.reads.push(key);
+  }
+
+  many(keys: readonly string[]): Promise<Map<string, string>> {
+    return keys.length === 0 ? Promise.resolve(new Map()) : this.fetch([...new Set(keys)]);
+  }
+
+  private async fetch(keys: string[]): Promise<Map<string, string>> {
+    const { rows } = await sql<{ key: string; value: string }>`
+      SELECT key, value FROM tenantry.cache_entries
+      WHERE key = ANY(${keys}::text[]) AND ${LIVE}`.execute(this.db);
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
+  async has(key: string): Promise<boolean> {
+    const { rows } = await sql<{ found: boolean }>`
+      SELECT EXISTS (SELECT FROM tenantry.cache_entries WHERE key = ${key} AND ${LIVE}) AS found`.execute(
+      this.db,
+    );
+    return rows[0]?.found === true;
+  }
+
+  put(key: string, value: string, ttlSeconds: number | null): Promise<void> {
+    return this.writes.push([key, value, ttlSeconds]);
+  }
+
+  async putMany(entries: ReadonlyArray<readonly [string, string]>, ttlSeconds: number | null): Promise<void> {
+    await this.write(entries.map(([key, value]) => [key, value, ttlSeconds] as const));
+  }
+
+  /**
+   * One upsert for all rows. A key given twice keeps its last row (one statement cannot
+   * update a row twice, and the later put is the one a caller would see win). Rows are
+   * written in key order, so two overlapping writes lock rows in the same order and cannot
+   * deadlock each other.
+   */
+  private async write(rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const last = [...new Map(rows.map((row) => [row[0], row])).values()];
+    await sql`
+      INSERT INTO tenantry.cache_entries (key, value, expires_at)
+      SELECT k, v, now() + t * interval '1 second'
+      FROM unnest(${last.map((r) => r[0])}::text[], ${last.map((r) => r[1])}::text[],
+                  ${last.map((r) => r[2])}::integer[]) AS u (k, v, t)
+      ORDER BY k COLLATE "C"
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`.execute(
+      this.db,
+    );
+  }
+
+  async add(key: string, value: string, ttlSeconds: number | null): Promise<boolean> {
+    // Inserts, or replaces only an expired row; a live row makes the update's WHERE false and
+    // nothing is returned. A concurrent insert of the same key waits for the other to commit.
+    const { rows } = await sql`
+      INSERT INTO tenantry.cache_entries AS c (key, value, expires_at)
+      VALUES (${key}, ${value}, ${expiresAt(ttlSeconds)})
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
+      WHERE c.expires_at <= now()
+      RETURNING 1`.execute(this.db);
+    return rows.length === 1;
+  }
+
+  async increment(key: string, by: number): Promise<number> {
+    try {
+      const { rows } = await sql<{ value: string }>`
+        INSERT INTO tenantry.cache_entries AS c (key, value, expires_at)
+        VALUES (${key}, ${by}::bigint::text, NULL)
+        ON CONFLICT (key) DO UPDATE SET
+          value = CASE WHEN c.expires_at <= now() THEN EXCLUDED.value
+                       ELSE (c.value::bigint + ${by}::bigint)::text END,
+          expires_at = CASE WHEN c.expires_at <= now() THEN NULL ELSE c.expires_at END
+        RETURNING value`.execute(this.db);
+      return Number(rows[0]!.value);
+    } catch (err) {
+      // 22P02: the text is not an integer; 22003: the sum leaves bigint.
+      const code = (err as { code?: unknown }).code;
+      if (code === '22P02' || code === '22003') throw notAnInteger(key);
+      throw err;
+    }
+  }
+
+  async forget(key: string): Promise<boolean> {
+    const { rows } = await sql<{ live: boolean }>`
+      DELETE FROM tenantry.cache_entries WHERE key = ${key} RETURNING ${LIVE} AS live`.execute(this.db);
+    return rows[0]?.live === true;
+  }
+
+  async keys(prefix: string, pattern: string): Promise<string[]> {
+    const { rows } = await sql<{ key: string }>`
+      SELECT key FROM tenantry.cache_entries WHERE ${matchingKeys(prefix, pattern)} AND ${LIVE}`.execute(
+      this.db,
+    );
+    return rows.map((r) => r.key);
+  }
+
+  async forgetMatching(prefix: string, pattern: string): Promise<number> {
+    const { rows } = await sql<{ live: number }>`
+      WITH gone AS (
+        DELETE FROM tenantry.cache_entries WHERE ${matchingKeys(prefix, pattern)} RETURNING expires_at
+      )
+      SELECT (count(*) FILTER (WHERE ${LIVE}))::integer AS live FROM gone`.execute(this.db);
+    return rows[0]?.live ?? 0;
+  }
+
+  tryLock(key: string): Promise<CacheLock | undefined> {
+    return this.locks.tryLock(key);
+  }
+
+  async stats(prefix: string | undefined): Promise<ScopeStats[]> {
+    const where = prefix === undefined ? sql`TRUE` : matchingKeys(prefix, '*');
+    const { rows } = await sql<{ kind: string; id: string; entries: number; bytes: string; expired: number }>`
+      SELECT split_part(key, '_', 1) AS kind, split_part(key, '_', 2) AS id,
+             (count(*) FILTER (WHERE ${LIVE}))::integer AS entries,
+             coalesce(sum(octet_length(key) + octet_length(value)) FILTER (WHERE ${LIVE}), 0)::bigint AS bytes,
+             (count(*) FILTER (WHERE NOT ${LIVE}))::integer AS expired
+      FROM tenantry.cache_entries WHERE ${where}
+      GROUP BY 1, 2`.execute(this.db);
+    return rows.flatMap(({ kind, id, entries, bytes, expired }): ScopeStats[] => {
+      const tenant = kind === 'central' ? null : kind === 'tenant' && isTenantId(id) ? id : undefined;
+      return tenant === undefined ? [] : [{ tenant, entries, bytes: Number(bytes), expired }];
+    });
+  }
+
+  async ping(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db);
+  }
+
+  /** The pool belongs to the caller; locks are session-scoped and end with their connection. */
+  async close(): Promise<void> {}
+}
+
+/**
+ * Keys under `prefix` matching `pattern`, as an index range on the literal head (COLLATE "C"
+ * makes the range exactly "starts with") plus, when the pattern has more than a trailing
+ * `*`, an escaped LIKE for the rest.
+ */
+export function matchingKeys(prefix: string, pattern: string): RawBuilder<unknown> {
+  if (isExactPattern(pattern)) return sql`key = ${prefix + pattern}`;
+  const head = literalHead(prefix, pattern);
+  const upper = prefixUpperBound(head);
+  const range = upper === undefined ? sql`key >= ${head}` : sql`key >= ${head} AND key < ${upper}`;
+  const onlyTrailingStar = pattern.indexOf('*') === pattern.length - 1;
+  return onlyTrailingStar ? range : sql`${range} AND key LIKE ${likePattern(prefix, pattern)} ESCAPE '\\'`;
+}

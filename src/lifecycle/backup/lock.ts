@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.ts';
+import { AppError } from '../../errors.ts';
+
+/** First key of the two-integer advisory locks guarding tenant backups (second: the tenant). */
+const BACKUP_LOCK_CLASS = 7_345_004;
+
+export type LockMode = 'shared' | 'exclusive';
+
+/**
+ * Runs `fn` holding the tenant's backup lock on a dedicated session: backups and pruning take
+ * it shared (they may overlap), a restore takes it exclusive (it sees no backup, prune or
+ * other restore of that tenant in progress). Waiting is bounded by `waitMs`; a lock still
+ * held then is a 409. The lock dies with the session, so a crashed process never leaves it
+ * behind. Two tenants whose ids hash alike merely serialize.
+ */
+export async function withTenantBackupLock<T>(
+  db: Db,
+  tenantId: string,
+  mode: LockMode,
+  waitMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT set_config('lock_timeout', ${`${Math.max(1, Math.round(waitMs))}ms`}, false)`.execute(
+      conn,
+    );
+    try {
+      await (mode === 'shared'
+        ? sql`SELECT pg_advisory_lock_shared(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
+        : sql`SELECT pg_advisory_lock(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
+      ).execute(conn);
+    } catch (err) {
+      if ((err as { code?: string }).code === '55P03') {
+        throw new AppError('conflict', `another backup or restore of tenant ${tenantId} is in progress`, {
+          reason: 'backup_in_progress',
+        });
+      }
+      throw err;
+    } finally {
+      // The session goes back to the pool afterwards and must not keep this setting.
+      await sql`RESET lock_timeout`.execute(conn);
+    }
+    try {
+      return await fn();
+    } finally {
+      // Unlocking only fails when the session is gone, and its locks went with it.
+      await (mode === 'shared'
+        ? sql`SELECT pg_advisory_unlock_shared(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
+        : sql`SELECT pg_advisory_unlock(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
+      )
+        .execute(conn)
+        .catch(() => {});
+    }
+  });
+}

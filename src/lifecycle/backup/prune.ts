@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { invalid } from '../../errors.ts';
+import { removeQuietly, removeStaleTempFiles, syncDir } from './files.ts';
+import { toBackup } from './list.ts';
+import { withTenantBackupLock } from './lock.ts';
+import { tenantBackupDir } from './paths.ts';
+import { requireTenant } from './tenant.ts';
+import { type Backup, type BackupDeps, backupDb } from './types.ts';
+
+export interface PruneResult {
+  kept: number;
+  removed: Backup[];
+  /** Temporary files of runs that died before finishing, removed along the way. */
+  staleTempFiles: number;
+}
+
+/**
+ * Keeps the newest `keep` backups of the tenant and deletes the rest, rows first: a crash
+ * between the two steps leaves an unlisted file (disk space), never a listed backup whose
+ * file is gone. Runs under the shared backup lock, so it never deletes a file a restore is
+ * reading.
+ */
+export async function pruneBackups(
+  deps: Pick<BackupDeps, 'db' | 'backupDir' | 'timeoutMs'>,
+  tenantId: string,
+  keep: number,
+): Promise<PruneResult> {
+  if (!Number.isInteger(keep) || keep < 1) throw invalid('keep', 'must be a whole number of at least 1');
+  await requireTenant(deps.db, tenantId);
+  const dir = tenantBackupDir(deps.backupDir, tenantId);
+  return withTenantBackupLock(deps.db, tenantId, 'shared', deps.timeoutMs, async () => {
+    const db = backupDb(deps.db);
+    const doomed = db
+      .selectFrom('tenantry.backups')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .offset(keep);
+    const rows = await db
+      .deleteFrom('tenantry.backups')
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', doomed)
+      .returningAll()
+      .execute();
+    for (const row of rows) await removeQuietly(path.join(dir, row.file_name));
+    if (rows.length > 0) await syncDir(dir);
+    // A run in progress is bounded by the tool time limit; anything older is abandoned.
+    const staleTempFiles = await removeStaleTempFiles(dir, 2 * deps.timeoutMs);
+    const removed = rows.map(toBackup).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+    const { count } = await db
+      .selectFrom('tenantry.backups')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirstOrThrow();
+    return { kept: Number(count), removed, staleTempFiles };
+  });
+}

@@ -1,0 +1,93 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PostgresStore } from '../../src/cache/postgres-store.ts';
+import { RedisStore } from '../../src/cache/redis-store.ts';
+import { createCacheRedis } from '../../src/cache/runtime.ts';
+import { cacheStats } from '../../src/cache/stats.ts';
+import { sweepExpiredEntries } from '../../src/cache/sweep.ts';
+import { TenantCache } from '../../src/cache/tenant-cache.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { expectInvalid } from './contract/harness.ts';
+
+const bytes = (key: string, json: string) => Buffer.byteLength(key) + Buffer.byteLength(json);
+
+describe('PostgreSQL sweep and stats', () => {
+  let tdb: TestDatabase;
+  let store: PostgresStore;
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    store = new PostgresStore(tdb.db);
+    const acme = new TenantCache(store, 'acme');
+    await acme.putMany({ live: 'a', old1: 1, old2: 2, old3: 3, old4: 4, old5: 5 }, 3600);
+    await acme.forever('counter', 7);
+    await new TenantCache(store, 'globex').put('k', [1, 2], 60);
+    await new TenantCache(store, undefined).put('site', 'x', 60);
+    await sql`UPDATE tenantry.cache_entries SET expires_at = now() - interval '1 minute'
+              WHERE key LIKE 'tenant\\_acme\\_old%'`.execute(tdb.db);
+  });
+  afterAll(async () => {
+    await tdb.close();
+  });
+
+  it('reports entries, bytes and expired-awaiting-sweep per scope, central first', async () => {
+    const stats = await cacheStats(store);
+    expect(stats.store).toBe('postgres');
+    expect(stats.scopes).toEqual([
+      { tenant: null, entries: 1, bytes: bytes('central_site', '"x"'), expired: 0 },
+      {
+        tenant: 'acme',
+        entries: 2,
+        bytes: bytes('tenant_acme_live', '"a"') + bytes('tenant_acme_counter', '7'),
+        expired: 5,
+      },
+      { tenant: 'globex', entries: 1, bytes: bytes('tenant_globex_k', '[1,2]'), expired: 0 },
+    ]);
+    expect(stats.totals.entries).toBe(4);
+    expect(stats.totals.expired).toBe(5);
+    expect((await cacheStats(store, { tenant: 'globex' })).scopes).toHaveLength(1);
+    expect((await cacheStats(store, { tenant: null })).scopes[0]?.tenant).toBeNull();
+  });
+
+  it('sweeps expired rows in batches, leaves live ones, and returns how many it removed', async () => {
+    expect(await sweepExpiredEntries(tdb.db, { batchSize: 2 })).toBe(5);
+    expect(await sweepExpiredEntries(tdb.db, { batchSize: 2 })).toBe(0);
+    const { totals } = await cacheStats(store);
+    expect(totals).toMatchObject({ entries: 4, expired: 0 });
+    expect(await new TenantCache(store, 'acme').keys()).toEqual(['counter', 'live']);
+  });
+
+  it('stops after maxBatches and refuses a bad batch size', async () => {
+    const cache = new TenantCache(store, 'bulk');
+    await cache.putMany(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`k${i}`, i])), 60);
+    await sql`UPDATE tenantry.cache_entries SET expires_at = now() - interval '1 second'
+              WHERE key LIKE 'tenant\\_bulk\\_%'`.execute(tdb.db);
+    expect(await sweepExpiredEntries(tdb.db, { batchSize: 3, maxBatches: 2 })).toBe(6);
+    expect(await sweepExpiredEntries(tdb.db, { batchSize: 3 })).toBe(4);
+    await expectInvalid(sweepExpiredEntries(tdb.db, { batchSize: 0 }), 'batchSize');
+    await expectInvalid(sweepExpiredEntries(tdb.db, { batchSize: 1.5 }), 'batchSize');
+  });
+});
+
+describe.skipIf(!inject('redisUrl'))('Redis stats', () => {
+  const redis = createCacheRedis(inject('redisUrl'));
+  const store = new RedisStore(redis);
+  const tenant = `stats-${process.pid}`;
+  afterAll(async () => {
+    await new TenantCache(store, tenant).flush();
+    await redis.quit();
+  });
+
+  it('reports every scope found by SCAN, with nothing awaiting a sweep', async () => {
+    const cache = new TenantCache(store, tenant);
+    await cache.putMany({ a: 'x', b: { y: 1 } }, 60);
+    const stats = await cacheStats(store);
+    expect(stats.store).toBe('redis');
+    expect(stats.scopes.find((s) => s.tenant === tenant)).toEqual({
+      tenant,
+      entries: 2,
+      bytes: bytes(`tenant_${tenant}_a`, '"x"') + bytes(`tenant_${tenant}_b`, '{"y":1}'),
+      expired: 0,
+    });
+    expect(stats.totals.expired).toBe(0);
+  });
+});

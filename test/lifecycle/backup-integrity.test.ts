@@ -1,0 +1,136 @@
+import { copyFile, open, rm, truncate } from 'node:fs/promises';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestFile } from '../../src/lifecycle/backup/files.ts';
+import { createBackup, restoreBackup } from '../../src/lifecycle/backup/index.ts';
+import {
+  addTenant,
+  type BackupHarness,
+  backupHarness,
+  events,
+  expectAppError,
+  mutate,
+  schemaNames,
+  seed,
+  snapshot,
+} from './fixtures.ts';
+
+/** A restore whose every hook call is recorded, to prove a refused restore touched nothing. */
+function watched(h: BackupHarness) {
+  const calls: string[] = [];
+  const deps = h.deps({
+    pauseJobs: async () => {
+      calls.push('pause');
+      return async () => void calls.push('resume');
+    },
+    flushCache: async () => void calls.push('flush'),
+  });
+  return { calls, deps };
+}
+
+async function flipByte(file: string, position: number): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, position);
+    byte[0] = (byte[0] ?? 0) ^ 0xff;
+    await handle.write(byte, 0, 1, position);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes the catalogue agree with the file, as if the damage had happened before it was recorded. */
+async function recordDigest(h: BackupHarness, fileName: string, file: string): Promise<void> {
+  const { sha256, sizeBytes } = await digestFile(file);
+  await sql`UPDATE tenantry.backups SET sha256 = ${sha256}, size_bytes = ${sizeBytes} WHERE file_name = ${fileName}`.execute(
+    h.deps().db,
+  );
+}
+
+describe('damaged backups', () => {
+  let h: BackupHarness;
+  beforeAll(async () => {
+    h = await backupHarness();
+    for (const id of ['acme', 'other']) {
+      await addTenant(h.tdb, id);
+      await seed(h.tdb, id, 300);
+    }
+  });
+  afterAll(() => h.close());
+
+  async function backupThenChange(id: string) {
+    const backup = await createBackup(h.deps(), id);
+    await mutate(h.tdb, id);
+    return { backup, file: path.join(h.backupDir, id, backup.fileName), current: await snapshot(h.tdb, id) };
+  }
+
+  it('refuses a truncated backup before touching the tenant', async () => {
+    const { backup, file, current } = await backupThenChange('acme');
+    await truncate(file, Math.floor(backup.sizeBytes / 2));
+    const { calls, deps } = watched(h);
+    await expectAppError(
+      restoreBackup(deps, 'acme', { file: backup.fileName }),
+      'unprocessable',
+      'checksum_mismatch',
+    );
+    expect(await snapshot(h.tdb, 'acme')).toEqual(current);
+    expect(calls).toEqual([]);
+    expect(await events(h.tdb, 'acme', 'restored')).toEqual([]);
+  });
+
+  it('refuses a backup with one byte changed', async () => {
+    const { backup, file, current } = await backupThenChange('acme');
+    await flipByte(file, Math.floor(backup.sizeBytes / 2));
+    await expectAppError(
+      restoreBackup(h.deps(), 'acme', { file: backup.fileName }),
+      'unprocessable',
+      'checksum_mismatch',
+    );
+    expect(await snapshot(h.tdb, 'acme')).toEqual(current);
+  });
+
+  it('keeps the current data when pg_restore fails midway', async () => {
+    // Truncated in the data section: the table of contents still reads, pg_restore --list
+    // passes, and the failure only shows once the restore has started replacing the schema.
+    const { backup, file, current } = await backupThenChange('acme');
+    await truncate(file, backup.sizeBytes - 200);
+    await recordDigest(h, backup.fileName, file);
+    const { calls, deps } = watched(h);
+
+    await expectAppError(restoreBackup(deps, 'acme', { file: backup.fileName }), 'internal', 'tool_failed');
+    expect(await snapshot(h.tdb, 'acme')).toEqual(current);
+    expect(await schemaNames(h.tdb, 'acme')).toEqual(['tenant_acme']);
+    expect(calls).toEqual(['pause', 'resume']);
+    expect(await events(h.tdb, 'acme', 'restored')).toEqual([]);
+  });
+
+  it('refuses a file that is not an archive, and an archive of another tenant', async () => {
+    const { backup, file, current } = await backupThenChange('acme');
+    await truncate(file, 10);
+    await recordDigest(h, backup.fileName, file);
+    await expectAppError(
+      restoreBackup(h.deps(), 'acme', { file: backup.fileName }),
+      'unprocessable',
+      'unreadable_archive',
+    );
+
+    const theirs = await createBackup(h.deps(), 'other');
+    await copyFile(path.join(h.backupDir, 'other', theirs.fileName), file);
+    await recordDigest(h, backup.fileName, file);
+    await expectAppError(
+      restoreBackup(h.deps(), 'acme', { file: backup.fileName }),
+      'unprocessable',
+      'wrong_archive',
+    );
+    expect(await snapshot(h.tdb, 'acme')).toEqual(current);
+    expect(await schemaNames(h.tdb, 'other')).toEqual(['tenant_other']);
+  });
+
+  it('reports a recorded backup whose file is gone as not found', async () => {
+    const { backup, file } = await backupThenChange('acme');
+    await rm(file);
+    await expectAppError(restoreBackup(h.deps(), 'acme', { file: backup.fileName }), 'not_found');
+  });
+});

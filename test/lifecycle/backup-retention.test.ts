@@ -1,0 +1,76 @@
+import { readdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backupStats,
+  createBackup,
+  humanSize,
+  listBackups,
+  pruneBackups,
+} from '../../src/lifecycle/backup/index.ts';
+import { TEMP_PREFIX } from '../../src/lifecycle/backup/paths.ts';
+import { addTenant, type BackupHarness, backupHarness, expectAppError, seed } from './fixtures.ts';
+
+describe('backup listing and retention', () => {
+  let h: BackupHarness;
+  beforeAll(async () => {
+    h = await backupHarness();
+    await addTenant(h.tdb, 'keeper');
+    await seed(h.tdb, 'keeper');
+  });
+  afterAll(() => h.close());
+
+  const files = async () => (await readdir(path.join(h.backupDir, 'keeper'))).sort();
+
+  it('lists newest first, sums sizes and keeps only the newest N', async () => {
+    const empty = await backupStats(h.deps(), 'keeper');
+    expect(empty).toEqual({ count: 0, totalBytes: 0, totalSize: '0 B', newest: null, oldest: null });
+
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await createBackup(h.deps(), 'keeper'));
+    const listed = await listBackups(h.deps(), 'keeper');
+    expect(listed.map((b) => b.fileName)).toEqual(made.map((b) => b.fileName).reverse());
+
+    const stats = await backupStats(h.deps(), 'keeper');
+    const total = made.reduce((sum, b) => sum + b.sizeBytes, 0);
+    expect(stats).toMatchObject({ count: 4, totalBytes: total, totalSize: humanSize(total) });
+    expect(stats.newest?.fileName).toBe(made[3]?.fileName);
+    expect(stats.oldest?.fileName).toBe(made[0]?.fileName);
+
+    // A temporary file abandoned long ago goes with the prune; a fresh one is left alone.
+    const stale = path.join(h.backupDir, 'keeper', `${TEMP_PREFIX}dump-stale`);
+    const fresh = path.join(h.backupDir, 'keeper', `${TEMP_PREFIX}dump-fresh`);
+    await writeFile(stale, 'x');
+    await writeFile(fresh, 'x');
+    const longAgo = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    await utimes(stale, longAgo, longAgo);
+
+    const result = await pruneBackups(h.deps(), 'keeper', 2);
+    expect(result.kept).toBe(2);
+    expect(result.removed.map((b) => b.fileName)).toEqual([made[1]?.fileName, made[0]?.fileName]);
+    expect(result.staleTempFiles).toBe(1);
+    expect((await listBackups(h.deps(), 'keeper')).map((b) => b.fileName)).toEqual([
+      made[3]?.fileName,
+      made[2]?.fileName,
+    ]);
+    expect(await files()).toEqual([`${TEMP_PREFIX}dump-fresh`, made[2]?.fileName, made[3]?.fileName].sort());
+
+    const again = await pruneBackups(h.deps(), 'keeper', 2);
+    expect(again).toEqual({ kept: 2, removed: [], staleTempFiles: 0 });
+  });
+
+  it('refuses to keep fewer than one backup', async () => {
+    for (const keep of [0, -1, 1.5, Number.NaN]) {
+      await expectAppError(pruneBackups(h.deps(), 'keeper', keep), 'validation_failed');
+    }
+    expect((await listBackups(h.deps(), 'keeper')).length).toBe(2);
+  });
+
+  it('prints sizes the way people read them', () => {
+    expect(humanSize(0)).toBe('0 B');
+    expect(humanSize(1023)).toBe('1023 B');
+    expect(humanSize(1536)).toBe('1.50 KiB');
+    expect(humanSize(125.4 * 1024 * 1024)).toBe('125.4 MiB');
+    expect(humanSize(3 * 1024 ** 4)).toBe('3.00 TiB');
+  });
+});
