@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/cache/postgres-store.ts';
 import { TenantCache } from '../../src/cache/tenant-cache.ts';
 import type { App } from '../../src/http/app.ts';
-import { cacheRoutes } from '../../src/http/routes/cache/index.ts';
 import { ADMIN_KEY, bearer, buildTestApp, createTenantWithKey } from '../helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -18,8 +17,7 @@ describe('cache routes', () => {
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
     store = new PostgresStore(tdb.db);
-    app = await buildTestApp(tdb.db);
-    await app.register(cacheRoutes, { db: tdb.db, store });
+    app = await buildTestApp(tdb.db, {}, undefined, { cacheStore: store });
     acmeKey = await createTenantWithKey(tdb.db, { id: 'acme' });
     globexKey = await createTenantWithKey(tdb.db, { id: 'globex' });
     await createTenantWithKey(tdb.db, { id: 'acme-eu' });
