@@ -55,7 +55,7 @@ describe('tenantry worker --once and jobs commands', () => {
     expect(queues.code).toBe(0);
     expect((await jobLog(tdb.db, central.id)).status).toBe('completed');
     expect((await jobLog(tdb.db, b.id)).status).toBe('pending');
-  });
+  }, 60_000);
 
   it('lists, retries, cancels and flushes the dead letter', async () => {
     const { rows } = await sql<{ id: string }>`
@@ -98,7 +98,7 @@ describe('tenantry worker --once and jobs commands', () => {
     const flushed = await tenantry(['jobs', 'flush']);
     expect(flushed.stdout.trim()).toBe('flushed 1 permanently failed job from the queue');
     expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
-  });
+  }, 120_000);
 
   it('answers bad input with one line and exit code 1', async () => {
     const unknown = await tenantry(['jobs', 'cancel', 'abc']);
