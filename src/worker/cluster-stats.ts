@@ -1,19 +1,10 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { WorkersTable } from '../db/schema.ts';
 import type { WorkerStats } from '../health.ts';
 import type { MetricsSnapshot } from '../jobs/metrics.ts';
 
-export interface LiveWorker {
-  id: string;
-  hostname: string;
-  pid: number;
-  concurrency: number;
-  tenants: string[] | null;
-  queues: string[] | null;
-  started_at: Date;
-  last_seen_at: Date;
-  stats: Partial<MetricsSnapshot>;
-}
+export type LiveWorker = Omit<Selectable<WorkersTable>, 'stats'> & { stats: Partial<MetricsSnapshot> };
 
 /** Workers whose heartbeat is recent enough that the rescue has not declared them dead. */
 export async function liveWorkers(db: Db, rescueAfterMs: number): Promise<LiveWorker[]> {
