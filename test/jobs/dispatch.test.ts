@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
-import { parseLane } from '../../src/jobs/lanes.ts';
+import { parseLane, tenantQueue } from '../../src/jobs/lanes.ts';
 import { dispatch, dispatchMany, dispatchTenant, registry } from '../../src/tasks/index.ts';
 import { runInTenant } from '../../src/tenancy.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -121,6 +121,12 @@ describe('dispatch', () => {
     expect(central).toMatchObject({ tenantId: null, queue: 'default', lane: null });
     const named = await dispatch(tdb.db, 'queue-gc', {}, { queue: 'maintenance' });
     expect(named.lane).toBe('maintenance');
+  });
+
+  it('names the current tenant’s queue with tenantQueue()', () => {
+    expect(runInTenant('acme', () => tenantQueue('emails'))).toBe('tenant_acme_emails');
+    expect(runInTenant('acme', () => tenantQueue())).toBe('tenant_acme_default');
+    expect(tenantQueue('emails')).toBe('emails');
   });
 
   it('defaults dispatchTenant to the current tenant', async () => {
