@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { DbOrTrx } from './database.ts';
-import type { TenantsTable } from './schema.ts';
+import type { TenantStatus, TenantsTable } from './schema.ts';
 
 export type Tenant = Selectable<TenantsTable>;
 
@@ -38,4 +38,48 @@ export async function listTenants(db: DbOrTrx, limit: number, afterId?: string):
   let query = db.selectFrom('tenantry.tenants').selectAll().orderBy('id').limit(limit);
   if (afterId !== undefined) query = query.where('id', '>', afterId);
   return query.execute();
+}
+
+/** The row, locked until the caller's transaction ends, so read-modify-write is safe. */
+export async function lockTenant(db: DbOrTrx, id: string): Promise<Tenant | undefined> {
+  return db.selectFrom('tenantry.tenants').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export interface TenantChanges {
+  status?: TenantStatus;
+  status_reason?: string | null;
+  settings?: Record<string, unknown>;
+  name?: string;
+  plan?: string;
+}
+
+export async function updateTenant(db: DbOrTrx, id: string, changes: TenantChanges): Promise<Tenant> {
+  const { settings, ...rest } = changes;
+  return db
+    .updateTable('tenantry.tenants')
+    .set({
+      ...rest,
+      ...(settings === undefined ? {} : { settings: JSON.stringify(settings) }),
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** How many tenants `owner` already has on `plan` (plan limits are per owner and plan). */
+export async function countOwnedTenants(db: DbOrTrx, owner: string, plan: string): Promise<number> {
+  const row = await db
+    .selectFrom('tenantry.tenants')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('owner', '=', owner)
+    .where('plan', '=', plan)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Every tenant id in id order (operator commands over all tenants). */
+export async function allTenantIds(db: DbOrTrx): Promise<string[]> {
+  const rows = await db.selectFrom('tenantry.tenants').select('id').orderBy('id').execute();
+  return rows.map((r) => r.id);
 }

@@ -54,8 +54,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await registerOpenApi(app, VERSION);
   await app.register(authPlugin, { db: deps.db, adminKey: deps.adminKey });
   await app.register(healthRoutes, { health: deps.health });
-  await app.register(tenantRoutes, { db: deps.db });
-  await app.register(jobRoutes, { db: deps.db, registry: deps.registry });
+  await app.register(tenantRoutes, { db: deps.db, config: deps.config, cacheStore: deps.cacheStore });
+  await app.register(jobRoutes, {
+    db: deps.db,
+    registry: deps.registry,
+    callbackAllowPrivate: deps.config.callbackAllowPrivate,
+  });
   await app.register(jobLogRoutes, deps);
   await app.register(exportRoutes, deps);
   await app.register(cacheRoutes, { db: deps.db, store: deps.cacheStore });

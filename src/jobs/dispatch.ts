@@ -19,6 +19,8 @@ export interface DispatchOptions {
   maxAttempts?: number;
   source?: { type: string; id: string };
   meta?: Record<string, unknown>;
+  /** POSTed the job log when the job ends (tenant jobs only); the caller vets the target. */
+  callbackUrl?: string;
 }
 
 export interface DispatchSpec extends DispatchOptions {
@@ -50,6 +52,7 @@ interface Row {
   priority: number;
   max_attempts: number;
   job_key: string | null;
+  callback_url: string | null;
 }
 
 function at(prefix: string, field: string): string {
@@ -95,6 +98,12 @@ export function validateSpec(registry: TaskRegistry, spec: DispatchSpec, prefix 
   if (spec.source && (!spec.source.type || !spec.source.id)) {
     throw invalid(at(prefix, 'source'), 'needs both type and id');
   }
+  if (spec.callbackUrl !== undefined) {
+    if (tenant === null) throw invalid(at(prefix, 'callback_url'), 'is only for tenant jobs');
+    if (!/^https?:\/\//i.test(spec.callbackUrl) || spec.callbackUrl.length > 2048) {
+      throw invalid(at(prefix, 'callback_url'), 'must be an http or https URL of at most 2048 characters');
+    }
+  }
   return {
     task: definition.name,
     tenant_id: tenant,
@@ -107,6 +116,7 @@ export function validateSpec(registry: TaskRegistry, spec: DispatchSpec, prefix 
     priority,
     max_attempts: maxAttempts,
     job_key: spec.jobKey ?? null,
+    callback_url: spec.callbackUrl ?? null,
   };
 }
 
@@ -142,9 +152,10 @@ export async function dispatchJobs(
           ${column(rows, 'payload')}::jsonb[], ${column(rows, 'meta')}::jsonb[],
           ${column(rows, 'source_type')}::text[], ${column(rows, 'source_id')}::text[],
           ${column(rows, 'run_at')}::timestamptz[], ${column(rows, 'priority')}::int[],
-          ${column(rows, 'max_attempts')}::int[], ${column(rows, 'job_key')}::text[]
+          ${column(rows, 'max_attempts')}::int[], ${column(rows, 'job_key')}::text[],
+          ${column(rows, 'callback_url')}::text[]
         ) WITH ORDINALITY AS s(task, tenant_id, queue, payload, meta, source_type, source_id, run_at, priority,
-                               max_attempts, job_key, ord)
+                               max_attempts, job_key, callback_url, ord)
         LEFT JOIN tenantry.tenants t ON t.id = s.tenant_id
         ORDER BY s.ord
       ), laned AS MATERIALIZED (
@@ -162,9 +173,9 @@ export async function dispatchJobs(
           false) j
       )
       INSERT INTO tenantry.job_logs (id, tenant_id, job_id, task, queue, lane, payload, meta, source_type, source_id,
-                                     max_attempts, priority, run_at)
+                                     max_attempts, priority, run_at, callback_url)
       SELECT l.log_id, l.tenant_id, a.job_id, l.task, l.queue, l.lane, l.payload, l.meta, l.source_type, l.source_id,
-             l.max_attempts, l.priority, l.run_at
+             l.max_attempts, l.priority, l.run_at, l.callback_url
       FROM laned l JOIN added a USING (log_id)
       ORDER BY l.ord
       RETURNING id, job_id, task, tenant_id, queue, lane, run_at`.execute(db);

@@ -110,10 +110,48 @@ function releaseOf(job: Job, deps: ExecutionDeps): { jobId: string; workerId: st
   return workerId ? { jobId: String(job.id), workerId } : undefined;
 }
 
+/**
+ * Jobs the crontab adds carry graphile-worker's `_cron` payload instead of our envelope; they
+ * get their job_logs row on first run, found again by job id on later attempts.
+ */
+async function adoptCronJob(
+  deps: ExecutionDeps,
+  definition: TaskDefinition,
+  job: Job,
+  raw: object,
+): Promise<Envelope> {
+  const { _cron, ...payload } = raw as { _cron?: unknown };
+  const existing = await deps.db
+    .selectFrom('tenantry.job_logs')
+    .select('id')
+    .where('job_id', '=', String(job.id))
+    .executeTakeFirst();
+  const row =
+    existing ??
+    (await deps.db
+      .insertInto('tenantry.job_logs')
+      .values({
+        job_id: String(job.id),
+        task: definition.name,
+        queue: 'default',
+        payload: JSON.stringify(payload),
+        meta: JSON.stringify({ cron: _cron }),
+        max_attempts: job.max_attempts,
+        priority: job.priority,
+        run_at: job.run_at,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow());
+  return { log: String(row.id), tenant: undefined, queue: 'default', payload };
+}
+
 /** Wraps a definition as a graphile-worker task: tenant context, job log, timeout, cancel, retries. */
 export function toGraphileTask(definition: TaskDefinition, deps: ExecutionDeps): Task {
   return async (raw, helpers) => {
-    const envelope = envelopeOf(raw);
+    let envelope = envelopeOf(raw);
+    if (!envelope && typeof raw === 'object' && raw !== null && '_cron' in raw) {
+      envelope = await adoptCronJob(deps, definition, helpers.job, raw);
+    }
     if (!envelope) {
       deps.logger.error(
         { job: helpers.job.id, task: definition.name },

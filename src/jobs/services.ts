@@ -11,6 +11,8 @@ export interface TaskServices {
   readonly notifications: NotificationRouter;
   /** graphile-worker's admin helpers (cleanup, reschedule, ...). */
   readonly workerUtils: WorkerUtils;
+  /** The database URL (embedded or DATABASE_URL), for tools that connect themselves (pg_dump). */
+  readonly connectionString: string;
   /** The process's cache store; handlers use ctx.cache, scoped to their tenant. */
   readonly cache: CacheStore;
 }

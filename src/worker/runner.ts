@@ -88,6 +88,7 @@ export class WorkerService {
       notifications: options.services?.notifications ?? createNotificationRouter(logger),
       workerUtils: await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(logger) }),
       cache: options.services?.cache ?? new PostgresStore(db),
+      connectionString: options.connectionString,
     };
     // Shares the pool; destroying it must not end the pool.
     const tenantDb = new Kysely<TenantDatabase>({

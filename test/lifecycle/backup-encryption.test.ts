@@ -1,6 +1,6 @@
 import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HEADER_BYTES } from '../../src/lifecycle/backup/encryption.ts';
 import { digestFile } from '../../src/lifecycle/backup/files.ts';
 import { createBackup, restoreBackup } from '../../src/lifecycle/backup/index.ts';
@@ -16,7 +16,7 @@ import {
   snapshot,
 } from './fixtures.ts';
 
-describe('encrypted backups', () => {
+describe.skipIf(Boolean(inject('pgToolsMissing')))('encrypted backups', () => {
   let h: BackupHarness;
   beforeAll(async () => {
     h = await backupHarness();

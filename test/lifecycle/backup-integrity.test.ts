@@ -1,7 +1,7 @@
 import { copyFile, open, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { digestFile } from '../../src/lifecycle/backup/files.ts';
 import { createBackup, restoreBackup } from '../../src/lifecycle/backup/index.ts';
 import {
@@ -49,7 +49,7 @@ async function recordDigest(h: BackupHarness, fileName: string, file: string): P
   );
 }
 
-describe('damaged backups', () => {
+describe.skipIf(Boolean(inject('pgToolsMissing')))('damaged backups', () => {
   let h: BackupHarness;
   beforeAll(async () => {
     h = await backupHarness();

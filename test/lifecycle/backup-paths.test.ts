@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { digestFile } from '../../src/lifecycle/backup/files.ts';
 import { createBackup, restoreBackup } from '../../src/lifecycle/backup/index.ts';
 import { checkBackupFileName } from '../../src/lifecycle/backup/paths.ts';
@@ -10,7 +10,7 @@ import { addTenant, type BackupHarness, backupHarness, expectAppError, seed, sna
 
 const VALID = 'tenant_acme_2024-01-15_02-00-00.dump';
 
-describe('backup file names', () => {
+describe.skipIf(Boolean(inject('pgToolsMissing')))('backup file names', () => {
   let h: BackupHarness;
   let outside: string;
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createBackup, listBackups, restoreBackup } from '../../src/lifecycle/backup/index.ts';
 import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
 import { asideSchema, recoverInterruptedRestore, supersededSchema } from '../../src/lifecycle/backup/swap.ts';
@@ -17,7 +17,7 @@ import {
   snapshot,
 } from './fixtures.ts';
 
-describe('tenant backup and restore', () => {
+describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', () => {
   let h: BackupHarness;
   beforeAll(async () => {
     h = await backupHarness();

@@ -1,6 +1,6 @@
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   backupStats,
   createBackup,
@@ -11,7 +11,7 @@ import {
 import { TEMP_PREFIX } from '../../src/lifecycle/backup/paths.ts';
 import { addTenant, type BackupHarness, backupHarness, expectAppError, seed } from './fixtures.ts';
 
-describe('backup listing and retention', () => {
+describe.skipIf(Boolean(inject('pgToolsMissing')))('backup listing and retention', () => {
   let h: BackupHarness;
   beforeAll(async () => {
     h = await backupHarness();

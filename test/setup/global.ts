@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -15,7 +16,24 @@ declare module 'vitest' {
     databasePrefix: string;
     /** Empty when no Redis is available; Redis suites skip then. */
     redisUrl: string;
+    /** Why suites that run pg_dump/pg_restore must skip; empty when the tools fit the server. */
+    pgToolsMissing: string;
   }
+}
+
+/** pg_dump and pg_restore must exist and be at least the server's major version. */
+function pgToolsProblem(serverMajor: number): string {
+  for (const tool of ['pg_dump', 'pg_restore']) {
+    let output: string;
+    try {
+      output = execFileSync(tool, ['--version'], { encoding: 'utf8' });
+    } catch {
+      return `${tool} is not on PATH`;
+    }
+    const major = Number(/(\d+)(?:\.\d+)?/.exec(output)?.[1]);
+    if (!(major >= serverMajor)) return `${tool} ${major} is older than the PostgreSQL ${serverMajor} server`;
+  }
+  return '';
 }
 
 export function withDatabase(url: string, database: string): string {
@@ -47,6 +65,10 @@ export default async function setup(project: TestProject) {
   project.provide('templateDatabase', template);
   project.provide('databasePrefix', prefix);
   project.provide('redisUrl', redis?.url ?? '');
+  const { rows } = await admin.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
+  const toolsMissing = pgToolsProblem(Math.floor(Number(rows[0]?.v) / 10_000));
+  if (toolsMissing) console.log(`[tests] backup/restore suites SKIPPED: ${toolsMissing}`);
+  project.provide('pgToolsMissing', toolsMissing);
 
   return async () => {
     const { rows } = await admin.query<{ datname: string }>(

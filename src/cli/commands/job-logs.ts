@@ -1,4 +1,204 @@
-import type { Command } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Db } from '../../db/database.ts';
+import type { JobStatus } from '../../db/schema.ts';
+import type { ExportFormat, ExportType } from '../../db/schema-job-logs.ts';
+import { createExport } from '../../exports/create.ts';
+import { findExport, listExports } from '../../exports/repository.ts';
+import { readExport } from '../../exports/storage.ts';
+import { EXPORT_FORMATS, EXPORT_TYPES } from '../../exports/types.ts';
+import { listJobLogs } from '../../job-logs/repository.ts';
+import { jobLogStats } from '../../job-logs/stats.ts';
+import { registry } from '../../tasks/index.ts';
+import { collect, positiveInt } from '../options.ts';
+import { printTable } from '../table.ts';
+import { withRuntime } from '../with-runtime.ts';
+
+const STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (value: string): T => {
+    if (!values.includes(value as T)) throw new InvalidArgumentError(`must be one of ${values.join(', ')}`);
+    return value as T;
+  };
+
+function filterPair(value: string, previous: string[]): string[] {
+  if (!/^[a-z_]+=.+$/.test(value)) throw new InvalidArgumentError('must be name=value');
+  return collect(value, previous);
+}
+
+/** Shows the export's progress until it ends; resolves with its final status. */
+async function follow(db: Db, id: string): Promise<string> {
+  const bar = new cliProgress.SingleBar(
+    { format: 'export {id} [{bar}] {percentage}% {step}', stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(100, 0, { id, step: '' });
+  try {
+    for (;;) {
+      const row = await findExport(db, id);
+      if (!row) throw new Error(`export ${id} was not found`);
+      bar.update(row.status === 'completed' ? 100 : (row.progress ?? 0), { step: row.step ?? row.status });
+      if (row.status !== 'pending' && row.status !== 'running') return row.status;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    bar.stop();
+  }
+}
 
 /** `tenantry jobs logs | stats` and `tenantry exports …`. */
-export function registerJobLogCommands(_program: Command): void {}
+export function registerJobLogCommands(program: Command): void {
+  const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs');
+
+  jobs
+    .command('logs')
+    .description('job logs, newest first')
+    .option('--tenant <id>', "only this tenant's jobs")
+    .option('--status <status>', STATUSES.join(' | '), oneOf(STATUSES))
+    .option('--task <name>', 'only this task')
+    .option('--limit <n>', 'at most this many', positiveInt, 50)
+    .action(async (opts: { tenant?: string; status?: JobStatus; task?: string; limit: number }) => {
+      await withRuntime(async ({ db }) => {
+        const rows = await listJobLogs(
+          db,
+          { tenantId: opts.tenant, status: opts.status, task: opts.task },
+          opts.limit,
+        );
+        printTable(
+          rows.map((r) => ({ ...r, tenant: r.tenant_id ?? '(central)', error: r.error_message })),
+          [
+            'id',
+            'tenant',
+            'task',
+            'status',
+            'progress',
+            'step',
+            'attempts',
+            'created_at',
+            'duration_ms',
+            'error',
+          ],
+        );
+      });
+    });
+
+  jobs
+    .command('stats')
+    .description('counts by status and per task over a window')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--hours <n>', 'window length in hours', positiveInt, 24)
+    .action(async (opts: { tenant?: string; hours: number }) => {
+      await withRuntime(async ({ db }) => {
+        const stats = await jobLogStats(db, new Date(Date.now() - opts.hours * 3_600_000), opts.tenant);
+        console.log(`since ${stats.since}; now pending ${stats.now.pending}, running ${stats.now.running}`);
+        printTable([stats.by_status], [...STATUSES]);
+        console.log('');
+        printTable(stats.by_task as unknown as Record<string, unknown>[], [
+          'task',
+          'total',
+          'completed',
+          'failed',
+          'avg_duration_ms',
+          'p95_duration_ms',
+        ]);
+      });
+    });
+
+  const exports = program.command('exports').description('export tenant data and download the files');
+
+  exports
+    .command('create')
+    .description('start an export and show its progress until it ends (a worker must be running)')
+    .requiredOption('--tenant <id>', 'the tenant to export')
+    .requiredOption('--type <type>', EXPORT_TYPES.join(' | '), oneOf(EXPORT_TYPES))
+    .option('--format <format>', EXPORT_FORMATS.join(' | '), oneOf(EXPORT_FORMATS), 'csv')
+    .option('--filter <name=value>', 'repeatable, e.g. --filter search=john', filterPair, [])
+    .option('--no-wait', 'print the id and return at once')
+    .action(
+      async (opts: {
+        tenant: string;
+        type: ExportType;
+        format: ExportFormat;
+        filter: string[];
+        wait: boolean;
+      }) => {
+        await withRuntime(async ({ db, config }) => {
+          const filters = Object.fromEntries(
+            opts.filter.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
+          );
+          const { id, jobLogId } = await createExport(db, registry, {
+            tenantId: opts.tenant,
+            type: opts.type,
+            format: opts.format,
+            filters,
+            ttlHours: config.exportTtlHours,
+          });
+          console.log(`export ${id} (job log ${jobLogId})`);
+          if (!opts.wait) return;
+          const status = await follow(db, id);
+          console.log(`export ${id} ${status}`);
+          if (status !== 'completed') process.exitCode = 1;
+        });
+      },
+    );
+
+  exports
+    .command('status')
+    .description('exports, newest first, or one export')
+    .argument('[id]', 'export id')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--limit <n>', 'at most this many', positiveInt, 20)
+    .action(async (id: string | undefined, opts: { tenant?: string; limit: number }) => {
+      await withRuntime(async ({ db }) => {
+        const rows = id
+          ? [await findExport(db, id, opts.tenant)].filter((r) => r !== undefined)
+          : await listExports(db, opts.tenant, opts.limit);
+        if (id && rows.length === 0) throw new Error(`export ${id} was not found`);
+        printTable(
+          rows.map((r) => ({
+            ...r,
+            tenant: r.tenant_id,
+            type: r.export_type,
+            rows: r.row_count,
+            bytes: r.byte_size,
+          })),
+          [
+            'id',
+            'tenant',
+            'type',
+            'format',
+            'status',
+            'progress',
+            'rows',
+            'bytes',
+            'created_at',
+            'expires_at',
+          ],
+        );
+      });
+    });
+
+  exports
+    .command('download')
+    .description('write a completed export to a file (default: its own name) or to stdout with -o -')
+    .argument('<id>', 'export id')
+    .option('-o, --output <file>', 'where to write; - for stdout')
+    .action(async (id: string, opts: { output?: string }) => {
+      await withRuntime(async ({ db }) => {
+        const row = await findExport(db, id);
+        if (!row) throw new Error(`export ${id} was not found`);
+        if (row.status !== 'completed' || row.chunk_count === null)
+          throw new Error(`export ${id} is ${row.status}`);
+        const target = opts.output ?? row.filename;
+        await pipeline(
+          readExport(db, id, row.chunk_count),
+          target === '-' ? process.stdout : createWriteStream(target),
+        );
+        if (target !== '-') console.error(`wrote ${row.byte_size} bytes to ${target}`);
+      });
+    });
+}

@@ -1,4 +1,130 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { findTenant, type Tenant } from '../../db/tenants.ts';
+import { notFound } from '../../errors.ts';
+import { provision, setActive, suspend, updateSettings } from '../../lifecycle/index.ts';
+import { registerTenantOperationCommands } from '../../lifecycle/operator-commands.ts';
+import { isTenantId } from '../../tenancy.ts';
+import { printTable } from '../table.ts';
+import { withRuntime } from '../with-runtime.ts';
+
+export function tenantIdArg(value: string): string {
+  if (!isTenantId(value))
+    throw new InvalidArgumentError('must be a tenant id (lowercase letters, digits, -)');
+  return value;
+}
+
+function jsonObject(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('must be a JSON object, e.g. \'{"timezone":"Europe/Madrid"}\'');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidArgumentError('must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function printTenant(tenant: Tenant): void {
+  console.log(JSON.stringify(tenant, null, 2));
+}
 
 /** `tenantry tenants …` and `tenantry schedule …`. */
-export function registerTenantCommands(_program: Command): void {}
+export function registerTenantCommands(program: Command): void {
+  const tenants = program
+    .command('tenants')
+    .description('tenant lifecycle: provision, status, backups, maintenance');
+
+  tenants
+    .command('list')
+    .description('every tenant, in id order')
+    .option('--status <status>', 'only tenants with this status (active, inactive, suspended)')
+    .action(async (opts: { status?: string }) => {
+      await withRuntime(async ({ db }) => {
+        let query = db.selectFrom('tenantry.tenants').selectAll().orderBy('id');
+        if (opts.status) query = query.where('status', '=', opts.status as Tenant['status']);
+        const rows = await query.execute();
+        printTable(rows, ['id', 'name', 'plan', 'status', 'status_reason', 'owner', 'created_at']);
+      });
+    });
+
+  tenants
+    .command('provision')
+    .description('create a tenant: row, schema, API key (printed once), welcome email')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--plan <plan>', 'plan, limited per owner by PLAN_LIMITS')
+    .option('--id <id>', 'tenant id (derived from the name when omitted)', tenantIdArg)
+    .option('--owner <owner>', 'owner (an email address receives the welcome email)')
+    .option('--settings <json>', 'initial settings as a JSON object', jsonObject)
+    .action(
+      async (opts: {
+        name: string;
+        plan: string;
+        id?: string;
+        owner?: string;
+        settings?: Record<string, unknown>;
+      }) => {
+        await withRuntime(async ({ db, config }) => {
+          const result = await provision({ db, config }, opts);
+          console.log(`provisioned ${result.tenant.id} (plan ${result.tenant.plan})`);
+          console.log(`api key (shown once): ${result.apiKey}`);
+        });
+      },
+    );
+
+  tenants
+    .command('show <id>')
+    .description('one tenant as JSON')
+    .action(async (id: string) => {
+      await withRuntime(async ({ db }) => {
+        const tenant = await findTenant(db, tenantIdArg(id));
+        if (!tenant) throw notFound(`tenant ${id}`);
+        printTenant(tenant);
+      });
+    });
+
+  tenants
+    .command('settings <id> [patch]')
+    .description('print the settings, or merge a JSON merge patch into them (null removes a key)')
+    .action(async (id: string, patch: string | undefined) => {
+      await withRuntime(async ({ db }) => {
+        const tenant = patch
+          ? await updateSettings(db, tenantIdArg(id), jsonObject(patch))
+          : await findTenant(db, tenantIdArg(id));
+        if (!tenant) throw notFound(`tenant ${id}`);
+        console.log(JSON.stringify(tenant.settings, null, 2));
+      });
+    });
+
+  tenants
+    .command('activate <id>')
+    .description('activate a tenant (also lifts a suspension); its waiting jobs start')
+    .action(async (id: string) => {
+      await withRuntime(async ({ db }) => printStatus(await setActive(db, tenantIdArg(id), true)));
+    });
+
+  tenants
+    .command('deactivate <id>')
+    .description('deactivate an active tenant: its keys get 403 and its jobs wait')
+    .option('--reason <reason>', 'shown to the tenant’s API clients')
+    .action(async (id: string, opts: { reason?: string }) => {
+      await withRuntime(async ({ db }) =>
+        printStatus(await setActive(db, tenantIdArg(id), false, opts.reason ?? null)),
+      );
+    });
+
+  tenants
+    .command('suspend <id>')
+    .description('suspend a tenant with a reason: its keys get 403 and its jobs wait')
+    .requiredOption('--reason <reason>', 'shown to the tenant’s API clients')
+    .action(async (id: string, opts: { reason: string }) => {
+      await withRuntime(async ({ db }) => printStatus(await suspend(db, tenantIdArg(id), opts.reason)));
+    });
+
+  registerTenantOperationCommands(program, tenants, tenantIdArg);
+}
+
+function printStatus(tenant: Tenant): void {
+  console.log(`${tenant.id}: ${tenant.status}${tenant.status_reason ? ` (${tenant.status_reason})` : ''}`);
+}

@@ -1,5 +1,137 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { AppError, invalid, notFound } from '../../../errors.ts';
+import { createExport } from '../../../exports/create.ts';
+import { exportJson } from '../../../exports/json.ts';
+import { findExport, listExports } from '../../../exports/repository.ts';
+import { readExport } from '../../../exports/storage.ts';
+import type { Principal } from '../../auth.ts';
+import { decodePageToken, PageQuery, page } from '../../pagination.ts';
+import { problemResponses } from '../../problem.ts';
 import type { RouteDeps } from '../deps.ts';
+import { Export, ExportAccepted, ExportId, ExportPage, ExportRequest } from './schemas.ts';
+
+const ownTenant = (principal: Principal) => (principal.kind === 'tenant' ? principal.tenantId : undefined);
+
+function asCursor(key: unknown[] | undefined): [string, string] | undefined {
+  if (key === undefined) return undefined;
+  const [at, id] = key;
+  if (typeof at !== 'string' || typeof id !== 'string' || !/^\d{1,18}$/.test(id)) {
+    throw invalid('page_token', 'is not a token this API issued');
+  }
+  return [at, id];
+}
+
+const Params = Type.Object({ id: ExportId });
 
 /** Export routes: create, status, download. */
-export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async () => {};
+export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, registry, config }) => {
+  app.addSchema(Export);
+
+  app.post(
+    '/api/exports',
+    {
+      schema: {
+        tags: ['exports'],
+        summary: 'Start an export of tenant data',
+        description: 'Runs as an `export-data` job; follow it with the status route or the job-log events.',
+        body: ExportRequest,
+        response: { 202: ExportAccepted, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { principal } = request;
+      const body = request.body;
+      let tenantId = body.tenant;
+      if (principal.kind === 'tenant') {
+        if (tenantId !== undefined && tenantId !== principal.tenantId) throw notFound(`tenant ${tenantId}`);
+        tenantId = principal.tenantId;
+      }
+      if (tenantId === undefined) throw invalid('tenant', 'an admin key names the tenant to export');
+      const { id, jobLogId } = await createExport(db, registry, {
+        tenantId,
+        type: body.export_type,
+        format: body.format ?? 'csv',
+        filters: body.filters ?? {},
+        ttlHours: config.exportTtlHours,
+      });
+      return reply.code(202).send({ id, job_log_id: jobLogId, status: 'pending' as const });
+    },
+  );
+
+  app.get(
+    '/api/exports/status',
+    {
+      schema: {
+        tags: ['exports'],
+        summary: 'Exports of this tenant (all, for an admin key), newest first',
+        querystring: Type.Object(PageQuery),
+        response: { 200: ExportPage, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const size = request.query.page_size ?? 50;
+      const after = asCursor(decodePageToken(request.query.page_token, 2));
+      const rows = await listExports(db, ownTenant(request.principal), size + 1, after);
+      const { items, next_page_token } = page(rows, size, (r) => [r.cursor_at, r.id]);
+      return { exports: items.map(exportJson), next_page_token };
+    },
+  );
+
+  app.get(
+    '/api/exports/:id/status',
+    {
+      schema: {
+        tags: ['exports'],
+        summary: 'One export: status, progress, and its download link once completed',
+        params: Params,
+        response: { 200: Type.Ref('Export'), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const row = await findExport(db, request.params.id, ownTenant(request.principal));
+      if (!row) throw notFound(`export ${request.params.id}`);
+      return exportJson(row);
+    },
+  );
+
+  app.get(
+    '/api/exports/:id/download',
+    {
+      schema: {
+        tags: ['exports'],
+        summary: 'Download a completed export',
+        description: 'Streams the stored file; 409 while the export is not completed.',
+        params: Params,
+        produces: ['text/csv', 'application/json'],
+        response: {
+          200: {
+            description: 'the file, with Content-Disposition and Content-Length',
+            content: {
+              'text/csv': { schema: Type.String({ examples: ['id,name,email\n1,Ann,ann@example.com\n'] }) },
+              'application/json': { schema: Type.Array(Type.Unknown()) },
+            },
+          },
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const row = await findExport(db, request.params.id, ownTenant(request.principal));
+      if (!row) throw notFound(`export ${request.params.id}`);
+      if (row.status !== 'completed' || row.chunk_count === null) {
+        throw new AppError('conflict', `export ${row.id} is ${row.status}, not completed`, {
+          export_status: row.status,
+        });
+      }
+      return (
+        reply
+          .header('content-type', row.content_type)
+          .header('content-disposition', `attachment; filename="${row.filename}"`)
+          .header('content-length', row.byte_size ?? '0')
+          .header('cache-control', 'private, no-store')
+          // A stream bypasses the response serializer; the schema above only documents the body.
+          .send(readExport(db, row.id, row.chunk_count) as unknown as string)
+      );
+    },
+  );
+};

@@ -1,5 +1,219 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { invalid, notFound } from '../../../errors.ts';
+import { callbackSecret } from '../../../job-logs/callback-secret.ts';
+import { jobLogJson } from '../../../job-logs/json.ts';
+import { cleanupJobLogs, findJobLog, type JobLogCursor, listJobLogs } from '../../../job-logs/repository.ts';
+import { jobLogStats } from '../../../job-logs/stats.ts';
+import { cancelJob, retryJob } from '../../../jobs/control.ts';
+import type { Principal } from '../../auth.ts';
+import { decodePageToken, page } from '../../pagination.ts';
+import { problemResponses } from '../../problem.ts';
 import type { RouteDeps } from '../deps.ts';
+import { jobLogEvents } from './events.ts';
+import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats } from './schemas.ts';
+
+/** The tenant a request is confined to: a tenant key's own; for an admin, the `tenant` filter if any. */
+function scopeOf(principal: Principal, tenant: string | undefined): string | undefined {
+  if (principal.kind === 'admin') return tenant;
+  // Another tenant is indistinguishable from a missing one.
+  if (tenant !== undefined && tenant !== principal.tenantId) throw notFound(`tenant ${tenant}`);
+  return principal.tenantId;
+}
+
+const ownTenant = (principal: Principal) => (principal.kind === 'tenant' ? principal.tenantId : undefined);
+
+function asCursor(key: unknown[] | undefined): JobLogCursor | undefined {
+  if (key === undefined) return undefined;
+  const [at, id] = key;
+  if (typeof at !== 'string' || typeof id !== 'string' || !/^\d{1,18}$/.test(id)) {
+    throw invalid('page_token', 'is not a token this API issued');
+  }
+  return [at, id];
+}
+
+const Params = Type.Object({ id: JobLogId });
 
 /** Job-log routes: list, show, stats, cancel, retry, cleanup, live events. */
-export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async () => {};
+export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
+  const { db } = deps;
+  app.addSchema(JobLog);
+
+  app.get(
+    '/api/job-logs',
+    {
+      schema: {
+        tags: ['job-logs'],
+        summary: 'List job logs, newest first',
+        description: 'Keyset-paged: a page stays stable while new jobs are dispatched.',
+        querystring: JobLogQuery,
+        response: { 200: JobLogPage, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      if (q.source_id !== undefined && q.source_type === undefined) {
+        throw invalid('source_type', 'is required with source_id');
+      }
+      const size = q.page_size ?? 50;
+      const rows = await listJobLogs(
+        db,
+        {
+          tenantId: scopeOf(request.principal, q.tenant),
+          status: q.status,
+          task: q.task,
+          queue: q.queue,
+          sourceType: q.source_type,
+          sourceId: q.source_id,
+          createdAfter: q.created_after === undefined ? undefined : new Date(q.created_after),
+          createdBefore: q.created_before === undefined ? undefined : new Date(q.created_before),
+        },
+        size + 1,
+        asCursor(decodePageToken(q.page_token, 2)),
+      );
+      const { items, next_page_token } = page(rows, size, (r) => [r.cursor_at, r.id]);
+      return { job_logs: items.map(jobLogJson), next_page_token };
+    },
+  );
+
+  app.get(
+    '/api/job-logs/stats',
+    {
+      schema: {
+        tags: ['job-logs'],
+        summary: 'Counts by status and per task over a window',
+        querystring: Type.Object({
+          since: Type.Optional(Type.String({ format: 'date-time', description: 'default: 24 hours ago' })),
+          tenant: Type.Optional(Type.String({ maxLength: 63, description: 'admin keys only: one tenant' })),
+        }),
+        response: { 200: JobLogStats, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const since = request.query.since ? new Date(request.query.since) : new Date(Date.now() - 86_400_000);
+      return jobLogStats(db, since, scopeOf(request.principal, request.query.tenant));
+    },
+  );
+
+  app.get(
+    '/api/job-logs/callback-secret',
+    {
+      schema: {
+        tags: ['job-logs'],
+        summary: 'The key that signs this tenant’s completion callbacks',
+        description:
+          'Callbacks carry `Tenantry-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body with this key.',
+        querystring: Type.Object({
+          tenant: Type.Optional(Type.String({ maxLength: 63, description: 'admin keys: the tenant' })),
+        }),
+        response: {
+          200: Type.Object(
+            { tenant: Type.String(), secret: Type.String() },
+            { examples: [{ tenant: 'acme', secret: 'mQ3c…' }] },
+          ),
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const tenant = scopeOf(request.principal, request.query.tenant);
+      if (tenant === undefined) throw invalid('tenant', 'an admin key names the tenant');
+      const row = await db
+        .selectFrom('tenantry.tenants')
+        .select('id')
+        .where('id', '=', tenant)
+        .executeTakeFirst();
+      if (!row) throw notFound(`tenant ${tenant}`);
+      return { tenant, secret: await callbackSecret(db, tenant) };
+    },
+  );
+
+  app.delete(
+    '/api/job-logs/cleanup',
+    {
+      schema: {
+        tags: ['job-logs'],
+        summary: 'Delete finished job logs older than N days',
+        description: 'Pending and running rows are never deleted. A tenant key deletes only its own rows.',
+        querystring: Type.Object({
+          older_than_days: Type.Integer({ minimum: 1, maximum: 36500, examples: [30] }),
+        }),
+        response: {
+          200: Type.Object({ deleted: Type.Integer({ minimum: 0 }) }, { examples: [{ deleted: 1200 }] }),
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => ({
+      deleted: await cleanupJobLogs(db, request.query.older_than_days, ownTenant(request.principal)),
+    }),
+  );
+
+  app.get(
+    '/api/job-logs/:id',
+    {
+      schema: {
+        tags: ['job-logs'],
+        summary: 'One job log, whole',
+        params: Params,
+        response: { 200: Type.Ref('JobLog'), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const row = await findJobLog(db, request.params.id, ownTenant(request.principal));
+      if (!row) throw notFound(`job log ${request.params.id}`);
+      return jobLogJson(row);
+    },
+  );
+
+  app.post(
+    '/api/job-logs/:id/cancel',
+    {
+      schema: {
+        tags: ['job-logs'],
+        summary: 'Cancel a pending or running job',
+        description:
+          'A pending job is removed and never runs (`cancelled`); a running job is signalled and its log ' +
+          'ends `cancelled` (`cancelling` until then). A finished job is 409.',
+        params: Params,
+        response: {
+          202: Type.Object(
+            {
+              id: Type.String(),
+              status: Type.Union([Type.Literal('cancelled'), Type.Literal('cancelling')]),
+            },
+            { examples: [{ id: '1042', status: 'cancelled' }] },
+          ),
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { status } = await cancelJob(db, request.params.id, { tenantId: ownTenant(request.principal) });
+      return reply.code(202).send({ id: request.params.id, status });
+    },
+  );
+
+  app.post(
+    '/api/job-logs/:id/retry',
+    {
+      schema: {
+        tags: ['job-logs'],
+        summary: 'Retry a failed or cancelled job on the same log row',
+        params: Params,
+        response: {
+          202: Type.Object(
+            { id: Type.String(), status: Type.Literal('pending'), job_id: Type.String() },
+            { examples: [{ id: '1042', status: 'pending', job_id: '91' }] },
+          ),
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { jobId } = await retryJob(db, request.params.id, { tenantId: ownTenant(request.principal) });
+      return reply.code(202).send({ id: request.params.id, status: 'pending' as const, job_id: jobId });
+    },
+  );
+
+  await app.register(jobLogEvents, deps);
+};

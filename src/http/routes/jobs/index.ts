@@ -1,6 +1,8 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import type { Db } from '../../../db/database.ts';
-import { AppError } from '../../../errors.ts';
+import { AppError, invalid } from '../../../errors.ts';
+import { callbackSecret } from '../../../job-logs/callback-secret.ts';
+import { callbackUrlProblem } from '../../../job-logs/callback-url.ts';
 import { type DispatchedJob, type DispatchSpec, dispatchJobs } from '../../../jobs/dispatch.ts';
 import { once } from '../../../jobs/idempotency.ts';
 import type { TaskRegistry } from '../../../jobs/registry.ts';
@@ -8,8 +10,17 @@ import type { Principal } from '../../auth.ts';
 import { problemResponses } from '../../problem.ts';
 import { AcceptedJob, JobRequest } from './schemas.ts';
 
-function toSpec(body: JobRequest, principal: Principal, index: number | undefined): DispatchSpec {
+function toSpec(
+  body: JobRequest,
+  principal: Principal,
+  index: number | undefined,
+  allowPrivate: boolean,
+): DispatchSpec {
   const field = (name: string) => (index === undefined ? name : `${index}.${name}`);
+  if (body.callback_url !== undefined) {
+    const problem = callbackUrlProblem(body.callback_url, allowPrivate);
+    if (problem) throw invalid(field('callback_url'), problem);
+  }
   let tenant = body.tenant ?? null;
   if (principal.kind === 'tenant') {
     if (tenant !== null && tenant !== principal.tenantId) {
@@ -31,6 +42,7 @@ function toSpec(body: JobRequest, principal: Principal, index: number | undefine
     maxAttempts: body.max_attempts,
     source: body.source,
     meta: body.meta,
+    callbackUrl: body.callback_url,
   };
 }
 
@@ -46,10 +58,12 @@ function accepted(job: DispatchedJob): AcceptedJob {
   };
 }
 
-export const jobRoutes: FastifyPluginAsyncTypebox<{ db: Db; registry: TaskRegistry }> = async (
-  app,
-  { db, registry },
-) => {
+export const jobRoutes: FastifyPluginAsyncTypebox<{
+  db: Db;
+  registry: TaskRegistry;
+  /** CALLBACK_ALLOW_PRIVATE; private callback targets are refused unless set. */
+  callbackAllowPrivate?: boolean;
+}> = async (app, { db, registry, callbackAllowPrivate = false }) => {
   app.addSchema(JobRequest);
   app.addSchema(AcceptedJob);
 
@@ -81,12 +95,17 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ db: Db; registry: TaskRegist
       // Type.Ref keeps the OpenAPI document small; the schema has already validated the shape.
       const body = request.body as JobRequest | JobRequest[];
       const bulk = Array.isArray(body);
-      const specs = bulk ? body.map((b, i) => toSpec(b, principal, i)) : [toSpec(body, principal, undefined)];
+      const specs = bulk
+        ? body.map((b, i) => toSpec(b, principal, i, callbackAllowPrivate))
+        : [toSpec(body, principal, undefined, callbackAllowPrivate)];
       const key = request.headers['idempotency-key'];
       const scope = principal.kind === 'tenant' ? `tenant:${principal.tenantId}` : 'admin';
       const result = await db.transaction().execute(async (trx) => {
         const work = async () => {
           const jobs = (await dispatchJobs(trx, registry, specs)).map(accepted);
+          // In the dispatch transaction, so the key exists before any callback is signed with it.
+          const tenants = new Set(specs.filter((s) => s.callbackUrl && s.tenant).map((s) => s.tenant!));
+          for (const tenant of tenants) await callbackSecret(trx, tenant);
           return bulk ? jobs : jobs[0]!;
         };
         return key ? once(trx, scope, key, body, work) : { response: await work(), replayed: false };

@@ -33,6 +33,15 @@ export const JobRequest = Type.Object(
     meta: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), { description: 'free-form metadata kept with the log' }),
     ),
+    callback_url: Type.Optional(
+      Type.String({
+        maxLength: 2048,
+        description:
+          'tenant jobs: the job log is POSTed here when the job ends, signed in the Tenantry-Signature header ' +
+          '(sha256=HMAC-SHA256 of the body with the tenant callback secret); http(s), no private addresses',
+        examples: ['https://app.example.com/hooks/jobs'],
+      }),
+    ),
   },
   {
     additionalProperties: false,

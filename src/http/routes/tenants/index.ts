@@ -1,13 +1,20 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import type { Db } from '../../../db/database.ts';
 import { findTenant, listTenants } from '../../../db/tenants.ts';
 import { notFound } from '../../../errors.ts';
 import { decodePageToken, PageQuery, page } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
+import { tenantHealthKeyRoutes } from './health-keys.ts';
+import { tenantLifecycleRoutes } from './lifecycle.ts';
+import { tenantOperationRoutes } from './operations.ts';
+import type { TenantRouteOptions } from './options.ts';
 import { Tenant, TenantId, TenantPage, tenantJson } from './schemas.ts';
 
-export const tenantRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const tenantRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async (app, options) => {
+  const { db } = options;
   app.addSchema(Tenant);
+  await app.register(tenantLifecycleRoutes, options);
+  await app.register(tenantOperationRoutes, options);
+  await app.register(tenantHealthKeyRoutes, options);
 
   app.get(
     '/api/tenants',

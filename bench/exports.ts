@@ -1,0 +1,150 @@
+// Export of 1,000,000 client rows to CSV through the export-data task (in-process worker):
+// rows/s and peak RSS, against psql's `\copy (same query) TO STDOUT WITH CSV` of the same rows
+// in the same run. Then download throughput of that file through the API, against reading
+// the same chunks straight from Postgres. `--quick` uses 100,000 rows.
+import { spawn } from 'node:child_process';
+import { sql } from 'kysely';
+import { PostgresStore } from '../src/cache/postgres-store.ts';
+import { parseConfig } from '../src/config.ts';
+import { createTenantSchema } from '../src/db/tenant-schema.ts';
+import { insertTenant } from '../src/db/tenants.ts';
+import { withConnectionTransaction } from '../src/db/transaction.ts';
+import { createExport } from '../src/exports/create.ts';
+import { findExport } from '../src/exports/repository.ts';
+import { databaseState, NO_WORKERS } from '../src/health.ts';
+import { buildApp } from '../src/http/app.ts';
+import { createLogger } from '../src/logger.ts';
+import { registry } from '../src/tasks/index.ts';
+import { tenantSchema } from '../src/tenancy.ts';
+import { WorkerService } from '../src/worker/runner.ts';
+import { benchDatabase } from './lib/database.ts';
+import { report } from './lib/report.ts';
+
+const ROWS = process.argv.includes('--quick') ? 100_000 : 1_000_000;
+const TENANT = 'bench-export';
+const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+
+const bench = await benchDatabase();
+try {
+  await insertTenant(bench.db, { id: TENANT, name: 'Benchmark tenant' });
+  await withConnectionTransaction(bench.pool, (trx) => createTenantSchema(trx, TENANT));
+  const clients = sql.table(`${tenantSchema(TENANT)}.clients`);
+  await sql`INSERT INTO ${clients} (name, email, phone, company_context)
+    SELECT 'Client ' || i, 'client' || i || '@example.com', '+1555' || lpad(i::text, 7, '0'), 'Context of client ' || i
+    FROM generate_series(1, ${ROWS}) i`.execute(bench.db);
+  await sql`ANALYZE ${clients}`.execute(bench.db);
+
+  // Baseline: COPY of the query export-data runs, streamed to a client that discards it.
+  const query = `SELECT id, name, email, phone, company_context, created_at, updated_at FROM "tenant_${TENANT}".clients ORDER BY id`;
+  const copyStarted = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const psql = spawn('psql', [bench.url, '-q', '-c', `\\copy (${query}) TO STDOUT WITH CSV HEADER`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    psql.stdout.resume();
+    psql.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited ${code}`))));
+  });
+  const copyRate = ROWS / ((performance.now() - copyStarted) / 1000);
+
+  const config = parseConfig({ DATABASE_URL: bench.url, LOG_LEVEL: 'silent' });
+  const logger = createLogger('silent', false);
+  const worker = await WorkerService.create({
+    config,
+    pool: bench.pool,
+    db: bench.db,
+    connectionString: bench.url,
+    logger,
+    registry,
+    concurrency: 2,
+    crontabFile: undefined,
+    pollInterval: 200,
+  }).then((w) => w.start());
+
+  const rssBefore = process.memoryUsage.rss();
+  let peakRss = rssBefore;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 20);
+  const started = performance.now();
+  const { id } = await createExport(bench.db, registry, {
+    tenantId: TENANT,
+    type: 'clients',
+    format: 'csv',
+    filters: {},
+    ttlHours: 1,
+  });
+  let row = await findExport(bench.db, id);
+  while (row && (row.status === 'pending' || row.status === 'running')) {
+    await new Promise((r) => setTimeout(r, 100));
+    row = await findExport(bench.db, id);
+  }
+  const exportRate = ROWS / ((performance.now() - started) / 1000);
+  clearInterval(sampler);
+  await worker.stop();
+  if (row?.status !== 'completed') throw new Error(`export ended ${row?.status}`);
+
+  const variant = `${ROWS.toLocaleString('en')} clients, CSV`;
+  report({
+    bench: 'exports',
+    metric: 'export rate',
+    variant,
+    value: exportRate,
+    unit: 'rows/s',
+    baseline: 'COPY TO STDOUT (psql)',
+    ratio: exportRate / copyRate,
+  });
+  report({ bench: 'exports', metric: 'COPY rate', variant, value: copyRate, unit: 'rows/s' });
+  // The bench process also holds the API, the pool and tsx: its RSS before the export is the floor.
+  report({ bench: 'exports', metric: 'peak RSS', variant, value: peakRss / 2 ** 20, unit: 'MB' });
+  const growth = (peakRss - rssBefore) / 2 ** 20;
+  report({ bench: 'exports', metric: 'RSS growth during export', variant, value: growth, unit: 'MB' });
+
+  // Download through a real listener, against reading the same chunks with one query each.
+  const app = await buildApp({
+    db: bench.db,
+    config,
+    cacheStore: new PostgresStore(bench.db),
+    connectionString: bench.url,
+    registry,
+    adminKey: ADMIN_KEY,
+    logger,
+    health: {
+      database: () => databaseState(bench.db),
+      redis: async () => 'not_configured',
+      workers: async () => NO_WORKERS,
+      cache: async () => ({ store: 'postgres', state: 'connected' }),
+    },
+  });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const bytes = Number(row.byte_size);
+  const mb = bytes / 2 ** 20;
+  const downloadStarted = performance.now();
+  const res = await fetch(`${base}/api/exports/${id}/download`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
+  let received = 0;
+  for await (const chunk of res.body!) received += (chunk as Uint8Array).length;
+  const downloadRate = mb / ((performance.now() - downloadStarted) / 1000);
+  if (received !== bytes) throw new Error(`downloaded ${received} of ${bytes} bytes`);
+  await app.close();
+
+  const rawStarted = performance.now();
+  for (let seq = 0; seq < row.chunk_count!; seq++) {
+    await sql`SELECT data FROM tenantry.export_chunks WHERE export_id = ${id} AND seq = ${seq}`.execute(
+      bench.db,
+    );
+  }
+  const rawRate = mb / ((performance.now() - rawStarted) / 1000);
+  const size = `${mb.toFixed(0)} MB CSV`;
+  report({
+    bench: 'exports',
+    metric: 'download throughput',
+    variant: size,
+    value: downloadRate,
+    unit: 'MB/s',
+    baseline: 'chunks read straight from Postgres',
+    ratio: downloadRate / rawRate,
+  });
+} finally {
+  await bench.drop();
+}

@@ -1,0 +1,48 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { ExportFormat, ExportType } from '../db/schema-job-logs.ts';
+import { dispatchJobs } from '../jobs/dispatch.ts';
+import type { TaskRegistry } from '../jobs/registry.ts';
+import { CONTENT_TYPES, validateFilters } from './types.ts';
+
+export interface NewExport {
+  tenantId: string;
+  type: ExportType;
+  format: ExportFormat;
+  filters: Record<string, unknown>;
+  ttlHours: number;
+}
+
+/** Records the export and dispatches its job in one transaction: both exist or neither. */
+export async function createExport(db: Db, registry: TaskRegistry, spec: NewExport) {
+  const filters = validateFilters(spec.type, spec.filters);
+  return db.transaction().execute(async (trx) => {
+    const { id } = await trx
+      .insertInto('tenantry.exports')
+      .values({
+        tenant_id: spec.tenantId,
+        export_type: spec.type,
+        format: spec.format,
+        filters: JSON.stringify(filters),
+        filename: '',
+        content_type: CONTENT_TYPES[spec.format],
+        expires_at: sql<Date>`now() + make_interval(hours => ${spec.ttlHours}::int)`,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const [job] = await dispatchJobs(trx, registry, [
+      {
+        task: 'export-data',
+        tenant: spec.tenantId,
+        payload: { export_id: id },
+        source: { type: 'export', id },
+      },
+    ]);
+    await trx
+      .updateTable('tenantry.exports')
+      .set({ job_log_id: job!.id, filename: `${spec.type}-${id}.${spec.format}` })
+      .where('id', '=', id)
+      .execute();
+    return { id, jobLogId: job!.id };
+  });
+}

@@ -1,0 +1,67 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../db/database.ts';
+import type { JobStatus } from '../db/schema.ts';
+
+export type ExportStatus = JobStatus;
+
+function baseQuery(db: DbOrTrx) {
+  return db
+    .selectFrom('tenantry.exports as e')
+    .leftJoin('tenantry.job_logs as l', 'l.id', 'e.job_log_id')
+    .select([
+      'e.id',
+      'e.tenant_id',
+      'e.job_log_id',
+      'e.export_type',
+      'e.format',
+      'e.filters',
+      'e.filename',
+      'e.content_type',
+      'e.row_count',
+      'e.byte_size',
+      'e.chunk_count',
+      'e.completed_at',
+      'e.created_at',
+      'e.expires_at',
+      'l.progress',
+      'l.step',
+      'l.error_message',
+      // The file decides completion; until it exists the job's state is the export's.
+      sql<ExportStatus>`CASE WHEN e.completed_at IS NOT NULL THEN 'completed'
+        WHEN l.status = 'completed' OR l.status IS NULL THEN 'failed' ELSE l.status END`.as('status'),
+      sql<string>`e.created_at::text`.as('cursor_at'),
+    ]);
+}
+
+export type ExportRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>;
+
+export async function findExport(db: DbOrTrx, id: string, tenantId?: string): Promise<ExportRow | undefined> {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  let query = baseQuery(db).where('e.id', '=', id);
+  if (tenantId !== undefined) query = query.where('e.tenant_id', '=', tenantId);
+  return query.executeTakeFirst();
+}
+
+/** Newest first, keyset-paged on (created_at, id). */
+export async function listExports(
+  db: DbOrTrx,
+  tenantId: string | undefined,
+  limit: number,
+  after?: [string, string],
+): Promise<ExportRow[]> {
+  let query = baseQuery(db);
+  if (tenantId !== undefined) query = query.where('e.tenant_id', '=', tenantId);
+  if (after)
+    query = query.where(sql<boolean>`(e.created_at, e.id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
+  return query.orderBy('e.created_at', 'desc').orderBy('e.id', 'desc').limit(limit).execute();
+}
+
+/** Removes expired exports with their chunks, a batch at a time; returns how many. */
+export async function deleteExpiredExports(db: DbOrTrx, batch = 100): Promise<number> {
+  const { rows } = await sql<{ id: string }>`
+    DELETE FROM tenantry.exports WHERE id IN (
+      SELECT id FROM tenantry.exports WHERE expires_at <= now() ORDER BY expires_at LIMIT ${batch}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id`.execute(db);
+  return rows.length;
+}

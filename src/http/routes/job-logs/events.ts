@@ -1,0 +1,97 @@
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { notFound } from '../../../errors.ts';
+import { JobLogHub } from '../../../job-logs/hub.ts';
+import { jobLogEvent, TERMINAL_STATUSES } from '../../../job-logs/json.ts';
+import { findJobLog, type JobLogRow } from '../../../job-logs/repository.ts';
+import type { Logger } from '../../../logger.ts';
+import { problemResponses } from '../../problem.ts';
+import type { RouteDeps } from '../deps.ts';
+import { JobLogId } from './schemas.ts';
+
+const HEARTBEAT_MS = 15_000;
+
+/** GET /api/job-logs/:id/events: Server-Sent Events of one job's status and progress. */
+export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, connectionString }) => {
+  const hub = new JobLogHub(db, connectionString, app.log as Logger);
+  // Open streams would hold the server open; end them before it closes.
+  app.addHook('preClose', async () => hub.close());
+
+  app.get(
+    '/api/job-logs/:id/events',
+    {
+      schema: {
+        tags: ['job-logs'],
+        summary: 'Live status and progress (Server-Sent Events)',
+        description:
+          'An `event: job` with the current state first, then one per change; the stream ends after a ' +
+          'terminal status. A `: heartbeat` comment is sent every 15 seconds.',
+        params: Type.Object({ id: JobLogId }),
+        produces: ['text/event-stream'],
+        response: {
+          200: {
+            description: 'an event stream',
+            content: {
+              'text/event-stream': {
+                schema: Type.String({
+                  examples: ['event: job\ndata: {"id":"1042","status":"running","progress":60}\n\n'],
+                }),
+              },
+            },
+          },
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { principal } = request;
+      const tenantId = principal.kind === 'tenant' ? principal.tenantId : undefined;
+      const id = request.params.id;
+      if (!(await findJobLog(db, id, tenantId))) throw notFound(`job log ${id}`);
+
+      const raw = reply.raw;
+      let last = '';
+      let closed = false;
+      let unsubscribe = () => {};
+      const end = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+        raw.end();
+      };
+      const send = (row: JobLogRow) => {
+        if (closed) return;
+        const data = JSON.stringify(jobLogEvent(row));
+        if (data !== last) {
+          last = data;
+          raw.write(`id: ${row.id}-${Date.now()}\nevent: job\ndata: ${data}\n\n`);
+        }
+        if (TERMINAL_STATUSES.includes(row.status)) end();
+      };
+
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write(': connected\nretry: 3000\n\n');
+      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
+      raw.on('close', end);
+
+      // Subscribe before the first read, so a change between the two is not missed.
+      try {
+        const stop = await hub.subscribe(id, { update: send, end });
+        if (closed) return stop();
+        unsubscribe = stop;
+        const row = await findJobLog(db, id, tenantId);
+        if (row) send(row);
+        else end();
+      } catch (err) {
+        request.log.error({ err }, 'job-log event stream failed');
+        end();
+      }
+    },
+  );
+};

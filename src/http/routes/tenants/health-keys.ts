@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { tenantHealth } from '../../../lifecycle/health.ts';
+import { createTenantKey, revokeTenantKey } from '../../../lifecycle/keys.ts';
+import { problemResponses } from '../../problem.ts';
+import { ApiKeyCreated, KeyBody, KeyParams, Params, TenantHealthJson } from './lifecycle-schemas.ts';
+import type { TenantRouteOptions } from './options.ts';
+
+const admin = { access: 'admin' } as const;
+const iso = (d: Date | undefined | null) => (d ? d.toISOString() : null);
+
+/** The tenant health report and key rotation: admin keys only. */
+export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async (app, options) => {
+  const { db } = options;
+
+  app.get(
+    '/api/tenants/:id/health',
+    {
+      config: admin,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Status, schema size, backups, maintenance, queue and failures of a tenant (admin)',
+        params: Params,
+        response: { 200: TenantHealthJson, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const h = await tenantHealth(db, request.params.id, options.cacheStore);
+      return {
+        tenant: h.tenant.id,
+        status: h.tenant.status,
+        status_reason: h.tenant.status_reason,
+        schema_bytes: h.schemaBytes,
+        backups: {
+          count: h.backups.count,
+          total_size: h.backups.totalSize,
+          newest_at: iso(h.backups.newest?.createdAt),
+          oldest_at: iso(h.backups.oldest?.createdAt),
+        },
+        last_maintenance_at: iso(h.lastMaintenance?.at),
+        queue_depth: h.queueDepth,
+        failed_last_24h: h.failedLast24h,
+        cache_entries: h.cacheEntries,
+        warnings: h.warnings,
+      };
+    },
+  );
+
+  app.post(
+    '/api/tenants/:id/keys',
+    {
+      config: admin,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Create an API key for the tenant; the key is shown once (admin)',
+        params: Params,
+        body: KeyBody,
+        response: { 201: ApiKeyCreated, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const key = await createTenantKey(db, request.params.id, request.body?.name);
+      reply.code(201);
+      return { id: key.id, key: key.key, prefix: key.prefix };
+    },
+  );
+
+  app.delete(
+    '/api/tenants/:id/keys/:keyId',
+    {
+      config: admin,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Revoke one of the tenant’s API keys (admin)',
+        params: KeyParams,
+        response: { 204: { type: 'null', description: 'revoked' }, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await revokeTenantKey(db, request.params.id, request.params.keyId);
+      reply.code(204);
+    },
+  );
+};

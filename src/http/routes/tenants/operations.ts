@@ -1,0 +1,139 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { findTenant } from '../../../db/tenants.ts';
+import { notFound } from '../../../errors.ts';
+import { backupStats, listBackups } from '../../../lifecycle/backup/index.ts';
+import { checkMaintenanceOptions } from '../../../lifecycle/maintenance.ts';
+import { dispatch } from '../../../tasks/index.ts';
+import { problemResponses } from '../../problem.ts';
+import {
+  Accepted,
+  BackupBody,
+  BackupList,
+  MaintenanceBody,
+  Params,
+  RestoreBody,
+} from './lifecycle-schemas.ts';
+import type { TenantRouteOptions } from './options.ts';
+
+const admin = { access: 'admin' } as const;
+
+/**
+ * Backups, restores and maintenance. The long ones answer 202 with the job log to poll: they
+ * run as jobs on any worker, with progress and a result, and survive the request.
+ */
+export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async (app, { db }) => {
+  const requireTenant = async (id: string) => {
+    if (!(await findTenant(db, id))) throw notFound(`tenant ${id}`);
+  };
+  const source = (id: string) => ({ type: 'tenant', id });
+
+  app.get(
+    '/api/tenants/:id/backups',
+    {
+      config: admin,
+      schema: {
+        tags: ['tenants'],
+        summary: "A tenant's backups, newest first (admin)",
+        params: Params,
+        response: { 200: BackupList, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      await requireTenant(id);
+      const [backups, stats] = await Promise.all([listBackups({ db }, id), backupStats({ db }, id)]);
+      return {
+        backups: backups.map((b) => ({
+          id: b.id,
+          file_name: b.fileName,
+          size_bytes: b.sizeBytes,
+          sha256: b.sha256,
+          encrypted: b.encrypted,
+          created_at: b.createdAt.toISOString(),
+        })),
+        count: stats.count,
+        total_size: stats.totalSize,
+      };
+    },
+  );
+
+  app.post(
+    '/api/tenants/:id/backups',
+    {
+      config: admin,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Start a backup of the tenant (admin)',
+        description: '`keep` prunes to the newest N afterwards. Poll the returned job log.',
+        params: Params,
+        body: BackupBody,
+        response: { 202: Accepted, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      await requireTenant(id);
+      const keep = request.body?.keep;
+      const job = await dispatch(db, 'tenant-backup', keep ? { tenant: id, keep } : { tenant: id }, {
+        source: source(id),
+      });
+      reply.code(202);
+      return { job_log_id: job.id };
+    },
+  );
+
+  app.post(
+    '/api/tenants/:id/restore',
+    {
+      config: admin,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Restore the tenant from a named backup or its latest (admin)',
+        description:
+          "The backup is verified first; the tenant's jobs pause while its schema is swapped; its cache is flushed.",
+        params: Params,
+        body: RestoreBody,
+        response: { 202: Accepted, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      await requireTenant(id);
+      const body = request.body;
+      const payload = 'backup' in body ? { tenant: id, backup: body.backup } : { tenant: id };
+      const job = await dispatch(db, 'tenant-restore', payload, { source: source(id) });
+      reply.code(202);
+      return { job_log_id: job.id };
+    },
+  );
+
+  app.post(
+    '/api/tenants/:id/maintenance',
+    {
+      config: admin,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Start maintenance of the tenant (admin)',
+        params: Params,
+        body: MaintenanceBody,
+        response: { 202: Accepted, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const body = request.body;
+      checkMaintenanceOptions({
+        backup: body.backup,
+        keep: body.keep,
+        optimize: body.optimize,
+        analyze: body.analyze,
+        vacuum: body.vacuum,
+        cleanupDays: body.cleanup_days,
+      });
+      await requireTenant(id);
+      const job = await dispatch(db, 'tenant-maintenance', { ...body, tenant: id }, { source: source(id) });
+      reply.code(202);
+      return { job_log_id: job.id };
+    },
+  );
+};

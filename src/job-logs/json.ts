@@ -1,0 +1,61 @@
+import type { JobStatus } from '../db/schema.ts';
+import type { JobLogRow } from './repository.ts';
+
+export const STATUS_LABELS: Record<JobStatus, string> = {
+  pending: 'Pending',
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+
+/** The API's snake_case view of one job-log row. */
+export function jobLogJson(row: JobLogRow) {
+  return {
+    id: row.id,
+    tenant: row.tenant_id,
+    job_id: row.job_id,
+    task: row.task,
+    queue: row.queue,
+    lane: row.lane,
+    status: row.status,
+    status_label: STATUS_LABELS[row.status],
+    progress: row.progress,
+    step: row.step,
+    payload: row.payload,
+    meta: row.meta,
+    source: row.source_type === null ? null : { type: row.source_type, id: row.source_id ?? '' },
+    attempts: row.attempts,
+    max_attempts: row.max_attempts,
+    priority: row.priority,
+    result: row.result ?? null,
+    error_message: row.error_message,
+    error_stack: row.error_stack,
+    run_at: row.run_at.toISOString(),
+    created_at: row.created_at.toISOString(),
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+    duration_ms: row.duration_ms,
+    cancel_requested_at: iso(row.cancel_requested_at),
+  };
+}
+
+export type JobLogJson = ReturnType<typeof jobLogJson>;
+
+/** What an SSE client sees on each change: the moving parts only. */
+export function jobLogEvent(row: JobLogRow) {
+  return {
+    id: row.id,
+    status: row.status,
+    status_label: STATUS_LABELS[row.status],
+    progress: row.progress,
+    step: row.step,
+    attempts: row.attempts,
+    error_message: row.error_message,
+    finished_at: iso(row.finished_at),
+  };
+}

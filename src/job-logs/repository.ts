@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../db/database.ts';
+import type { JobStatus } from '../db/schema.ts';
+
+export interface JobLogFilters {
+  tenantId?: string;
+  status?: JobStatus;
+  task?: string;
+  queue?: string;
+  sourceType?: string;
+  sourceId?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+}
+
+/** Keyset position: created_at as Postgres prints it (microseconds survive), then id. */
+export type JobLogCursor = [createdAt: string, id: string];
+
+const COLUMNS = [
+  'id',
+  'tenant_id',
+  'job_id',
+  'task',
+  'queue',
+  'lane',
+  'status',
+  'progress',
+  'step',
+  'payload',
+  'meta',
+  'source_type',
+  'source_id',
+  'attempts',
+  'max_attempts',
+  'priority',
+  'run_at',
+  'result',
+  'error_message',
+  'error_stack',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'cancel_requested_at',
+] as const;
+
+function baseQuery(db: DbOrTrx) {
+  return db
+    .selectFrom('tenantry.job_logs')
+    .select(COLUMNS)
+    .select(sql<string>`created_at::text`.as('cursor_at'));
+}
+
+export type JobLogRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>;
+
+/**
+ * Newest first, keyset-paged on (created_at, id): rows inserted while a client pages through
+ * land before its cursor and never shift or repeat what it has already seen.
+ */
+export async function listJobLogs(
+  db: DbOrTrx,
+  filters: JobLogFilters,
+  limit: number,
+  after?: JobLogCursor,
+): Promise<JobLogRow[]> {
+  let query = baseQuery(db);
+  if (filters.tenantId !== undefined) query = query.where('tenant_id', '=', filters.tenantId);
+  if (filters.status !== undefined) query = query.where('status', '=', filters.status);
+  if (filters.task !== undefined) query = query.where('task', '=', filters.task);
+  if (filters.queue !== undefined) query = query.where('queue', '=', filters.queue);
+  if (filters.sourceType !== undefined) query = query.where('source_type', '=', filters.sourceType);
+  if (filters.sourceId !== undefined) query = query.where('source_id', '=', filters.sourceId);
+  if (filters.createdAfter !== undefined) query = query.where('created_at', '>=', filters.createdAfter);
+  if (filters.createdBefore !== undefined) query = query.where('created_at', '<', filters.createdBefore);
+  if (after !== undefined) {
+    query = query.where(sql<boolean>`(created_at, id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function findJobLog(db: DbOrTrx, id: string, tenantId?: string): Promise<JobLogRow | undefined> {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  let query = baseQuery(db).where('id', '=', id);
+  if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
+  return query.executeTakeFirst();
+}
+
+export async function findJobLogs(db: DbOrTrx, ids: readonly string[]): Promise<JobLogRow[]> {
+  if (ids.length === 0) return [];
+  return baseQuery(db).where('id', 'in', ids).execute();
+}
+
+/** Deletes finished rows older than `days`; pending and running rows are never touched. */
+export async function cleanupJobLogs(db: DbOrTrx, days: number, tenantId?: string): Promise<number> {
+  let query = db
+    .deleteFrom('tenantry.job_logs')
+    .where('status', 'in', ['completed', 'failed', 'cancelled'])
+    .where('created_at', '<', sql<Date>`now() - make_interval(days => ${days}::int)`);
+  if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,63 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../db/database.ts';
+
+export interface TaskStats {
+  task: string;
+  total: number;
+  completed: number;
+  failed: number;
+  avg_duration_ms: number | null;
+  p95_duration_ms: number | null;
+}
+
+export interface JobLogStats {
+  since: string;
+  by_status: Record<'pending' | 'running' | 'completed' | 'failed' | 'cancelled', number>;
+  by_task: TaskStats[];
+  now: { pending: number; running: number };
+  by_tenant?: { tenant: string | null; total: number; completed: number; failed: number }[];
+}
+
+/**
+ * Window figures come from job_logs over the created_at index. "Now" figures come from
+ * graphile-worker's jobs table, which only holds live jobs, because job_logs has (by design)
+ * no index on status. Tenant ids never contain `_`, so the lane prefix names one tenant.
+ */
+export async function jobLogStats(db: DbOrTrx, since: Date, tenantId?: string): Promise<JobLogStats> {
+  const tenant = tenantId ?? null;
+  const window = sql`created_at >= ${since} AND (${tenant}::text IS NULL OR tenant_id = ${tenant}::text)`;
+  const [statuses, tasks, live] = await Promise.all([
+    sql<{ status: keyof JobLogStats['by_status']; n: number }>`
+      SELECT status, count(*)::int AS n FROM tenantry.job_logs WHERE ${window} GROUP BY status`.execute(db),
+    sql<TaskStats>`
+      SELECT task, count(*)::int AS total,
+        count(*) FILTER (WHERE status = 'completed')::int AS completed,
+        count(*) FILTER (WHERE status = 'failed')::int AS failed,
+        round(avg(duration_ms))::int AS avg_duration_ms,
+        round(percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms))::int AS p95_duration_ms
+      FROM tenantry.job_logs WHERE ${window} GROUP BY task ORDER BY total DESC, task`.execute(db),
+    sql<{ pending: number; running: number }>`
+      SELECT count(*) FILTER (WHERE locked_at IS NULL AND attempts < max_attempts)::int AS pending,
+             count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running
+      FROM graphile_worker.jobs
+      WHERE ${tenant}::text IS NULL
+         OR starts_with(queue_name, 'tenant_' || ${tenant}::text || '_')`.execute(db),
+  ]);
+  const by_status = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+  for (const row of statuses.rows) by_status[row.status] = row.n;
+  const stats: JobLogStats = {
+    since: since.toISOString(),
+    by_status,
+    by_task: tasks.rows,
+    now: live.rows[0] ?? { pending: 0, running: 0 },
+  };
+  if (tenantId === undefined) {
+    const { rows } = await sql<{ tenant: string | null; total: number; completed: number; failed: number }>`
+      SELECT tenant_id AS tenant, count(*)::int AS total,
+        count(*) FILTER (WHERE status = 'completed')::int AS completed,
+        count(*) FILTER (WHERE status = 'failed')::int AS failed
+      FROM tenantry.job_logs WHERE ${window} GROUP BY tenant_id ORDER BY total DESC, tenant_id`.execute(db);
+    stats.by_tenant = rows;
+  }
+  return stats;
+}

@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import type { CacheStore } from '../cache/contract.ts';
+import { scopeStats } from '../cache/stats.ts';
+import type { Db } from '../db/database.ts';
+import { findTenant, type Tenant } from '../db/tenants.ts';
+import { notFound } from '../errors.ts';
+import { tenantSchema } from '../tenancy.ts';
+import { type BackupStats, backupStats } from './backup/index.ts';
+import { backupDb } from './backup/types.ts';
+
+/** A tenant whose newest backup is older than this (or that has none) gets a warning. */
+export const BACKUP_STALE_AFTER_MS = 48 * 60 * 60 * 1000;
+
+export interface TenantHealth {
+  tenant: Tenant;
+  schemaBytes: number | null;
+  backups: BackupStats;
+  lastMaintenance: { at: Date; data: Record<string, unknown> } | null;
+  queueDepth: { pending: number; running: number };
+  failedLast24h: number;
+  cacheEntries: number | null;
+  warnings: string[];
+}
+
+async function schemaBytes(db: Db, schema: string): Promise<number | null> {
+  const { rows } = await sql<{ bytes: string | null; found: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${schema}) AS found,
+           (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ${schema} AND c.relkind IN ('r', 'p', 'm')) AS bytes`.execute(db);
+  return rows[0]?.found ? Number(rows[0].bytes ?? 0) : null;
+}
+
+/**
+ * Everything an operator checks first about one tenant, in one call. Jobs count when they
+ * run for the tenant or are central lifecycle jobs about it (backups, restores: source tenant).
+ */
+export async function tenantHealth(
+  db: Db,
+  id: string,
+  cache?: CacheStore,
+  now = new Date(),
+): Promise<TenantHealth> {
+  const tenant = await findTenant(db, id);
+  if (!tenant) throw notFound(`tenant ${id}`);
+  const [bytes, backups, maintenance, jobs, cacheFigures] = await Promise.all([
+    schemaBytes(db, tenantSchema(id)),
+    backupStats({ db }, id),
+    backupDb(db)
+      .selectFrom('tenantry.tenant_events')
+      .select(['created_at', 'data'])
+      .where('tenant_id', '=', id)
+      .where('type', '=', 'maintenance')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+    sql<{ pending: string; running: string; failed: string }>`
+      SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+             count(*) FILTER (WHERE status = 'running') AS running,
+             count(*) FILTER (WHERE status = 'failed' AND finished_at > now() - interval '24 hours') AS failed
+      FROM tenantry.job_logs
+      WHERE (tenant_id = ${id} OR (tenant_id IS NULL AND source_type = 'tenant' AND source_id = ${id}))
+        AND (status IN ('pending', 'running') OR finished_at > now() - interval '24 hours')`.execute(db),
+    cache ? scopeStats(cache, id) : undefined,
+  ]);
+  const counts = jobs.rows[0]!;
+  const warnings: string[] = [];
+  if (tenant.status !== 'active') warnings.push(`tenant is ${tenant.status}`);
+  if (bytes === null) warnings.push(`schema ${tenantSchema(id)} is missing`);
+  if (!backups.newest) warnings.push('no backup');
+  else if (now.getTime() - backups.newest.createdAt.getTime() > BACKUP_STALE_AFTER_MS) {
+    warnings.push('newest backup is older than 48 hours');
+  }
+  return {
+    tenant,
+    schemaBytes: bytes,
+    backups,
+    lastMaintenance: maintenance ? { at: maintenance.created_at, data: maintenance.data } : null,
+    queueDepth: { pending: Number(counts.pending), running: Number(counts.running) },
+    failedLast24h: Number(counts.failed),
+    cacheEntries: cacheFigures ? cacheFigures.entries : null,
+    warnings,
+  };
+}

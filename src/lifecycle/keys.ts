@@ -1,0 +1,37 @@
+import { sql } from 'kysely';
+import { type CreatedApiKey, createApiKey } from '../db/api-keys.ts';
+import type { Db } from '../db/database.ts';
+import { findTenant } from '../db/tenants.ts';
+import { invalid, notFound } from '../errors.ts';
+import { recordTenantEvent } from './backup/index.ts';
+
+/**
+ * A new key for the tenant (rotation: create the new key, move clients, revoke the old one).
+ * The plain key is returned once; the event records only its id.
+ */
+export async function createTenantKey(db: Db, tenantId: string, name = 'default'): Promise<CreatedApiKey> {
+  if (name.trim().length === 0 || name.length > 100) throw invalid('name', 'must be 1-100 characters');
+  return db.transaction().execute(async (trx) => {
+    if (!(await findTenant(trx, tenantId))) throw notFound(`tenant ${tenantId}`);
+    const key = await createApiKey(trx, tenantId, name);
+    await recordTenantEvent(trx, tenantId, 'key_created', { api_key_id: key.id, name });
+    return key;
+  });
+}
+
+/** Revokes one of the tenant's keys; a key of another tenant is not found, not revoked. */
+export async function revokeTenantKey(db: Db, tenantId: string, keyId: string): Promise<void> {
+  if (!/^\d{1,18}$/.test(keyId)) throw notFound(`API key ${keyId}`);
+  await db.transaction().execute(async (trx) => {
+    const revoked = await trx
+      .updateTable('tenantry.api_keys')
+      .set({ revoked_at: sql<Date>`now()` })
+      .where('id', '=', keyId)
+      .where('tenant_id', '=', tenantId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!revoked) throw notFound(`API key ${keyId} of tenant ${tenantId}`);
+    await recordTenantEvent(trx, tenantId, 'key_revoked', { api_key_id: keyId });
+  });
+}

@@ -1,0 +1,190 @@
+import type { Command } from 'commander';
+import { createCacheStore } from '../cache/runtime.ts';
+import { positiveInt } from '../cli/options.ts';
+import { printTable } from '../cli/table.ts';
+import { withRuntime } from '../cli/with-runtime.ts';
+import { parseConfig } from '../config.ts';
+import { allTenantIds } from '../db/tenants.ts';
+import type { Runtime } from '../runtime.ts';
+import {
+  checkBackupTools,
+  createBackup,
+  humanSize,
+  listBackups,
+  pruneBackups,
+  restoreBackup,
+} from './backup/index.ts';
+import { tenantHealth } from './health.ts';
+import { checkMaintenanceOptions, runMaintenance } from './maintenance.ts';
+import { operatorBackupDeps, runForTenants, type TenantRunSummary } from './operator.ts';
+import { readSchedule } from './schedule.ts';
+
+/** Command output is the report on stdout (progress and errors go to stderr). */
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Scope {
+  tenant?: string;
+  all?: boolean;
+}
+
+async function scopeTenants(runtime: Runtime, scope: Scope): Promise<string[]> {
+  if (Boolean(scope.tenant) === Boolean(scope.all))
+    throw new Error('choose exactly one of --tenant ID or --all');
+  return scope.tenant ? [scope.tenant] : allTenantIds(runtime.db);
+}
+
+/** Prints each failure and sets a failing exit code, after the other tenants have run. */
+function reportFailures(summary: TenantRunSummary<unknown>): void {
+  for (const f of summary.failed) console.error(`${f.tenant}: ${f.error}`);
+  if (summary.failed.length > 0) process.exitCode = 1;
+}
+
+/** The long-running operator commands: backup, restore, maintenance, health, schedule. */
+export function registerTenantOperationCommands(
+  program: Command,
+  tenants: Command,
+  tenantIdArg: (value: string) => string,
+): void {
+  tenants
+    .command('backup')
+    .description('back up one tenant or all: pg_dump -Fc, verified, checksummed, optionally encrypted')
+    .option('--tenant <id>', 'one tenant', tenantIdArg)
+    .option('--all', 'every tenant')
+    .option('--keep <n>', 'then keep only the newest N backups of each', positiveInt)
+    .option('--check', 'only check that pg_dump/pg_restore exist and match the server')
+    .action(async (opts: Scope & { keep?: number; check?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        if (opts.check) {
+          const report = await checkBackupTools(runtime.db, { backupDir: runtime.config.backupDir });
+          for (const tool of report.tools) print(`${tool.tool}: ${tool.found ? tool.version : 'not found'}`);
+          print(`server: ${report.server.version}`);
+          for (const problem of report.problems) console.error(problem);
+          if (!report.ok) process.exitCode = 1;
+          return;
+        }
+        const ids = await scopeTenants(runtime, opts);
+        const deps = operatorBackupDeps(runtime);
+        const summary = await runForTenants('backup', ids, async (id) => {
+          const backup = await createBackup(deps, id);
+          const pruned = opts.keep ? (await pruneBackups(deps, id, opts.keep)).removed.length : 0;
+          return { tenant: id, file: backup.fileName, size: humanSize(backup.sizeBytes), pruned };
+        });
+        printTable(
+          summary.ok.map((r) => r.result),
+          ['tenant', 'file', 'size', 'pruned'],
+        );
+        reportFailures(summary);
+      });
+    });
+
+  tenants
+    .command('restore <id>')
+    .description(
+      "list a tenant's backups, or restore one (pauses its jobs, swaps the schema, flushes its cache)",
+    )
+    .option('--list', 'list the backups')
+    .option('--latest', 'restore the newest backup')
+    .option('--backup <file>', 'restore this backup file (a name from --list)')
+    .action(async (id: string, opts: { list?: boolean; latest?: boolean; backup?: string }) => {
+      const tenant = tenantIdArg(id);
+      if ([opts.list, opts.latest, opts.backup].filter(Boolean).length !== 1) {
+        throw new Error('choose exactly one of --list, --latest or --backup FILE');
+      }
+      await withRuntime(async (runtime) => {
+        if (opts.list) {
+          const backups = await listBackups({ db: runtime.db }, tenant);
+          printTable(
+            backups.map((b) => ({ ...b, size: humanSize(b.sizeBytes) })),
+            ['fileName', 'size', 'encrypted', 'createdAt'],
+          );
+          return;
+        }
+        const store = createCacheStore(runtime.config, { db: runtime.db });
+        try {
+          const source = opts.backup ? { file: opts.backup } : ({ latest: true } as const);
+          const result = await restoreBackup(operatorBackupDeps(runtime, store), tenant, source);
+          print(`restored ${tenant} from ${result.backup.fileName} in ${result.durationMs} ms`);
+          for (const warning of result.warnings) console.error(`warning: ${warning}`);
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+  tenants
+    .command('maintenance')
+    .description('VACUUM/ANALYZE/REINDEX, cleanup of old rows and backups for one tenant or all')
+    .option('--tenant <id>', 'one tenant', tenantIdArg)
+    .option('--all', 'every tenant')
+    .option('--backup', 'back up first')
+    .option('--keep <n>', 'with --backup: keep the newest N', positiveInt)
+    .option('--optimize', 'ANALYZE and REINDEX CONCURRENTLY of bloated indexes')
+    .option('--analyze', 'ANALYZE the tenant tables')
+    .option('--vacuum', 'VACUUM (ANALYZE) the tenant tables (never FULL)')
+    .option('--cleanup', 'delete finished job logs, expired exports and events older than --days')
+    .option('--days <n>', 'age for --cleanup', positiveInt, 365)
+    .option('--dry-run', 'report what would happen, with counts; change nothing')
+    .action(async (opts: Scope & Record<string, unknown> & { days: number }) => {
+      const options = {
+        backup: opts.backup === true,
+        keep: opts.keep as number | undefined,
+        optimize: opts.optimize === true,
+        analyze: opts.analyze === true,
+        vacuum: opts.vacuum === true,
+        cleanupDays: opts.cleanup ? opts.days : undefined,
+        dryRun: opts.dryRun === true,
+      };
+      checkMaintenanceOptions(options);
+      await withRuntime(async (runtime) => {
+        const ids = await scopeTenants(runtime, opts);
+        const deps = operatorBackupDeps(runtime);
+        const summary = await runForTenants('maintenance', ids, (id) => runMaintenance(deps, id, options));
+        for (const { result } of summary.ok) print(JSON.stringify(result));
+        reportFailures(summary);
+      });
+    });
+
+  tenants
+    .command('health <id>')
+    .description('status, schema size, backups, last maintenance, queue depth, recent failures')
+    .action(async (id: string) => {
+      await withRuntime(async (runtime) => {
+        const store = createCacheStore(runtime.config, { db: runtime.db });
+        try {
+          const h = await tenantHealth(runtime.db, tenantIdArg(id), store);
+          print(
+            `tenant:           ${h.tenant.id} (${h.tenant.status}${h.tenant.status_reason ? `: ${h.tenant.status_reason}` : ''})`,
+          );
+          print(`schema size:      ${h.schemaBytes === null ? 'missing' : humanSize(h.schemaBytes)}`);
+          print(
+            `backups:          ${h.backups.count}, ${h.backups.totalSize}, newest ${h.backups.newest?.createdAt.toISOString() ?? '-'}`,
+          );
+          print(`last maintenance: ${h.lastMaintenance?.at.toISOString() ?? '-'}`);
+          print(`queue:            ${h.queueDepth.pending} pending, ${h.queueDepth.running} running`);
+          print(`failed in 24 h:   ${h.failedLast24h}`);
+          print(`cache entries:    ${h.cacheEntries ?? '-'}`);
+          for (const warning of h.warnings) print(`warning: ${warning}`);
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+  program
+    .command('schedule')
+    .description('the crontab schedule (CRONTAB_FILE)')
+    .command('list')
+    .description('every crontab entry with its next run (UTC)')
+    .action(async () => {
+      const config = parseConfig();
+      const entries = await readSchedule(config.crontabFile);
+      printTable(
+        entries.map((e) => ({
+          ...e,
+          payload: e.payload === null ? '' : JSON.stringify(e.payload),
+          next_run: e.nextRun,
+        })),
+        ['expression', 'identifier', 'task', 'payload', 'next_run', 'description'],
+      );
+    });
+}

@@ -1,0 +1,65 @@
+import type { Db } from '../db/database.ts';
+import type { TenantStatus } from '../db/schema.ts';
+import { lockTenant, type Tenant, updateTenant } from '../db/tenants.ts';
+import { AppError, invalid, notFound } from '../errors.ts';
+import { recordTenantEvent } from './backup/index.ts';
+import { applySettingsPatch, type TenantSettings } from './settings.ts';
+
+/**
+ * Changes the status under a row lock and records a `status_changed` event in the same
+ * transaction. The tenants trigger NOTIFYs the workers' tenant gate, so a deactivated
+ * tenant's jobs stop being taken and a reactivated tenant's waiting jobs start at once.
+ * Setting the status a tenant already has changes nothing and records nothing.
+ */
+export async function changeStatus(
+  db: Db,
+  id: string,
+  to: TenantStatus,
+  reason: string | null,
+  allowedFrom: readonly TenantStatus[],
+): Promise<Tenant> {
+  return db.transaction().execute(async (trx) => {
+    const current = await lockTenant(trx, id);
+    if (!current) throw notFound(`tenant ${id}`);
+    if (current.status === to && current.status_reason === reason) return current;
+    if (current.status !== to && !allowedFrom.includes(current.status)) {
+      throw new AppError('conflict', `tenant ${id} is ${current.status} and cannot become ${to}`, {
+        tenant_status: current.status,
+      });
+    }
+    const updated = await updateTenant(trx, id, { status: to, status_reason: reason });
+    await recordTenantEvent(trx, id, 'status_changed', { from: current.status, to, reason });
+    return updated;
+  });
+}
+
+/** active <-> inactive; `true` also lifts a suspension. */
+export function setActive(
+  db: Db,
+  id: string,
+  active: boolean,
+  reason: string | null = null,
+): Promise<Tenant> {
+  return active
+    ? changeStatus(db, id, 'active', null, ['inactive', 'suspended'])
+    : changeStatus(db, id, 'inactive', reason, ['active']);
+}
+
+/** From any status; the reason is shown to the tenant's API clients in the 403. */
+export async function suspend(db: Db, id: string, reason: string): Promise<Tenant> {
+  const trimmed = reason.trim();
+  if (trimmed.length === 0 || trimmed.length > 500) throw invalid('reason', 'must be 1-500 characters');
+  return changeStatus(db, id, 'suspended', trimmed, ['active', 'inactive']);
+}
+
+/** Merges `patch` into the settings (RFC 7386), validates the result, records `settings_updated`. */
+export async function updateSettings(db: Db, id: string, patch: TenantSettings): Promise<Tenant> {
+  return db.transaction().execute(async (trx) => {
+    const current = await lockTenant(trx, id);
+    if (!current) throw notFound(`tenant ${id}`);
+    const settings = applySettingsPatch(current.settings, patch);
+    const updated = await updateTenant(trx, id, { settings });
+    await recordTenantEvent(trx, id, 'settings_updated', { patch });
+    return updated;
+  });
+}

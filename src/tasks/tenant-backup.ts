@@ -1,0 +1,32 @@
+import { Type } from '@sinclair/typebox';
+import { defineTask } from '../jobs/define.ts';
+import { createBackup, pruneBackups } from '../lifecycle/backup/index.ts';
+import { forEachTenant } from '../lifecycle/for-each-tenant.ts';
+import { backupDepsFor } from '../lifecycle/task-deps.ts';
+
+/**
+ * Backs up one tenant (payload.tenant) or every tenant, then keeps the newest `keep`.
+ * A central job, so a suspended tenant is backed up too (its own jobs are held). One
+ * tenant's failure does not stop the others; the job fails at the end if any failed.
+ */
+export const tenantBackup = defineTask({
+  name: 'tenant-backup',
+  queue: 'lifecycle',
+  payload: Type.Object(
+    {
+      tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 })),
+      keep: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    },
+    { additionalProperties: false },
+  ),
+  maxAttempts: 1,
+  timeoutMs: 6 * 60 * 60_000,
+  async handler(payload, ctx) {
+    const deps = backupDepsFor(ctx);
+    return forEachTenant(ctx, payload.tenant, 'backup', async (id) => {
+      const backup = await createBackup(deps, id);
+      const pruned = payload.keep ? (await pruneBackups(deps, id, payload.keep)).removed.length : 0;
+      return { file: backup.fileName, size_bytes: backup.sizeBytes, pruned };
+    });
+  },
+});

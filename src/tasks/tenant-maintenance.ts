@@ -1,0 +1,43 @@
+import { Type } from '@sinclair/typebox';
+import { defineTask } from '../jobs/define.ts';
+import { forEachTenant } from '../lifecycle/for-each-tenant.ts';
+import { checkMaintenanceOptions, runMaintenance } from '../lifecycle/maintenance.ts';
+import { backupDepsFor } from '../lifecycle/task-deps.ts';
+
+/** VACUUM/ANALYZE/REINDEX, cleanup and backups for one tenant or all (see runMaintenance). */
+export const tenantMaintenance = defineTask({
+  name: 'tenant-maintenance',
+  queue: 'lifecycle',
+  payload: Type.Object(
+    {
+      tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 })),
+      backup: Type.Optional(Type.Boolean()),
+      keep: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      optimize: Type.Optional(Type.Boolean()),
+      analyze: Type.Optional(Type.Boolean()),
+      vacuum: Type.Optional(Type.Boolean()),
+      cleanup_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+      dry_run: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  maxAttempts: 1,
+  timeoutMs: 6 * 60 * 60_000,
+  async handler(payload, ctx) {
+    const options = {
+      backup: payload.backup,
+      keep: payload.keep,
+      optimize: payload.optimize,
+      analyze: payload.analyze,
+      vacuum: payload.vacuum,
+      cleanupDays: payload.cleanup_days,
+      dryRun: payload.dry_run,
+    };
+    checkMaintenanceOptions(options);
+    // Only a backup needs pg_dump (and so DATABASE_URL); the rest runs on the pool.
+    const deps = payload.backup
+      ? backupDepsFor(ctx)
+      : { db: ctx.controlDb, connectionString: '', backupDir: '', timeoutMs: 0, signal: ctx.signal };
+    return forEachTenant(ctx, payload.tenant, 'maintenance', (id) => runMaintenance(deps, id, options));
+  },
+});

@@ -1,0 +1,35 @@
+import { Type } from '@sinclair/typebox';
+import { defineTask } from '../jobs/define.ts';
+import { restoreBackup } from '../lifecycle/backup/index.ts';
+import { backupDepsFor } from '../lifecycle/task-deps.ts';
+
+/**
+ * Restores one tenant from a named backup or its latest. A central job: the restore pauses
+ * the tenant's own jobs (marks it inactive) and must not be held by that pause itself.
+ * One attempt: a restore is an operator's decision, not something to retry blindly.
+ */
+export const tenantRestore = defineTask({
+  name: 'tenant-restore',
+  queue: 'lifecycle',
+  payload: Type.Object(
+    {
+      tenant: Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 }),
+      backup: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    },
+    { additionalProperties: false },
+  ),
+  maxAttempts: 1,
+  timeoutMs: 6 * 60 * 60_000,
+  async handler(payload, ctx) {
+    ctx.progress(5, `restoring ${payload.tenant}`);
+    const source = payload.backup ? { file: payload.backup } : ({ latest: true } as const);
+    const result = await restoreBackup(backupDepsFor(ctx), payload.tenant, source);
+    return {
+      tenant: payload.tenant,
+      backup: result.backup.fileName,
+      duration_ms: result.durationMs,
+      recovered: result.recovered,
+      warnings: result.warnings,
+    };
+  },
+});

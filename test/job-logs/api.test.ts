@@ -1,0 +1,170 @@
+import { type Insertable, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/db/api-keys.ts';
+import type { JobLogsTable } from '../../src/db/schema.ts';
+import type { App } from '../../src/http/app.ts';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { registry } from '../../src/tasks/index.ts';
+import { probe } from '../fixtures/tasks.ts';
+import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, jobLog } from '../helpers/worker.ts';
+
+const tasks = registry.with([probe]);
+
+describe('job-logs API', () => {
+  let tdb: TestDatabase;
+  let app: App;
+  let acme: Record<string, string>;
+  let globex: Record<string, string>;
+  const admin = bearer(ADMIN_KEY);
+
+  const insertLog = (row: Partial<Insertable<JobLogsTable>>) =>
+    tdb.db
+      .insertInto('tenantry.job_logs')
+      .values({ task: 'probe', queue: 'default', max_attempts: 2, payload: '{}', meta: '{}', ...row })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+      .then((r) => String(r.id));
+  const dispatch = async (tenant: string, runAt = new Date(Date.now() + 3_600_000)) =>
+    (await dispatchJobs(tdb.db, tasks, [{ task: 'probe', tenant, payload: { mode: 'ok' }, runAt }]))[0]!.id;
+  const get = (url: string, headers = acme) => app.inject({ method: 'GET', url, headers });
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    await createTenantWithSchema(tdb, { id: 'globex' });
+    acme = bearer((await createApiKey(tdb.db, 'acme')).key);
+    globex = bearer((await createApiKey(tdb.db, 'globex')).key);
+    app = await buildTestApp(tdb.db, {}, tasks);
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    for (let i = 0; i < 7; i++) {
+      await insertLog({
+        tenant_id: i % 2 === 0 ? 'acme' : 'globex',
+        status: i < 3 ? 'completed' : 'failed',
+        task: i === 6 ? 'other' : 'probe',
+        duration_ms: 100 * (i + 1),
+        source_type: i === 0 ? 'appointment' : null,
+        source_id: i === 0 ? '9' : null,
+        created_at: new Date(base + i * 1000),
+      });
+    }
+  });
+  afterAll(async () => {
+    await app.close();
+    await tdb.close();
+  });
+
+  it('lists only the key’s tenant, newest first, paging by token without gaps or repeats', async () => {
+    const first = await get('/api/job-logs?page_size=2&created_before=2026-01-02T00:00:00Z');
+    expect(first.statusCode).toBe(200);
+    const one = first.json();
+    expect(one.job_logs.map((l: { tenant: string }) => l.tenant)).toEqual(['acme', 'acme']);
+    expect(one.job_logs[0].created_at > one.job_logs[1].created_at).toBe(true);
+    // A row created while paging lands before the cursor and does not shift later pages.
+    await insertLog({ tenant_id: 'acme', created_at: new Date('2026-01-01T00:00:30Z') });
+    const two = (
+      await get(
+        `/api/job-logs?page_size=2&created_before=2026-01-02T00:00:00Z&page_token=${one.next_page_token}`,
+      )
+    ).json();
+    expect(two.next_page_token).toBeNull();
+    const ids = [...one.job_logs, ...two.job_logs].map((l: { id: string }) => l.id);
+    expect(new Set(ids).size).toBe(4);
+    expect(two.job_logs.at(-1).created_at).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('filters by status, task, source and tenant (admin), and rejects a bad token', async () => {
+    const failed = (
+      await get('/api/job-logs?status=failed&created_before=2026-01-02T00:00:00Z', admin)
+    ).json();
+    expect(failed.job_logs).toHaveLength(4);
+    const other = (await get('/api/job-logs?task=other', admin)).json();
+    expect(other.job_logs.map((l: { tenant: string }) => l.tenant)).toEqual(['acme']);
+    const source = (await get('/api/job-logs?source_type=appointment&source_id=9')).json();
+    expect(source.job_logs).toHaveLength(1);
+    expect(source.job_logs[0].source).toEqual({ type: 'appointment', id: '9' });
+    const globexOnly = (
+      await get('/api/job-logs?tenant=globex&created_before=2026-01-02T00:00:00Z', admin)
+    ).json();
+    expect(globexOnly.job_logs).toHaveLength(3);
+    expect((await get('/api/job-logs?tenant=globex')).statusCode).toBe(404);
+    const bad = await get('/api/job-logs?page_token=nope');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toBe('page_token');
+  });
+
+  it('shows one whole row with its label, and 404s another tenant’s', async () => {
+    const id = await insertLog({
+      tenant_id: 'acme',
+      status: 'failed',
+      error_message: 'boom',
+      error_stack: 'Error: boom',
+      attempts: 2,
+    });
+    const res = await get(`/api/job-logs/${id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      id,
+      status: 'failed',
+      status_label: 'Failed',
+      attempts: 2,
+      max_attempts: 2,
+      error_message: 'boom',
+      error_stack: 'Error: boom',
+    });
+    expect((await get(`/api/job-logs/${id}`, globex)).statusCode).toBe(404);
+    expect((await get(`/api/job-logs/${id}`, admin)).statusCode).toBe(200);
+  });
+
+  it('reports stats by status and task within the window, per tenant for admins', async () => {
+    const since = '2025-12-31T00:00:00Z';
+    const mine = (await get(`/api/job-logs/stats?since=${since}`)).json();
+    expect(mine.by_tenant).toBeUndefined();
+    expect(mine.by_task.find((t: { task: string }) => t.task === 'other')).toMatchObject({
+      total: 1,
+      failed: 1,
+      avg_duration_ms: 700,
+    });
+    const all = (await get(`/api/job-logs/stats?since=${since}`, admin)).json();
+    expect(all.by_tenant.map((t: { tenant: string }) => t.tenant).sort()).toEqual(['acme', 'globex']);
+    expect(all.now).toEqual({ pending: expect.any(Number), running: expect.any(Number) });
+  });
+
+  it('cancels a pending job, refuses twice, retries it on the same row, and hides it from others', async () => {
+    const id = await dispatch('acme');
+    const post = (action: string, headers = acme) =>
+      app.inject({ method: 'POST', url: `/api/job-logs/${id}/${action}`, headers });
+    expect((await post('cancel', globex)).statusCode).toBe(404);
+    const cancelled = await post('cancel');
+    expect(cancelled.statusCode).toBe(202);
+    expect(cancelled.json()).toEqual({ id, status: 'cancelled' });
+    expect((await post('cancel')).statusCode).toBe(409);
+    expect((await post('retry', globex)).statusCode).toBe(404);
+    const retried = await post('retry');
+    expect(retried.statusCode).toBe(202);
+    expect((await jobLog(tdb.db, id)).status).toBe('pending');
+    expect((await post('retry')).statusCode).toBe(409);
+  });
+
+  it('cleans up only finished rows older than N days, of the key’s tenant only', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const pendingOld = await insertLog({ tenant_id: 'acme', status: 'pending', created_at: old });
+    const runningOld = await insertLog({ tenant_id: 'acme', status: 'running', created_at: old });
+    const globexOld = await insertLog({ tenant_id: 'globex', status: 'completed', created_at: old });
+    const before = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM tenantry.job_logs
+      WHERE tenant_id = 'acme' AND status <> 'pending' AND status <> 'running'
+        AND created_at < now() - interval '30 days'`.execute(tdb.db);
+    const res = await app.inject({
+      method: 'DELETE',
+      url: '/api/job-logs/cleanup?older_than_days=30',
+      headers: acme,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ deleted: before.rows[0]!.n });
+    for (const id of [pendingOld, runningOld, globexOld]) expect((await jobLog(tdb.db, id)).id).toBe(id);
+    const bad = await app.inject({ method: 'DELETE', url: '/api/job-logs/cleanup', headers: acme });
+    expect(bad.statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,133 @@
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/db/api-keys.ts';
+import type { App } from '../../src/http/app.ts';
+import { callbackUrlProblem } from '../../src/job-logs/callback-url.ts';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { registry } from '../../src/tasks/index.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
+import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+
+const tasks = registry.with([probe]);
+
+interface Delivery {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+describe('completion callbacks', () => {
+  let tdb: TestDatabase;
+  let app: App;
+  let worker: WorkerService;
+  let receiver: http.Server;
+  let url: string;
+  let acme: Record<string, string>;
+  const deliveries: Delivery[] = [];
+  const answers: number[] = [];
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await PROBE_TABLE_DDL.execute(tdb.db);
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    acme = bearer((await createApiKey(tdb.db, 'acme')).key);
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      req.on('end', () => {
+        deliveries.push({ headers: req.headers, body });
+        res.writeHead(answers.shift() ?? 200).end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    app = await buildTestApp(tdb.db, {}, tasks);
+    worker = await startTestWorker(tdb, { registry: tasks, env: { CALLBACK_ALLOW_PRIVATE: 'true' } });
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await app.close();
+    receiver.close();
+    await tdb.close();
+  });
+
+  const run = async (mode: 'ok' | 'fail', label: string) =>
+    (
+      await dispatchJobs(tdb.db, tasks, [
+        {
+          task: 'probe',
+          tenant: 'acme',
+          payload: { mode, label },
+          maxAttempts: 1,
+          callbackUrl: `${url}/${label}`,
+        },
+      ])
+    )[0]!.id;
+  const callbackLog = async (jobLogId: string) => {
+    const row = await tdb.db
+      .selectFrom('tenantry.job_logs')
+      .select('id')
+      .where('task', '=', 'deliver-callback')
+      .where('source_id', '=', jobLogId)
+      .executeTakeFirstOrThrow();
+    return waitForStatus(tdb.db, row.id, ['completed', 'failed'], 30_000);
+  };
+
+  it('POSTs the finished job log, signed with the tenant’s secret', async () => {
+    const id = await run('ok', 'done');
+    await waitForStatus(tdb.db, id, ['completed']);
+    expect((await callbackLog(id)).status).toBe('completed');
+    const delivery = deliveries.find((d) => JSON.parse(d.body).job_log.id === id)!;
+    expect(JSON.parse(delivery.body)).toMatchObject({
+      event: 'job.completed',
+      job_log: { id, status: 'completed', tenant: 'acme', result: { echoed: 'done' } },
+    });
+    const { secret } = (
+      await app.inject({ method: 'GET', url: '/api/job-logs/callback-secret', headers: acme })
+    ).json();
+    const expected = `sha256=${createHmac('sha256', secret).update(delivery.body).digest('hex')}`;
+    expect(delivery.headers['tenantry-signature']).toBe(expected);
+  });
+
+  it('retries a failing receiver with backoff until it accepts', async () => {
+    answers.push(503);
+    const id = await run('fail', 'retried');
+    await waitForStatus(tdb.db, id, ['failed']);
+    const log = await callbackLog(id);
+    expect(log).toMatchObject({ status: 'completed', attempts: 2 });
+    const mine = deliveries.filter((d) => JSON.parse(d.body).job_log.id === id);
+    expect(mine.map((d) => d.headers['tenantry-attempt'])).toEqual(['1', '2']);
+    expect(JSON.parse(mine[1]!.body).event).toBe('job.failed');
+  });
+
+  it('refuses non-http, central and private targets at dispatch', async () => {
+    const post = (payload: object, headers = acme) =>
+      app.inject({ method: 'POST', url: '/api/jobs', headers, payload });
+    const ftp = await post({ task: 'probe', payload: { mode: 'ok' }, callback_url: 'ftp://example.com/x' });
+    expect(ftp.statusCode).toBe(400);
+    expect(ftp.json().field).toBe('callback_url');
+    const central = await post(
+      { task: 'probe', payload: { mode: 'ok' }, callback_url: 'https://example.com/x' },
+      bearer(ADMIN_KEY),
+    );
+    expect(central.json().field).toBe('callback_url');
+    for (const target of [
+      'http://127.0.0.1/x',
+      'http://[::1]/x',
+      'http://10.1.2.3/',
+      'http://localhost:8080/',
+    ]) {
+      expect(callbackUrlProblem(target, false)).toMatch(/private/);
+      expect(callbackUrlProblem(target, true)).toBeUndefined();
+    }
+    expect(callbackUrlProblem('https://93.184.216.34/hook', false)).toBeUndefined();
+  });
+});

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../src/tasks/index.ts';
+import { tenantSchema } from '../../src/tenancy.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, startTestWorker } from '../helpers/worker.ts';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('tenantry jobs logs|stats and exports', () => {
+  let tdb: TestDatabase;
+  let worker: WorkerService;
+  const file = join(tmpdir(), `tenantry-export-${process.pid}.csv`);
+  const tenantry = (args: string[]): Promise<CliResult> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, ['bin/tenantry.js', ...args], {
+        env: { ...process.env, DATABASE_URL: tdb.url, LOG_LEVEL: 'warn' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    await sql`INSERT INTO ${sql.table(`${tenantSchema('acme')}.clients`)} (name)
+      SELECT 'Client ' || i FROM generate_series(1, 250) i`.execute(tdb.db);
+    worker = await startTestWorker(tdb, { registry });
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await tdb.close();
+    await rm(file, { force: true });
+  });
+
+  it('creates an export, follows it to completion, shows it and downloads it', async () => {
+    const created = await tenantry(['exports', 'create', '--tenant', 'acme', '--type', 'clients']);
+    expect(created.stderr).not.toMatch(/error/i);
+    expect(created.code).toBe(0);
+    const id = created.stdout.match(/export (\d+) \(job log \d+\)/)![1]!;
+    expect(created.stdout).toContain(`export ${id} completed`);
+
+    const status = await tenantry(['exports', 'status', '--tenant', 'acme']);
+    expect(status.stdout).toMatch(
+      new RegExp(`^${id}\\s+acme\\s+clients\\s+csv\\s+completed\\s+100\\s+250`, 'm'),
+    );
+
+    const download = await tenantry(['exports', 'download', id, '-o', file]);
+    expect(download.code).toBe(0);
+    const text = await readFile(file, 'utf8');
+    expect(text.trimEnd().split('\n')).toHaveLength(251);
+  });
+
+  it('refuses an unknown filter, naming it', async () => {
+    const res = await tenantry([
+      'exports',
+      'create',
+      '--tenant',
+      'acme',
+      '--type',
+      'clients',
+      '--filter',
+      'colour=red',
+    ]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('filters.colour');
+  });
+
+  it('lists job logs and stats as tables', async () => {
+    const logs = await tenantry(['jobs', 'logs', '--tenant', 'acme', '--task', 'export-data']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout.split('\n')[0]).toMatch(/^ID\s+TENANT\s+TASK\s+STATUS/);
+    expect(logs.stdout).toMatch(/acme\s+export-data\s+completed/);
+    const stats = await tenantry(['jobs', 'stats', '--tenant', 'acme']);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/^export-data\s+1\s+1\s+0/m);
+  });
+});

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/db/api-keys.ts';
+import type { App } from '../../src/http/app.ts';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { registry } from '../../src/tasks/index.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
+import { bearer, buildTestApp } from '../helpers/app.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, startTestWorker } from '../helpers/worker.ts';
+
+const tasks = registry.with([probe]);
+
+interface SseEvent {
+  event: string;
+  data: { id: string; status: string; progress: number; step: string | null };
+}
+
+/** Reads a whole event stream (it ends after the terminal state) and parses its events. */
+async function readStream(res: Response): Promise<{ events: SseEvent[]; comments: string[] }> {
+  const text = await res.text();
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  for (const block of text.split('\n\n')) {
+    const lines = block.split('\n').filter(Boolean);
+    comments.push(...lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1).trim()));
+    const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
+    const data = lines.find((l) => l.startsWith('data: '))?.slice(6);
+    if (event && data) events.push({ event, data: JSON.parse(data) });
+  }
+  return { events, comments };
+}
+
+describe('GET /api/job-logs/:id/events', () => {
+  let tdb: TestDatabase;
+  let app: App;
+  let base: string;
+  let acme: Record<string, string>;
+  let globex: Record<string, string>;
+  let worker: WorkerService;
+
+  const dispatch = async (payload: object, runAt?: Date) =>
+    (await dispatchJobs(tdb.db, tasks, [{ task: 'probe', tenant: 'acme', payload, runAt }]))[0]!.id;
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await PROBE_TABLE_DDL.execute(tdb.db);
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    await createTenantWithSchema(tdb, { id: 'globex' });
+    acme = bearer((await createApiKey(tdb.db, 'acme')).key);
+    globex = bearer((await createApiKey(tdb.db, 'globex')).key);
+    app = await buildTestApp(tdb.db, {}, tasks, { connectionString: tdb.url });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    worker = await startTestWorker(tdb, { registry: tasks });
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await app.close();
+    await tdb.close();
+  });
+
+  it('streams a running job to its terminal state and then ends', async () => {
+    const id = await dispatch({ mode: 'sleep', ms: 300 });
+    const res = await fetch(`${base}/api/job-logs/${id}/events`, { headers: acme });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const { events, comments } = await readStream(res);
+    expect(comments).toContain('connected');
+    expect(events.every((e) => e.event === 'job' && e.data.id === id)).toBe(true);
+    expect(events.at(-1)!.data).toMatchObject({ status: 'completed', progress: 100 });
+  });
+
+  it('pushes a change made through the API to a waiting client', async () => {
+    const id = await dispatch({ mode: 'ok' }, new Date(Date.now() + 3_600_000));
+    const res = await fetch(`${base}/api/job-logs/${id}/events`, { headers: acme });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = '';
+    while (!seen.includes('"status":"pending"')) seen += decoder.decode((await reader.read()).value);
+    await fetch(`${base}/api/job-logs/${id}/cancel`, { method: 'POST', headers: acme });
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += decoder.decode(value);
+    }
+    expect(seen).toContain('"status":"cancelled"');
+  });
+
+  it('is 404 for another tenant’s job', async () => {
+    const id = await dispatch({ mode: 'ok' }, new Date(Date.now() + 3_600_000));
+    const res = await fetch(`${base}/api/job-logs/${id}/events`, { headers: globex });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+});

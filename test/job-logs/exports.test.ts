@@ -1,0 +1,138 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/db/api-keys.ts';
+import type { App } from '../../src/http/app.ts';
+import { registry } from '../../src/tasks/index.ts';
+import { tenantSchema } from '../../src/tenancy.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+
+// More than one export batch (10,000 rows), so batches must join seamlessly.
+const CLIENTS = 25_000;
+
+describe('exports', () => {
+  let tdb: TestDatabase;
+  let app: App;
+  let base: string;
+  let acme: Record<string, string>;
+  let globex: Record<string, string>;
+  let worker: WorkerService | undefined;
+
+  const post = (payload: object, headers = acme) =>
+    app.inject({ method: 'POST', url: '/api/exports', headers, payload });
+  const status = (id: string, headers = acme) =>
+    app.inject({ method: 'GET', url: `/api/exports/${id}/status`, headers });
+  const finish = async (jobLogId: string) => {
+    worker ??= await startTestWorker(tdb, { registry });
+    await waitForStatus(tdb.db, jobLogId, ['completed', 'failed', 'cancelled'], 60_000);
+  };
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    await createTenantWithSchema(tdb, { id: 'globex' });
+    acme = bearer((await createApiKey(tdb.db, 'acme')).key);
+    globex = bearer((await createApiKey(tdb.db, 'globex')).key);
+    await sql`INSERT INTO ${sql.table(`${tenantSchema('acme')}.clients`)} (name, email)
+      SELECT CASE WHEN i % 100 = 0 THEN 'John "Q", ' || i ELSE 'Client ' || i END, 'c' || i || '@example.com'
+      FROM generate_series(1, ${CLIENTS}) i`.execute(tdb.db);
+    app = await buildTestApp(tdb.db, {}, registry);
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await app.close();
+    await tdb.close();
+  });
+
+  it('refuses an unknown export type or filter, naming it', async () => {
+    const type = await post({ export_type: 'users' });
+    expect(type.statusCode).toBe(400);
+    expect(type.json().field).toBe('export_type');
+    const filter = await post({ export_type: 'clients', filters: { colour: 'red' } });
+    expect(filter.statusCode).toBe(400);
+    expect(filter.json().field).toBe('filters.colour');
+    const admin = await post({ export_type: 'clients' }, bearer(ADMIN_KEY));
+    expect(admin.json().field).toBe('tenant');
+  });
+
+  it('exports clients to CSV: 409 until complete, then a streamed download with its headers', async () => {
+    const created = await post({ export_type: 'clients', format: 'csv' });
+    expect(created.statusCode).toBe(202);
+    const { id, job_log_id } = created.json();
+    expect((await status(id)).json()).toMatchObject({ status: 'pending', download_url: null });
+    const early = await app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: acme });
+    expect(early.statusCode).toBe(409);
+
+    await finish(job_log_id);
+    const done = (await status(id)).json();
+    expect(done).toMatchObject({ status: 'completed', progress: 100, row_count: CLIENTS });
+
+    const res = await fetch(`${base}/api/exports/${id}/download`, { headers: acme });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="clients-${id}.csv"`);
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(Number(res.headers.get('content-length'))).toBe(body.length);
+    expect(body.length).toBe(done.byte_size);
+    const text = body.toString('utf8');
+    expect(text.split('\n')[0]).toBe('id,name,email,phone,company_context,created_at,updated_at');
+    expect(text).toContain('"John ""Q"", 100"');
+    expect(text.trimEnd().split('\n')).toHaveLength(CLIENTS + 1);
+  });
+
+  it('exports filtered rows to JSON, and lists this tenant’s exports only', async () => {
+    const { id, job_log_id } = (
+      await post({ export_type: 'clients', format: 'json', filters: { search: 'john' } })
+    ).json();
+    await finish(job_log_id);
+    const res = await app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: acme });
+    expect(res.headers['content-type']).toBe('application/json');
+    const rows = res.json();
+    expect(rows).toHaveLength(CLIENTS / 100);
+    expect(rows[0]).toMatchObject({ id: 100, email: 'c100@example.com' });
+
+    const mine = (await app.inject({ method: 'GET', url: '/api/exports/status', headers: acme })).json();
+    expect(mine.exports[0].id).toBe(id);
+    const theirs = (await app.inject({ method: 'GET', url: '/api/exports/status', headers: globex })).json();
+    expect(theirs.exports).toEqual([]);
+    expect((await status(id, globex)).statusCode).toBe(404);
+    const download = await app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: globex });
+    expect(download.statusCode).toBe(404);
+  });
+
+  it('exports the tenant’s own job logs', async () => {
+    const { id, job_log_id } = (await post({ export_type: 'job_logs', format: 'json' })).json();
+    await finish(job_log_id);
+    const rows = (
+      await app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: acme })
+    ).json();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r: { task: string }) => r.task === 'export-data')).toBe(true);
+  });
+
+  it('removes expired exports and their chunks with the expiry task', async () => {
+    const { id, job_log_id } = (await post({ export_type: 'appointments' })).json();
+    await finish(job_log_id);
+    await tdb.db
+      .updateTable('tenantry.exports')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', id)
+      .execute();
+    const { id: expiryLog } = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/jobs',
+        headers: bearer(ADMIN_KEY),
+        payload: { task: 'export-expiry', payload: {} },
+      })
+    ).json();
+    expect((await waitForStatus(tdb.db, expiryLog, ['completed', 'failed'])).result).toEqual({ removed: 1 });
+    expect((await status(id)).statusCode).toBe(404);
+    const chunks = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM tenantry.export_chunks WHERE export_id = ${id}`.execute(tdb.db);
+    expect(chunks.rows[0]!.n).toBe(0);
+  });
+});

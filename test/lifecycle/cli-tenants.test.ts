@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Each command is a fresh process that compiles the sources on start: generous limits.
+describe('tenantry tenants, schedule and migrate commands', { timeout: 180_000 }, () => {
+  let tdb: TestDatabase;
+  let backupDir: string;
+  const tenantry = (args: string[]): Promise<CliResult> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, ['bin/tenantry.js', ...args], {
+        env: { ...process.env, DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', BACKUP_DIR: backupDir },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    backupDir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-cli-backups-'));
+  });
+  afterAll(async () => {
+    await tdb.close();
+    await rm(backupDir, { recursive: true, force: true });
+  });
+
+  it('provisions, changes status and settings, and lists', async () => {
+    const made = await tenantry(['tenants', 'provision', '--id', 'cli', '--name', 'CLI Co', '--plan', 'pro']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toMatch(/api key \(shown once\): tnt_/);
+    expect((await tenantry(['tenants', 'suspend', 'cli', '--reason', 'late payment'])).stdout).toMatch(
+      /cli: suspended \(late payment\)/,
+    );
+    expect((await tenantry(['tenants', 'activate', 'cli'])).stdout).toMatch(/cli: active/);
+    const settings = await tenantry(['tenants', 'settings', 'cli', '{"timezone":"Europe/Madrid"}']);
+    expect(JSON.parse(settings.stdout)).toEqual({ timezone: 'Europe/Madrid' });
+    const bad = await tenantry(['tenants', 'settings', 'cli', '{"timezone":"Nope/Nope"}']);
+    expect(bad.code).not.toBe(0);
+    const list = await tenantry(['tenants', 'list']);
+    expect(list.stdout).toMatch(/^cli\s+CLI Co\s+pro\s+active/m);
+  });
+
+  it.skipIf(Boolean(inject('pgToolsMissing')))(
+    'backs up all tenants, restores the latest, runs a dry-run maintenance and reports health',
+    async () => {
+      await tenantry(['tenants', 'provision', '--id', 'cli-two', '--name', 'Two', '--plan', 'pro']);
+      const backup = await tenantry(['tenants', 'backup', '--all', '--keep', '2']);
+      expect(backup.code, backup.stderr).toBe(0);
+      expect(backup.stdout).toMatch(/cli-two\s+tenant_cli-two_/);
+      const listed = await tenantry(['tenants', 'restore', 'cli', '--list']);
+      expect(listed.stdout).toMatch(/tenant_cli_\d{4}/);
+      const restored = await tenantry(['tenants', 'restore', 'cli', '--latest']);
+      expect(restored.code, restored.stderr).toBe(0);
+      const dry = await tenantry([
+        'tenants',
+        'maintenance',
+        '--all',
+        '--vacuum',
+        '--cleanup',
+        '--days',
+        '30',
+        '--dry-run',
+      ]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(
+        dry.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).dry_run),
+      ).toEqual([true, true]);
+      const health = await tenantry(['tenants', 'health', 'cli']);
+      expect(health.stdout).toMatch(/backups:\s+1,/);
+      expect((await tenantry(['tenants', 'backup', '--tenant', 'cli', '--all'])).code).not.toBe(0);
+    },
+  );
+
+  it('lists the schedule with next runs', async () => {
+    const result = await tenantry(['schedule', 'list']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/0 2 \* \* \*\s+tenant-backup\s+tenant-backup\s+\{"keep":7\}\s+\d{4}-/);
+  });
+
+  it('migrate reports a failing tenant schema and exits non-zero, after migrating the others', async () => {
+    await sql`DROP SCHEMA "tenant_cli-two" CASCADE`.execute(tdb.db);
+    await sql`CREATE SCHEMA "tenant_cli-two"`.execute(tdb.db);
+    await sql`CREATE TABLE "tenant_cli-two".clients (id int)`.execute(tdb.db);
+    const result = await tenantry(['migrate', '--concurrency', '2']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/tenants: 2, migrated 0, up to date 1, failed 1/);
+    expect(result.stderr).toMatch(/cli-two: migration 0001_clients_and_appointments/);
+  });
+});

@@ -1,0 +1,143 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { App } from '../../src/http/app.ts';
+import { registry } from '../../src/tasks/index.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startTestWorker, waitForStatus } from '../helpers/worker.ts';
+import { seed, snapshot } from './fixtures.ts';
+
+describe('tenant lifecycle over HTTP', () => {
+  let tdb: TestDatabase;
+  let app: App;
+  let worker: WorkerService;
+  let backupDir: string;
+  const admin = bearer(ADMIN_KEY);
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    backupDir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-http-backups-'));
+    app = await buildTestApp(tdb.db);
+    worker = await startTestWorker(tdb, { registry, env: { BACKUP_DIR: backupDir } });
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await app.close();
+    await tdb.close();
+    await rm(backupDir, { recursive: true, force: true });
+  });
+
+  const call = (
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: object,
+    headers = admin,
+  ) => app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+
+  it('provisions with 201 {tenant, api_key}, refuses duplicates with 409 and tenant keys with 403', async () => {
+    const created = await call('POST', '/api/tenants', {
+      id: 'acme',
+      name: 'Acme',
+      plan: 'pro',
+      owner: 'a@example.com',
+    });
+    expect(created.statusCode).toBe(201);
+    const body = created.json();
+    expect(body.tenant).toMatchObject({ id: 'acme', status: 'active', plan: 'pro' });
+    expect(body.api_key.key).toMatch(/^tnt_/);
+    const own = await call('GET', '/api/tenants/acme', undefined, bearer(body.api_key.key));
+    expect(own.statusCode).toBe(200);
+
+    const again = await call('POST', '/api/tenants', { id: 'acme', name: 'Acme', plan: 'pro' });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers['content-type']).toMatch(/application\/problem\+json/);
+    const byTenant = await call(
+      'POST',
+      '/api/tenants',
+      { name: 'Other', plan: 'free' },
+      bearer(body.api_key.key),
+    );
+    expect(byTenant.statusCode).toBe(403);
+    await waitForStatus(tdb.db, body.welcome_job_log_id, ['completed']);
+  });
+
+  it('patches settings with validation, and drives status changes', async () => {
+    const ok = await call('PATCH', '/api/tenants/acme/settings', {
+      timezone: 'Asia/Tokyo',
+      features: { beta: true },
+    });
+    expect(ok.json().settings).toMatchObject({ timezone: 'Asia/Tokyo', features: { beta: true } });
+    const bad = await call('PATCH', '/api/tenants/acme/settings', { language: '??' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ field: 'settings.language' });
+
+    expect((await call('POST', '/api/tenants/acme/suspend', { reason: 'audit' })).json()).toMatchObject({
+      status: 'suspended',
+      status_reason: 'audit',
+    });
+    expect((await call('POST', '/api/tenants/acme/deactivate', {})).statusCode).toBe(409);
+    expect((await call('POST', '/api/tenants/acme/activate')).json().status).toBe('active');
+    expect((await call('POST', '/api/tenants/nobody/activate')).statusCode).toBe(404);
+  });
+
+  it.skipIf(Boolean(inject('pgToolsMissing')))(
+    'backs up and restores through jobs, and lists the backups',
+    async () => {
+      await seed(tdb, 'acme', 20);
+      const before = await snapshot(tdb, 'acme');
+      const started = await call('POST', '/api/tenants/acme/backups', { keep: 3 });
+      expect(started.statusCode).toBe(202);
+      const done = await waitForStatus(tdb.db, started.json().job_log_id, ['completed', 'failed']);
+      expect(done.status, done.error_message ?? '').toBe('completed');
+
+      const list = (await call('GET', '/api/tenants/acme/backups')).json();
+      expect(list.backups).toHaveLength(1);
+      expect(list.count).toBe(1);
+
+      await sql`DELETE FROM tenant_acme.appointments`.execute(tdb.db);
+      const restore = await call('POST', '/api/tenants/acme/restore', { latest: true });
+      expect(restore.statusCode).toBe(202);
+      const restored = await waitForStatus(tdb.db, restore.json().job_log_id, ['completed', 'failed']);
+      expect(restored.status, restored.error_message ?? '').toBe('completed');
+      expect(await snapshot(tdb, 'acme')).toEqual(before);
+      // The pause for the swap is undone: the tenant is active again.
+      expect((await call('GET', '/api/tenants/acme')).json().status).toBe('active');
+
+      const traversal = await call('POST', '/api/tenants/acme/restore', { backup: '../other/x.dump' });
+      const refused = await waitForStatus(tdb.db, traversal.json().job_log_id, ['completed', 'failed']);
+      expect(refused.status).toBe('failed');
+    },
+  );
+
+  it('runs maintenance as a job and reports health', async () => {
+    const bad = await call('POST', '/api/tenants/acme/maintenance', {});
+    expect(bad.statusCode).toBe(400);
+    const started = await call('POST', '/api/tenants/acme/maintenance', { vacuum: true, cleanup_days: 30 });
+    expect(started.statusCode).toBe(202);
+    const done = await waitForStatus(tdb.db, started.json().job_log_id, ['completed', 'failed']);
+    expect(done.status, done.error_message ?? '').toBe('completed');
+
+    const health = (await call('GET', '/api/tenants/acme/health')).json();
+    expect(health).toMatchObject({
+      tenant: 'acme',
+      status: 'active',
+      backups: { count: 1 },
+      failed_last_24h: 1,
+    });
+    expect(health.schema_bytes).toBeGreaterThan(0);
+    expect(health.last_maintenance_at).not.toBeNull();
+  });
+
+  it('rotates keys: a new key works, a revoked one does not', async () => {
+    const created = await call('POST', '/api/tenants/acme/keys', { name: 'rotation' });
+    expect(created.statusCode).toBe(201);
+    const { id, key } = created.json();
+    expect((await call('GET', '/api/tenants/acme', undefined, bearer(key))).statusCode).toBe(200);
+    expect((await call('DELETE', `/api/tenants/acme/keys/${id}`)).statusCode).toBe(204);
+    expect((await call('GET', '/api/tenants/acme', undefined, bearer(key))).statusCode).toBe(401);
+    expect((await call('DELETE', `/api/tenants/acme/keys/${id}`)).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,51 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR } from '../../src/db/migrate.ts';
+import { migrateAllTenants } from '../../src/lifecycle/migrate-tenants.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { addTenant } from './fixtures.ts';
+
+describe('migrating every tenant schema', () => {
+  let tdb: TestDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    for (const id of ['m1', 'm2', 'm3', 'broken']) await addTenant(tdb, id);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-tenant-migrations-'));
+    const first = '0001_clients_and_appointments.sql';
+    await writeFile(
+      path.join(dir, first),
+      await readFile(path.join(MIGRATIONS_DIR, 'tenant', first), 'utf8'),
+    );
+    await writeFile(path.join(dir, '0002_client_notes.sql'), 'ALTER TABLE clients ADD COLUMN notes text;');
+    // One tenant whose schema cannot take the migration.
+    await sql`ALTER TABLE tenant_broken.clients ADD COLUMN notes integer`.execute(tdb.db);
+  });
+  afterAll(async () => {
+    await tdb.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('migrates the others, reports the failing tenant, and is idempotent', async () => {
+    const seen: string[] = [];
+    const summary = await migrateAllTenants(tdb.db, {
+      dir,
+      concurrency: 2,
+      onTenant: (o) => seen.push(o.tenant),
+    });
+    expect(summary).toMatchObject({ tenants: 4, migrated: 3, upToDate: 0 });
+    expect(summary.failed.map((f) => f.tenant)).toEqual(['broken']);
+    expect(summary.failed[0]!.error).toMatch(/0002_client_notes/);
+    expect(seen.sort()).toEqual(['broken', 'm1', 'm2', 'm3']);
+    const { rows } = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM information_schema.columns
+      WHERE column_name = 'notes' AND table_name = 'clients' AND data_type = 'text'`.execute(tdb.db);
+    expect(rows[0]!.n).toBe('3');
+
+    const again = await migrateAllTenants(tdb.db, { dir, concurrency: 3, tenants: ['m1', 'm2', 'm3'] });
+    expect(again).toMatchObject({ tenants: 3, migrated: 0, upToDate: 3, failed: [] });
+  });
+});
