@@ -64,7 +64,9 @@ async function steadyLatency(bench: BenchDatabase, send: (i: number) => Promise<
 const bench = await benchDatabase();
 try {
   const variants = [
-    { tenants: 1, jobs: Math.round(2000 * scale) },
+    // One lane is serial on both sides; raw graphile-worker idles a poll interval between its
+    // jobs there (see log-writer.ts), so a small count measures the same rate in bounded time.
+    { tenants: 1, jobs: Math.round(100 * scale) },
     { tenants: 100, jobs: Math.round(10_000 * scale) },
     { tenants: 1000, jobs: Math.round(10_000 * scale) },
   ];

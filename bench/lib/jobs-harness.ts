@@ -49,6 +49,8 @@ export async function startRaw(bench: BenchDatabase): Promise<Runner> {
   return run({
     pgPool: bench.pool,
     taskList: { 'raw-noop': rawNoop },
+    // Without this graphile-worker would load the repository's crontab file.
+    crontab: '',
     concurrency: CONCURRENCY,
     noHandleSignals: true,
     pollInterval: 1000,
