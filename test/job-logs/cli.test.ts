@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,34 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../src/tasks/index.ts';
 import { tenantSchema } from '../../src/tenancy.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
+import { runCli } from '../helpers/cli.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenantWithSchema, startTestWorker } from '../helpers/worker.ts';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('tenantry jobs logs|stats and exports', () => {
   let tdb: TestDatabase;
   let worker: WorkerService;
   const file = join(tmpdir(), `tenantry-export-${process.pid}.csv`);
-  const tenantry = (args: string[]): Promise<CliResult> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, ['bin/tenantry.js', ...args], {
-        env: { ...process.env, DATABASE_URL: tdb.url, LOG_LEVEL: 'warn' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const tenantry = (args: string[]) => runCli(args, { DATABASE_URL: tdb.url, LOG_LEVEL: 'warn' });
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();

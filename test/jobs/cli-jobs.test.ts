@@ -1,33 +1,14 @@
-import { spawn } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/tasks/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenantWithSchema, jobLog } from '../helpers/worker.ts';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('tenantry worker --once and jobs commands', () => {
   let tdb: TestDatabase;
-  const tenantry = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, ['bin/tenantry.js', ...args], {
-        env: { ...process.env, DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', ...env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const tenantry = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', ...env });
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();

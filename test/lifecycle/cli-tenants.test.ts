@@ -1,36 +1,17 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 // Each command is a fresh process that compiles the sources on start: generous limits.
 describe('tenantry tenants, schedule and migrate commands', { timeout: 180_000 }, () => {
   let tdb: TestDatabase;
   let backupDir: string;
-  const tenantry = (args: string[]): Promise<CliResult> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, ['bin/tenantry.js', ...args], {
-        env: { ...process.env, DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', BACKUP_DIR: backupDir },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const tenantry = (args: string[]) =>
+    runCli(args, { DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', BACKUP_DIR: backupDir });
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
