@@ -50,7 +50,7 @@ export async function startRaw(bench: BenchDatabase): Promise<Runner> {
     pgPool: bench.pool,
     taskList: { 'raw-noop': rawNoop },
     // Without this graphile-worker would load the repository's crontab file.
-    crontab: '',
+    parsedCronItems: [],
     concurrency: CONCURRENCY,
     noHandleSignals: true,
     pollInterval: 1000,

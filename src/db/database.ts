@@ -13,17 +13,27 @@ export interface DatabaseOptions {
   connectionString: string;
   max?: number;
   applicationName?: string;
+  /** Session settings for every connection, as libpq's `options` (`-c name=value`). */
+  settings?: Record<string, string>;
 }
 
 export function createPool({
   connectionString,
   max = 10,
   applicationName = 'tenantry',
+  settings,
 }: DatabaseOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max,
     application_name: applicationName,
+    ...(settings
+      ? {
+          options: Object.entries(settings)
+            .map(([name, value]) => `-c ${name}=${value}`)
+            .join(' '),
+        }
+      : {}),
     connectionTimeoutMillis: 5000,
   });
   // An idle client losing its server (restart, failover) must not crash the process;

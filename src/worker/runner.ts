@@ -15,7 +15,7 @@ import type pg from 'pg';
 import type { CacheStore } from '../cache/contract.ts';
 import { PostgresStore } from '../cache/postgres-store.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/database.ts';
+import { createPool, type Db } from '../db/database.ts';
 import { Listener } from '../db/listener.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import { RunningJobs } from '../jobs/cancellation.ts';
@@ -64,7 +64,7 @@ export class WorkerService {
     private readonly services: TaskServices,
     private readonly graphileOptions: RunnerOptions,
     private readonly poolRef: { current: WorkerPool | undefined },
-    private readonly closeTenantDb: () => Promise<void>,
+    private readonly closeOwned: () => Promise<void>,
   ) {}
 
   private runner: Runner | undefined;
@@ -79,7 +79,13 @@ export class WorkerService {
     await gate.start(listener);
     const running = new RunningJobs();
     await running.listen(listener);
-    const writer = new JobLogWriter(pool, logger);
+    const writerPool = createPool({
+      connectionString: options.connectionString,
+      max: 2,
+      applicationName: 'tenantry-job-logs',
+      settings: { synchronous_commit: 'off' },
+    });
+    const writer = new JobLogWriter(writerPool, logger);
     const metrics = new JobMetrics();
     const services: TaskServices = {
       config,
@@ -113,7 +119,8 @@ export class WorkerService {
       taskList,
       events,
       concurrency: options.concurrency,
-      ...(crontabFile ? { crontabFile } : { crontab: '' }),
+      // Without a file, graphile-worker would read ./crontab from the working directory.
+      ...(crontabFile ? { crontabFile } : { parsedCronItems: [] }),
       noHandleSignals: true,
       pollInterval: options.pollInterval ?? 2000,
       logger: graphileLogger(logger),
@@ -129,9 +136,10 @@ export class WorkerService {
         },
       },
     };
-    return new WorkerService(options, listener, writer, metrics, services, graphileOptions, poolRef, () =>
-      tenantDb.destroy(),
-    );
+    return new WorkerService(options, listener, writer, metrics, services, graphileOptions, poolRef, async () => {
+      await tenantDb.destroy();
+      await writerPool.end();
+    });
   }
 
   private get workerPool(): WorkerPool | undefined {
@@ -209,7 +217,7 @@ export class WorkerService {
     await this.writer.drain();
     await this.heartbeat?.stop().catch(() => {});
     await this.listener.close();
-    await this.closeTenantDb();
+    await this.closeOwned();
     await this.services.workerUtils.release();
     if (!this.options.services?.mailer) this.services.mailer.close();
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../src/tasks/index.ts';
@@ -42,5 +43,13 @@ describe('jobs added by the crontab', () => {
       .executeTakeFirstOrThrow();
     expect(log).toMatchObject({ task: 'cache-sweep', tenant_id: null, attempts: 1, result: { removed: 0 } });
     expect(log.meta).toMatchObject({ cron: { backfilled: false } });
+  });
+
+  it('are not scheduled by a worker started without a crontab file, even beside ./crontab', async () => {
+    // graphile-worker falls back to ./crontab when given no schedule; the repository has one.
+    expect(existsSync('crontab')).toBe(true);
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM graphile_worker._private_known_crontabs`.execute(tdb.db);
+    expect(rows[0]?.n).toBe(0);
   });
 });
