@@ -61,8 +61,13 @@ export async function startRaw(bench: BenchDatabase): Promise<Runner> {
 }
 
 export async function startTenantry(bench: BenchDatabase): Promise<WorkerService> {
+  return (await createTenantry(bench)).start();
+}
+
+/** A Tenantry worker built but not started. */
+export async function createTenantry(bench: BenchDatabase): Promise<WorkerService> {
   const config = parseConfig({ DATABASE_URL: bench.url, LOG_LEVEL: 'silent' });
-  const worker = await WorkerService.create({
+  return WorkerService.create({
     config,
     pool: bench.pool,
     db: bench.db,
@@ -73,7 +78,6 @@ export async function startTenantry(bench: BenchDatabase): Promise<WorkerService
     crontabFile: undefined,
     pollInterval: 1000,
   });
-  return worker.start();
 }
 
 /** Raw jobs spread round-robin over `queues` named queues (0: no named queue). */

@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { Listener } from '../db/listener.ts';
-import { JOB_LOG_CHANNEL } from '../jobs/log-writer.ts';
+import { JOB_LOG_CHANNEL } from '../jobs/log-batch.ts';
 import type { Logger } from '../logger.ts';
 import { findJobLogs, type JobLogRow } from './repository.ts';
 

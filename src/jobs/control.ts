@@ -3,7 +3,7 @@ import type { Db, DbOrTrx } from '../db/database.ts';
 import type { JobStatus } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { CANCEL_CHANNEL } from './cancellation.ts';
-import { JOB_LOG_CHANNEL } from './log-writer.ts';
+import { JOB_LOG_CHANNEL } from './log-batch.ts';
 
 /** Restricts an operation to one tenant's jobs; another tenant's job is "not found". */
 export interface JobScope {

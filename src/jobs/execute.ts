@@ -1,16 +1,18 @@
+import { setMaxListeners } from 'node:events';
 import type { Job, JobHelpers, Task } from 'graphile-worker';
 import type { Kysely } from 'kysely';
-import { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Logger } from '../logger.ts';
-import { runInTenant, tenantSchema } from '../tenancy.ts';
+import { runInTenant } from '../tenancy.ts';
 import type { RunningJobs } from './cancellation.ts';
-import type { JobInfo, TaskContext, TaskDefinition } from './define.ts';
+import type { JobInfo, TaskDefinition } from './define.ts';
 import { JobCancelledError, JobTimeoutError, PermanentJobError, WorkerShutdownError } from './errors.ts';
+import { withoutNul } from './log-batch.ts';
 import type { JobLogWriter } from './log-writer.ts';
 import type { JobMetrics } from './metrics.ts';
 import type { TaskServices } from './services.ts';
+import { taskContext } from './task-context.ts';
 import type { TenantGate } from './tenant-gate.ts';
 
 export interface ExecutionDeps {
@@ -55,6 +57,15 @@ function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
 
+const sharedSignals = new WeakSet<AbortSignal>();
+
+/** graphile-worker's shutdown signal is shared by every running job, each listening once. */
+function allowListenerPerJob(signal: AbortSignal): void {
+  if (sharedSignals.has(signal)) return;
+  sharedSignals.add(signal);
+  setMaxListeners(0, signal);
+}
+
 /** Rejects with the signal's reason as soon as it aborts, whether or not the handler listens. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -67,41 +78,15 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function resultJson(result: unknown, logger: Logger): string | undefined {
   try {
-    return JSON.stringify(result ?? null);
+    const json = JSON.stringify(result ?? null, (_key, value) =>
+      typeof value === 'string' ? withoutNul(value) : value,
+    );
+    if (!json.includes('\\u0000')) return json;
+    logger.warn('job result has NUL characters in its keys; not stored');
   } catch (err) {
     logger.warn({ err }, 'job result is not JSON-serializable; not stored');
-    return undefined;
   }
-}
-
-function context(
-  deps: ExecutionDeps,
-  info: JobInfo,
-  tenantId: string | undefined,
-  signal: AbortSignal,
-): TaskContext {
-  const logger = deps.logger.child({ tenant: tenantId, job: info.id, jobLog: info.logId, task: info.task });
-  const scoped = tenantId === undefined ? undefined : deps.tenantDb.withSchema(tenantSchema(tenantId));
-  return {
-    tenantId,
-    job: info,
-    logger,
-    signal,
-    controlDb: deps.db,
-    services: deps.services,
-    cache: new TenantCache(deps.services.cache, tenantId),
-    get db(): Kysely<TenantDatabase> {
-      if (!scoped) throw new Error(`task ${info.task} runs without a tenant; it has no tenant schema`);
-      return scoped;
-    },
-    progress(percent, step) {
-      const progress = Math.max(0, Math.min(100, Math.round(Number(percent) || 0)));
-      deps.writer.note(
-        info.logId,
-        step === undefined ? { progress } : { progress, step: String(step).slice(0, 500) },
-      );
-    },
-  };
+  return undefined;
 }
 
 /** For a job that ends here for good (graphile-worker will not run it again). */
@@ -185,10 +170,12 @@ async function runJob(
     definition.timeoutMs,
   );
   const onShutdown = () => controller.abort(new WorkerShutdownError());
+  if (helpers.abortSignal) allowListenerPerJob(helpers.abortSignal);
   helpers.abortSignal?.addEventListener('abort', onShutdown, { once: true });
-  const ctx = context(deps, info, envelope.tenant, controller.signal);
+  const ctx = taskContext(deps, info, envelope.tenant, controller.signal);
   const startedAt = new Date();
-  const elapsed = () => Date.now() - startedAt.getTime();
+  // duration_ms is an int column: about 24 days at most.
+  const elapsed = () => Math.min(2 ** 31 - 1, Date.now() - startedAt.getTime());
   deps.metrics.started();
   deps.writer.note(info.logId, { status: 'running', attempts: job.attempts, startedAt });
   try {
@@ -203,7 +190,7 @@ async function runJob(
     }
     const work = runInTenant(envelope.tenant, () => definition.handler(envelope.payload, ctx));
     const result = await untilAborted(work, controller.signal);
-    await deps.writer.commit(info.logId, {
+    deps.writer.settle(info.logId, {
       status: 'completed',
       progress: 100,
       result: resultJson(result, ctx.logger),
@@ -238,8 +225,8 @@ async function runJob(
     }
     await deps.writer.commit(info.logId, {
       status: final ? 'failed' : 'pending',
-      errorMessage: error.message.slice(0, 10_000),
-      errorStack: error.stack?.slice(0, 20_000),
+      errorMessage: withoutNul(error.message).slice(0, 10_000),
+      errorStack: error.stack === undefined ? undefined : withoutNul(error.stack).slice(0, 20_000),
       ...(final ? { finishedAt: new Date(), durationMs: elapsed() } : {}),
       ...(permanent ? { release: releaseOf(job, deps) } : {}),
     });

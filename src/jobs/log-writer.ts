@@ -1,154 +1,149 @@
 import type pg from 'pg';
-import type { JobStatus } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
-
-/** Channel carrying comma-separated job-log ids whose row just changed. */
-export const JOB_LOG_CHANNEL = 'tenantry_job_logs';
-
-/** A partial change to one job_logs row; absent fields are left as they are. */
-export interface JobLogChange {
-  status?: JobStatus;
-  attempts?: number;
-  startedAt?: Date;
-  progress?: number;
-  step?: string;
-  /** JSON text of the handler's result. */
-  result?: string;
-  errorMessage?: string;
-  errorStack?: string;
-  finishedAt?: Date;
-  durationMs?: number;
-  /** Remove the finished graphile-worker job in the same statement (see update()). */
-  release?: { jobId: string; workerId: string };
-}
+import { type JobLogChange, writeJobLogBatch } from './log-batch.ts';
 
 interface Entry {
   change: JobLogChange;
   waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
+  /** When the change should be written at the latest (ms since epoch). */
+  due: number;
+  /** Write this entry in a statement of its own (a batch holding it was refused). */
+  alone?: boolean;
 }
 
 const MAX_BATCH = 500;
 const MAX_FLIGHTS = 2;
+const RETRY_MAX_MS = 30_000;
+
+export interface JobLogWriterOptions {
+  /** How long progress and `running` changes wait to be merged with later ones. */
+  windowMs?: number;
+  /** Least time between two flushes carrying only unawaited terminal changes. */
+  settleGapMs?: number;
+}
 
 /**
- * Besides the log rows, the statement deletes the graphile-worker jobs that finished for good
- * and unlocks their lanes, instead of leaving that to graphile-worker's own completion a moment
- * later: the log and the queue then change atomically, and the next job of a tenant lane is
- * free at once. graphile-worker 0.17 would otherwise look for it before its batched completion
- * ran, find the lane still locked, and idle until its next poll. Invariant: only a job still
- * locked by this worker is deleted, so graphile-worker's own completion afterwards finds
- * nothing to do. Workers are woken through its `jobs:insert` channel; subscribers of a job log
- * through JOB_LOG_CHANNEL. A cancelled row stays cancelled: a handler that outlives its cancel
- * cannot revive it.
- */
-const BATCH_UPDATE = `
-  WITH done AS (
-    DELETE FROM graphile_worker._private_jobs AS j
-    USING unnest($1::bigint[], $2::text[]) AS r(id, worker)
-    WHERE j.id = r.id AND j.locked_by = r.worker
-    RETURNING j.job_queue_id, j.locked_by
-  ), unlocked AS (
-    UPDATE graphile_worker._private_job_queues AS q SET locked_by = NULL, locked_at = NULL
-    FROM done WHERE q.id = done.job_queue_id AND q.locked_by = done.locked_by
-    RETURNING q.id
-  ), updated AS (
-    UPDATE tenantry.job_logs AS l SET
-      status = CASE WHEN l.status = 'cancelled' THEN l.status ELSE coalesce(u.status, l.status) END,
-      attempts = coalesce(u.attempts, l.attempts),
-      started_at = coalesce(u.started_at, l.started_at),
-      progress = coalesce(u.progress, l.progress),
-      step = coalesce(u.step, l.step),
-      result = coalesce(u.result, l.result),
-      error_message = coalesce(u.error_message, l.error_message),
-      error_stack = coalesce(u.error_stack, l.error_stack),
-      finished_at = coalesce(u.finished_at, l.finished_at),
-      duration_ms = coalesce(u.duration_ms, l.duration_ms)
-    FROM unnest($3::bigint[], $4::text[], $5::int[], $6::timestamptz[], $7::smallint[], $8::text[], $9::jsonb[],
-                $10::text[], $11::text[], $12::timestamptz[], $13::int[])
-      AS u(id, status, attempts, started_at, progress, step, result, error_message, error_stack, finished_at, duration_ms)
-    WHERE l.id = u.id
-    RETURNING l.id
-  )
-  SELECT
-    (SELECT pg_notify('${JOB_LOG_CHANNEL}', string_agg(id::text, ',')) FROM updated HAVING count(*) > 0),
-    (SELECT pg_notify('jobs:insert', json_build_object('count', count(*))::text) FROM unlocked HAVING count(*) > 0)`;
-
-/**
- * Coalesces job-log writes from all jobs of a worker process into batched UPDATEs.
- * Non-terminal changes (running, progress) wait up to `windowMs`, so a job that finishes
- * inside the window costs one write instead of two; terminal changes are flushed at once
- * and awaited, so a job is only reported done to graphile-worker after its log says so.
- * Changes to one row merge in order: the last value of each field wins.
+ * Coalesces job-log writes from all jobs of a worker process into batched statements.
+ * - `note`: progress and `running`; waits up to `windowMs`, so a job finishing inside the
+ *   window costs one write instead of two.
+ * - `settle`: a successful job's terminal change. Not awaited: graphile-worker's own completion
+ *   may remove the job first. Flushes are spaced `settleGapMs` apart, so under load one
+ *   statement carries many jobs. Should the process die before the write, the job is gone
+ *   with its log still open; rescue of the dead worker settles such logs (see orphans.ts).
+ * - `commit`: failures and cancellations; written at once and awaited, so graphile-worker
+ *   only learns of the outcome after the log records it.
+ * Changes to one row merge in order: the last value of each field wins. A failed write is
+ * retried with backoff; a batch the server refuses is retried row by row, so one bad row
+ * cannot hold back the others.
  */
 export class JobLogWriter {
   private pending = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
+  private deadline = Number.POSITIVE_INFINITY;
   /** Rows whose write is in flight; their next change waits for it, so a row's writes stay in order. */
   private readonly inFlight = new Set<string>();
   private readonly flights = new Set<Promise<void>>();
+  private lastFlushAt = 0;
+  private failures = 0;
+  private retryAt = 0;
+  private readonly windowMs: number;
+  private readonly settleGapMs: number;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly logger: Logger,
-    private readonly windowMs = 25,
-  ) {}
-
-  /** Records a change without waiting for it. */
-  note(id: string, change: JobLogChange): void {
-    this.merge(id, change);
-    this.schedule(false);
+    options: JobLogWriterOptions = {},
+  ) {
+    this.windowMs = options.windowMs ?? 25;
+    this.settleGapMs = options.settleGapMs ?? 10;
   }
 
-  /** Records a change and resolves once it is in the database. */
+  note(id: string, change: JobLogChange): void {
+    this.schedule(this.merge(id, change, Date.now() + this.windowMs).due);
+  }
+
+  settle(id: string, change: JobLogChange): void {
+    this.schedule(this.merge(id, change, Math.max(Date.now(), this.lastFlushAt + this.settleGapMs)).due);
+  }
+
   commit(id: string, change: JobLogChange): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.merge(id, change).waiters.push({ resolve, reject });
-      this.schedule(true);
+      this.merge(id, change, Date.now()).waiters.push({ resolve, reject });
+      this.schedule(Date.now());
     });
   }
 
-  /** Writes everything pending; used on shutdown. */
-  async drain(): Promise<void> {
+  /**
+   * Writes everything pending, retrying failures until `timeoutMs` has passed; false when
+   * changes were left unwritten (used on shutdown).
+   */
+  async drain(timeoutMs = 10_000): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
     while (this.pending.size > 0 || this.flights.size > 0) {
+      if (Date.now() > until) {
+        this.logger.error({ jobLogs: this.pending.size }, 'job log changes left unwritten at shutdown');
+        return false;
+      }
+      this.retryAt = Math.min(this.retryAt, Date.now() + 200);
       this.startFlush();
-      await Promise.race(this.flights);
+      await Promise.race([...this.flights, new Promise((r) => setTimeout(r, 50))]);
     }
+    return true;
   }
 
-  private merge(id: string, change: JobLogChange): Entry {
+  private merge(id: string, change: JobLogChange, due: number): Entry {
     let entry = this.pending.get(id);
     if (!entry) {
-      entry = { change: {}, waiters: [] };
+      entry = { change: {}, waiters: [], due };
       this.pending.set(id, entry);
     }
     Object.assign(entry.change, change);
+    entry.due = Math.min(entry.due, due);
     return entry;
   }
 
-  private schedule(urgent: boolean): void {
-    if (urgent) {
-      clearTimeout(this.timer);
+  private schedule(due: number): void {
+    const at = Math.max(due, this.retryAt);
+    if (at >= this.deadline) return;
+    clearTimeout(this.timer);
+    this.deadline = at;
+    const delay = at - Date.now();
+    if (delay <= 0) {
       this.timer = undefined;
       queueMicrotask(() => this.startFlush());
     } else {
-      this.timer ??= setTimeout(() => this.startFlush(), this.windowMs);
+      this.timer = setTimeout(() => this.startFlush(), delay);
     }
+  }
+
+  private rescheduleEarliest(): void {
+    let due = Number.POSITIVE_INFINITY;
+    for (const entry of this.pending.values()) due = Math.min(due, entry.due);
+    if (due !== Number.POSITIVE_INFINITY) this.schedule(due);
   }
 
   /**
    * Up to MAX_FLIGHTS batches are written at once: a job waiting for its terminal write does
-   * not also wait for the batch before it, which would halve a worker's job rate.
+   * not also wait for the batch before it.
    */
   private startFlush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.deadline = Number.POSITIVE_INFINITY;
     if (this.flights.size >= MAX_FLIGHTS) return;
+    if (Date.now() < this.retryAt) {
+      this.rescheduleEarliest();
+      return;
+    }
     const batch: Array<[string, Entry]> = [];
     for (const item of this.pending) {
-      if (batch.length === MAX_BATCH) break;
-      if (!this.inFlight.has(item[0])) batch.push(item);
+      if (this.inFlight.has(item[0])) continue;
+      if (item[1].alone && batch.length > 0) continue;
+      batch.push(item);
+      if (item[1].alone || batch.length === MAX_BATCH) break;
     }
     if (batch.length === 0) return;
+    this.lastFlushAt = Date.now();
     for (const [id] of batch) {
       this.pending.delete(id);
       this.inFlight.add(id);
@@ -156,47 +151,47 @@ export class JobLogWriter {
     const flight: Promise<void> = this.write(batch).finally(() => {
       for (const [id] of batch) this.inFlight.delete(id);
       this.flights.delete(flight);
-      if (this.pending.size > 0) this.schedule([...this.pending.values()].some((e) => e.waiters.length > 0));
+      this.rescheduleEarliest();
     });
     this.flights.add(flight);
   }
 
   private async write(batch: Array<[string, Entry]>): Promise<void> {
     try {
-      await this.update(batch).catch(() => this.update(batch));
+      await writeJobLogBatch(
+        this.pool,
+        batch.map(([id, entry]) => [id, entry.change]),
+      );
+      this.failures = 0;
+      this.retryAt = 0;
       for (const [, entry] of batch) for (const w of entry.waiters) w.resolve();
     } catch (err) {
-      this.logger.error({ err, jobLogs: batch.length }, 'job log write failed');
-      for (const [, entry] of batch) for (const w of entry.waiters) w.reject(err);
+      this.failures += 1;
+      this.retryAt = Date.now() + Math.min(RETRY_MAX_MS, 100 * 2 ** this.failures);
+      // A server error (SQLSTATE) is about the statement's data; anything else (connection
+      // lost) is retried as it is until it goes through.
+      const refused = typeof (err as { code?: unknown }).code === 'string';
+      this.logger.error({ err, jobLogs: batch.length }, 'job log write failed; will retry');
+      for (const [id, entry] of batch) {
+        for (const w of entry.waiters) w.reject(err);
+        if (entry.waiters.length > 0) continue; // the caller handles its failure
+        if (refused && (entry.alone || batch.length === 1)) {
+          this.logger.error({ err, jobLog: id }, 'job log change refused by the database; dropped');
+          continue;
+        }
+        this.requeue(id, entry, refused);
+      }
     }
   }
 
-  /**
-   * One statement per batch (see BATCH_UPDATE). It runs as a named prepared statement on the
-   * pool, not through kysely: planning this statement costs several times its execution, and
-   * it runs for every batch of finished jobs.
-   */
-  private async update(batch: Array<[string, Entry]>): Promise<void> {
-    const col = <T>(pick: (c: JobLogChange) => T | undefined) => batch.map(([, e]) => pick(e.change) ?? null);
-    const released = batch.flatMap(([, e]) => (e.change.release ? [e.change.release] : []));
-    await this.pool.query({
-      name: 'tenantry_job_log_batch',
-      text: BATCH_UPDATE,
-      values: [
-        released.map((r) => r.jobId),
-        released.map((r) => r.workerId),
-        batch.map(([id]) => id),
-        col((c) => c.status),
-        col((c) => c.attempts),
-        col((c) => c.startedAt),
-        col((c) => c.progress),
-        col((c) => c.step),
-        col((c) => c.result),
-        col((c) => c.errorMessage),
-        col((c) => c.errorStack),
-        col((c) => c.finishedAt),
-        col((c) => c.durationMs),
-      ],
+  /** Puts a failed change back under any newer change to the same row. */
+  private requeue(id: string, entry: Entry, alone: boolean): void {
+    const newer = this.pending.get(id);
+    this.pending.set(id, {
+      change: { ...entry.change, ...newer?.change },
+      waiters: newer?.waiters ?? [],
+      due: Math.min(entry.due, newer?.due ?? entry.due),
+      alone: alone || newer?.alone,
     });
   }
 }

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { JobMetrics } from '../jobs/metrics.ts';
 import type { WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
+import { settleOrphanedLogs } from './orphans.ts';
 
 export interface HeartbeatOptions {
   db: Db;
@@ -44,9 +45,14 @@ export class Heartbeat {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * `deregister: false` leaves this worker's row to expire, so a live worker declares it dead
+   * and settles what it left (used when job-log changes could not be written at shutdown).
+   */
+  async stop(deregister = true): Promise<void> {
     clearInterval(this.timer);
     await this.beating;
+    if (!deregister) return;
     await this.options.db.deleteFrom('tenantry.workers').where('id', '=', this.options.workerId).execute();
   }
 
@@ -88,16 +94,21 @@ export async function rescueDeadWorkers(db: Db, afterMs: number, logger: Logger)
     SELECT id FROM dead UNION SELECT id FROM unregistered`.execute(db);
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return ids;
-  await db.transaction().execute(async (trx) => {
+  const settled = await db.transaction().execute(async (trx) => {
+    // On its last attempt a released job would never run again: that attempt failed.
     await sql`
-      UPDATE tenantry.job_logs SET status = 'pending',
-        error_message = 'the worker running this job stopped responding; released for retry'
-      WHERE status = 'running'
-        AND job_id IN (SELECT id FROM graphile_worker._private_jobs WHERE locked_by = ANY(${ids}::text[]))`.execute(
+      UPDATE tenantry.job_logs l SET
+        status = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' ELSE 'pending' END,
+        finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,
+        error_message = 'the worker running this job stopped responding; ' ||
+          CASE WHEN j.attempts >= j.max_attempts THEN 'it was the last attempt' ELSE 'released for retry' END
+      FROM graphile_worker._private_jobs j
+      WHERE j.locked_by = ANY(${ids}::text[]) AND l.job_id = j.id AND l.status IN ('pending', 'running')`.execute(
       trx,
     );
     await sql`SELECT graphile_worker.force_unlock_workers(${ids}::text[])`.execute(trx);
+    return settleOrphanedLogs(trx);
   });
-  logger.warn({ workers: ids }, 'released the jobs of unresponsive workers');
+  logger.warn({ workers: ids, settledJobLogs: settled.length }, 'released the jobs of unresponsive workers');
   return ids;
 }

@@ -30,6 +30,7 @@ import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createNotificationRouter, type NotificationRouter } from '../notifications/router.ts';
 import { graphileLogger } from './graphile-logger.ts';
 import { Heartbeat } from './heartbeat.ts';
+import { LaneWaker } from './lane-waker.ts';
 
 export interface WorkerOptions {
   config: Config;
@@ -107,6 +108,13 @@ export class WorkerService {
     events.on('pool:create', ({ workerPool }) => {
       poolRef.current = workerPool;
     });
+    const waker = new LaneWaker(events, (count) => {
+      try {
+        poolRef.current?.nudge(count);
+      } catch {
+        // The pool is shutting down; nothing more to fetch.
+      }
+    });
     const workerId = () => poolRef.current?.id;
     const deps = { db, tenantDb, logger, writer, running, gate, metrics, services, workerId };
     const taskList: TaskList = Object.fromEntries(
@@ -136,10 +144,20 @@ export class WorkerService {
         },
       },
     };
-    return new WorkerService(options, listener, writer, metrics, services, graphileOptions, poolRef, async () => {
-      await tenantDb.destroy();
-      await writerPool.end();
-    });
+    return new WorkerService(
+      options,
+      listener,
+      writer,
+      metrics,
+      services,
+      graphileOptions,
+      poolRef,
+      async () => {
+        waker.stop();
+        await tenantDb.destroy();
+        await writerPool.end();
+      },
+    );
   }
 
   private get workerPool(): WorkerPool | undefined {
@@ -214,8 +232,8 @@ export class WorkerService {
   }
 
   private async release(): Promise<void> {
-    await this.writer.drain();
-    await this.heartbeat?.stop().catch(() => {});
+    const flushed = await this.writer.drain();
+    await this.heartbeat?.stop(flushed).catch(() => {});
     await this.listener.close();
     await this.closeOwned();
     await this.services.workerUtils.release();

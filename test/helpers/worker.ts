@@ -22,6 +22,7 @@ export interface TestWorkerOptions {
   filter?: WorkerFilter;
   env?: Record<string, string>;
   services?: { mailer?: Mailer; notifications?: NotificationRouter };
+  pollIntervalMs?: number;
 }
 
 /** A started in-process worker on the test database; stop it in afterAll/afterEach. */
@@ -37,7 +38,7 @@ export async function startTestWorker(tdb: TestDatabase, options: TestWorkerOpti
     concurrency: options.concurrency ?? 4,
     crontabFile: undefined,
     filter: options.filter,
-    pollInterval: 200,
+    pollInterval: options.pollIntervalMs ?? 200,
     services: options.services,
   });
   return worker.start();

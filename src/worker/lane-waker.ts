@@ -1,0 +1,56 @@
+import type { WorkerEvents } from 'graphile-worker';
+
+const RETRIES = 4;
+const FIRST_DELAY_MS = 4;
+
+/**
+ * Fetches again, shortly, when a worker comes back empty-handed right after a job finished,
+ * instead of letting it sleep until its next poll.
+ *
+ * A finished job's lane (a named queue) stays locked until graphile-worker's batched
+ * completion, or our job-log write, unlocks it a moment later; the worker that ran the job
+ * fetches its next one at once, before that. graphile-worker 0.17 wakes nobody when a lane is
+ * unlocked, so a tenant draining a backlog on one lane would run one job per poll interval.
+ * Waking every idle worker instead (as a `jobs:insert` notification does) costs more than it
+ * brings: it fetches by locking every available queue row (FOR UPDATE SKIP LOCKED), so
+ * concurrent fetches mostly leave each other empty-handed. Hence, when no other fetch is under
+ * way, one delayed retry at a time, a few times with growing delays after each completion.
+ */
+export class LaneWaker {
+  private completedAt = Number.NEGATIVE_INFINITY;
+  private retries = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Workers fetching a job now, and when each fetch started. */
+  private readonly fetching = new Map<unknown, number>();
+
+  constructor(
+    events: WorkerEvents,
+    private readonly nudge: (count: number) => void,
+  ) {
+    events.on('job:complete', () => {
+      this.completedAt = performance.now();
+      this.retries = 0;
+    });
+    events.on('worker:getJob:start', ({ worker }) => this.fetching.set(worker, performance.now()));
+    events.on('job:start', ({ worker }) => this.fetching.delete(worker));
+    events.on('worker:getJob:error', ({ worker }) => this.fetching.delete(worker));
+    events.on('worker:getJob:empty', ({ worker }) => {
+      const started = this.fetching.get(worker) ?? Number.NEGATIVE_INFINITY;
+      this.fetching.delete(worker);
+      // Another fetch under way will see the lane, or keep the process busy enough.
+      if (this.fetching.size > 0) return;
+      if (started >= this.completedAt && this.retries < RETRIES && !this.timer) {
+        const delay = FIRST_DELAY_MS * 2 ** this.retries++;
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.nudge(1);
+        }, delay);
+        this.timer.unref();
+      }
+    });
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

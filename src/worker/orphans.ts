@@ -1,0 +1,30 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from '../db/database.ts';
+import { JOB_LOG_CHANNEL } from '../jobs/log-batch.ts';
+
+/**
+ * Closes the job logs of jobs that completed without their final write: a worker records a
+ * success without waiting (see JobLogWriter.settle), so a process that dies in that moment
+ * leaves the job removed by graphile-worker and its log still open.
+ *
+ * Invariant this relies on: graphile-worker removes a job only after its handler succeeded
+ * (or, for our own removals, in the same transaction as the terminal log write), so an open
+ * log without a job is a success. Failures keep their job until the log records them, and a
+ * dead worker's unfinished jobs still exist (they are released, not removed). A live worker's
+ * write landing afterwards only fills in the result and timings. Scans job_logs (no index
+ * covers status, to keep execution updates HOT), so it runs when a worker is declared dead,
+ * not on a timer.
+ */
+export async function settleOrphanedLogs(db: DbOrTrx): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    UPDATE tenantry.job_logs AS l
+    SET status = 'completed', progress = 100, finished_at = now(),
+        step = 'completed; the worker stopped before recording its result'
+    WHERE l.status IN ('pending', 'running') AND l.job_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM graphile_worker._private_jobs j WHERE j.id = l.job_id)
+    RETURNING l.id`.execute(db);
+  if (rows.length > 0) {
+    await sql`SELECT pg_notify(${JOB_LOG_CHANNEL}, ${rows.map((r) => r.id).join(',')})`.execute(db);
+  }
+  return rows.map((r) => r.id);
+}

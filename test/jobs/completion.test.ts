@@ -1,0 +1,113 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { JobLogWriter } from '../../src/jobs/log-writer.ts';
+import { createLogger } from '../../src/logger.ts';
+import { registry } from '../../src/tasks/index.ts';
+import { rescueDeadWorkers } from '../../src/worker/heartbeat.ts';
+import { settleOrphanedLogs } from '../../src/worker/orphans.ts';
+import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, jobLog, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+
+const tasks = registry.with([probe]);
+const silent = createLogger('silent', false);
+
+describe('job completion', () => {
+  let tdb: TestDatabase;
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await PROBE_TABLE_DDL.execute(tdb.db);
+    await createTenantWithSchema(tdb, { id: 'acme' });
+  });
+  afterAll(async () => {
+    await tdb.close();
+  });
+
+  const dispatch = (count: number, spec: Partial<DispatchSpec> = {}) =>
+    dispatchJobs(
+      tdb.db,
+      tasks,
+      Array.from({ length: count }, () => ({ task: 'probe', tenant: 'acme', payload: { mode: 'ok' }, ...spec })),
+    );
+  const graphileJobCount = async (ids: string[]) =>
+    (
+      await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE id = ANY(${ids}::bigint[])`.execute(
+        tdb.db,
+      )
+    ).rows[0]!.n;
+
+  it('runs a one-lane backlog back to back, without waiting for a poll between jobs', async () => {
+    const jobs = await dispatch(15);
+    expect(new Set(jobs.map((j) => j.lane)).size).toBe(1);
+    // With a 10-minute poll, a lane left for the poll to find would not drain within the test.
+    const worker = await startTestWorker(tdb, { registry: tasks, concurrency: 4, pollIntervalMs: 600_000 });
+    try {
+      for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed']);
+    } finally {
+      await worker.stop();
+    }
+    expect(await graphileJobCount(jobs.map((j) => j.jobId))).toBe(0);
+  });
+
+  it('settles an open log whose job is gone as completed, and leaves every other log alone', async () => {
+    const [lost, queued, cancelled] = await dispatch(3);
+    // What a worker that died right after graphile-worker completed the job leaves behind.
+    await sql`DELETE FROM graphile_worker._private_jobs WHERE id = ${lost!.jobId}`.execute(tdb.db);
+    await sql`DELETE FROM graphile_worker._private_jobs WHERE id = ${cancelled!.jobId}`.execute(tdb.db);
+    await tdb.db
+      .updateTable('tenantry.job_logs')
+      .set({ status: 'cancelled' })
+      .where('id', '=', cancelled!.id)
+      .execute();
+
+    expect(await settleOrphanedLogs(tdb.db)).toEqual([lost!.id]);
+    expect(await jobLog(tdb.db, lost!.id)).toMatchObject({ status: 'completed', progress: 100 });
+    expect((await jobLog(tdb.db, lost!.id)).finished_at).toBeInstanceOf(Date);
+    expect((await jobLog(tdb.db, queued!.id)).status).toBe('pending');
+    expect((await jobLog(tdb.db, cancelled!.id)).status).toBe('cancelled');
+    await sql`DELETE FROM graphile_worker._private_jobs WHERE id = ${queued!.jobId}`.execute(tdb.db);
+  });
+
+  it('fails a dead worker’s job that was on its last attempt, and retries one that was not', async () => {
+    const [last, early] = await dispatch(2, { maxAttempts: 2 });
+    await sql`
+      UPDATE graphile_worker._private_jobs
+      SET locked_by = 'dead-worker', locked_at = now() - interval '1 hour',
+          attempts = CASE WHEN id = ${last!.jobId} THEN 2 ELSE 1 END
+      WHERE id IN (${last!.jobId}, ${early!.jobId})`.execute(tdb.db);
+
+    expect(await rescueDeadWorkers(tdb.db, 60_000, silent)).toEqual(['dead-worker']);
+    expect(await jobLog(tdb.db, last!.id)).toMatchObject({
+      status: 'failed',
+      error_message: expect.stringContaining('last attempt'),
+    });
+    expect(await jobLog(tdb.db, early!.id)).toMatchObject({
+      status: 'pending',
+      error_message: expect.stringContaining('released for retry'),
+    });
+    // Both jobs stay in the queue, unlocked: one as dead letter, one to run again.
+    const { rows } = await sql<{ locked_by: string | null }>`
+      SELECT locked_by FROM graphile_worker.jobs WHERE id IN (${last!.jobId}, ${early!.jobId})`.execute(tdb.db);
+    expect(rows).toEqual([{ locked_by: null }, { locked_by: null }]);
+    await sql`DELETE FROM graphile_worker._private_jobs WHERE id IN (${last!.jobId}, ${early!.jobId})`.execute(
+      tdb.db,
+    );
+  });
+
+  it('writes a batch row by row when the database refuses it, so one bad change holds back no other', async () => {
+    const [good, bad] = await dispatch(2);
+    const writer = new JobLogWriter(tdb.pool, silent, { windowMs: 1, settleGapMs: 1 });
+    writer.settle(good!.id, { status: 'completed', progress: 100, result: '{"ok":true}' });
+    // Violates the status CHECK constraint.
+    writer.note(bad!.id, { status: 'bogus' as never, progress: 50 });
+    expect(await writer.drain(5_000)).toBe(true);
+
+    expect(await jobLog(tdb.db, good!.id)).toMatchObject({ status: 'completed', result: { ok: true } });
+    expect(await jobLog(tdb.db, bad!.id)).toMatchObject({ status: 'pending', progress: 0 });
+    await sql`DELETE FROM graphile_worker._private_jobs WHERE id IN (${good!.jobId}, ${bad!.jobId})`.execute(
+      tdb.db,
+    );
+  });
+});
