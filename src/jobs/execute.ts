@@ -196,7 +196,8 @@ async function runJob(
       result: resultJson(result, ctx.logger),
       finishedAt: new Date(),
       durationMs: elapsed(),
-      release: releaseOf(job, deps),
+      // No release: graphile-worker's own completion removes the job, and our write racing it
+      // for the same rows could fail that completion, which wedges graphile-worker 0.17.
     });
     deps.metrics.completed(definition.name);
   } catch (thrown) {

@@ -20,19 +20,18 @@ export interface JobLogChange {
   errorStack?: string;
   finishedAt?: Date;
   durationMs?: number;
-  /** Remove the finished graphile-worker job in the same statement (see BATCH_UPDATE). */
+  /** Remove the graphile-worker job, failed for good, in the same statement (see BATCH_UPDATE). */
   release?: { jobId: string; workerId: string };
 }
 
 /**
- * Besides the log rows, the statement deletes the graphile-worker jobs that finished for good
- * and unlocks their lanes, when it gets there before graphile-worker's own completion: the
- * log and the queue then change atomically. Invariant: only a job still locked by this worker
- * is deleted, and a lane is unlocked only together with its job, so whichever of the two
- * completions comes second finds nothing to do and cannot unlock a lane another job holds
- * since; the worker looks for the lane's next job (see LaneWaker). Subscribers of a job log
- * hear of it through JOB_LOG_CHANNEL. A cancelled
- * row stays cancelled: a handler that outlives its cancel cannot revive it.
+ * Besides the log rows, the statement deletes the graphile-worker jobs that failed for good
+ * (a permanent error, not retried) and unlocks their lanes, so the log and the queue change
+ * atomically; graphile-worker's own failure handling afterwards finds nothing to do. Only a
+ * job still locked by this worker is deleted, and a lane is unlocked only together with its
+ * job, so a lane another job holds since is never unlocked. Subscribers of a job log hear of
+ * the change through JOB_LOG_CHANNEL. A cancelled row stays cancelled: a handler that
+ * outlives its cancel cannot revive it.
  */
 const BATCH_UPDATE = `
   WITH done AS (

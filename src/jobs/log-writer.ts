@@ -14,6 +14,8 @@ interface Entry {
 const MAX_BATCH = 500;
 const MAX_FLIGHTS = 2;
 const RETRY_MAX_MS = 30_000;
+/** SQLSTATEs that say nothing about the data: deadlock, serialization failure, lock timeout. */
+const TRANSIENT = new Set(['40P01', '40001', '55P03']);
 
 export interface JobLogWriterOptions {
   /** How long progress and `running` changes wait to be merged with later ones. */
@@ -168,9 +170,10 @@ export class JobLogWriter {
     } catch (err) {
       this.failures += 1;
       this.retryAt = Date.now() + Math.min(RETRY_MAX_MS, 100 * 2 ** this.failures);
-      // A server error (SQLSTATE) is about the statement's data; anything else (connection
-      // lost) is retried as it is until it goes through.
-      const refused = typeof (err as { code?: unknown }).code === 'string';
+      // A server error (SQLSTATE) other than a transient one is about the statement's data;
+      // anything else (deadlock, connection lost) is retried as it is until it goes through.
+      const code = (err as { code?: unknown }).code;
+      const refused = typeof code === 'string' && !TRANSIENT.has(code);
       this.logger.error({ err, jobLogs: batch.length }, 'job log write failed; will retry');
       for (const [id, entry] of batch) {
         for (const w of entry.waiters) w.reject(err);

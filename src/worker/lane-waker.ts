@@ -1,15 +1,15 @@
 import type { WorkerEvents } from 'graphile-worker';
 
-const RETRIES = 4;
-const FIRST_DELAY_MS = 4;
+const RETRIES = 6;
+const FIRST_DELAY_MS = 1;
 
 /**
  * Fetches again, shortly, when a worker comes back empty-handed right after a job finished,
  * instead of letting it sleep until its next poll.
  *
  * A finished job's lane (a named queue) stays locked until graphile-worker's batched
- * completion, or our job-log write, unlocks it a moment later; the worker that ran the job
- * fetches its next one at once, before that. graphile-worker 0.17 wakes nobody when a lane is
+ * completion unlocks it a moment later; the worker that ran the job fetches its next one at
+ * once, before that. graphile-worker 0.17 wakes nobody when a lane is
  * unlocked, so a tenant draining a backlog on one lane would run one job per poll interval.
  * Waking every idle worker instead (as a `jobs:insert` notification does) costs more than it
  * brings: it fetches by locking every available queue row (FOR UPDATE SKIP LOCKED), so
