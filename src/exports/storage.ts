@@ -1,15 +1,20 @@
 import { Readable } from 'node:stream';
 import type { DbOrTrx } from '../db/database.ts';
 
-/** 1 MiB: large enough that a 100 MB file is a hundred rows, small enough to hold one in memory. */
+/** 1 MiB: large enough that a 100 MB file is a hundred rows, small enough to hold two in memory. */
 export const CHUNK_BYTES = 1024 * 1024;
 
-/** Buffers encoded text and writes it out as fixed-size chunks of one export. */
-export class ChunkWriter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private seq = 0;
+/**
+ * Cuts a stream of bytes into chunks of one export and stores them, one insert in flight: the
+ * next chunk fills while the previous one is written, and at most two are held in memory.
+ * Chunks are cut at byte boundaries, not lines; a download concatenates them.
+ */
+export class ChunkStore {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private writing: Promise<void> = Promise.resolve();
   bytes = 0;
+  chunks = 0;
 
   constructor(
     private readonly db: DbOrTrx,
@@ -17,34 +22,33 @@ export class ChunkWriter {
     private readonly chunkBytes = CHUNK_BYTES,
   ) {}
 
-  get chunks(): number {
-    return this.seq;
-  }
-
-  async write(text: string): Promise<void> {
-    if (text.length === 0) return;
-    const buf = Buffer.from(text, 'utf8');
-    this.pending.push(buf);
-    this.pendingBytes += buf.length;
+  async write(data: Buffer | string): Promise<void> {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.parts.push(buf);
+    this.size += buf.length;
     this.bytes += buf.length;
-    while (this.pendingBytes >= this.chunkBytes) await this.flush(this.chunkBytes);
+    if (this.size >= this.chunkBytes) await this.flush();
   }
 
+  /** Stores what is left and waits for every insert. */
   async close(): Promise<void> {
-    if (this.pendingBytes > 0) await this.flush(this.pendingBytes);
+    if (this.size > 0) await this.flush();
+    await this.writing;
   }
 
-  private async flush(size: number): Promise<void> {
-    const all = Buffer.concat(this.pending, this.pendingBytes);
-    const data = all.subarray(0, size);
-    const rest = all.subarray(size);
-    this.pending = rest.length > 0 ? [Buffer.from(rest)] : [];
-    this.pendingBytes = rest.length;
-    await this.db
+  private async flush(): Promise<void> {
+    const data = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    await this.writing;
+    const seq = this.chunks++;
+    this.writing = this.db
       .insertInto('tenantry.export_chunks')
-      .values({ export_id: this.exportId, seq: this.seq, data: Buffer.from(data) })
-      .execute();
-    this.seq += 1;
+      .values({ export_id: this.exportId, seq, data })
+      .execute()
+      .then(() => {});
+    // Awaited by the next flush or close(); never left unhandled meanwhile.
+    this.writing.catch(() => {});
   }
 }
 

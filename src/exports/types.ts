@@ -78,81 +78,48 @@ export const EXPORT_COLUMNS: Record<ExportType, readonly string[]> = {
   ],
 };
 
-const PLAIN_COLUMN = /^(id|.*_id|.*_at|progress|attempts|max_attempts|duration_ms)$/;
-
-/** One batch of an export: `n` rows after id `after`, already encoded and joined by the server. */
-export interface ExportBatch {
-  n: number;
-  last: string | null;
-  text: string | null;
-}
-
-/**
- * The next `limit` rows after id `after` (keyset on the primary key), encoded by the server as
- * CSV records (COPY's quoting) or JSON objects and joined into one text value: the worker
- * receives one row per batch instead of one per record, and its memory holds one batch.
- */
-export function exportBatch(
-  type: ExportType,
-  format: ExportFormat,
-  tenantId: string,
-  f: ExportFilters,
-  after: string | null,
-  limit: number,
-): RawBuilder<ExportBatch> {
-  const q = sql.table('q');
-  const line =
-    format === 'json'
-      ? sql`row_to_json(q)::text`
-      : sql`concat_ws(',', ${sql.join(
-          EXPORT_COLUMNS[type].map((c) =>
-            // Numbers and timestamps never need quoting; text goes through COPY's rules.
-            PLAIN_COLUMN.test(c)
-              ? sql`coalesce(${sql.ref(`q.${c}`)}::text, '')`
-              : sql`tenantry.csv_field(${sql.ref(`q.${c}`)}::text)`,
-          ),
-        )})`;
-  const separator = format === 'json' ? ',\n' : '\n';
-  return sql<ExportBatch>`
-    SELECT count(*)::int AS n, max(id)::text AS last, string_agg(line, ${separator} ORDER BY id) AS text
-    FROM (SELECT q.id, ${line} AS line FROM (${exportQuery(type, tenantId, f, after, limit)}) AS ${q}) AS z`;
-}
-
 const cols = (type: ExportType) => sql.join(EXPORT_COLUMNS[type].map((c) => sql.ref(c)));
 
+/** Session setting holding an export's tenant and filters while its query runs (see exportQuery). */
+export const EXPORT_SETTING = 'tenantry.export';
+
+/** The JSON the query reads from EXPORT_SETTING. */
+export function exportSettings(tenantId: string, f: ExportFilters): string {
+  return JSON.stringify({ ...f, tenant_id: tenantId });
+}
+
+/** A value of EXPORT_SETTING; `name` is one of the fixed filter names, never user input. */
+const setting = (name: string) =>
+  sql`(current_setting(${sql.lit(EXPORT_SETTING)})::jsonb ->> ${sql.lit(name)})`;
+
 /**
- * The rows of an export, ordered by id so a re-run produces the same file; with `after` and
- * `limit`, one keyset page of them. Every value is a parameter and every identifier is quoted.
+ * The rows of an export, ordered by id so a re-run produces the same file. COPY takes no bind
+ * parameters, so the query holds no value at all: the tenant and the filters are read from
+ * EXPORT_SETTING, which the caller sets (as a parameter) in the same session; identifiers
+ * are quoted by kysely. Only the presence of a filter shapes the text.
  */
-export function exportQuery(
-  type: ExportType,
-  tenantId: string,
-  f: ExportFilters,
-  after: string | null = null,
-  limit: number | null = null,
-): RawBuilder<unknown> {
+export function exportQuery(type: ExportType, tenantId: string, f: ExportFilters): RawBuilder<unknown> {
   const where: RawBuilder<unknown>[] = [];
-  if (after !== null) where.push(sql`id > ${after}::bigint`);
-  const tail = limit === null ? sql`ORDER BY id` : sql`ORDER BY id LIMIT ${limit}`;
   if (type === 'clients') {
     const t = sql.table(`${tenantSchema(tenantId)}.clients`);
-    if (f.search) where.push(sql`(name ILIKE ${`%${f.search}%`} OR email ILIKE ${`%${f.search}%`})`);
-    if (f.created_after) where.push(sql`created_at >= ${f.created_after}::timestamptz`);
-    if (f.created_before) where.push(sql`created_at < ${f.created_before}::timestamptz`);
-    return sql`SELECT ${cols(type)} FROM ${t} WHERE ${and(where)} ${tail}`;
+    const pattern = sql`'%' || ${setting('search')} || '%'`;
+    if (f.search) where.push(sql`(name ILIKE ${pattern} OR email ILIKE ${pattern})`);
+    if (f.created_after) where.push(sql`created_at >= ${setting('created_after')}::timestamptz`);
+    if (f.created_before) where.push(sql`created_at < ${setting('created_before')}::timestamptz`);
+    return sql`SELECT ${cols(type)} FROM ${t} WHERE ${and(where)} ORDER BY id`;
   }
   if (type === 'appointments') {
     const t = sql.table(`${tenantSchema(tenantId)}.appointments`);
-    if (f.status) where.push(sql`status = ${f.status}`);
-    if (f.client_id) where.push(sql`client_id = ${f.client_id}::bigint`);
-    if (f.starts_after) where.push(sql`starts_at >= ${f.starts_after}::timestamptz`);
-    if (f.starts_before) where.push(sql`starts_at < ${f.starts_before}::timestamptz`);
-    return sql`SELECT ${cols(type)} FROM ${t} WHERE ${and(where)} ${tail}`;
+    if (f.status) where.push(sql`status = ${setting('status')}`);
+    if (f.client_id) where.push(sql`client_id = ${setting('client_id')}::bigint`);
+    if (f.starts_after) where.push(sql`starts_at >= ${setting('starts_after')}::timestamptz`);
+    if (f.starts_before) where.push(sql`starts_at < ${setting('starts_before')}::timestamptz`);
+    return sql`SELECT ${cols(type)} FROM ${t} WHERE ${and(where)} ORDER BY id`;
   }
-  where.push(sql`tenant_id = ${tenantId}`);
-  if (f.status) where.push(sql`status = ${f.status}`);
-  if (f.task) where.push(sql`task = ${f.task}`);
-  if (f.created_after) where.push(sql`created_at >= ${f.created_after}::timestamptz`);
-  if (f.created_before) where.push(sql`created_at < ${f.created_before}::timestamptz`);
-  return sql`SELECT ${cols(type)} FROM tenantry.job_logs WHERE ${and(where)} ${tail}`;
+  where.push(sql`tenant_id = ${setting('tenant_id')}`);
+  if (f.status) where.push(sql`status = ${setting('status')}`);
+  if (f.task) where.push(sql`task = ${setting('task')}`);
+  if (f.created_after) where.push(sql`created_at >= ${setting('created_after')}::timestamptz`);
+  if (f.created_before) where.push(sql`created_at < ${setting('created_before')}::timestamptz`);
+  return sql`SELECT ${cols(type)} FROM tenantry.job_logs WHERE ${and(where)} ORDER BY id`;
 }

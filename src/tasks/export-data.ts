@@ -1,18 +1,26 @@
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
-import { ExportEncoder } from '../exports/format.ts';
-import { ChunkWriter } from '../exports/storage.ts';
-import { EXPORT_COLUMNS, exportBatch, exportQuery, validateFilters } from '../exports/types.ts';
+import { EXPORT_FRAMING, openExportSource } from '../exports/copy-source.ts';
+import { ChunkStore } from '../exports/storage.ts';
+import { validateFilters } from '../exports/types.ts';
 import { defineTask } from '../jobs/define.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 
-/** Rows per batch: a few MB of text at most, so the worker's memory stays flat. */
-const BATCH_ROWS = 10_000;
+/** Progress is reported about every this many lines. */
+const PROGRESS_EVERY = 20_000;
+
+/** Lines in a piece of output: rows, give or take a header or a quoted line break. */
+function countLines(data: Buffer): number {
+  let n = 0;
+  for (let i = data.indexOf(10); i !== -1; i = data.indexOf(10, i + 1)) n++;
+  return n;
+}
 
 /**
- * Streams an export's rows, a keyset batch at a time, into chunked storage. One repeatable-read
- * transaction gives every batch the same snapshot and writes the chunks and the completion
- * together: a failed or cancelled attempt leaves nothing behind, and a retry starts clean.
+ * Streams an export's rows, encoded by the server's COPY, into chunked storage while reading
+ * the next ones (see openExportSource), so the worker holds two chunks at most whatever the
+ * size. One transaction writes the chunks and the completion together: a failed or cancelled
+ * attempt leaves nothing behind, and a retry starts clean.
  */
 export const exportData = defineTask({
   name: 'export-data',
@@ -30,47 +38,50 @@ export const exportData = defineTask({
     if (exp.completed_at !== null) return { rows: Number(exp.row_count), bytes: Number(exp.byte_size) };
     const filters = validateFilters(exp.export_type, exp.filters);
 
-    return ctx.controlDb
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .execute(async (trx) => {
-        const source = exportQuery(exp.export_type, exp.tenant_id, filters);
-        const { rows: counted } = await sql<{ n: string }>`SELECT count(*) AS n FROM (${source}) q`.execute(
-          trx,
-        );
-        const total = Number(counted[0]?.n ?? 0);
-        ctx.progress(0, `exporting ${total} rows`);
-        const encoder = new ExportEncoder(exp.format, EXPORT_COLUMNS[exp.export_type]);
-        const writer = new ChunkWriter(trx, export_id);
-        let done = 0;
-        let after: string | null = null;
-        for (;;) {
+    const source = await openExportSource(ctx.services.connectionString, ctx.controlDb, {
+      type: exp.export_type,
+      format: exp.format,
+      tenantId: exp.tenant_id,
+      filters,
+    });
+    try {
+      ctx.progress(0, `exporting ${source.total} rows`);
+      return await ctx.controlDb.transaction().execute(async (trx) => {
+        const framing = EXPORT_FRAMING[exp.format];
+        const store = new ChunkStore(trx, export_id);
+        await store.write(framing.prefix);
+        let lines = 0;
+        let reported = 0;
+        for await (const data of source.stream) {
           ctx.signal.throwIfAborted();
-          const query = exportBatch(exp.export_type, exp.format, exp.tenant_id, filters, after, BATCH_ROWS);
-          const batch = (await query.execute(trx)).rows[0];
-          if (!batch || batch.n === 0 || batch.text === null) break;
-          await writer.write(encoder.batch([batch.text]));
-          done += batch.n;
-          after = batch.last;
-          ctx.progress(
-            Math.min(99, Math.floor((done / Math.max(total, 1)) * 100)),
-            `${done} of ${total} rows`,
-          );
-          if (batch.n < BATCH_ROWS) break;
+          await store.write(data);
+          lines += countLines(data);
+          if (lines - reported >= PROGRESS_EVERY) {
+            reported = lines;
+            const done = Math.min(lines, source.total);
+            ctx.progress(
+              Math.min(99, Math.floor((done / Math.max(source.total, 1)) * 100)),
+              `${done} of ${source.total} rows`,
+            );
+          }
         }
-        await writer.write(encoder.end());
-        await writer.close();
+        await store.write(framing.suffix);
+        await store.close();
+        const done = source.stream.rowCount ?? 0;
         await trx
           .updateTable('tenantry.exports')
           .set({
             row_count: String(done),
-            byte_size: String(writer.bytes),
-            chunk_count: writer.chunks,
+            byte_size: String(store.bytes),
+            chunk_count: store.chunks,
             completed_at: sql<Date>`now()`,
           })
           .where('id', '=', export_id)
           .execute();
-        return { rows: done, bytes: writer.bytes, chunks: writer.chunks };
+        return { rows: done, bytes: store.bytes, chunks: store.chunks };
       });
+    } finally {
+      await source.close();
+    }
   },
 });

@@ -1,6 +1,6 @@
 import type { WorkerEvents } from 'graphile-worker';
 
-const RETRIES = 6;
+const RETRIES = 10;
 const FIRST_DELAY_MS = 1;
 
 /**
@@ -14,32 +14,30 @@ const FIRST_DELAY_MS = 1;
  * Waking every idle worker instead (as a `jobs:insert` notification does) costs more than it
  * brings: it fetches by locking every available queue row (FOR UPDATE SKIP LOCKED), so
  * concurrent fetches mostly leave each other empty-handed. Hence, when no other fetch is under
- * way, one delayed retry at a time, a few times with growing delays after each completion.
+ * way, one delayed retry at a time, with delays doubling from 1 ms to about half a second
+ * after each completion, so a completion delayed by a busy event loop is still caught.
  */
 export class LaneWaker {
-  private completedAt = Number.NEGATIVE_INFINITY;
   private retries = 0;
   private timer: NodeJS.Timeout | undefined;
-  /** Workers fetching a job now, and when each fetch started. */
-  private readonly fetching = new Map<unknown, number>();
+  /** Workers fetching a job now. */
+  private readonly fetching = new Set<unknown>();
 
   constructor(
     events: WorkerEvents,
     private readonly nudge: (count: number) => void,
   ) {
     events.on('job:complete', () => {
-      this.completedAt = performance.now();
       this.retries = 0;
     });
-    events.on('worker:getJob:start', ({ worker }) => this.fetching.set(worker, performance.now()));
+    events.on('worker:getJob:start', ({ worker }) => this.fetching.add(worker));
     events.on('job:start', ({ worker }) => this.fetching.delete(worker));
     events.on('worker:getJob:error', ({ worker }) => this.fetching.delete(worker));
     events.on('worker:getJob:empty', ({ worker }) => {
-      const started = this.fetching.get(worker) ?? Number.NEGATIVE_INFINITY;
       this.fetching.delete(worker);
-      // Another fetch under way will see the lane, or keep the process busy enough.
+      // Of fetches under way together, the last to come back empty decides.
       if (this.fetching.size > 0) return;
-      if (started >= this.completedAt && this.retries < RETRIES && !this.timer) {
+      if (this.retries < RETRIES && !this.timer) {
         const delay = FIRST_DELAY_MS * 2 ** this.retries++;
         this.timer = setTimeout(() => {
           this.timer = undefined;

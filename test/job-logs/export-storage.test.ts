@@ -1,8 +1,7 @@
 import { text } from 'node:stream/consumers';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExportEncoder } from '../../src/exports/format.ts';
-import { ChunkWriter, readExport } from '../../src/exports/storage.ts';
+import { ChunkStore, readExport } from '../../src/exports/storage.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenantWithSchema } from '../helpers/worker.ts';
 
@@ -15,7 +14,7 @@ describe('export storage and encoding', () => {
   });
   afterAll(() => tdb.close());
 
-  it('splits a file into fixed-size chunks and streams it back byte for byte', async () => {
+  it('streams stored chunks back byte for byte, a character split across two chunks included', async () => {
     const { id } = await tdb.db
       .insertInto('tenantry.exports')
       .values({
@@ -28,24 +27,38 @@ describe('export storage and encoding', () => {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const encoder = new ExportEncoder('json', ['id', 'name']);
-    const writer = new ChunkWriter(tdb.db, id, 64);
     const rows = Array.from({ length: 50 }, (_, i) => ({ id: i, name: `ñandú ${i}` }));
-    const lines = rows.map((r) => JSON.stringify(r));
-    for (let i = 0; i < lines.length; i += 7) await writer.write(encoder.batch(lines.slice(i, i + 7)));
-    await writer.write(encoder.end());
-    await writer.close();
-    expect(writer.chunks).toBe(Math.ceil(writer.bytes / 64));
-    const back = await text(readExport(tdb.db, id, writer.chunks));
-    expect(Buffer.byteLength(back)).toBe(writer.bytes);
+    const file = Buffer.from(JSON.stringify(rows), 'utf8');
+    const inside = file.indexOf(Buffer.from('ñ')) + 1; // between the two bytes of "ñ"
+    const pieces = [file.subarray(0, inside), file.subarray(inside, inside + 1), file.subarray(inside + 1)];
+    for (const [seq, data] of pieces.entries()) {
+      await tdb.db.insertInto('tenantry.export_chunks').values({ export_id: id, seq, data }).execute();
+    }
+    const back = await text(readExport(tdb.db, id, pieces.length));
     expect(JSON.parse(back)).toEqual(rows);
   });
 
-  it('writes an empty export as an empty array, or a CSV header alone', () => {
-    const json = new ExportEncoder('json', ['id']);
-    expect(json.batch([]) + json.end()).toBe('[]\n');
-    const csv = new ExportEncoder('csv', ['id', 'name']);
-    expect(csv.end()).toBe('id,name\n');
+  it('cuts written bytes into chunks and streams them back byte for byte', async () => {
+    const { id } = await tdb.db
+      .insertInto('tenantry.exports')
+      .values({
+        tenant_id: 'acme',
+        export_type: 'clients',
+        format: 'csv',
+        filename: 'y.csv',
+        content_type: 'text/csv',
+        expires_at: new Date(Date.now() + 60_000),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const store = new ChunkStore(tdb.db, id, 64);
+    const lines = Array.from({ length: 40 }, (_, i) => `${i},ñandú ${i}\n`);
+    for (const line of lines) await store.write(Buffer.from(line, 'utf8'));
+    await store.close();
+    expect(store.chunks).toBeGreaterThan(5);
+    const back = await text(readExport(tdb.db, id, store.chunks));
+    expect(back).toBe(lines.join(''));
+    expect(Buffer.byteLength(back)).toBe(store.bytes);
   });
 
   it('encodes CSV fields as COPY does', async () => {

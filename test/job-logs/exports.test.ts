@@ -103,6 +103,26 @@ describe('exports', () => {
     expect(download.statusCode).toBe(404);
   });
 
+  it('keeps awkward text intact in both formats, and writes empty exports as a header or []', async () => {
+    const awkward = 'He said "hi", then\nleft \\ \u0001 ñandú';
+    await sql`INSERT INTO ${sql.table(`${tenantSchema('globex')}.clients`)} (name, email)
+      VALUES (${awkward}, 'odd@example.com')`.execute(tdb.db);
+    const download = async (payload: object) => {
+      const { id, job_log_id } = (await post(payload, globex)).json();
+      await finish(job_log_id);
+      return app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: globex });
+    };
+    const json = await download({ export_type: 'clients', format: 'json' });
+    expect(json.json()).toEqual([expect.objectContaining({ name: awkward, email: 'odd@example.com' })]);
+    const csv = await download({ export_type: 'clients', format: 'csv' });
+    expect(csv.body).toContain(`,"He said ""hi"", then\nleft \\ \u0001 ñandú",odd@example.com,`);
+    const none = { export_type: 'clients', filters: { search: 'nobody' } };
+    expect((await download({ ...none, format: 'json' })).json()).toEqual([]);
+    expect((await download({ ...none, format: 'csv' })).body).toBe(
+      'id,name,email,phone,company_context,created_at,updated_at\n',
+    );
+  });
+
   it('exports the tenant’s own job logs', async () => {
     const { id, job_log_id } = (await post({ export_type: 'job_logs', format: 'json' })).json();
     await finish(job_log_id);

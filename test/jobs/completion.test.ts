@@ -29,13 +29,18 @@ describe('job completion', () => {
     dispatchJobs(
       tdb.db,
       tasks,
-      Array.from({ length: count }, () => ({ task: 'probe', tenant: 'acme', payload: { mode: 'ok' }, ...spec })),
+      Array.from({ length: count }, () => ({
+        task: 'probe',
+        tenant: 'acme',
+        payload: { mode: 'ok' },
+        ...spec,
+      })),
     );
   const graphileJobCount = async (ids: string[]) =>
     (
-      await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE id = ANY(${ids}::bigint[])`.execute(
-        tdb.db,
-      )
+      await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE id = ANY(${ids}::bigint[])`.execute(tdb.db)
     ).rows[0]!.n;
 
   it('runs a one-lane backlog back to back, without waiting for a poll between jobs', async () => {
@@ -89,7 +94,9 @@ describe('job completion', () => {
     });
     // Both jobs stay in the queue, unlocked: one as dead letter, one to run again.
     const { rows } = await sql<{ locked_by: string | null }>`
-      SELECT locked_by FROM graphile_worker.jobs WHERE id IN (${last!.jobId}, ${early!.jobId})`.execute(tdb.db);
+      SELECT locked_by FROM graphile_worker.jobs WHERE id IN (${last!.jobId}, ${early!.jobId})`.execute(
+      tdb.db,
+    );
     expect(rows).toEqual([{ locked_by: null }, { locked_by: null }]);
     await sql`DELETE FROM graphile_worker._private_jobs WHERE id IN (${last!.jobId}, ${early!.jobId})`.execute(
       tdb.db,
