@@ -176,12 +176,12 @@ export class JobLogWriter {
       const refused = typeof code === 'string' && !TRANSIENT.has(code);
       this.logger.error({ err, jobLogs: batch.length }, 'job log write failed; will retry');
       for (const [id, entry] of batch) {
-        for (const w of entry.waiters) w.reject(err);
-        if (entry.waiters.length > 0) continue; // the caller handles its failure
         if (refused && (entry.alone || batch.length === 1)) {
           this.logger.error({ err, jobLog: id }, 'job log change refused by the database; dropped');
+          for (const w of entry.waiters) w.reject(err);
           continue;
         }
+        // Waiters stay with their change and learn of it once it is written.
         this.requeue(id, entry, refused);
       }
     }
@@ -192,7 +192,7 @@ export class JobLogWriter {
     const newer = this.pending.get(id);
     this.pending.set(id, {
       change: { ...entry.change, ...newer?.change },
-      waiters: newer?.waiters ?? [],
+      waiters: [...entry.waiters, ...(newer?.waiters ?? [])],
       due: Math.min(entry.due, newer?.due ?? entry.due),
       alone: alone || newer?.alone,
     });

@@ -33,7 +33,7 @@ export async function startTestWorker(tdb: TestDatabase, options: TestWorkerOpti
     pool: tdb.pool,
     db: tdb.db,
     connectionString: tdb.url,
-    logger: createLogger('silent', false),
+    logger: createLogger((process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent', false),
     registry: options.registry,
     concurrency: options.concurrency ?? 4,
     crontabFile: undefined,

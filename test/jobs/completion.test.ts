@@ -104,17 +104,22 @@ describe('job completion', () => {
   });
 
   it('writes a batch row by row when the database refuses it, so one bad change holds back no other', async () => {
-    const [good, bad] = await dispatch(2);
+    const [good, bad, awaited, refused] = await dispatch(4);
     const writer = new JobLogWriter(tdb.pool, silent, { windowMs: 1, settleGapMs: 1 });
     writer.settle(good!.id, { status: 'completed', progress: 100, result: '{"ok":true}' });
-    // Violates the status CHECK constraint.
+    // Both violate the status CHECK constraint.
     writer.note(bad!.id, { status: 'bogus' as never, progress: 50 });
+    const refusal = writer.commit(refused!.id, { status: 'bogus' as never }).catch((err: Error) => err);
+    const written = writer.commit(awaited!.id, { status: 'failed', errorMessage: 'boom' });
+    await expect(written).resolves.toBeUndefined();
+    expect(String(await refusal)).toMatch(/check constraint/);
     expect(await writer.drain(5_000)).toBe(true);
 
     expect(await jobLog(tdb.db, good!.id)).toMatchObject({ status: 'completed', result: { ok: true } });
+    expect(await jobLog(tdb.db, awaited!.id)).toMatchObject({ status: 'failed', error_message: 'boom' });
     expect(await jobLog(tdb.db, bad!.id)).toMatchObject({ status: 'pending', progress: 0 });
-    await sql`DELETE FROM graphile_worker._private_jobs WHERE id IN (${good!.jobId}, ${bad!.jobId})`.execute(
-      tdb.db,
-    );
+    expect((await jobLog(tdb.db, refused!.id)).status).toBe('pending');
+    const ids = [good!, bad!, awaited!, refused!].map((j) => j.jobId);
+    await sql`DELETE FROM graphile_worker._private_jobs WHERE id = ANY(${ids}::bigint[])`.execute(tdb.db);
   });
 });
