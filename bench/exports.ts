@@ -5,24 +5,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import { PostgresStore } from '../src/cache/postgres-store.ts';
-import { parseConfig } from '../src/config.ts';
 import { createTenantSchema } from '../src/db/tenant-schema.ts';
 import { insertTenant } from '../src/db/tenants.ts';
 import { withConnectionTransaction } from '../src/db/transaction.ts';
 import { createExport } from '../src/exports/create.ts';
 import { findExport } from '../src/exports/repository.ts';
-import { databaseState, NO_WORKERS } from '../src/health.ts';
-import { buildApp } from '../src/http/app.ts';
-import { createLogger } from '../src/logger.ts';
 import { registry } from '../src/tasks/index.ts';
 import { tenantSchema } from '../src/tenancy.ts';
+import { ADMIN_KEY, benchApp } from './lib/app.ts';
 import { benchDatabase } from './lib/database.ts';
 import { report } from './lib/report.ts';
 
 const ROWS = process.argv.includes('--quick') ? 100_000 : 1_000_000;
 const TENANT = 'bench-export';
-const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 /** Resident and peak resident memory of a process (Linux), in bytes. */
 function memoryOf(pid: number): { rss: number; peak: number } {
@@ -54,8 +49,6 @@ try {
   });
   const copyRate = ROWS / ((performance.now() - copyStarted) / 1000);
 
-  const config = parseConfig({ DATABASE_URL: bench.url, LOG_LEVEL: 'silent' });
-  const logger = createLogger('silent', false);
   // The export runs in a worker process of its own, compiled as deployed (`npm run bench:exports`
   // builds dist/ first), so its memory is the worker's alone.
   const entry = existsSync('dist/cli/main.js') ? 'dist/cli/main.js' : 'bin/tenantry.js';
@@ -119,21 +112,7 @@ try {
   });
 
   // Download through a real listener, against reading the same chunks with one query each.
-  const app = await buildApp({
-    db: bench.db,
-    config,
-    cacheStore: new PostgresStore(bench.db),
-    connectionString: bench.url,
-    registry,
-    adminKey: ADMIN_KEY,
-    logger,
-    health: {
-      database: () => databaseState(bench.db),
-      redis: async () => 'not_configured',
-      workers: async () => NO_WORKERS,
-      cache: async () => ({ store: 'postgres', state: 'connected' }),
-    },
-  });
+  const app = await benchApp(bench);
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const bytes = Number(row.byte_size);
   const mb = bytes / 2 ** 20;

@@ -3,21 +3,15 @@
 // a deep page (page 500 of everything, reached by its token), against the same keyset query
 // sent straight to Postgres in the same run. `--quick` uses 100,000 rows.
 import { sql } from 'kysely';
-import { PostgresStore } from '../src/cache/postgres-store.ts';
-import { parseConfig } from '../src/config.ts';
 import { createApiKey } from '../src/db/api-keys.ts';
-import { databaseState, NO_WORKERS } from '../src/health.ts';
-import { buildApp } from '../src/http/app.ts';
 import { listJobLogs } from '../src/job-logs/repository.ts';
-import { createLogger } from '../src/logger.ts';
-import { registry } from '../src/tasks/index.ts';
+import { ADMIN_KEY, benchApp } from './lib/app.ts';
 import { benchDatabase } from './lib/database.ts';
 import { percentile, report } from './lib/report.ts';
 
 const ROWS = process.argv.includes('--quick') ? 100_000 : 1_000_000;
 const TENANTS = 100;
 const SAMPLES = 200;
-const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 async function p95(fn: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < 20; i++) await fn();
@@ -48,21 +42,7 @@ try {
   await sql`VACUUM ANALYZE tenantry.job_logs`.execute(db);
   const tenantKey = (await createApiKey(db, 't42')).key;
 
-  const app = await buildApp({
-    db,
-    config: parseConfig({ DATABASE_URL: bench.url, LOG_LEVEL: 'silent' }),
-    cacheStore: new PostgresStore(db),
-    connectionString: bench.url,
-    registry,
-    adminKey: ADMIN_KEY,
-    logger: createLogger('silent', false),
-    health: {
-      database: () => databaseState(db),
-      redis: async () => 'not_configured',
-      workers: async () => NO_WORKERS,
-      cache: async () => ({ store: 'postgres', state: 'connected' }),
-    },
-  });
+  const app = await benchApp(bench);
   const get = async (url: string, key: string) => {
     const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
     if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);

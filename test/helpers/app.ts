@@ -8,6 +8,8 @@ import { type App, type AppDeps, buildApp } from '../../src/http/app.ts';
 import type { TaskRegistry } from '../../src/jobs/registry.ts';
 import { createLogger } from '../../src/logger.ts';
 import { registry } from '../../src/tasks/index.ts';
+import type { TestDatabase } from './database.ts';
+import { createTenantWithSchema } from './worker.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
@@ -43,4 +45,17 @@ export async function createTenantWithKey(db: Db, tenant: Partial<NewTenant> & {
   await insertTenant(db, { name: tenant.id, ...tenant });
   const { key } = await createApiKey(db, tenant.id);
   return key;
+}
+
+/** Tenants with their schemas migrated and an API key each: the bearer headers, by tenant id. */
+export async function tenantsWithKeys<Id extends string>(
+  tdb: TestDatabase,
+  ...ids: Id[]
+): Promise<Record<Id, Record<string, string>>> {
+  const headers = {} as Record<Id, Record<string, string>>;
+  for (const id of ids) {
+    await createTenantWithSchema(tdb, { id });
+    headers[id] = bearer((await createApiKey(tdb.db, id)).key);
+  }
+  return headers;
 }

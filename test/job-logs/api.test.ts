@@ -1,14 +1,13 @@
 import { type Insertable, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/db/api-keys.ts';
 import type { JobLogsTable } from '../../src/db/schema.ts';
 import type { App } from '../../src/http/app.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { probe } from '../fixtures/tasks.ts';
-import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts';
+import { ADMIN_KEY, bearer, buildTestApp, tenantsWithKeys } from '../helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTenantWithSchema, jobLog } from '../helpers/worker.ts';
+import { jobLog } from '../helpers/worker.ts';
 
 const tasks = registry.with([probe]);
 
@@ -32,10 +31,7 @@ describe('job-logs API', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    await createTenantWithSchema(tdb, { id: 'acme' });
-    await createTenantWithSchema(tdb, { id: 'globex' });
-    acme = bearer((await createApiKey(tdb.db, 'acme')).key);
-    globex = bearer((await createApiKey(tdb.db, 'globex')).key);
+    ({ acme, globex } = await tenantsWithKeys(tdb, 'acme', 'globex'));
     app = await buildTestApp(tdb.db, {}, tasks);
     const base = Date.parse('2026-01-01T00:00:00Z');
     for (let i = 0; i < 7; i++) {

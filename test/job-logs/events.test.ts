@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/db/api-keys.ts';
 import type { App } from '../../src/http/app.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
 import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
-import { bearer, buildTestApp } from '../helpers/app.ts';
+import { buildTestApp, tenantsWithKeys } from '../helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTenantWithSchema, startTestWorker } from '../helpers/worker.ts';
+import { startTestWorker } from '../helpers/worker.ts';
 
 const tasks = registry.with([probe]);
 
@@ -45,10 +44,7 @@ describe('GET /api/job-logs/:id/events', () => {
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
     await PROBE_TABLE_DDL.execute(tdb.db);
-    await createTenantWithSchema(tdb, { id: 'acme' });
-    await createTenantWithSchema(tdb, { id: 'globex' });
-    acme = bearer((await createApiKey(tdb.db, 'acme')).key);
-    globex = bearer((await createApiKey(tdb.db, 'globex')).key);
+    ({ acme, globex } = await tenantsWithKeys(tdb, 'acme', 'globex'));
     app = await buildTestApp(tdb.db, {}, tasks, { connectionString: tdb.url });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     worker = await startTestWorker(tdb, { registry: tasks });

@@ -14,19 +14,25 @@ describe('export storage and encoding', () => {
   });
   afterAll(() => tdb.close());
 
+  /** An export row of tenant acme, with no file yet. */
+  const newExport = async (format: 'csv' | 'json') =>
+    (
+      await tdb.db
+        .insertInto('tenantry.exports')
+        .values({
+          tenant_id: 'acme',
+          export_type: 'clients',
+          format,
+          filename: `export.${format}`,
+          content_type: format === 'csv' ? 'text/csv' : 'application/json',
+          expires_at: new Date(Date.now() + 60_000),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
+
   it('streams stored chunks back byte for byte, a character split across two chunks included', async () => {
-    const { id } = await tdb.db
-      .insertInto('tenantry.exports')
-      .values({
-        tenant_id: 'acme',
-        export_type: 'clients',
-        format: 'json',
-        filename: 'x.json',
-        content_type: 'application/json',
-        expires_at: new Date(Date.now() + 60_000),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const id = await newExport('json');
     const rows = Array.from({ length: 50 }, (_, i) => ({ id: i, name: `ñandú ${i}` }));
     const file = Buffer.from(JSON.stringify(rows), 'utf8');
     const inside = file.indexOf(Buffer.from('ñ')) + 1; // between the two bytes of "ñ"
@@ -39,18 +45,7 @@ describe('export storage and encoding', () => {
   });
 
   it('cuts written bytes into chunks and streams them back byte for byte', async () => {
-    const { id } = await tdb.db
-      .insertInto('tenantry.exports')
-      .values({
-        tenant_id: 'acme',
-        export_type: 'clients',
-        format: 'csv',
-        filename: 'y.csv',
-        content_type: 'text/csv',
-        expires_at: new Date(Date.now() + 60_000),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const id = await newExport('csv');
     const store = new ChunkStore(tdb.db, id, 64);
     const lines = Array.from({ length: 40 }, (_, i) => `${i},ñandú ${i}\n`);
     for (const line of lines) await store.write(Buffer.from(line, 'utf8'));

@@ -1,13 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/db/api-keys.ts';
 import type { App } from '../../src/http/app.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { tenantSchema } from '../../src/tenancy.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
-import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts';
+import { ADMIN_KEY, bearer, buildTestApp, tenantsWithKeys } from '../helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTenantWithSchema, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+import { startTestWorker, waitForStatus } from '../helpers/worker.ts';
 
 // More than one export batch (10,000 rows), so batches must join seamlessly.
 const CLIENTS = 25_000;
@@ -31,10 +30,7 @@ describe('exports', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    await createTenantWithSchema(tdb, { id: 'acme' });
-    await createTenantWithSchema(tdb, { id: 'globex' });
-    acme = bearer((await createApiKey(tdb.db, 'acme')).key);
-    globex = bearer((await createApiKey(tdb.db, 'globex')).key);
+    ({ acme, globex } = await tenantsWithKeys(tdb, 'acme', 'globex'));
     await sql`INSERT INTO ${sql.table(`${tenantSchema('acme')}.clients`)} (name, email)
       SELECT CASE WHEN i % 100 = 0 THEN 'John "Q", ' || i ELSE 'Client ' || i END, 'c' || i || '@example.com'
       FROM generate_series(1, ${CLIENTS}) i`.execute(tdb.db);
