@@ -42,6 +42,10 @@ export interface Config {
   readonly callbackAllowPrivate: boolean;
   /** Tenants one owner may have per plan. */
   readonly planLimits: Readonly<Record<string, number>>;
+  /** Failed authentications per client address and minute before 429; 0 disables the limit. */
+  readonly authFailureLimit: number;
+  /** Largest job payload, meta and result, as UTF-8 JSON bytes. */
+  readonly jobLimits: Readonly<{ payloadBytes: number; metaBytes: number; resultBytes: number }>;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -183,5 +187,11 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     alertEmail: email(env, 'ALERT_EMAIL'),
     callbackAllowPrivate: bool(env, 'CALLBACK_ALLOW_PRIVATE', false),
     planLimits: planLimits(env),
+    authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 20, 0, 1_000_000),
+    jobLimits: Object.freeze({
+      payloadBytes: integer(env, 'JOB_PAYLOAD_MAX_BYTES', 65_536, 2, 4_194_304),
+      metaBytes: integer(env, 'JOB_META_MAX_BYTES', 65_536, 2, 4_194_304),
+      resultBytes: integer(env, 'JOB_RESULT_MAX_BYTES', 65_536, 2, 4_194_304),
+    }),
   });
 }

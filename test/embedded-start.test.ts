@@ -21,7 +21,12 @@ describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
 
     const keys: string[] = [];
     for (const run of ['cold', 'warm']) {
+      // A key file others can read is repaired at start, and the repair logged.
+      if (run === 'warm') await chmod(path.join(dataDir, 'admin.key'), 0o644);
       const started = await startTenantry(env);
+      expect(started.printedKey, `${run}: the key is printed only when generated`).toBe(run === 'cold');
+      if (run === 'warm')
+        expect(started.stdout()).toMatch(/readable by others \(mode 0644\); changed to 0600/);
       const health = await fetch(`${started.url}/health`);
       expect(health.status, `${run} /health`).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'healthy', database: 'connected' });

@@ -22,6 +22,7 @@ const recordLatency = (payload: unknown) => {
 
 const noop = defineTask({
   name: 'noop',
+  audience: 'tenant',
   maxAttempts: 1,
   payload: Type.Object({ sent_at: Type.Optional(Type.Number()) }),
   async handler(payload) {

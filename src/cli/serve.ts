@@ -1,4 +1,4 @@
-import { resolveAdminKey } from '../admin-key.ts';
+import { type AdminKey, resolveAdminKey } from '../admin-key.ts';
 import { cacheHealth, createCacheStore, setDefaultCacheStore } from '../cache/index.ts';
 import type { Config } from '../config.ts';
 import { migrateControlPlane } from '../db/migrate.ts';
@@ -23,7 +23,7 @@ export interface Service {
   runtime: Runtime;
   app: App | undefined;
   worker: WorkerService | undefined;
-  adminKey: { key: string; generated: boolean };
+  adminKey: AdminKey;
   url: string | undefined;
   stop(): Promise<void>;
 }
@@ -59,6 +59,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
     const adminKey = await resolveAdminKey(config);
+    if (adminKey.repaired) logger.warn(adminKey.repaired);
     if (options.worker) {
       const created = await WorkerService.create({
         config,

@@ -72,7 +72,8 @@ export async function countOwnedTenants(db: DbOrTrx, owner: string, plan: string
   const row = await db
     .selectFrom('tenantry.tenants')
     .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('owner', '=', owner)
+    // Owners are compared case-insensitively: Ann@Example.com and ann@example.com are one owner.
+    .where(sql<string>`lower(owner)`, '=', owner.toLowerCase())
     .where('plan', '=', plan)
     .executeTakeFirstOrThrow();
   return Number(row.n);

@@ -1,12 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AjvCompiler, type RouteDefinition } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { HealthSources } from '../health.ts';
 import type { Logger } from '../logger.ts';
 import { VERSION } from '../version.ts';
 import { authPlugin } from './auth.ts';
+import { registerInputGuard } from './input-guard.ts';
 import { registerOpenApi } from './openapi.ts';
+import { PageTokens } from './pagination.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { cacheRoutes } from './routes/cache/index.ts';
 import type { RouteDeps } from './routes/deps.ts';
@@ -33,6 +36,30 @@ export type App = FastifyInstance<
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const AJV_OPTIONS = { removeAdditional: false, allErrors: true } as const;
+
+/**
+ * Query strings, path parameters and headers are text, so their schemas coerce ("50" to 50);
+ * JSON bodies are typed already and are never coerced: `{"name": 5}` is a 400, not "5".
+ */
+function splitValidatorCompilers() {
+  const factory = AjvCompiler();
+  type Externals = Parameters<typeof factory>[0];
+  type Options = { customOptions?: object; plugins?: [] };
+  return {
+    buildValidator(externalSchemas: Externals, options: Options = {}) {
+      const build = (coerceTypes: 'array' | false) =>
+        factory(externalSchemas, {
+          ...options,
+          customOptions: { ...options.customOptions, ...AJV_OPTIONS, coerceTypes },
+        });
+      const coercing = build('array');
+      const strict = build(false);
+      return (route: RouteDefinition) => (route.httpPart === 'body' ? strict(route) : coercing(route));
+    },
+  };
+}
+
 /** Builds the API without listening: the server entry listens, tests use `app.inject`. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
@@ -43,23 +70,27 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+    schemaController: { compilersFactory: splitValidatorCompilers() as never },
     bodyLimit: 5 * 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Keyset tokens are signed with a key derived from the admin key: rotating it retires them.
+  app.decorate('pageTokens', new PageTokens(createHash('sha256').update(deps.adminKey).digest('hex')));
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   registerProblemHandlers(app);
+  registerInputGuard(app);
   await registerOpenApi(app, VERSION);
-  await app.register(authPlugin, { db: deps.db, adminKey: deps.adminKey });
+  await app.register(authPlugin, {
+    db: deps.db,
+    adminKey: deps.adminKey,
+    failureLimit: deps.config.authFailureLimit,
+  });
   await app.register(healthRoutes, { health: deps.health });
   await app.register(tenantRoutes, { db: deps.db, config: deps.config, cacheStore: deps.cacheStore });
-  await app.register(jobRoutes, {
-    db: deps.db,
-    registry: deps.registry,
-    callbackAllowPrivate: deps.config.callbackAllowPrivate,
-  });
+  await app.register(jobRoutes, { db: deps.db, registry: deps.registry, config: deps.config });
   await app.register(jobLogRoutes, deps);
   await app.register(exportRoutes, deps);
   await app.register(cacheRoutes, { db: deps.db, store: deps.cacheStore });

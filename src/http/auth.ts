@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { findKeyByHash, hashKey, touchApiKey } from '../db/api-keys.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import { AuthThrottle } from './auth-throttle.ts';
 
 /** Who is calling: the admin, or one tenant. A tenant principal never sees another tenant. */
 export type Principal =
@@ -25,6 +26,8 @@ declare module 'fastify' {
 export interface AuthOptions {
   db: Db;
   adminKey: string;
+  /** Failed authentications allowed per client address and minute (AUTH_FAILURE_LIMIT). */
+  failureLimit: number;
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -64,10 +67,24 @@ async function authenticate(request: FastifyRequest, { db, adminKey }: AuthOptio
 export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, options) => {
     app.decorateRequest('principal', null as never);
-    app.addHook('onRequest', async (request) => {
+    const throttle = new AuthThrottle(options.failureLimit);
+    app.addHook('onRequest', async (request, reply) => {
       const access = request.routeOptions.config?.access ?? 'tenant';
       if (access === 'public' || request.is404) return;
-      request.principal = await authenticate(request, options);
+      const wait = throttle.retryAfter(request.ip);
+      if (wait !== undefined) {
+        reply.header('retry-after', String(wait));
+        throw new AppError(
+          'rate_limited',
+          `too many failed authentications from this address; retry in ${wait} s`,
+        );
+      }
+      try {
+        request.principal = await authenticate(request, options);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'unauthorized') throttle.failed(request.ip);
+        throw err;
+      }
       if (access === 'admin' && request.principal.kind !== 'admin') {
         throw new AppError('forbidden', 'this operation needs an admin key');
       }

@@ -1,6 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appErrorFromDatabase } from '../db/errors.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.ts';
+
+/** Seconds a client should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 2;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -53,6 +57,8 @@ export function sendProblem(
   extensions: Record<string, unknown> = {},
 ): FastifyReply {
   const { status, title } = ERROR_CODES[code];
+  if (status === 503 && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   const body = {
     type: `urn:tenantry:problem:${code}`,
     title,
@@ -86,6 +92,14 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** The single error handler: every error leaves as problem+json; 5xx details stay in the log. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const fromDatabase = error instanceof AppError ? undefined : appErrorFromDatabase(error);
+    if (fromDatabase) {
+      request.log[fromDatabase.status >= 500 ? 'warn' : 'info'](
+        { err: error },
+        'database refused the request',
+      );
+      return sendProblem(reply, request, fromDatabase.code, fromDatabase.message, fromDatabase.extensions);
+    }
     if (error instanceof AppError) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendProblem(reply, request, error.code, error.message, error.extensions);

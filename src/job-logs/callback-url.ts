@@ -1,38 +1,37 @@
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-/** Loopback, private, link-local, CGNAT, unique-local and unspecified ranges. */
-const PRIVATE = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const)
-  PRIVATE.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-] as const)
-  PRIVATE.addSubnet(net, bits, 'ipv6');
-
-export function isPrivateAddress(address: string): boolean {
-  const mapped = address.toLowerCase().match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/)?.[1];
-  if (mapped) return isPrivateAddress(mapped);
-  const family = isIP(address);
-  if (family === 0) return false;
-  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
+/** IPv6 addresses allocated for global unicast; everything outside is special or unassigned. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
 
 /**
- * Why a callback URL is refused, or undefined when it is acceptable. Without DNS: only the
- * scheme and literal hosts are judged here, at dispatch; names are resolved and judged again
- * at delivery (resolvePublic), which is also where a name pointing inward is caught.
+ * Why an IP address may not receive a callback, or undefined when it is public unicast.
+ * ipaddr.js classifies against the IANA special-purpose registries (loopback, private,
+ * link-local, CGNAT, documentation, benchmarking, multicast, broadcast, reserved, 6to4,
+ * Teredo, NAT64, IPv4-mapped...); IPv6 must also lie in 2000::/3, which rules out the
+ * IPv4-compatible (::a.b.c.d) and other embedded forms the registry does not list.
+ */
+export function addressProblem(address: string): string | undefined {
+  if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
+  const ip = ipaddr.parse(address);
+  const range = ip.range();
+  if (range !== 'unicast') return `${address} is a ${range} address`;
+  if (ip.kind() === 'ipv6' && !ip.match(GLOBAL_UNICAST_V6)) {
+    return `${address} is outside IPv6 global unicast space`;
+  }
+  return undefined;
+}
+
+/** The host exactly as the caller wrote it, before URL normalisation rewrites numeric forms. */
+function hostAsWritten(value: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(value.trim())?.[1]?.toLowerCase();
+}
+
+const PRIVATE_HINT = ' (set CALLBACK_ALLOW_PRIVATE=true to allow private targets)';
+
+/**
+ * Why a callback URL is refused at dispatch, or undefined when it is acceptable. Without
+ * DNS: the scheme and the host's spelling are judged here; a name is resolved, and every
+ * address it resolves to judged, when the callback connects (see callback-delivery.ts).
  */
 export function callbackUrlProblem(value: string, allowPrivate: boolean): string | undefined {
   let url: URL;
@@ -43,22 +42,17 @@ export function callbackUrlProblem(value: string, allowPrivate: boolean): string
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
   if (url.username || url.password) return 'must not carry credentials';
+  if (value.length > 2048) return 'must be at most 2048 characters';
   if (allowPrivate) return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host)) {
-    return 'points at a private address (set CALLBACK_ALLOW_PRIVATE=true to allow)';
+  const written = hostAsWritten(value)?.replace(/^\[|\]$/g, '');
+  if (host.endsWith('.')) return `host ${host} must not end with a dot`;
+  if (ipaddr.isValid(host)) {
+    // 2130706433, 0x7f.1 or 127.1 all mean 127.0.0.1; only the plain spelling is accepted.
+    if (written !== undefined && written !== host) return `host ${written} must be written as ${host}`;
+    const problem = addressProblem(host);
+    return problem ? `${problem}${PRIVATE_HINT}` : undefined;
   }
+  if (host === 'localhost' || host.endsWith('.localhost')) return `host ${host} is local${PRIVATE_HINT}`;
   return undefined;
-}
-
-/** Resolves the callback host and refuses it if any address is private. */
-export async function assertPublicTarget(value: string, allowPrivate: boolean): Promise<void> {
-  const problem = callbackUrlProblem(value, allowPrivate);
-  if (problem) throw new Error(`callback_url ${problem}`);
-  if (allowPrivate) return;
-  const host = new URL(value).hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [{ address: host }] : await lookup(host, { all: true });
-  if (addresses.some((a) => isPrivateAddress(a.address))) {
-    throw new Error(`callback_url host ${host} resolves to a private address`);
-  }
 }

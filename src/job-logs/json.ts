@@ -1,5 +1,6 @@
 import type { JobStatus } from '../db/schema.ts';
-import type { JobLogRow } from './repository.ts';
+import { redactPaths } from './redact-paths.ts';
+import type { JobLogListRow, JobLogRow } from './repository.ts';
 
 export const STATUS_LABELS: Record<JobStatus, string> = {
   pending: 'Pending',
@@ -13,8 +14,8 @@ export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', '
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
-/** The API's snake_case view of one job-log row. */
-export function jobLogJson(row: JobLogRow) {
+/** A job-log row in a list: everything but the large fields (payload, meta, result, stack). */
+export function jobLogSummaryJson(row: JobLogListRow) {
   return {
     id: row.id,
     tenant: row.tenant_id,
@@ -26,21 +27,28 @@ export function jobLogJson(row: JobLogRow) {
     status_label: STATUS_LABELS[row.status],
     progress: row.progress,
     step: row.step,
-    payload: row.payload,
-    meta: row.meta,
     source: row.source_type === null ? null : { type: row.source_type, id: row.source_id ?? '' },
     attempts: row.attempts,
     max_attempts: row.max_attempts,
     priority: row.priority,
-    result: row.result ?? null,
-    error_message: row.error_message,
-    error_stack: row.error_stack,
+    error_message: redactPaths(row.error_message),
     run_at: row.run_at.toISOString(),
     created_at: row.created_at.toISOString(),
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     duration_ms: row.duration_ms,
     cancel_requested_at: iso(row.cancel_requested_at),
+  };
+}
+
+/** The API's snake_case view of one whole job-log row. */
+export function jobLogJson(row: JobLogRow) {
+  return {
+    ...jobLogSummaryJson(row),
+    payload: row.payload,
+    meta: row.meta,
+    result: row.result ?? null,
+    error_stack: redactPaths(row.error_stack),
   };
 }
 

@@ -44,6 +44,12 @@ const COLUMNS = [
   'cancel_requested_at',
 ] as const;
 
+/** What a list row carries: everything but the large fields, which only the single-row read returns. */
+const LIST_COLUMNS = COLUMNS.filter(
+  (c): c is Exclude<(typeof COLUMNS)[number], 'payload' | 'meta' | 'result' | 'error_stack'> =>
+    !['payload', 'meta', 'result', 'error_stack'].includes(c),
+);
+
 function baseQuery(db: DbOrTrx) {
   return db
     .selectFrom('tenantry.job_logs')
@@ -52,6 +58,16 @@ function baseQuery(db: DbOrTrx) {
 }
 
 export type JobLogRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>;
+
+function listQuery(db: DbOrTrx) {
+  return db
+    .selectFrom('tenantry.job_logs')
+    .select(LIST_COLUMNS)
+    .select(sql<string | null>`left(error_message, 500)`.as('error_message'))
+    .select(sql<string>`created_at::text`.as('cursor_at'));
+}
+
+export type JobLogListRow = Awaited<ReturnType<ReturnType<typeof listQuery>['executeTakeFirstOrThrow']>>;
 
 /**
  * Newest first, keyset-paged on (created_at, id): rows inserted while a client pages through
@@ -62,8 +78,8 @@ export async function listJobLogs(
   filters: JobLogFilters,
   limit: number,
   after?: JobLogCursor,
-): Promise<JobLogRow[]> {
-  let query = baseQuery(db);
+): Promise<JobLogListRow[]> {
+  let query = listQuery(db);
   if (filters.tenantId !== undefined) query = query.where('tenant_id', '=', filters.tenantId);
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
   if (filters.task !== undefined) query = query.where('task', '=', filters.task);

@@ -39,9 +39,22 @@ export interface TaskContext {
   progress(percent: number, step?: string): void;
 }
 
+/**
+ * Who may dispatch a task from outside Tenantry's own code (HTTP, CLI, dispatch on behalf of
+ * a caller):
+ * - `tenant`: runs in one tenant's context; a tenant key dispatches it into its own tenant, an
+ *   admin key names the tenant. It always has a tenant.
+ * - `admin`: central operator work (backups, restores, maintenance); admin keys only. Its
+ *   payload may name a tenant, because only an admin controls it.
+ * - `system`: never from outside; the crontab, database triggers and our own code dispatch it.
+ */
+export type TaskAudience = 'tenant' | 'admin' | 'system';
+
 export interface TaskOptions<N extends string, S extends TSchema> {
   name: N;
   payload: S;
+  /** Who may dispatch it (see TaskAudience); required so no task is exposed by default. */
+  audience: TaskAudience;
   /** Attempts before the job is permanently failed (default 3). */
   maxAttempts?: number;
   /** Per attempt; the signal fires and the attempt fails when it passes (default 60 s). */
@@ -67,6 +80,9 @@ export function defineTask<const N extends string, S extends TSchema>(
   options: TaskOptions<N, S>,
 ): TaskDefinition<N, S> {
   if (!TASK_NAME.test(options.name)) throw new Error(`task name "${options.name}" must be kebab-case`);
+  if (!['tenant', 'admin', 'system'].includes(options.audience)) {
+    throw new Error(`task ${options.name}: audience must be tenant, admin or system`);
+  }
   const maxAttempts = options.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 25) {
     throw new Error(`task ${options.name}: maxAttempts must be 1-25`);
@@ -74,6 +90,7 @@ export function defineTask<const N extends string, S extends TSchema>(
   return {
     name: options.name,
     payload: options.payload,
+    audience: options.audience,
     maxAttempts,
     timeoutMs: options.timeoutMs ?? 60_000,
     queue: options.queue ?? 'default',

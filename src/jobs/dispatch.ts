@@ -1,9 +1,42 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.ts';
 import { AppError, invalid } from '../errors.ts';
+import { callbackUrlProblem } from '../job-logs/callback-url.ts';
+import { findJsonProblem, jsonBytes } from '../json-guard.ts';
 import { isTenantId } from '../tenancy.ts';
+import { authorizeDispatch, type Caller, SYSTEM } from './audience.ts';
 import { assertQueueName } from './lanes.ts';
 import type { TaskRegistry } from './registry.ts';
+
+/** Upper bounds on what one job may carry (JOB_PAYLOAD_MAX_BYTES, JOB_META_MAX_BYTES). */
+export interface DispatchLimits {
+  payloadBytes: number;
+  metaBytes: number;
+}
+
+export const DEFAULT_DISPATCH_LIMITS: DispatchLimits = Object.freeze({
+  payloadBytes: 65_536,
+  metaBytes: 65_536,
+});
+
+/** Longest delay a job may be given: ten years. */
+export const MAX_DELAY_MS = 10 * 365.25 * 86_400_000;
+
+export interface DispatchContext {
+  /** Who asks; the registry's audience rules apply (default: Tenantry itself). */
+  caller?: Caller;
+  limits?: DispatchLimits;
+  /** CALLBACK_ALLOW_PRIVATE: callback URLs may name private hosts. */
+  callbackAllowPrivate?: boolean;
+}
+
+/**
+ * graphile-worker's job keys are global; ours are per tenant (and central jobs have their own
+ * space), so two tenants using the same key never replace each other's jobs.
+ */
+export function scopedJobKey(tenantId: string | null, key: string): string {
+  return tenantId === null ? `c:${key}` : `t:${tenantId}:${key}`;
+}
 
 export interface DispatchOptions {
   /** The tenant the job runs for; omitted or null: a central job. */
@@ -59,11 +92,30 @@ function at(prefix: string, field: string): string {
   return prefix ? `${prefix}.${field}` : field;
 }
 
+function checkJson(field: string, value: unknown, maxBytes: number): void {
+  const problem = findJsonProblem(value);
+  if (problem) throw invalid(problem.path ? `${field}.${problem.path}` : field, problem.message);
+  const bytes = jsonBytes(value);
+  if (bytes > maxBytes) {
+    throw new AppError('payload_too_large', `${field}: is ${bytes} bytes as JSON; the limit is ${maxBytes}`, {
+      field,
+    });
+  }
+}
+
 /** Validates one spec against the registry; errors name the field as the HTTP body spells it. */
-export function validateSpec(registry: TaskRegistry, spec: DispatchSpec, prefix = ''): Row {
-  const definition = registry.get(spec.task);
-  if (!definition)
-    throw invalid(at(prefix, 'task'), `unknown task "${spec.task}"; known: ${registry.names().join(', ')}`);
+export function validateSpec(
+  registry: TaskRegistry,
+  spec: DispatchSpec,
+  prefix = '',
+  { caller = SYSTEM, limits = DEFAULT_DISPATCH_LIMITS, callbackAllowPrivate = false }: DispatchContext = {},
+): Row {
+  const requested = spec.tenant ?? null;
+  if (requested !== null && (typeof requested !== 'string' || !isTenantId(requested))) {
+    throw invalid(at(prefix, 'tenant'), 'is not a tenant id');
+  }
+  const { definition, tenant } = authorizeDispatch(registry, caller, spec.task, requested, prefix);
+  checkJson(at(prefix, 'payload'), spec.payload ?? {}, limits.payloadBytes);
   if (!definition.check.Check(spec.payload)) {
     const first = definition.check.Errors(spec.payload).First();
     const path = first?.path.replace(/^\//, '').replaceAll('/', '.') ?? '';
@@ -72,8 +124,7 @@ export function validateSpec(registry: TaskRegistry, spec: DispatchSpec, prefix 
       first?.message ?? 'does not match the task schema',
     );
   }
-  const tenant = spec.tenant ?? null;
-  if (tenant !== null && !isTenantId(tenant)) throw invalid(at(prefix, 'tenant'), 'is not a tenant id');
+  if (spec.meta !== undefined) checkJson(at(prefix, 'meta'), spec.meta, limits.metaBytes);
   const queue = spec.queue ?? definition.queue;
   assertQueueName(queue, tenant ?? undefined, at(prefix, 'queue'));
   const priority = spec.priority ?? 0;
@@ -87,10 +138,16 @@ export function validateSpec(registry: TaskRegistry, spec: DispatchSpec, prefix 
   if (spec.runAt !== undefined && spec.delayMs !== undefined) {
     throw invalid(at(prefix, 'run_at'), 'give either run_at or a delay, not both');
   }
-  if (spec.runAt !== undefined && Number.isNaN(spec.runAt.getTime()))
-    throw invalid(at(prefix, 'run_at'), 'is not a valid time');
-  if (spec.delayMs !== undefined && (!Number.isFinite(spec.delayMs) || spec.delayMs < 0)) {
-    throw invalid(at(prefix, 'delay_ms'), 'must be zero or more milliseconds');
+  if (spec.runAt !== undefined) {
+    const year = spec.runAt.getUTCFullYear();
+    if (Number.isNaN(spec.runAt.getTime())) throw invalid(at(prefix, 'run_at'), 'is not a valid time');
+    if (year < 1970 || year > 9999) throw invalid(at(prefix, 'run_at'), 'must be in the years 1970-9999');
+  }
+  if (
+    spec.delayMs !== undefined &&
+    (!Number.isFinite(spec.delayMs) || spec.delayMs < 0 || spec.delayMs > MAX_DELAY_MS)
+  ) {
+    throw invalid(at(prefix, 'delay_ms'), `must be 0 to ${MAX_DELAY_MS} milliseconds (ten years)`);
   }
   if (spec.jobKey !== undefined && (spec.jobKey.length < 1 || spec.jobKey.length > 255)) {
     throw invalid(at(prefix, 'job_key'), 'must be 1-255 characters');
@@ -100,9 +157,8 @@ export function validateSpec(registry: TaskRegistry, spec: DispatchSpec, prefix 
   }
   if (spec.callbackUrl !== undefined) {
     if (tenant === null) throw invalid(at(prefix, 'callback_url'), 'is only for tenant jobs');
-    if (!/^https?:\/\//i.test(spec.callbackUrl) || spec.callbackUrl.length > 2048) {
-      throw invalid(at(prefix, 'callback_url'), 'must be an http or https URL of at most 2048 characters');
-    }
+    const problem = callbackUrlProblem(spec.callbackUrl, callbackAllowPrivate);
+    if (problem) throw invalid(at(prefix, 'callback_url'), problem);
   }
   return {
     task: definition.name,
@@ -115,7 +171,7 @@ export function validateSpec(registry: TaskRegistry, spec: DispatchSpec, prefix 
     run_at: spec.runAt ?? new Date(Date.now() + (spec.delayMs ?? 0)),
     priority,
     max_attempts: maxAttempts,
-    job_key: spec.jobKey ?? null,
+    job_key: spec.jobKey === undefined ? null : scopedJobKey(tenant, spec.jobKey),
     callback_url: spec.callbackUrl ?? null,
   };
 }
@@ -132,9 +188,12 @@ export async function dispatchJobs(
   db: DbOrTrx,
   registry: TaskRegistry,
   specs: DispatchSpec[],
+  context: DispatchContext = {},
 ): Promise<DispatchedJob[]> {
   if (specs.length === 0) return [];
-  const rows = specs.map((spec, i) => validateSpec(registry, spec, specs.length > 1 ? String(i) : ''));
+  const rows = specs.map((spec, i) =>
+    validateSpec(registry, spec, specs.length > 1 ? String(i) : '', context),
+  );
   try {
     const { rows: inserted } = await sql<{
       id: string;

@@ -76,11 +76,23 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function resultJson(result: unknown, logger: Logger): string | undefined {
+/**
+ * The result as stored: JSON without NUL characters, and at most `maxBytes` (JOB_RESULT_MAX_BYTES);
+ * a larger one is replaced by a note of its size, so one job cannot bloat every page that lists it.
+ */
+function resultJson(result: unknown, logger: Logger, maxBytes: number): string | undefined {
   try {
     const json = JSON.stringify(result ?? null, (_key, value) =>
       typeof value === 'string' ? withoutNul(value) : value,
     );
+    const bytes = Buffer.byteLength(json);
+    if (bytes > maxBytes) {
+      logger.warn(
+        { bytes, maxBytes },
+        'job result is larger than JOB_RESULT_MAX_BYTES; only its size is stored',
+      );
+      return JSON.stringify({ truncated: true, bytes, max_bytes: maxBytes });
+    }
     if (!json.includes('\\u0000')) return json;
     logger.warn('job result has NUL characters in its keys; not stored');
   } catch (err) {
@@ -193,7 +205,7 @@ async function runJob(
     deps.writer.settle(info.logId, {
       status: 'completed',
       progress: 100,
-      result: resultJson(result, ctx.logger),
+      result: resultJson(result, ctx.logger, deps.services.config.jobLimits.resultBytes),
       finishedAt: new Date(),
       durationMs: elapsed(),
       // No release: graphile-worker's own completion removes the job, and our write racing it

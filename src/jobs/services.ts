@@ -1,6 +1,7 @@
 import type { WorkerUtils } from 'graphile-worker';
 import type { CacheStore } from '../cache/contract.ts';
 import type { Config } from '../config.ts';
+import type { Resolver } from '../job-logs/callback-delivery.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { NotificationRouter } from '../notifications/router.ts';
 
@@ -15,4 +16,6 @@ export interface TaskServices {
   readonly connectionString: string;
   /** The process's cache store; handlers use ctx.cache, scoped to their tenant. */
   readonly cache: CacheStore;
+  /** Name resolution for outbound callbacks; the system resolver unless a test injects one. */
+  readonly resolver?: Resolver;
 }

@@ -99,7 +99,7 @@ export async function provision(deps: ProvisionDeps, request: ProvisionRequest):
   try {
     return await inConnectionTransaction(deps.db, async (trx) => {
       if (owner !== null) {
-        await sql`SELECT pg_advisory_xact_lock(hashtext('tenantry.provision'), hashtext(${owner}))`.execute(
+        await sql`SELECT pg_advisory_xact_lock(hashtext('tenantry.provision'), hashtext(lower(${owner})))`.execute(
           trx,
         );
         if (!(await canProvision({ db: trx, config: deps.config }, owner, request.plan))) {

@@ -24,6 +24,8 @@ function countLines(data: Buffer): number {
  */
 export const exportData = defineTask({
   name: 'export-data',
+  // Only our own code, the crontab and triggers dispatch it.
+  audience: 'system',
   queue: 'exports',
   maxAttempts: 3,
   timeoutMs: 60 * 60_000,

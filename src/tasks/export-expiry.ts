@@ -5,6 +5,8 @@ import { defineTask } from '../jobs/define.ts';
 /** Crontab task: removes exports past their expiry (EXPORT_TTL_HOURS), chunks included. */
 export const exportExpiry = defineTask({
   name: 'export-expiry',
+  // Only our own code, the crontab and triggers dispatch it.
+  audience: 'system',
   maxAttempts: 1,
   timeoutMs: 10 * 60_000,
   payload: Type.Object({}),

@@ -12,6 +12,8 @@ const ALERT = 'failed_jobs';
  */
 export const failureAlert = defineTask({
   name: 'failure-alert',
+  // Only our own code, the crontab and triggers dispatch it.
+  audience: 'system',
   maxAttempts: 1,
   timeoutMs: 60_000,
   payload: Type.Object({}),

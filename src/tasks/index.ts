@@ -1,7 +1,14 @@
 import type { Static } from '@sinclair/typebox';
 import type { DbOrTrx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
-import { type DispatchedJob, type DispatchOptions, dispatchJobs } from '../jobs/dispatch.ts';
+import type { Caller } from '../jobs/audience.ts';
+import {
+  type DispatchContext,
+  type DispatchedJob,
+  type DispatchOptions,
+  type DispatchSpec,
+  dispatchJobs,
+} from '../jobs/dispatch.ts';
 import { TaskRegistry } from '../jobs/registry.ts';
 import { currentTenant } from '../tenancy.ts';
 import { cacheSweep } from './cache-sweep.ts';
@@ -61,4 +68,19 @@ export async function dispatchTenant<N extends TaskName>(
       `dispatchTenant(${task}) outside a tenant context needs options.tenant`,
     );
   return dispatch(db, task, payload, { ...options, tenant });
+}
+
+/**
+ * Dispatches on behalf of an outside caller (an API key, an operator), with the registry's
+ * audience rules: a tenant caller reaches only tenant tasks in its own tenant, an admin caller
+ * tenant and admin tasks, and nobody outside reaches system tasks. HTTP and the CLI use this.
+ */
+export function dispatchAs(
+  db: DbOrTrx,
+  caller: Caller,
+  specs: DispatchSpec[],
+  context: Omit<DispatchContext, 'caller'> = {},
+  tasks: TaskRegistry = registry,
+): Promise<DispatchedJob[]> {
+  return dispatchJobs(db, tasks, specs, { ...context, caller });
 }

@@ -16,6 +16,8 @@ interface AiReply {
  */
 export const processCompanyContext = defineTask({
   name: 'process-company-context',
+  // Tenant keys for their own tenant; admin keys name the tenant.
+  audience: 'tenant',
   queue: 'ai',
   maxAttempts: 3,
   timeoutMs: 60_000,

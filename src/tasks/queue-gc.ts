@@ -9,6 +9,8 @@ import { expireIdempotencyKeys } from '../jobs/idempotency.ts';
  */
 export const queueGc = defineTask({
   name: 'queue-gc',
+  // Only our own code, the crontab and triggers dispatch it.
+  audience: 'system',
   payload: Type.Object({}),
   maxAttempts: 1,
   timeoutMs: 5 * 60_000,

@@ -6,6 +6,8 @@ import { renderAppointmentMail } from '../mail/templates/appointment.ts';
 /** The seed's EnviarEmailCita: confirmation, cancellation or reminder mail for one appointment. */
 export const sendAppointmentEmail = defineTask({
   name: 'send-appointment-email',
+  // Tenant keys for their own tenant; admin keys name the tenant.
+  audience: 'tenant',
   queue: 'emails',
   maxAttempts: 3,
   timeoutMs: 60_000,

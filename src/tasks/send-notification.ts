@@ -4,6 +4,8 @@ import { defineTask } from '../jobs/define.ts';
 /** SMS, WhatsApp or calendar notifications through the configured provider of each channel. */
 export const sendNotification = defineTask({
   name: 'send-notification',
+  // Tenant keys for their own tenant; admin keys name the tenant.
+  audience: 'tenant',
   queue: 'notifications',
   payload: Type.Object(
     {

@@ -11,6 +11,8 @@ import { backupDepsFor } from '../lifecycle/task-deps.ts';
  */
 export const tenantBackup = defineTask({
   name: 'tenant-backup',
+  // Admin keys only: the payload names the tenant, so no tenant may set it.
+  audience: 'admin',
   queue: 'lifecycle',
   payload: Type.Object(
     {

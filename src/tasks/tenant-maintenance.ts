@@ -7,6 +7,8 @@ import { backupDepsFor } from '../lifecycle/task-deps.ts';
 /** VACUUM/ANALYZE/REINDEX, cleanup and backups for one tenant or all (see runMaintenance). */
 export const tenantMaintenance = defineTask({
   name: 'tenant-maintenance',
+  // Admin keys only: the payload names the tenant, so no tenant may set it.
+  audience: 'admin',
   queue: 'lifecycle',
   payload: Type.Object(
     {

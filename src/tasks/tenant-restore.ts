@@ -10,6 +10,8 @@ import { backupDepsFor } from '../lifecycle/task-deps.ts';
  */
 export const tenantRestore = defineTask({
   name: 'tenant-restore',
+  // Admin keys only: the payload names the tenant, so no tenant may set it.
+  audience: 'admin',
   queue: 'lifecycle',
   payload: Type.Object(
     {

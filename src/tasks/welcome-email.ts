@@ -11,6 +11,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  */
 export const welcomeEmail = defineTask({
   name: 'welcome-email',
+  // Only our own code, the crontab and triggers dispatch it.
+  audience: 'system',
   queue: 'mail',
   payload: Type.Object({}, { additionalProperties: false }),
   maxAttempts: 5,

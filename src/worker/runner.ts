@@ -18,6 +18,7 @@ import type { Config } from '../config.ts';
 import { createPool, type Db } from '../db/database.ts';
 import { Listener } from '../db/listener.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
+import type { Resolver } from '../job-logs/callback-delivery.ts';
 import { RunningJobs } from '../jobs/cancellation.ts';
 import { toGraphileTask } from '../jobs/execute.ts';
 import { JobLogWriter } from '../jobs/log-writer.ts';
@@ -45,7 +46,7 @@ export interface WorkerOptions {
   filter?: WorkerFilter;
   pollInterval?: number;
   /** Replace the defaults built from config (SMTP or JSON mailer, logging notification providers). */
-  services?: { mailer?: Mailer; notifications?: NotificationRouter; cache?: CacheStore };
+  services?: { mailer?: Mailer; notifications?: NotificationRouter; cache?: CacheStore; resolver?: Resolver };
 }
 
 /**
@@ -96,6 +97,7 @@ export class WorkerService {
       workerUtils: await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(logger) }),
       cache: options.services?.cache ?? new PostgresStore(db),
       connectionString: options.connectionString,
+      resolver: options.services?.resolver,
     };
     // Shares the pool; destroying it must not end the pool.
     const tenantDb = new Kysely<TenantDatabase>({

@@ -20,6 +20,8 @@ export interface Started {
   child: ChildProcess;
   url: string;
   adminKey: string;
+  /** Whether the ready line showed the key itself (only when it was generated). */
+  printedKey: boolean;
   stdout: () => string;
 }
 
@@ -34,8 +36,12 @@ export function startTenantry(env: NodeJS.ProcessEnv): Promise<Started> {
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const ready = out.match(/API (http:\/\/\S+)\s+docs \S+\s+admin key (\S+)/);
-      if (ready?.[1] && ready[2]) resolve({ child, url: ready[1], adminKey: ready[2], stdout: () => out });
+      // The key is printed on the start that generated it; later starts name the file holding it.
+      const ready = out.match(/API (http:\/\/\S+)\s+docs \S+\s+admin key (?:in (\S+)|(\S+))/);
+      if (ready?.[1] && (ready[2] || ready[3])) {
+        const adminKey = ready[3] ?? readFileSync(ready[2]!, 'utf8').trim();
+        resolve({ child, url: ready[1], adminKey, printedKey: ready[3] !== undefined, stdout: () => out });
+      }
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       err += chunk.toString();

@@ -4,6 +4,7 @@ import type { JobStatus } from '../../src/db/schema.ts';
 import { createTenantSchema } from '../../src/db/tenant-schema.ts';
 import { insertTenant, type NewTenant } from '../../src/db/tenants.ts';
 import { withConnectionTransaction } from '../../src/db/transaction.ts';
+import type { Resolver } from '../../src/job-logs/callback-delivery.ts';
 import type { TaskRegistry } from '../../src/jobs/registry.ts';
 import type { WorkerFilter } from '../../src/jobs/tenant-gate.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -21,7 +22,7 @@ export interface TestWorkerOptions {
   concurrency?: number;
   filter?: WorkerFilter;
   env?: Record<string, string>;
-  services?: { mailer?: Mailer; notifications?: NotificationRouter };
+  services?: { mailer?: Mailer; notifications?: NotificationRouter; resolver?: Resolver };
   pollIntervalMs?: number;
 }
 

@@ -62,8 +62,17 @@ describe('GET /api/job-logs/:id/events', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const { events, comments } = await readStream(res);
     expect(comments).toContain('connected');
-    expect(events.every((e) => e.event === 'job' && e.data.id === id)).toBe(true);
-    expect(events.at(-1)!.data).toMatchObject({ status: 'completed', progress: 100 });
+    // Job states, then `end`, which lets a client close before the server does.
+    expect(events.at(-1)!.event).toBe('end');
+    const states = events.slice(0, -1);
+    expect(states.every((e) => e.event === 'job' && e.data.id === id)).toBe(true);
+    expect(states.at(-1)!.data).toMatchObject({ status: 'completed', progress: 100 });
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    // A browser reconnects when a stream ends; for a finished job it is told to stop (204).
+    const again = await fetch(`${base}/api/job-logs/${id}/events`, {
+      headers: { ...acme, 'last-event-id': '1' },
+    });
+    expect(again.status).toBe(204);
   });
 
   it('pushes a change made through the API to a waiting client', async () => {

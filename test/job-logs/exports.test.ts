@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
-import { registry } from '../../src/tasks/index.ts';
+import { dispatch, registry } from '../../src/tasks/index.ts';
 import { tenantSchema } from '../../src/tenancy.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
 import { ADMIN_KEY, bearer, buildTestApp, tenantsWithKeys } from '../helpers/app.ts';
@@ -137,14 +137,8 @@ describe('exports', () => {
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', id)
       .execute();
-    const { id: expiryLog } = (
-      await app.inject({
-        method: 'POST',
-        url: '/api/jobs',
-        headers: bearer(ADMIN_KEY),
-        payload: { task: 'export-expiry', payload: {} },
-      })
-    ).json();
+    // A system task: the crontab dispatches it, no API key can.
+    const { id: expiryLog } = await dispatch(tdb.db, 'export-expiry', {});
     expect((await waitForStatus(tdb.db, expiryLog, ['completed', 'failed'])).result).toEqual({ removed: 1 });
     expect((await status(id)).statusCode).toBe(404);
     const chunks = await sql<{ n: number }>`

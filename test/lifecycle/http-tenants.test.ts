@@ -106,9 +106,15 @@ describe('tenant lifecycle over HTTP', () => {
       // The pause for the swap is undone: the tenant is active again.
       expect((await call('GET', '/api/tenants/acme')).json().status).toBe('active');
 
+      // Judged against the catalogue before anything is dispatched.
       const traversal = await call('POST', '/api/tenants/acme/restore', { backup: '../other/x.dump' });
-      const refused = await waitForStatus(tdb.db, traversal.json().job_log_id, ['completed', 'failed']);
-      expect(refused.status).toBe('failed');
+      expect(traversal.statusCode).toBe(400);
+      expect(traversal.json().field).toBe('backup');
+      const missing = await call('POST', '/api/tenants/acme/restore', {
+        backup: 'tenant_acme_2001-01-01_00-00-00.dump',
+      });
+      expect(missing.statusCode).toBe(404);
+      expect((await call('POST', '/api/tenants/globex/restore', { latest: true })).statusCode).toBe(404);
     },
   );
 
@@ -125,7 +131,7 @@ describe('tenant lifecycle over HTTP', () => {
       tenant: 'acme',
       status: 'active',
       backups: { count: 1 },
-      failed_last_24h: 1,
+      failed_last_24h: 0,
     });
     expect(health.schema_bytes).toBeGreaterThan(0);
     expect(health.last_maintenance_at).not.toBeNull();

@@ -16,8 +16,13 @@ async function launch(kind: 'start' | 'api' | 'worker', options: ServeOptions): 
   // Leave room after the job grace period for the server and pool to close.
   runUntilSignal(logger, config.shutdownTimeoutMs + 15_000, service.stop);
   if (service.url) {
-    const key =
-      service.adminKey.generated || !config.adminKey ? service.adminKey.key : '(from TENANTRY_ADMIN_KEY)';
+    // The key itself is printed once, on the start that generated it; later starts say where it is.
+    const { adminKey } = service;
+    const key = adminKey.generated
+      ? `${adminKey.key} (new; kept in ${adminKey.source})`
+      : adminKey.source === 'env'
+        ? 'from TENANTRY_ADMIN_KEY'
+        : `in ${adminKey.source}`;
     console.log(`Tenantry ${kind}: API ${service.url}  docs ${service.url}/docs  admin key ${key}`);
   } else {
     console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}`);

@@ -5,21 +5,12 @@ import { exportJson } from '../../../exports/json.ts';
 import { findExport, listExports } from '../../../exports/repository.ts';
 import { readExport } from '../../../exports/storage.ts';
 import type { Principal } from '../../auth.ts';
-import { decodePageToken, PageQuery, page } from '../../pagination.ts';
+import { PageQuery } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
 import type { RouteDeps } from '../deps.ts';
 import { Export, ExportAccepted, ExportId, ExportPage, ExportRequest } from './schemas.ts';
 
 const ownTenant = (principal: Principal) => (principal.kind === 'tenant' ? principal.tenantId : undefined);
-
-function asCursor(key: unknown[] | undefined): [string, string] | undefined {
-  if (key === undefined) return undefined;
-  const [at, id] = key;
-  if (typeof at !== 'string' || typeof id !== 'string' || !/^\d{1,18}$/.test(id)) {
-    throw invalid('page_token', 'is not a token this API issued');
-  }
-  return [at, id];
-}
 
 const Params = Type.Object({ id: ExportId });
 
@@ -70,9 +61,12 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     },
     async (request) => {
       const size = request.query.page_size ?? 50;
-      const after = asCursor(decodePageToken(request.query.page_token, 2));
-      const rows = await listExports(db, ownTenant(request.principal), size + 1, after);
-      const { items, next_page_token } = page(rows, size, (r) => [r.cursor_at, r.id]);
+      const after = app.pageTokens.decode(request, 'exports', request.query.page_token, 2);
+      const rows = await listExports(db, ownTenant(request.principal), size + 1, after as [string, string]);
+      const { items, next_page_token } = app.pageTokens.page(request, 'exports', rows, size, (r) => [
+        r.cursor_at,
+        r.id,
+      ]);
       return { exports: items.map(exportJson), next_page_token };
     },
   );

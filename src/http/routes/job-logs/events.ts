@@ -23,8 +23,10 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         tags: ['job-logs'],
         summary: 'Live status and progress (Server-Sent Events)',
         description:
-          'An `event: job` with the current state first, then one per change; the stream ends after a ' +
-          'terminal status. A `: heartbeat` comment is sent every 15 seconds.',
+          'An `event: job` with the current state first, then one per change; after a terminal status an ' +
+          '`event: end` closes the stream. A reconnect (with `Last-Event-ID`) to a finished job is answered ' +
+          '204, which tells a browser EventSource to stop reconnecting. A `: heartbeat` comment is sent every ' +
+          '15 seconds.',
         params: Type.Object({ id: JobLogId }),
         produces: ['text/event-stream'],
         response: {
@@ -38,6 +40,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
               },
             },
           },
+          204: { description: 'the job has finished and the client reconnected: stop reconnecting' },
           ...problemResponses(400, 401, 403, 404),
         },
       },
@@ -46,7 +49,11 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       const { principal } = request;
       const tenantId = principal.kind === 'tenant' ? principal.tenantId : undefined;
       const id = request.params.id;
-      if (!(await findJobLog(db, id, tenantId))) throw notFound(`job log ${id}`);
+      const first = await findJobLog(db, id, tenantId);
+      if (!first) throw notFound(`job log ${id}`);
+      if (TERMINAL_STATUSES.includes(first.status) && request.headers['last-event-id'] !== undefined) {
+        return reply.code(204).send();
+      }
 
       const raw = reply.raw;
       let last = '';
@@ -66,7 +73,10 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
           last = data;
           raw.write(`id: ${row.id}-${Date.now()}\nevent: job\ndata: ${data}\n\n`);
         }
-        if (TERMINAL_STATUSES.includes(row.status)) end();
+        if (TERMINAL_STATUSES.includes(row.status)) {
+          raw.write('event: end\ndata: {}\n\n');
+          end();
+        }
       };
 
       reply.hijack();
@@ -75,6 +85,8 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
+        // Hijacked replies skip the onSend hook that sets it on every other response.
+        'x-request-id': request.id,
       });
       raw.write(': connected\nretry: 3000\n\n');
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);

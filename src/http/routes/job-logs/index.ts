@@ -1,16 +1,15 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { invalid, notFound } from '../../../errors.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';
-import { jobLogJson } from '../../../job-logs/json.ts';
+import { jobLogJson, jobLogSummaryJson } from '../../../job-logs/json.ts';
 import { cleanupJobLogs, findJobLog, type JobLogCursor, listJobLogs } from '../../../job-logs/repository.ts';
 import { jobLogStats } from '../../../job-logs/stats.ts';
 import { cancelJob, retryJob } from '../../../jobs/control.ts';
 import type { Principal } from '../../auth.ts';
-import { decodePageToken, page } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
 import type { RouteDeps } from '../deps.ts';
 import { jobLogEvents } from './events.ts';
-import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats } from './schemas.ts';
+import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats, JobLogSummary } from './schemas.ts';
 
 /** The tenant a request is confined to: a tenant key's own; for an admin, the `tenant` filter if any. */
 function scopeOf(principal: Principal, tenant: string | undefined): string | undefined {
@@ -22,21 +21,13 @@ function scopeOf(principal: Principal, tenant: string | undefined): string | und
 
 const ownTenant = (principal: Principal) => (principal.kind === 'tenant' ? principal.tenantId : undefined);
 
-function asCursor(key: unknown[] | undefined): JobLogCursor | undefined {
-  if (key === undefined) return undefined;
-  const [at, id] = key;
-  if (typeof at !== 'string' || typeof id !== 'string' || !/^\d{1,18}$/.test(id)) {
-    throw invalid('page_token', 'is not a token this API issued');
-  }
-  return [at, id];
-}
-
 const Params = Type.Object({ id: JobLogId });
 
 /** Job-log routes: list, show, stats, cancel, retry, cleanup, live events. */
 export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { db } = deps;
   app.addSchema(JobLog);
+  app.addSchema(JobLogSummary);
 
   app.get(
     '/api/job-logs',
@@ -68,10 +59,13 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
           createdBefore: q.created_before === undefined ? undefined : new Date(q.created_before),
         },
         size + 1,
-        asCursor(decodePageToken(q.page_token, 2)),
+        app.pageTokens.decode(request, 'job-logs', q.page_token, 2) as JobLogCursor | undefined,
       );
-      const { items, next_page_token } = page(rows, size, (r) => [r.cursor_at, r.id]);
-      return { job_logs: items.map(jobLogJson), next_page_token };
+      const { items, next_page_token } = app.pageTokens.page(request, 'job-logs', rows, size, (r) => [
+        r.cursor_at,
+        r.id,
+      ]);
+      return { job_logs: items.map(jobLogSummaryJson), next_page_token };
     },
   );
 

@@ -21,65 +21,69 @@ export const JobLogId = Type.String({
   examples: ['1042'],
 });
 
+const SummaryFields = {
+  id: Type.String(),
+  tenant: Type.Union([Type.String(), Type.Null()]),
+  job_id: Type.Union([Type.String(), Type.Null()], { description: 'graphile-worker job id' }),
+  task: Type.String(),
+  queue: Type.String(),
+  lane: Type.Union([Type.String(), Type.Null()]),
+  status: JobStatusSchema,
+  status_label: Type.String({ description: 'human label of the status' }),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  step: Nullable(Type.String()),
+  source: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
+  attempts: Type.Integer(),
+  max_attempts: Type.Integer(),
+  priority: Type.Integer(),
+  error_message: Nullable(Type.String()),
+  run_at: Timestamp,
+  created_at: Timestamp,
+  started_at: Nullable(Timestamp),
+  finished_at: Nullable(Timestamp),
+  duration_ms: Type.Union([Type.Integer(), Type.Null()]),
+  cancel_requested_at: Nullable(Timestamp),
+};
+
+const EXAMPLE = {
+  id: '1042',
+  tenant: 'acme',
+  job_id: '88',
+  task: 'export-data',
+  queue: 'exports',
+  lane: 'tenant_acme_exports',
+  status: 'running',
+  status_label: 'Running',
+  progress: 60,
+  step: 'writing rows',
+  source: { type: 'export', id: '7' },
+  attempts: 1,
+  max_attempts: 3,
+  priority: 0,
+  error_message: null,
+  run_at: '2026-11-23T20:00:00.000Z',
+  created_at: '2026-11-23T20:00:00.000Z',
+  started_at: '2026-11-23T20:00:01.000Z',
+  finished_at: null,
+  duration_ms: null,
+  cancel_requested_at: null,
+};
+
+/** A row of a job-log list: no payload, meta, result or stack, and error messages cut to 500 characters. */
+export const JobLogSummary = Type.Object(SummaryFields, { $id: 'JobLogSummary', examples: [EXAMPLE] });
+
+/** One whole job log. */
 export const JobLog = Type.Object(
   {
-    id: Type.String(),
-    tenant: Type.Union([Type.String(), Type.Null()]),
-    job_id: Type.Union([Type.String(), Type.Null()], { description: 'graphile-worker job id' }),
-    task: Type.String(),
-    queue: Type.String(),
-    lane: Type.Union([Type.String(), Type.Null()]),
-    status: JobStatusSchema,
-    status_label: Type.String({ description: 'human label of the status' }),
-    progress: Type.Integer({ minimum: 0, maximum: 100 }),
-    step: Nullable(Type.String()),
+    ...SummaryFields,
     payload: Type.Unknown(),
     meta: Type.Unknown(),
-    source: Type.Union([Type.Object({ type: Type.String(), id: Type.String() }), Type.Null()]),
-    attempts: Type.Integer(),
-    max_attempts: Type.Integer(),
-    priority: Type.Integer(),
     result: Type.Unknown(),
-    error_message: Nullable(Type.String()),
     error_stack: Nullable(Type.String()),
-    run_at: Timestamp,
-    created_at: Timestamp,
-    started_at: Nullable(Timestamp),
-    finished_at: Nullable(Timestamp),
-    duration_ms: Type.Union([Type.Integer(), Type.Null()]),
-    cancel_requested_at: Nullable(Timestamp),
   },
   {
     $id: 'JobLog',
-    examples: [
-      {
-        id: '1042',
-        tenant: 'acme',
-        job_id: '88',
-        task: 'export-data',
-        queue: 'exports',
-        lane: 'tenant_acme_exports',
-        status: 'running',
-        status_label: 'Running',
-        progress: 60,
-        step: 'writing rows',
-        payload: { export_id: '7' },
-        meta: {},
-        source: { type: 'export', id: '7' },
-        attempts: 1,
-        max_attempts: 3,
-        priority: 0,
-        result: null,
-        error_message: null,
-        error_stack: null,
-        run_at: '2026-11-23T20:00:00.000Z',
-        created_at: '2026-11-23T20:00:00.000Z',
-        started_at: '2026-11-23T20:00:01.000Z',
-        finished_at: null,
-        duration_ms: null,
-        cancel_requested_at: null,
-      },
-    ],
+    examples: [{ ...EXAMPLE, payload: { export_id: '7' }, meta: {}, result: null, error_stack: null }],
   },
 );
 
@@ -97,7 +101,7 @@ export const JobLogQuery = Type.Object({
 export type JobLogQuery = Static<typeof JobLogQuery>;
 
 export const JobLogPage = Type.Object({
-  job_logs: Type.Array(Type.Ref('JobLog')),
+  job_logs: Type.Array(Type.Ref('JobLogSummary')),
   next_page_token: NextPageToken,
 });
 

@@ -1,39 +1,19 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { Config } from '../../../config.ts';
 import type { Db } from '../../../db/database.ts';
-import { AppError, invalid } from '../../../errors.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';
-import { callbackUrlProblem } from '../../../job-logs/callback-url.ts';
 import { type DispatchedJob, type DispatchSpec, dispatchJobs } from '../../../jobs/dispatch.ts';
 import { once } from '../../../jobs/idempotency.ts';
 import type { TaskRegistry } from '../../../jobs/registry.ts';
-import type { Principal } from '../../auth.ts';
 import { problemResponses } from '../../problem.ts';
 import { AcceptedJob, JobRequest } from './schemas.ts';
 
-function toSpec(
-  body: JobRequest,
-  principal: Principal,
-  index: number | undefined,
-  allowPrivate: boolean,
-): DispatchSpec {
-  const field = (name: string) => (index === undefined ? name : `${index}.${name}`);
-  if (body.callback_url !== undefined) {
-    const problem = callbackUrlProblem(body.callback_url, allowPrivate);
-    if (problem) throw invalid(field('callback_url'), problem);
-  }
-  let tenant = body.tenant ?? null;
-  if (principal.kind === 'tenant') {
-    if (tenant !== null && tenant !== principal.tenantId) {
-      throw new AppError('forbidden', 'a tenant key dispatches only into its own tenant', {
-        field: field('tenant'),
-      });
-    }
-    tenant = principal.tenantId;
-  }
+/** The body as a dispatch spec; who may dispatch what is decided by dispatchJobs (audience.ts). */
+function toSpec(body: JobRequest): DispatchSpec {
   return {
     task: body.task,
     payload: body.payload ?? {},
-    tenant,
+    tenant: body.tenant ?? null,
     queue: body.queue,
     runAt: body.run_at === undefined ? undefined : new Date(body.run_at),
     delayMs: body.delay_ms,
@@ -61,9 +41,8 @@ function accepted(job: DispatchedJob): AcceptedJob {
 export const jobRoutes: FastifyPluginAsyncTypebox<{
   db: Db;
   registry: TaskRegistry;
-  /** CALLBACK_ALLOW_PRIVATE; private callback targets are refused unless set. */
-  callbackAllowPrivate?: boolean;
-}> = async (app, { db, registry, callbackAllowPrivate = false }) => {
+  config: Config;
+}> = async (app, { db, registry, config }) => {
   app.addSchema(JobRequest);
   app.addSchema(AcceptedJob);
 
@@ -95,16 +74,22 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{
       // Type.Ref keeps the OpenAPI document small; the schema has already validated the shape.
       const body = request.body as JobRequest | JobRequest[];
       const bulk = Array.isArray(body);
-      const specs = bulk
-        ? body.map((b, i) => toSpec(b, principal, i, callbackAllowPrivate))
-        : [toSpec(body, principal, undefined, callbackAllowPrivate)];
+      const specs = bulk ? body.map(toSpec) : [toSpec(body)];
+      const context = {
+        caller: principal,
+        limits: config.jobLimits,
+        callbackAllowPrivate: config.callbackAllowPrivate,
+      };
       const key = request.headers['idempotency-key'];
       const scope = principal.kind === 'tenant' ? `tenant:${principal.tenantId}` : 'admin';
       const result = await db.transaction().execute(async (trx) => {
         const work = async () => {
-          const jobs = (await dispatchJobs(trx, registry, specs)).map(accepted);
+          const dispatched = await dispatchJobs(trx, registry, specs, context);
+          const jobs = dispatched.map(accepted);
           // In the dispatch transaction, so the key exists before any callback is signed with it.
-          const tenants = new Set(specs.filter((s) => s.callbackUrl && s.tenant).map((s) => s.tenant!));
+          const tenants = new Set(
+            dispatched.filter((job, i) => specs[i]!.callbackUrl && job.tenantId).map((job) => job.tenantId!),
+          );
           for (const tenant of tenants) await callbackSecret(trx, tenant);
           return bulk ? jobs : jobs[0]!;
         };

@@ -1,7 +1,7 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { findTenant, listTenants } from '../../../db/tenants.ts';
 import { notFound } from '../../../errors.ts';
-import { decodePageToken, PageQuery, page } from '../../pagination.ts';
+import { PageQuery } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
 import { tenantHealthKeyRoutes } from './health-keys.ts';
 import { tenantLifecycleRoutes } from './lifecycle.ts';
@@ -29,9 +29,9 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async
     },
     async (request) => {
       const size = request.query.page_size ?? 50;
-      const after = decodePageToken(request.query.page_token, 1)?.[0];
-      const rows = await listTenants(db, size + 1, typeof after === 'string' ? after : undefined);
-      const { items, next_page_token } = page(rows, size, (t) => [t.id]);
+      const after = app.pageTokens.decode(request, 'tenants', request.query.page_token, 1)?.[0];
+      const rows = await listTenants(db, size + 1, after);
+      const { items, next_page_token } = app.pageTokens.page(request, 'tenants', rows, size, (t) => [t.id]);
       return { tenants: items.map(tenantJson), next_page_token };
     },
   );

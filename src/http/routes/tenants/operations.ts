@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { findTenant } from '../../../db/tenants.ts';
-import { notFound } from '../../../errors.ts';
+import { AppError, invalid, notFound } from '../../../errors.ts';
 import { backupStats, listBackups } from '../../../lifecycle/backup/index.ts';
+import { isBackupFileName } from '../../../lifecycle/backup/paths.ts';
 import { checkMaintenanceOptions } from '../../../lifecycle/maintenance.ts';
 import { dispatch } from '../../../tasks/index.ts';
 import { problemResponses } from '../../problem.ts';
@@ -100,8 +101,28 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       const { id } = request.params;
       await requireTenant(id);
       const body = request.body;
-      const payload = 'backup' in body ? { tenant: id, backup: body.backup } : { tenant: id };
-      const job = await dispatch(db, 'tenant-restore', payload, { source: source(id) });
+      // Judged against the catalogue now, so a wrong name is a 400/404 here rather than a
+      // failed job later; the job restores exactly the backup that was checked.
+      if ('backup' in body && !isBackupFileName(id, body.backup)) {
+        throw invalid('backup', `is not a backup file name of tenant ${id}`);
+      }
+      const backups = await listBackups({ db }, id);
+      const chosen = 'backup' in body ? backups.find((b) => b.fileName === body.backup) : backups[0];
+      if (!chosen) {
+        throw new AppError(
+          'not_found',
+          'backup' in body
+            ? `backup ${body.backup} of tenant ${id} was not found`
+            : `tenant ${id} has no backups`,
+          { field: 'backup' in body ? 'backup' : 'latest' },
+        );
+      }
+      const job = await dispatch(
+        db,
+        'tenant-restore',
+        { tenant: id, backup: chosen.fileName },
+        { source: source(id) },
+      );
       reply.code(202);
       return { job_log_id: job.id };
     },

@@ -1,0 +1,73 @@
+import { AppError } from '../errors.ts';
+
+/** SQLSTATEs and socket errors that mean "the server is not reachable right now", not "bad data". */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '08000', // connection_exception
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08003', // connection_does_not_exist
+  '08004', // sqlserver_rejected_establishment_of_sqlconnection
+  '08006', // connection_failure
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, recovering)
+  '53300', // too_many_connections
+]);
+
+/** Messages node-postgres uses for a connection that went away without a code. */
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'connection timeout',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Client was closed and is not queryable',
+  'the database system is',
+];
+
+export function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True when retrying once the server answers again could succeed: connection-level failures. */
+export function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = sqlState(err);
+  if (code !== undefined && CONNECTION_CODES.has(code)) return true;
+  if (err instanceof AggregateError && err.errors.some(isConnectionError)) return true;
+  return CONNECTION_MESSAGES.some((m) => err.message.includes(m));
+}
+
+/** Deadlocks and serialization failures: the same statement may well succeed when run again. */
+export function isRetryableConflict(err: unknown): boolean {
+  const code = sqlState(err);
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * The client-facing meaning of a database error that reached a route, or undefined for a
+ * genuine server fault (logged, answered 500). Input the schemas let through but the database
+ * refuses is the caller's mistake: 4xx, never 5xx.
+ */
+export function appErrorFromDatabase(err: unknown): AppError | undefined {
+  if (isConnectionError(err)) return new AppError('unavailable', 'the database is not reachable; try again');
+  const code = sqlState(err);
+  if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  if (code === '23503') return new AppError('conflict', 'it refers to a row that does not exist');
+  if (code === '23505') return new AppError('conflict', 'it conflicts with an existing row');
+  if (code === '23514' || code === '23502') return new AppError('bad_request', 'a value is out of range');
+  if (code === '40P01' || code === '40001') {
+    return new AppError('unavailable', 'the request conflicted with another; try again');
+  }
+  // Class 22 (data exception) and 54 (program limit exceeded): values the server cannot take.
+  if (code.startsWith('22') || code.startsWith('54')) {
+    return new AppError('bad_request', 'a value is not acceptable to the database');
+  }
+  return undefined;
+}
