@@ -82,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   registerProblemHandlers(app);
   registerInputGuard(app);
-  await registerOpenApi(app, VERSION);
+  await registerOpenApi(app, VERSION, deps.registry);
   await app.register(authPlugin, {
     db: deps.db,
     adminKey: deps.adminKey,

@@ -56,4 +56,9 @@ export function registerInputGuard(app: FastifyInstance): void {
     }
     checkPart(request.body, '');
   });
+  // Coercion turns query text into numbers after the check above ("1e309" into Infinity).
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    checkPart(request.query, '');
+    checkPart(request.params, '');
+  });
 }

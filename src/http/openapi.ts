@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
-import { Problem } from './problem.ts';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { TaskRegistry } from '../jobs/registry.ts';
+import { Problem, problemResponses } from './problem.ts';
+import { dispatchRequestSchemas } from './routes/jobs/task-schemas.ts';
 
 const TAGS = [
   { name: 'health', description: 'Liveness and readiness' },
@@ -9,11 +11,37 @@ const TAGS = [
   { name: 'job-logs', description: 'Job history, progress, cancel and retry' },
   { name: 'exports', description: 'Data exports and their downloads' },
   { name: 'tenants', description: 'Tenant lifecycle (admin keys)' },
+  { name: 'cache', description: 'Tenant cache figures and flushes' },
+  { name: 'metrics', description: 'Prometheus metrics' },
 ];
 
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * The error statuses a route can answer besides its own: any route may meet a database
+ * outage (503) or a fault (500); a route behind a key may throttle failed authentication (429);
+ * a route with a body may refuse its size (413) or media type (415).
+ */
+function documentCommonErrors(route: RouteOptions): void {
+  const schema = route.schema as { response?: Record<string | number, unknown>; hide?: boolean } | undefined;
+  if (!schema || schema.hide || !schema.response) return;
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const statuses = [500, 503];
+  if (route.config?.access !== 'public') statuses.push(401, 429);
+  if (methods.some((m) => BODY_METHODS.has(m))) statuses.push(400, 413, 415);
+  const missing = statuses.filter((status) => !(status in schema.response!));
+  Object.assign(schema.response, problemResponses(...missing));
+}
+
 /** OpenAPI 3.1 at /openapi.json, generated from the route schemas; Swagger UI at /docs. */
-export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  version: string,
+  registry: TaskRegistry,
+): Promise<void> {
   app.addSchema(Problem);
+  // Before swagger's own onRoute hook, so the document sees what this adds.
+  app.addHook('onRoute', documentCommonErrors);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -33,6 +61,15 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    // The dispatch body is validated loosely (task, then its payload, with precise errors);
+    // the document describes it exactly: one variant per dispatchable task, by `task`.
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      const openapi = document.openapiObject as { components?: { schemas?: Record<string, object> } };
+      const schemas = (openapi.components ??= {}).schemas ?? {};
+      openapi.components.schemas = { ...schemas, ...dispatchRequestSchemas(registry, schemas.JobRequest) };
+      return document.openapiObject;
+    },
   });
   // The documentation is public; everything else defaults to needing a key.
   app.addHook('onRoute', (route) => {

@@ -163,4 +163,32 @@ describe('job-logs API', () => {
     const bad = await app.inject({ method: 'DELETE', url: '/api/job-logs/cleanup', headers: acme });
     expect(bad.statusCode).toBe(400);
   });
+
+  it('shows stacks without absolute server paths, and leaves large fields out of list rows', async () => {
+    const root = process.cwd();
+    const id = await insertLog({
+      tenant_id: 'acme',
+      status: 'failed',
+      payload: JSON.stringify({ marker: 'in-payload' }),
+      error_message: `could not read ${root}/src/tasks/x.ts`,
+      error_stack: [
+        `Error: boom at ${root}/src/tasks/x.ts`,
+        `    at handler (${root}/src/tasks/x.ts:10:5)`,
+        `    at run (file://${root}/node_modules/graphile-worker/dist/main.js:1:2)`,
+        '    at other (/opt/elsewhere/lib/thing.js:3:4)',
+        '    at node:internal/process/task_queues:95:5',
+      ].join('\n'),
+    });
+    const one = (await get(`/api/job-logs/${id}`)).json();
+    expect(one.error_stack).not.toContain(root);
+    expect(one.error_stack).not.toContain('/opt/elsewhere');
+    expect(one.error_stack).toContain('(src/tasks/x.ts:10:5)');
+    expect(one.error_stack).toContain('(node_modules/graphile-worker/dist/main.js:1:2)');
+    expect(one.error_stack).toContain('(thing.js:3:4)');
+    expect(one.error_message).toBe('could not read src/tasks/x.ts');
+    const listed = (await get('/api/job-logs?status=failed&page_size=200')).json().job_logs;
+    const row = listed.find((r: { id: string }) => r.id === id);
+    expect(row).toBeDefined();
+    for (const field of ['payload', 'meta', 'result', 'error_stack']) expect(row).not.toHaveProperty(field);
+  });
 });

@@ -111,13 +111,19 @@ describe('provisioning', () => {
   it('enforces plan limits per owner and plan, also under concurrency', async () => {
     expect(await canProvision(deps, 'pat', 'pro')).toBe(true);
     const attempts = await Promise.allSettled(
-      ['p1', 'p2', 'p3'].map((id) => provision(deps, { id, name: id, plan: 'pro', owner: 'pat' })),
+      // One owner, spelled three ways: owners compare case-insensitively.
+      [
+        ['p1', 'pat'],
+        ['p2', 'PAT'],
+        ['p3', 'Pat'],
+      ].map(([id, owner]) => provision(deps, { id: id!, name: id!, plan: 'pro', owner })),
     );
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(2);
     expect(await canProvision(deps, 'pat', 'pro')).toBe(false);
     expect(await canProvision(deps, 'pat', 'free')).toBe(true);
+    expect(await canProvision(deps, 'PaT', 'pro')).toBe(false);
     await expectAppError(
-      provision(deps, { id: 'p4', name: 'p4', plan: 'pro', owner: 'pat' }),
+      provision(deps, { id: 'p4', name: 'p4', plan: 'pro', owner: 'pAt' }),
       'forbidden',
       'plan_limit_reached',
     );

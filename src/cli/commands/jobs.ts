@@ -4,9 +4,11 @@ import { flushFailedJobs, queueStats } from '../../jobs/queue-stats.ts';
 import { positiveInt } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
+import { registerDispatchCommand } from './jobs-dispatch.ts';
 
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('inspect and operate the job queues');
+  registerDispatchCommand(jobs);
 
   jobs
     .command('monitor')

@@ -24,6 +24,7 @@ export const cacheRoutes: FastifyPluginAsyncTypebox<CacheRoutesOptions> = async 
       config: { access: 'admin' },
       schema: {
         tags: ['tenants'],
+        operationId: 'flushTenantCache',
         summary: "Flush a tenant's cache (admin)",
         description:
           'Removes every cache entry of this tenant, and only of this tenant, from the configured store.',
@@ -45,6 +46,7 @@ export const cacheRoutes: FastifyPluginAsyncTypebox<CacheRoutesOptions> = async 
     {
       schema: {
         tags: ['tenants'],
+        operationId: 'getTenantCacheStats',
         summary: "A tenant's cache figures (admin, or a key of that tenant)",
         params: Params,
         response: { 200: TenantCacheStats, ...problemResponses(400, 401, 403, 404) },

@@ -23,6 +23,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     {
       schema: {
         tags: ['exports'],
+        operationId: 'createExport',
         summary: 'Start an export of tenant data',
         description: 'Runs as an `export-data` job; follow it with the status route or the job-log events.',
         body: ExportRequest,
@@ -54,6 +55,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     {
       schema: {
         tags: ['exports'],
+        operationId: 'listExports',
         summary: 'Exports of this tenant (all, for an admin key), newest first',
         querystring: Type.Object(PageQuery),
         response: { 200: ExportPage, ...problemResponses(400, 401, 403) },
@@ -76,6 +78,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     {
       schema: {
         tags: ['exports'],
+        operationId: 'getExport',
         summary: 'One export: status, progress, and its download link once completed',
         params: Params,
         response: { 200: Type.Ref('Export'), ...problemResponses(400, 401, 403, 404) },
@@ -93,6 +96,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     {
       schema: {
         tags: ['exports'],
+        operationId: 'downloadExport',
         summary: 'Download a completed export',
         description: 'Streams the stored file; 409 while the export is not completed.',
         params: Params,

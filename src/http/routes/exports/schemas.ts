@@ -56,7 +56,7 @@ export const Export = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     completed_at: Nullable(Type.String({ format: 'date-time' })),
     expires_at: Type.String({ format: 'date-time' }),
-    download_url: Nullable(Type.String({ description: 'set once completed' })),
+    download_url: Nullable(Type.String({ format: 'uri-reference', description: 'set once completed' })),
   },
   {
     $id: 'Export',

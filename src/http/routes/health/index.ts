@@ -45,6 +45,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthSources }> 
       config: { access: 'public' },
       schema: {
         tags: ['health'],
+        operationId: 'getHealth',
         summary: 'Liveness with dependency and worker state',
         description:
           'Answers 503 when the database is unreachable. Redis is reported but never fails the check.',
@@ -72,6 +73,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthSources }> 
       config: { access: 'public' },
       schema: {
         tags: ['health'],
+        operationId: 'getReady',
         summary: 'Readiness: 200 once the database answers',
         security: [],
         response: { 200: Readiness, 503: Readiness },

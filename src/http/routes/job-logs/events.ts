@@ -21,6 +21,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
     {
       schema: {
         tags: ['job-logs'],
+        operationId: 'streamJobLogEvents',
         summary: 'Live status and progress (Server-Sent Events)',
         description:
           'An `event: job` with the current state first, then one per change; after a terminal status an ' +

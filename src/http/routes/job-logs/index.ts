@@ -34,6 +34,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
     {
       schema: {
         tags: ['job-logs'],
+        operationId: 'listJobLogs',
         summary: 'List job logs, newest first',
         description: 'Keyset-paged: a page stays stable while new jobs are dispatched.',
         querystring: JobLogQuery,
@@ -74,6 +75,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
     {
       schema: {
         tags: ['job-logs'],
+        operationId: 'getJobLogStats',
         summary: 'Counts by status and per task over a window',
         querystring: Type.Object({
           since: Type.Optional(Type.String({ format: 'date-time', description: 'default: 24 hours ago' })),
@@ -93,6 +95,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
     {
       schema: {
         tags: ['job-logs'],
+        operationId: 'getCallbackSecret',
         summary: 'The key that signs this tenant’s completion callbacks',
         description:
           'Callbacks carry `Tenantry-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body with this key.',
@@ -126,6 +129,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
     {
       schema: {
         tags: ['job-logs'],
+        operationId: 'cleanupJobLogs',
         summary: 'Delete finished job logs older than N days',
         description: 'Pending and running rows are never deleted. A tenant key deletes only its own rows.',
         querystring: Type.Object({
@@ -147,6 +151,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
     {
       schema: {
         tags: ['job-logs'],
+        operationId: 'getJobLog',
         summary: 'One job log, whole',
         params: Params,
         response: { 200: Type.Ref('JobLog'), ...problemResponses(400, 401, 403, 404) },
@@ -164,6 +169,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
     {
       schema: {
         tags: ['job-logs'],
+        operationId: 'cancelJob',
         summary: 'Cancel a pending or running job',
         description:
           'A pending job is removed and never runs (`cancelled`); a running job is signalled and its log ' +
@@ -192,6 +198,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
     {
       schema: {
         tags: ['job-logs'],
+        operationId: 'retryJob',
         summary: 'Retry a failed or cancelled job on the same log row',
         params: Params,
         response: {

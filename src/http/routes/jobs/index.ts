@@ -51,6 +51,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         tags: ['jobs'],
+        operationId: 'dispatchJobs',
         summary: 'Dispatch a job, or several in one transaction',
         description:
           'A tenant key dispatches into its own tenant; an admin key names the tenant (or none, for a central job). ' +

@@ -6,21 +6,39 @@ export const JobRequest = Type.Object(
     payload: Type.Optional(Type.Unknown({ description: 'validated against the task payload schema' })),
     tenant: Type.Optional(
       Type.String({
-        description: 'admin keys: the tenant to run for (omit for a central job); tenant keys: their own',
+        pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+        maxLength: 40,
+        description: 'admin keys: the tenant a tenant task runs for; tenant keys: their own (or omit)',
       }),
     ),
     queue: Type.Optional(
-      Type.String({ description: 'logical queue; default is the task queue', examples: ['emails'] }),
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9_-]{0,62}$',
+        description: 'logical queue; default is the task queue',
+        examples: ['emails'],
+      }),
     ),
     run_at: Type.Optional(Type.String({ format: 'date-time', description: 'run no earlier than this time' })),
     delay_ms: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'run after this delay (instead of run_at)' }),
+      Type.Integer({
+        minimum: 0,
+        maximum: 315_576_000_000,
+        description: 'run after this delay in milliseconds, at most ten years (instead of run_at)',
+      }),
     ),
-    priority: Type.Optional(Type.Integer({ description: 'lower runs first, -32768..32767' })),
+    priority: Type.Optional(
+      Type.Integer({ minimum: -32768, maximum: 32767, description: 'lower runs first within the queue' }),
+    ),
     job_key: Type.Optional(
-      Type.String({ description: 'replaces a pending job with the same key (debounce)' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: "replaces this tenant's pending job with the same key (debounce); keys are per tenant",
+      }),
     ),
-    max_attempts: Type.Optional(Type.Integer({ description: '1-25; default is the task setting' })),
+    max_attempts: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 25, description: 'default is the task setting' }),
+    ),
     source: Type.Optional(
       Type.Object(
         {
@@ -35,6 +53,7 @@ export const JobRequest = Type.Object(
     ),
     callback_url: Type.Optional(
       Type.String({
+        format: 'uri',
         maxLength: 2048,
         description:
           'tenant jobs: the job log is POSTed here when the job ends, signed in the Tenantry-Signature header ' +

@@ -15,6 +15,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ db: Db; rescueAfterMs: n
       config: { access: 'admin' },
       schema: {
         tags: ['health'],
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics of the cluster (admin key)',
         response: {
           200: {

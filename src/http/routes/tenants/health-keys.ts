@@ -18,6 +18,7 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'getTenantHealth',
         summary: 'Status, schema size, backups, maintenance, queue and failures of a tenant (admin)',
         params: Params,
         response: { 200: TenantHealthJson, ...problemResponses(400, 401, 403, 404) },
@@ -51,6 +52,7 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'createApiKey',
         summary: 'Create an API key for the tenant; the key is shown once (admin)',
         params: Params,
         body: KeyBody,
@@ -70,6 +72,7 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'revokeApiKey',
         summary: 'Revoke one of the tenant’s API keys (admin)',
         params: KeyParams,
         response: { 204: { type: 'null', description: 'revoked' }, ...problemResponses(400, 401, 403, 404) },

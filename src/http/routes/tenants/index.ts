@@ -22,6 +22,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async
       config: { access: 'admin' },
       schema: {
         tags: ['tenants'],
+        operationId: 'listTenants',
         summary: 'List tenants (admin)',
         querystring: Type.Object(PageQuery),
         response: { 200: TenantPage, ...problemResponses(400, 401, 403) },
@@ -41,6 +42,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async
     {
       schema: {
         tags: ['tenants'],
+        operationId: 'getTenant',
         summary: 'One tenant (admin, or a key of that tenant)',
         params: Type.Object({ id: TenantId }),
         response: { 200: Type.Ref('Tenant'), ...problemResponses(400, 401, 403, 404) },

@@ -9,20 +9,23 @@ const Settings = Type.Record(Type.String(), Type.Unknown(), {
   examples: [{ timezone: 'Europe/Madrid', language: 'es', features: { exports: true } }],
 });
 
-export const ProvisionBody = Type.Object(
-  {
-    id: Type.Optional(TenantId),
-    name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Dental'] }),
-    plan: Type.String({ minLength: 1, maxLength: 40, examples: ['pro'] }),
-    settings: Type.Optional(Settings),
-    owner: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 320 }), Type.Null()], {
-        examples: ['owner@example.com'],
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
+/** The provisioning body; `plan` is one of the configured plans (PLAN_LIMITS). */
+export const provisionBody = (plans: readonly string[]) =>
+  Type.Object(
+    {
+      id: Type.Optional(TenantId),
+      name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Dental'] }),
+      plan: Type.Unsafe<string>({ type: 'string', enum: [...plans], examples: [plans[0]] }),
+      settings: Type.Optional(Settings),
+      owner: Type.Optional(
+        Type.Union([Type.String({ minLength: 1, maxLength: 320 }), Type.Null()], {
+          description: 'compared case-insensitively for plan limits',
+          examples: ['owner@example.com'],
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  );
 
 export const ApiKeyCreated = Type.Object({
   id: Type.String({ examples: ['17'] }),
@@ -37,7 +40,7 @@ export const Provisioned = Type.Object({
 });
 
 export const SettingsPatch = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'JSON Merge Patch (RFC 7386) of the settings: objects merge, null removes a key',
+  description: 'JSON Merge Patch (RFC 7396) of the settings: objects merge, null removes a key',
   examples: [{ timezone: 'America/Bogota', features: { beta: true, legacy: null } }],
 });
 

@@ -4,8 +4,8 @@ import { problemResponses } from '../../problem.ts';
 import {
   DeactivateBody,
   Params,
-  ProvisionBody,
   Provisioned,
+  provisionBody,
   SettingsPatch,
   SuspendBody,
 } from './lifecycle-schemas.ts';
@@ -17,6 +17,7 @@ const admin = { access: 'admin' } as const;
 /** Provisioning, settings and status changes: admin keys only. */
 export const tenantLifecycleRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async (app, options) => {
   const { db } = options;
+  const plans = Object.keys(planConfig(options).planLimits);
 
   app.post(
     '/api/tenants',
@@ -24,10 +25,11 @@ export const tenantLifecycleRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'provisionTenant',
         summary: 'Provision a tenant (admin)',
         description:
           'Creates the tenant, its schema, an API key (returned once), the provisioned event and the welcome email in one transaction. 409 when the id exists; 403 with reason plan_limit_reached when the owner is at the plan limit.',
-        body: ProvisionBody,
+        body: provisionBody(plans),
         response: { 201: Provisioned, ...problemResponses(400, 401, 403, 409) },
       },
     },
@@ -49,7 +51,11 @@ export const tenantLifecycleRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'updateTenantSettings',
         summary: "Merge into a tenant's settings (admin)",
+        description:
+          'A JSON Merge Patch (RFC 7396), sent as application/merge-patch+json or application/json.',
+        consumes: ['application/merge-patch+json', 'application/json'],
         params: Params,
         body: SettingsPatch,
         response: { 200: Type.Ref('Tenant'), ...problemResponses(400, 401, 403, 404) },
@@ -64,6 +70,7 @@ export const tenantLifecycleRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'activateTenant',
         summary: 'Activate a tenant, also lifting a suspension (admin)',
         params: Params,
         response: { 200: Type.Ref('Tenant'), ...problemResponses(400, 401, 403, 404, 409) },
@@ -78,6 +85,7 @@ export const tenantLifecycleRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'deactivateTenant',
         summary: 'Deactivate an active tenant: its keys get 403, its jobs wait (admin)',
         params: Params,
         body: DeactivateBody,
@@ -94,6 +102,7 @@ export const tenantLifecycleRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'suspendTenant',
         summary: 'Suspend a tenant with a reason shown to its API clients (admin)',
         params: Params,
         body: SuspendBody,

@@ -34,6 +34,7 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'listBackups',
         summary: "A tenant's backups, newest first (admin)",
         params: Params,
         response: { 200: BackupList, ...problemResponses(400, 401, 403, 404) },
@@ -64,6 +65,7 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'createBackup',
         summary: 'Start a backup of the tenant (admin)',
         description: '`keep` prunes to the newest N afterwards. Poll the returned job log.',
         params: Params,
@@ -89,6 +91,7 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'restoreTenant',
         summary: 'Restore the tenant from a named backup or its latest (admin)',
         description:
           "The backup is verified first; the tenant's jobs pause while its schema is swapped; its cache is flushed.",
@@ -134,6 +137,7 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       config: admin,
       schema: {
         tags: ['tenants'],
+        operationId: 'startMaintenance',
         summary: 'Start maintenance of the tenant (admin)',
         params: Params,
         body: MaintenanceBody,

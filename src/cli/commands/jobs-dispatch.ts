@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { parseConfig } from '../../config.ts';
+import { dispatchAs } from '../../tasks/index.ts';
+import { positiveInt } from '../options.ts';
+import { withRuntime } from '../with-runtime.ts';
+
+function json(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function integer(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+interface DispatchFlags {
+  tenant?: string;
+  payload: unknown;
+  queue?: string;
+  delayMs?: number;
+  priority?: number;
+  jobKey?: string;
+  maxAttempts?: number;
+}
+
+/**
+ * `tenantry jobs dispatch`: an operator dispatches with an admin's rights, through the same
+ * audience rules as the API: tenant tasks name their tenant, admin tasks run centrally,
+ * system tasks (crontab, triggers) cannot be dispatched from outside.
+ */
+export function registerDispatchCommand(jobs: Command): void {
+  jobs
+    .command('dispatch')
+    .description('dispatch a job as an operator (admin rights; system tasks are refused)')
+    .argument('<task>', 'task name')
+    .option('--tenant <id>', 'the tenant a tenant task runs for')
+    .option('--payload <json>', 'the task payload as JSON', json, {})
+    .option('--queue <name>', 'logical queue (default: the task queue)')
+    .option('--delay-ms <ms>', 'run after this delay', positiveInt)
+    .option('--priority <n>', 'lower runs first', integer)
+    .option('--job-key <key>', "replaces this tenant's pending job with the same key")
+    .option('--max-attempts <n>', 'attempts before the job fails for good', positiveInt)
+    .action(async (task: string, opts: DispatchFlags) => {
+      const config = parseConfig();
+      await withRuntime(async ({ db }) => {
+        const [job] = await dispatchAs(
+          db,
+          { kind: 'admin' },
+          [
+            {
+              task,
+              payload: opts.payload,
+              tenant: opts.tenant ?? null,
+              queue: opts.queue,
+              delayMs: opts.delayMs,
+              priority: opts.priority,
+              jobKey: opts.jobKey,
+              maxAttempts: opts.maxAttempts,
+            },
+          ],
+          { limits: config.jobLimits, callbackAllowPrivate: config.callbackAllowPrivate },
+        );
+        console.log(
+          `dispatched job ${job!.id} (${job!.task}${job!.tenantId ? ` for ${job!.tenantId}` : ''}, queue ${job!.queue})`,
+        );
+      });
+    });
+}
