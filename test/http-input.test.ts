@@ -4,7 +4,10 @@ import { dispatch } from '../src/tasks/index.ts';
 import { ADMIN_KEY, bearer, buildTestApp, tenantsWithKeys } from './helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
 
-const notification = { task: 'send-notification', payload: { channel: 'sms', to: '+1', message: 'hi' } };
+const notification = {
+  task: 'send-notification',
+  payload: { channel: 'sms' as const, to: '+1', message: 'hi' },
+};
 
 describe('bad input is a 4xx naming the field, never a 5xx', () => {
   let tdb: TestDatabase;

@@ -66,8 +66,11 @@ export async function registerOpenApi(
     transformObject: (document) => {
       if (!('openapiObject' in document)) return document.swaggerObject;
       const openapi = document.openapiObject as { components?: { schemas?: Record<string, object> } };
-      const schemas = (openapi.components ??= {}).schemas ?? {};
-      openapi.components.schemas = { ...schemas, ...dispatchRequestSchemas(registry, schemas.JobRequest) };
+      const schemas = openapi.components?.schemas ?? {};
+      openapi.components = {
+        ...openapi.components,
+        schemas: { ...schemas, ...dispatchRequestSchemas(registry, schemas.JobRequest) },
+      };
       return document.openapiObject;
     },
   });
