@@ -10,7 +10,7 @@ import { authPlugin } from './auth.ts';
 import { registerInputGuard } from './input-guard.ts';
 import { registerOpenApi } from './openapi.ts';
 import { PageTokens } from './pagination.ts';
-import { registerProblemHandlers } from './problem.ts';
+import { registerProblemHandlers, sendProblem } from './problem.ts';
 import { cacheRoutes } from './routes/cache/index.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { exportRoutes } from './routes/exports/index.ts';
@@ -72,6 +72,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     schemaController: { compilersFactory: splitValidatorCompilers() as never },
     bodyLimit: 5 * 1024 * 1024,
+    // URLs the router refuses before any route runs still answer problem+json.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(
+        reply,
+        request,
+        'bad_request',
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path parameter is longer than 100 characters'
+          : 'the URL is not valid (it must be UTF-8, percent-encoded)',
+      ),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Keyset tokens are signed with a key derived from the admin key: rotating it retires them.

@@ -33,6 +33,31 @@ function documentCommonErrors(route: RouteOptions): void {
   Object.assign(schema.response, problemResponses(...missing));
 }
 
+type BodySchema = { $ref?: string; required?: string[]; anyOf?: unknown[]; oneOf?: unknown[] };
+type OpenApiPaths = {
+  paths?: Record<
+    string,
+    Record<
+      string,
+      { requestBody?: { required?: boolean; content?: Record<string, { schema?: BodySchema }> } }
+    >
+  >;
+};
+
+/** A body whose every field is optional may be left out (the server reads it as `{}`); say so. */
+function markOptionalBodies(document: OpenApiPaths): void {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const body = operation.requestBody;
+      const schemas = Object.values(body?.content ?? {}).map((c) => c.schema);
+      const optional = schemas.every(
+        (schema) => schema && !schema.$ref && !schema.anyOf && !schema.oneOf && !schema.required?.length,
+      );
+      if (body && schemas.length > 0 && optional) body.required = false;
+    }
+  }
+}
+
 /** OpenAPI 3.1 at /openapi.json, generated from the route schemas; Swagger UI at /docs. */
 export async function registerOpenApi(
   app: FastifyInstance,
@@ -71,6 +96,7 @@ export async function registerOpenApi(
         ...openapi.components,
         schemas: { ...schemas, ...dispatchRequestSchemas(registry, schemas.JobRequest) },
       };
+      markOptionalBodies(openapi as OpenApiPaths);
       return document.openapiObject;
     },
   });

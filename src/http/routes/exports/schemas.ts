@@ -19,7 +19,11 @@ export const ExportRequest = Type.Object(
       }),
     ),
     tenant: Type.Optional(
-      Type.String({ description: 'admin keys: the tenant to export; tenant keys: their own' }),
+      Type.String({
+        pattern: '^[a-z0-9]+(-[a-z0-9]+)*$',
+        maxLength: 40,
+        description: 'admin keys: the tenant to export; tenant keys: their own',
+      }),
     ),
   },
   {

@@ -41,7 +41,10 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
               },
             },
           },
-          204: { description: 'the job has finished and the client reconnected: stop reconnecting' },
+          204: {
+            description: 'the job has finished and the client reconnected: stop reconnecting',
+            type: 'null',
+          },
           ...problemResponses(400, 401, 403, 404),
         },
       },
