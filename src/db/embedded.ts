@@ -133,11 +133,15 @@ async function stopOrphan(dataDir: string): Promise<void> {
 export class EmbeddedPostgres {
   private stopping: Promise<void> | undefined;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly connectionString: string,
-    readonly port: number,
-  ) {}
+  private readonly child: ChildProcess;
+  readonly connectionString: string;
+  readonly port: number;
+
+  private constructor(child: ChildProcess, connectionString: string, port: number) {
+    this.child = child;
+    this.connectionString = connectionString;
+    this.port = port;
+  }
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
     const log = options.log ?? (() => {});

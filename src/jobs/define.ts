@@ -1,6 +1,6 @@
-import type { Static, TSchema } from '@sinclair/typebox';
-import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Kysely } from 'kysely';
+import type { Static, TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 import type { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
@@ -70,7 +70,27 @@ export interface TaskDefinition<N extends string = string, S extends TSchema = T
   extends Required<Omit<TaskOptions<N, S>, 'onFailed'>> {
   onFailed: TaskOptions<N, S>['onFailed'];
   /** Compiled once; validates payloads at dispatch and again before the handler runs. */
-  check: TypeCheck<S>;
+  check: Validator<{}, S>;
+}
+
+/** The first way `payload` fails the task's schema, as a dotted path (`items.0.name`) and a message. */
+export function payloadProblem(
+  definition: TaskDefinition,
+  payload: unknown,
+): { path: string; message: string } | undefined {
+  if (definition.check.Check(payload)) return undefined;
+  const first = definition.check.Errors(payload)[0];
+  if (!first) return { path: '', message: 'does not match the task schema' };
+  const missing =
+    first.keyword === 'required'
+      ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0]
+      : first.keyword === 'additionalProperties'
+        ? (first.params as { additionalProperties?: string[] }).additionalProperties?.[0]
+        : undefined;
+  const path = [first.instancePath.replace(/^\//, '').replaceAll('/', '.'), missing]
+    .filter(Boolean)
+    .join('.');
+  return { path, message: first.message };
 }
 
 const TASK_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -96,6 +116,6 @@ export function defineTask<const N extends string, S extends TSchema>(
     queue: options.queue ?? 'default',
     handler: options.handler,
     onFailed: options.onFailed,
-    check: TypeCompiler.Compile(options.payload),
+    check: Compile(options.payload),
   };
 }

@@ -1,18 +1,31 @@
 import type { Command } from 'commander';
 import { parseConfig } from '../../config.ts';
 import { QUEUE_PATTERN } from '../../jobs/lanes.ts';
-import { createLogger } from '../../logger.ts';
-import { registry } from '../../tasks/index.ts';
+import type { WorkerFilter } from '../../jobs/tenant-gate.ts';
 import { isTenantId } from '../../tenancy.ts';
 import { collect, positiveInt } from '../options.ts';
-import { runUntilSignal } from '../run-until-signal.ts';
-import { type ServeOptions, serve } from '../serve.ts';
-import { openWorkerOnce } from '../worker-once.ts';
 
-async function launch(kind: 'start' | 'api' | 'worker', options: ServeOptions): Promise<void> {
+interface LaunchOptions {
+  api: boolean;
+  migrate: boolean;
+  worker: { concurrency: number; cron: boolean; filter?: WorkerFilter } | undefined;
+}
+
+async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions): Promise<void> {
   const config = parseConfig();
+  // What a server needs is loaded once the command is known: `--help` and operator commands
+  // never load Fastify, Swagger or graphile-worker.
+  const [{ createLogger }, { serve }, { runUntilSignal }, { registry }] = await Promise.all([
+    import('../../logger.ts'),
+    import('../serve.ts'),
+    import('../run-until-signal.ts'),
+    options.worker ? import('../../tasks/index.ts') : { registry: undefined },
+  ]);
   const logger = createLogger(config.logLevel);
-  const service = await serve(config, logger, options);
+  const service = await serve(config, logger, {
+    ...options,
+    worker: options.worker && registry ? { ...options.worker, registry } : undefined,
+  });
   // Leave room after the job grace period for the server and pool to close.
   runUntilSignal(logger, config.shutdownTimeoutMs + 15_000, service.stop);
   if (service.url) {
@@ -54,7 +67,7 @@ export function registerServeCommands(program: Command): void {
       await launch('start', {
         api: true,
         migrate: opts.migrate,
-        worker: { concurrency: config.workerConcurrency, cron: true, registry },
+        worker: { concurrency: config.workerConcurrency, cron: true },
       });
     });
 
@@ -84,11 +97,14 @@ export function registerServeCommands(program: Command): void {
       const worker = {
         concurrency: opts.concurrency ?? config.workerConcurrency,
         cron: opts.cron && !opts.once,
-        registry,
         filter,
       };
       if (opts.once) {
-        const processed = await openWorkerOnce(config, worker, opts.migrate);
+        const [{ openWorkerOnce }, { registry }] = await Promise.all([
+          import('../worker-once.ts'),
+          import('../../tasks/index.ts'),
+        ]);
+        const processed = await openWorkerOnce(config, { ...worker, registry }, opts.migrate);
         console.log(
           `worker --once: ${processed.processed} completed, ${processed.failed + processed.retried} failed, no job ready`,
         );
