@@ -14,7 +14,9 @@ export async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>, poolS
   const runtime = await openRuntime(
     config,
     createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-    poolSize,
+    {
+      poolSize,
+    },
   );
   try {
     return await fn(runtime);

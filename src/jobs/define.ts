@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import type { Kysely } from 'kysely';
 import type { Static, TSchema } from 'typebox';
-import { Compile, type Validator } from 'typebox/compile';
+import type { Validator } from 'typebox/compile';
 import type { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
@@ -69,8 +70,8 @@ export interface TaskOptions<N extends string, S extends TSchema> {
 export interface TaskDefinition<N extends string = string, S extends TSchema = TSchema>
   extends Required<Omit<TaskOptions<N, S>, 'onFailed'>> {
   onFailed: TaskOptions<N, S>['onFailed'];
-  /** Compiled once; validates payloads at dispatch and again before the handler runs. */
-  check: Validator<{}, S>;
+  /** Compiled on first use; validates payloads at dispatch and again before the handler runs. */
+  readonly check: Validator<{}, S>;
 }
 
 /** The first way `payload` fails the task's schema, as a dotted path (`items.0.name`) and a message. */
@@ -92,6 +93,11 @@ export function payloadProblem(
     .join('.');
   return { path, message: first.message };
 }
+
+/** typebox/compile, loaded synchronously (require of an ES module) when the first schema is compiled. */
+const require = createRequire(import.meta.url);
+const compile = <S extends TSchema>(schema: S): Validator<{}, S> =>
+  (require('typebox/compile') as typeof import('typebox/compile')).Compile(schema);
 
 const TASK_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -116,6 +122,11 @@ export function defineTask<const N extends string, S extends TSchema>(
     queue: options.queue ?? 'default',
     handler: options.handler,
     onFailed: options.onFailed,
-    check: Compile(options.payload),
+    // Compiling every task's schema at import would put the compiler on every process's start
+    // path (the CLI, the API's first answer); it is built the first time a payload is checked.
+    get check() {
+      Object.defineProperty(this, 'check', { value: compile(options.payload), enumerable: true });
+      return this.check;
+    },
   };
 }

@@ -27,7 +27,7 @@ async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: CacheStore) =>
   const runtime = await openRuntime(
     config,
     createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-    2,
+    { poolSize: 2 },
   );
   const store = createCacheStore(config, { db: runtime.db });
   try {

@@ -4,28 +4,47 @@ import { QUEUE_PATTERN } from '../../jobs/lanes.ts';
 import type { WorkerFilter } from '../../jobs/tenant-gate.ts';
 import { isTenantId } from '../../tenancy.ts';
 import { collect, positiveInt } from '../options.ts';
+import type { ServeOptions } from '../serve.ts';
 
-interface LaunchOptions {
-  api: boolean;
-  migrate: boolean;
+type LaunchOptions = Omit<ServeOptions, 'worker'> & {
   worker: { concurrency: number; cron: boolean; filter?: WorkerFilter } | undefined;
-}
+};
 
 async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions): Promise<void> {
   const config = parseConfig();
-  // What a server needs is loaded once the command is known: `--help` and operator commands
-  // never load Fastify, Swagger or graphile-worker.
-  const [{ createLogger }, { serve }, { runUntilSignal }, { registry }] = await Promise.all([
+  const [{ createLogger }, { openRuntime }] = await Promise.all([
     import('../../logger.ts'),
-    import('../serve.ts'),
-    import('../run-until-signal.ts'),
-    options.worker ? import('../../tasks/index.ts') : { registry: undefined },
+    import('../../runtime.ts'),
   ]);
   const logger = createLogger(config.logLevel);
-  const service = await serve(config, logger, {
-    ...options,
-    worker: options.worker && registry ? { ...options.worker, registry } : undefined,
+  // The database comes up (an embedded PostgreSQL boots) while the server modules load.
+  // `start` owns its embedded server; `api` and `worker` may join one another process runs.
+  const opening = openRuntime(config, logger, {
+    poolSize: options.api && options.worker ? 20 : 10,
+    attach: kind !== 'start',
   });
+  opening.catch(() => {});
+  let modules;
+  try {
+    modules = await Promise.all([
+      import('../serve.ts'),
+      import('../run-until-signal.ts'),
+      options.worker ? import('../../tasks/index.ts') : undefined,
+    ]);
+  } catch (err) {
+    await opening.then((runtime) => runtime.close()).catch(() => {});
+    throw err;
+  }
+  const [{ serve }, { runUntilSignal }, tasks] = modules;
+  const service = await serve(
+    config,
+    logger,
+    {
+      ...options,
+      worker: options.worker && tasks ? { ...options.worker, registry: tasks.registry } : undefined,
+    },
+    opening,
+  );
   // Leave room after the job grace period for the server and pool to close.
   runUntilSignal(logger, config.shutdownTimeoutMs + 15_000, service.stop);
   if (service.url) {
@@ -37,9 +56,17 @@ async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions):
         ? 'from TENANTRY_ADMIN_KEY'
         : `in ${adminKey.source}`;
     console.log(`Tenantry ${kind}: API ${service.url}  docs ${service.url}/docs  admin key ${key}`);
-  } else {
-    console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}`);
   }
+  try {
+    await service.workerStarted;
+  } catch (err) {
+    // A process whose worker cannot start is not half up: it stops, and says why, non-zero.
+    logger.error({ err }, 'the worker could not start');
+    await service.stop().catch(() => {});
+    throw err;
+  }
+  if (!service.url)
+    console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}`);
 }
 
 interface WorkerFlags {
