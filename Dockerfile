@@ -1,17 +1,15 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript, then drop dev dependencies.
-FROM node:22-slim AS build
+# Dependencies stage: production dependencies only. Node 24 runs the TypeScript sources directly
+# (type stripping), so the image ships src/ as it is in the repository: no build step to drift.
+FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
-COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm ci --omit=dev --no-audit --no-fund
 
-# Runtime stage: the compiled service plus pg_dump/pg_restore for tenant backups.
+# Runtime stage: the sources plus pg_dump/pg_restore for tenant backups.
 # pg_dump must be at least the server's major version, so the client comes from the
 # PostgreSQL project's apt repository to match the postgres:17 service.
-FROM node:22-slim
+FROM node:24-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl gnupg \
  && install -d /usr/share/postgresql-common/pgdg \
@@ -27,9 +25,9 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DATA_DIR=/var/lib/tenantry \
     BACKUP_DIR=/var/lib/tenantry/backups
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=deps /app/node_modules ./node_modules
 COPY package.json crontab ./
+COPY src ./src
 COPY migrations ./migrations
 COPY bin ./bin
 RUN mkdir -p /var/lib/tenantry/backups && chown -R node:node /var/lib/tenantry

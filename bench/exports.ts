@@ -3,7 +3,7 @@
 // in the same run. Then download throughput of that file through the API, against reading
 // the same chunks straight from Postgres. `--quick` uses 100,000 rows.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { createTenantSchema } from '../src/db/tenant-schema.ts';
 import { insertTenant } from '../src/db/tenants.ts';
@@ -49,12 +49,10 @@ try {
   });
   const copyRate = ROWS / ((performance.now() - copyStarted) / 1000);
 
-  // The export runs in a worker process of its own, compiled as deployed (`npm run bench:exports`
-  // builds dist/ first), so its memory is the worker's alone.
-  const entry = existsSync('dist/cli/main.js') ? 'dist/cli/main.js' : 'bin/tenantry.js';
+  // The export runs in a worker process of its own, as deployed, so its memory is the worker's alone.
   const worker = spawn(
     process.execPath,
-    [entry, 'worker', '--concurrency', '2', '--no-cron', '--no-migrate'],
+    ['bin/tenantry.js', 'worker', '--concurrency', '2', '--no-cron', '--no-migrate'],
     {
       env: { ...process.env, DATABASE_URL: bench.url, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -94,7 +92,7 @@ try {
   report({
     bench: 'exports',
     metric: 'export rate',
-    variant: `${variant}, worker from ${entry}`,
+    variant: `${variant}, worker process`,
     value: exportRate,
     unit: 'rows/s',
     baseline: 'COPY TO STDOUT (psql)',

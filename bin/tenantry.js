@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// In a checkout (src/ present) run the TypeScript sources, so the CLI never runs a stale
-// build; in an image or installed package, where only dist/ ships, run the compiled CLI.
+// Node >= 22.18 runs the TypeScript sources directly (type stripping, no loader). Node does not
+// strip types under node_modules, so an installed copy of the package runs the compiled dist/.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
+module.enableCompileCache?.();
 const source = new URL('../src/cli/main.ts', import.meta.url);
-if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(source.href);
-} else {
-  await import(new URL('../dist/cli/main.js', import.meta.url).href);
-}
+const installed = fileURLToPath(source).split('/').includes('node_modules');
+await import(
+  existsSync(source) && !installed ? source.href : new URL('../dist/cli/main.js', import.meta.url).href
+);

@@ -52,11 +52,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
+  readonly variable: string;
+
+  constructor(variable: string, problem: string) {
     super(`${variable}: ${problem}`);
+    this.variable = variable;
     this.name = 'ConfigError';
   }
 }

@@ -22,13 +22,19 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** Extra members for the problem document (e.g. `field`, `reason`). */
+  readonly extensions: Record<string, unknown>;
+
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     /** Extra members for the problem document (e.g. `field`, `reason`). */
-    readonly extensions: Record<string, unknown> = {},
+    extensions: Record<string, unknown> = {},
   ) {
     super(message);
+    this.code = code;
+    this.extensions = extensions;
     this.name = 'AppError';
   }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { Config } from './config.ts';
 import { createDb, createPool, type Db } from './db/database.ts';
-import { EmbeddedPostgres } from './db/embedded.ts';
+import { attachEmbedded, EmbeddedPostgres } from './db/embedded.ts';
 import type { Logger } from './logger.ts';
 
 /** The database side of a process: a pool and kysely handle, and the embedded server if we started one. */
@@ -17,13 +17,29 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, logger: Logger, poolSize = 10): Promise<Runtime> {
+export interface RuntimeOptions {
+  poolSize?: number;
+  /**
+   * Without DATABASE_URL, use the embedded server another tenantry process runs on DATA_DIR
+   * when there is one (operator commands, extra workers), rather than starting our own.
+   */
+  attach?: boolean;
+}
+
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+  { poolSize = 10, attach = true }: RuntimeOptions = {},
+): Promise<Runtime> {
   let embedded: EmbeddedPostgres | undefined;
-  let connectionString = config.databaseUrl;
+  const dataDir = path.join(config.dataDir, 'postgres');
+  let connectionString = config.databaseUrl ?? (attach ? await attachEmbedded(dataDir) : undefined);
+  if (connectionString && !config.databaseUrl)
+    logger.debug({ dataDir }, 'using the running embedded PostgreSQL');
   if (!connectionString) {
     const pgLog = logger.child({ component: 'embedded-postgres' });
     embedded = await EmbeddedPostgres.start({
-      dataDir: path.join(config.dataDir, 'postgres'),
+      dataDir,
       log: (line) => pgLog.debug(line),
     });
     connectionString = embedded.connectionString;

@@ -71,9 +71,9 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   const stages = dockerfile.match(/^FROM\s+\S+/gm) ?? [];
 
-  it('is multi-stage on node:22-slim', () => {
+  it('is multi-stage on node:24-slim', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage).toMatch(/node:22-slim$/);
+    for (const stage of stages) expect(stage).toMatch(/node:24-slim$/);
   });
 
   it('ships pg_dump through postgresql-client and runs the tenantry CLI unprivileged', () => {
@@ -81,6 +81,9 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/tenantry.js"\]$/m);
     expect(dockerfile).toMatch(/^EXPOSE 3000$/m);
-    expect(dockerfile).toMatch(/npm run build/);
+    // Sources run as they are (type stripping): production dependencies and src/, no loader.
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^COPY src \.\/src$/m);
+    expect(dockerfile).not.toMatch(/tsx/);
   });
 });

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.ts';
 import { processesMentioning, startTenantry } from './helpers/processes.ts';
 
 describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
@@ -35,6 +36,17 @@ describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
       });
       expect(tenants.status).toBe(200);
       keys.push(started.adminKey);
+      if (run === 'warm') {
+        // Operator commands on the same DATA_DIR use the server this start is running.
+        const monitor = await runCli(['jobs', 'monitor'], env, { inherit: false });
+        expect(monitor.stderr).toBe('');
+        expect(monitor.code).toBe(0);
+        expect(monitor.stdout).toMatch(/^queues at /);
+        const list = await runCli(['tenants', 'list'], env, { inherit: false });
+        expect(list.code).toBe(0);
+        // The server is still this start's: the commands neither stopped it nor started another.
+        expect((await fetch(`${started.url}/health`)).status).toBe(200);
+      }
 
       const exited = once(started.child, 'exit');
       started.child.kill('SIGTERM');

@@ -10,7 +10,7 @@ import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
 const tasks = registry.with([slow]);
 
 function startWorker(databaseUrl: string, shutdownTimeoutMs: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/slow-worker.ts'], {
+  const child = spawn(process.execPath, ['test/fixtures/slow-worker.ts'], {
     env: { ...process.env, DATABASE_URL: databaseUrl, SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

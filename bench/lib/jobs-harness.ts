@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { Type } from '@sinclair/typebox';
 import { Logger, type Runner, run, type Task } from 'graphile-worker';
 import { sql } from 'kysely';
+import { Type } from 'typebox';
 import { parseConfig } from '../../src/config.ts';
 import { defineTask } from '../../src/jobs/define.ts';
 import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';

@@ -31,7 +31,11 @@ export class AdvisoryLockSession {
   private held = 0;
   private readonly holding = new Set<string>();
 
-  constructor(private readonly db: Db) {}
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
 
   async tryLock(key: string): Promise<CacheLock | undefined> {
     if (this.holding.has(key)) return undefined;

@@ -15,11 +15,18 @@ export class TurnBatcher<T, R> {
   private pending: Waiter<T, R>[] = [];
   private scheduled = false;
 
+  /** Does the work for a batch and returns how to answer each item. */
+  private readonly run: (items: T[]) => Promise<(item: T) => R>;
+  private readonly maxBatch: number;
+
   constructor(
     /** Does the work for a batch and returns how to answer each item. */
-    private readonly run: (items: T[]) => Promise<(item: T) => R>,
-    private readonly maxBatch = 500,
-  ) {}
+    run: (items: T[]) => Promise<(item: T) => R>,
+    maxBatch = 500,
+  ) {
+    this.run = run;
+    this.maxBatch = maxBatch;
+  }
 
   push(item: T): Promise<R> {
     return new Promise((resolve, reject) => {

@@ -29,7 +29,10 @@ export class PostgresStore implements CacheStore {
   private readonly writes: TurnBatcher<Row, void>;
   private readonly locks: AdvisoryLockSession;
 
-  constructor(private readonly db: Db) {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
     this.reads = new TurnBatcher(async (keys) => {
       const found = await this.fetch([...new Set(keys)]);
       return (key) => found.get(key);

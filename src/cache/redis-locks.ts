@@ -22,10 +22,12 @@ interface LockScripts {
 export class RedisLocks {
   private readonly scripts: LockScripts;
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly leaseMs: number,
-  ) {
+  private readonly redis: Redis;
+  private readonly leaseMs: number;
+
+  constructor(redis: Redis, leaseMs: number) {
+    this.redis = redis;
+    this.leaseMs = leaseMs;
     // defineCommand sends EVALSHA and falls back to EVAL once per connection.
     if (!('tenantryCacheUnlock' in redis)) {
       redis.defineCommand('tenantryCacheUnlock', { numberOfKeys: 1, lua: RELEASE });

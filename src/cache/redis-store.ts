@@ -23,10 +23,12 @@ export class RedisStore implements CacheStore {
   readonly name = 'redis' as const;
   private readonly locks: RedisLocks;
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly options: RedisStoreOptions = {},
-  ) {
+  private readonly redis: Redis;
+  private readonly options: RedisStoreOptions;
+
+  constructor(redis: Redis, options: RedisStoreOptions = {}) {
+    this.redis = redis;
+    this.options = options;
     this.locks = new RedisLocks(redis, options.lockLeaseMs ?? 15_000);
   }
 

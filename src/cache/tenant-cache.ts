@@ -20,12 +20,20 @@ export type CacheEntries = Readonly<Record<string, unknown>> | ReadonlyMap<strin
 export class TenantCache {
   readonly prefix: string;
 
+  readonly store: CacheStore;
+  /** undefined: the central (tenant-less) scope. */
+  readonly tenantId: string | undefined;
+  private readonly options: TenantCacheOptions;
+
   constructor(
-    readonly store: CacheStore,
+    store: CacheStore,
     /** undefined: the central (tenant-less) scope. */
-    readonly tenantId: string | undefined,
-    private readonly options: TenantCacheOptions = {},
+    tenantId: string | undefined,
+    options: TenantCacheOptions = {},
   ) {
+    this.store = store;
+    this.tenantId = tenantId;
+    this.options = options;
     this.prefix = cachePrefix(tenantId);
   }
 

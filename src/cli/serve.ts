@@ -8,10 +8,10 @@ import type { TaskRegistry } from '../jobs/registry.ts';
 import type { WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
 import { createRedis, redisState } from '../redis.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
-import { registry } from '../tasks/index.ts';
+import type { Runtime } from '../runtime.ts';
+import { registry as defaultRegistry } from '../tasks/index.ts';
 import { clusterWorkerStats } from '../worker/cluster-stats.ts';
-import { WorkerService } from '../worker/runner.ts';
+import type { WorkerService } from '../worker/runner.ts';
 
 export interface ServeOptions {
   api: boolean;
@@ -22,29 +22,39 @@ export interface ServeOptions {
 export interface Service {
   runtime: Runtime;
   app: App | undefined;
-  worker: WorkerService | undefined;
   adminKey: AdminKey;
   url: string | undefined;
+  /** Settles once the worker runs (at once without one); rejects if it cannot start. */
+  workerStarted: Promise<WorkerService | undefined>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the parts of Tenantry a command asks for, in dependency order, and returns one
- * idempotent stop() that takes them down in reverse: the API stops accepting requests and
- * finishes in-flight ones, the worker drains, then the pool and the embedded database close.
+ * Starts the parts of Tenantry a command asks for and returns one idempotent stop() that takes
+ * them down in reverse: the API stops accepting requests and finishes in-flight ones, the
+ * worker drains, then the pool and the embedded database close.
+ *
+ * The runtime is opened by the caller (so an embedded PostgreSQL boots while these modules
+ * load). The API listens first and the worker starts after it: the first answer does not wait
+ * for graphile-worker to load and connect.
  */
-export async function serve(config: Config, logger: Logger, options: ServeOptions): Promise<Service> {
-  const runtime = await openRuntime(config, logger, options.api && options.worker ? 20 : 10);
+export async function serve(
+  config: Config,
+  logger: Logger,
+  options: ServeOptions,
+  opening: Promise<Runtime>,
+): Promise<Service> {
+  const runtime = await opening;
   const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
   const cacheStore = createCacheStore(config, { db: runtime.db });
   setDefaultCacheStore(cacheStore);
   let app: App | undefined;
-  let worker: WorkerService | undefined;
+  let worker: Promise<WorkerService | undefined> = Promise.resolve(undefined);
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await app?.close();
-      await worker?.stop();
+      await (await worker.catch(() => undefined))?.stop();
       setDefaultCacheStore(undefined);
       await cacheStore.close().catch(() => {});
       redis?.disconnect();
@@ -60,22 +70,6 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     }
     const adminKey = await resolveAdminKey(config);
     if (adminKey.repaired) logger.warn(adminKey.repaired);
-    if (options.worker) {
-      const created = await WorkerService.create({
-        config,
-        pool: runtime.pool,
-        db: runtime.db,
-        connectionString: runtime.connectionString,
-        logger,
-        registry: options.worker.registry,
-        concurrency: options.worker.concurrency,
-        crontabFile: options.worker.cron ? config.crontabFile : undefined,
-        filter: options.worker.filter,
-        services: { cache: cacheStore },
-      });
-      worker = created;
-      await created.start();
-    }
     let url: string | undefined;
     if (options.api) {
       app = await buildApp({
@@ -83,7 +77,7 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
         config,
         cacheStore,
         connectionString: runtime.connectionString,
-        registry: options.worker?.registry ?? registry,
+        registry: options.worker?.registry ?? defaultRegistry,
         adminKey: adminKey.key,
         logger,
         health: {
@@ -95,7 +89,28 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
       });
       url = await app.listen({ host: config.host, port: config.port });
     }
-    return { runtime, app, worker, adminKey, url, stop };
+    const workerOptions = options.worker;
+    if (workerOptions) {
+      worker = (async () => {
+        const { WorkerService } = await import('../worker/runner.ts');
+        const created = await WorkerService.create({
+          config,
+          pool: runtime.pool,
+          db: runtime.db,
+          connectionString: runtime.connectionString,
+          logger,
+          registry: workerOptions.registry,
+          concurrency: workerOptions.concurrency,
+          crontabFile: workerOptions.cron ? config.crontabFile : undefined,
+          filter: workerOptions.filter,
+          services: { cache: cacheStore },
+        });
+        return created.start();
+      })();
+      // Without an API there is nothing to answer first: the command is up once the worker is.
+      if (!options.api) await worker;
+    }
+    return { runtime, app, adminKey, url, workerStarted: worker, stop };
   } catch (err) {
     await stop().catch(() => {});
     throw err;

@@ -1,14 +1,22 @@
 import { parseConfig } from '../config.ts';
-import { createLogger } from '../logger.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
+import type { Runtime } from '../runtime.ts';
 
-/** Operator commands: a runtime that logs only warnings, closed however the command ends. */
-export async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+/**
+ * Operator commands: a runtime that logs only warnings, closed however the command ends.
+ * The database side is imported here, when a command runs, so declaring commands stays cheap.
+ */
+export async function withRuntime<T>(fn: (runtime: Runtime) => Promise<T>, poolSize = 3): Promise<T> {
   const config = parseConfig();
+  const [{ createLogger }, { openRuntime }] = await Promise.all([
+    import('../logger.ts'),
+    import('../runtime.ts'),
+  ]);
   const runtime = await openRuntime(
     config,
     createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-    3,
+    {
+      poolSize,
+    },
   );
   try {
     return await fn(runtime);

@@ -14,7 +14,7 @@ export async function openWorkerOnce(
   migrate: boolean,
 ): Promise<MetricsSnapshot> {
   const logger = createLogger(config.logLevel);
-  const runtime = await openRuntime(config, logger);
+  const runtime = await openRuntime(config, logger, { attach: true });
   try {
     if (migrate) await migrateControlPlane(runtime.db, runtime.pool);
     const service = await WorkerService.create({

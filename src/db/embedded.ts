@@ -79,6 +79,40 @@ async function assertReachable(dir: string, runAs: RunAs): Promise<void> {
   }
 }
 
+/** What a running embedded server records in DATA_DIR: the server's pid and where it listens. */
+interface EmbeddedState {
+  pid: number;
+  port: number;
+  database: string;
+  /** The tenantry process that started it and will stop it. */
+  owner: number;
+}
+
+/** Beside the cluster directory, like its password file: `DATA_DIR/postgres.json`. */
+function stateFile(dataDir: string): string {
+  return path.join(path.dirname(dataDir), `${path.basename(dataDir)}.json`);
+}
+
+/**
+ * The connection string of an embedded server another tenantry process is running on this
+ * data directory, or undefined when none is. Operator commands and extra workers attach to it
+ * instead of refusing to start; the process that started it stays the one that stops it.
+ */
+export async function attachEmbedded(dataDir: string): Promise<string | undefined> {
+  const dir = path.resolve(dataDir);
+  const state = await readFile(stateFile(dir), 'utf8')
+    .then((text) => JSON.parse(text) as EmbeddedState)
+    .catch(() => undefined);
+  if (!state || !isAlive(state.pid) || !isAlive(state.owner)) return undefined;
+  // The pid must still be the postmaster of this very cluster, not a reused pid.
+  const postmaster = await readFile(path.join(dir, 'postmaster.pid'), 'utf8').catch(() => '');
+  if (Number(postmaster.split('\n')[0]) !== state.pid) return undefined;
+  const password = (
+    await readFile(path.join(path.dirname(dir), `${path.basename(dir)}.password`), 'utf8')
+  ).trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${state.port}/${state.database}`;
+}
+
 async function freePort(): Promise<number> {
   for (;;) {
     const server = net.createServer();
@@ -133,11 +167,17 @@ async function stopOrphan(dataDir: string): Promise<void> {
 export class EmbeddedPostgres {
   private stopping: Promise<void> | undefined;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly connectionString: string,
-    readonly port: number,
-  ) {}
+  private readonly child: ChildProcess;
+  readonly connectionString: string;
+  readonly port: number;
+  private readonly stateFile: string;
+
+  private constructor(child: ChildProcess, connectionString: string, port: number, state: string) {
+    this.child = child;
+    this.connectionString = connectionString;
+    this.port = port;
+    this.stateFile = state;
+  }
 
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
     const log = options.log ?? (() => {});
@@ -212,7 +252,10 @@ export class EmbeddedPostgres {
     const database = options.database ?? 'tenantry';
     const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
     await ensureDatabase(`${base}/postgres`, database);
-    return new EmbeddedPostgres(child, `${base}/${database}`, port);
+    // Where it listens, for other tenantry commands on the same DATA_DIR (see attachEmbedded).
+    const state: EmbeddedState = { pid: child.pid!, port, database, owner: process.pid };
+    await writeFile(stateFile(dataDir), `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    return new EmbeddedPostgres(child, `${base}/${database}`, port, stateFile(dataDir));
   }
 
   get pid(): number | undefined {
@@ -223,6 +266,7 @@ export class EmbeddedPostgres {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const { child } = this;
+      await rm(this.stateFile, { force: true });
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
       const exited = once(child, 'exit');
       child.kill('SIGINT');

@@ -17,10 +17,13 @@ export class Listener {
   private connecting: Promise<void> | undefined;
   private retryDelayMs = 100;
 
-  constructor(
-    private readonly connectionString: string,
-    private readonly logger: Logger,
-  ) {}
+  private readonly connectionString: string;
+  private readonly logger: Logger;
+
+  constructor(connectionString: string, logger: Logger) {
+    this.connectionString = connectionString;
+    this.logger = logger;
+  }
 
   async start(): Promise<void> {
     this.connecting ??= this.connect();

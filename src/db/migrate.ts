@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger, runMigrations as runWorkerMigrations } from 'graphile-worker';
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type pg from 'pg';
 import type { Db } from './database.ts';
 
@@ -20,10 +21,13 @@ const FILE_PATTERN = /^\d{4}_[a-z0-9_]+\.sql$/;
  * tenant migration can name its tables unqualified.
  */
 export class SqlFileMigrationProvider implements MigrationProvider {
-  constructor(
-    private readonly dir: string,
-    private readonly schema: string,
-  ) {}
+  private readonly dir: string;
+  private readonly schema: string;
+
+  constructor(dir: string, schema: string) {
+    this.dir = dir;
+    this.schema = schema;
+  }
 
   async getMigrations(): Promise<Record<string, Migration>> {
     const files = (await readdir(this.dir)).filter((f) => f.endsWith('.sql')).sort();

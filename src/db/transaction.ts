@@ -17,7 +17,7 @@ export async function withConnectionTransaction<T>(
     query: client.query.bind(client) as PostgresPoolClient['query'],
     release: () => {},
   };
-  const single: PostgresPool = { connect: async () => borrowed, end: async () => {} };
+  const single: PostgresPool = { connect: async () => borrowed, end: async () => {}, options: {} };
   const db = new Kysely<TenantryDatabase>({ dialect: new PostgresDialect({ pool: single }) });
   let failed = false;
   try {

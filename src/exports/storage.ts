@@ -16,11 +16,15 @@ export class ChunkStore {
   bytes = 0;
   chunks = 0;
 
-  constructor(
-    private readonly db: DbOrTrx,
-    private readonly exportId: string,
-    private readonly chunkBytes = CHUNK_BYTES,
-  ) {}
+  private readonly db: DbOrTrx;
+  private readonly exportId: string;
+  private readonly chunkBytes: number;
+
+  constructor(db: DbOrTrx, exportId: string, chunkBytes = CHUNK_BYTES) {
+    this.db = db;
+    this.exportId = exportId;
+    this.chunkBytes = chunkBytes;
+  }
 
   async write(data: Buffer | string): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -3,8 +3,7 @@ import type { ExportFormat, ExportType } from '../db/schema-job-logs.ts';
 import { invalid } from '../errors.ts';
 import { tenantSchema } from '../tenancy.ts';
 
-export const EXPORT_TYPES: readonly ExportType[] = ['clients', 'appointments', 'job_logs'];
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json'];
+export { EXPORT_FORMATS, EXPORT_TYPES } from './kinds.ts';
 
 export const CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AjvCompiler, type RouteDefinition } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import type { HealthSources } from '../health.ts';
 import type { Logger } from '../logger.ts';
 import { VERSION } from '../version.ts';
 import { authPlugin } from './auth.ts';
+import { lazyCompilersFactory } from './compilers.ts';
 import { registerInputGuard } from './input-guard.ts';
 import { registerOpenApi } from './openapi.ts';
 import { PageTokens } from './pagination.ts';
@@ -36,30 +36,6 @@ export type App = FastifyInstance<
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const AJV_OPTIONS = { removeAdditional: false, allErrors: true } as const;
-
-/**
- * Query strings, path parameters and headers are text, so their schemas coerce ("50" to 50);
- * JSON bodies are typed already and are never coerced: `{"name": 5}` is a 400, not "5".
- */
-function splitValidatorCompilers() {
-  const factory = AjvCompiler();
-  type Externals = Parameters<typeof factory>[0];
-  type Options = { customOptions?: object; plugins?: [] };
-  return {
-    buildValidator(externalSchemas: Externals, options: Options = {}) {
-      const build = (coerceTypes: 'array' | false) =>
-        factory(externalSchemas, {
-          ...options,
-          customOptions: { ...options.customOptions, ...AJV_OPTIONS, coerceTypes },
-        });
-      const coercing = build('array');
-      const strict = build(false);
-      return (route: RouteDefinition) => (route.httpPart === 'body' ? strict(route) : coercing(route));
-    },
-  };
-}
-
 /** Builds the API without listening: the server entry listens, tests use `app.inject`. */
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
@@ -70,7 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    schemaController: { compilersFactory: splitValidatorCompilers() as never },
+    schemaController: { compilersFactory: lazyCompilersFactory() as never },
     bodyLimit: 5 * 1024 * 1024,
     // URLs the router refuses before any route runs still answer problem+json.
     frameworkErrors: (error, request, reply) =>

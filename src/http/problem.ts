@@ -1,5 +1,5 @@
-import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
 import { appErrorFromDatabase } from '../db/errors.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.ts';
 

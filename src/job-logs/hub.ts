@@ -21,11 +21,15 @@ export class JobLogHub {
   private listener: Listener | undefined;
   private starting: Promise<void> | undefined;
 
-  constructor(
-    private readonly db: Db,
-    private readonly connectionString: string,
-    private readonly logger: Logger,
-  ) {}
+  private readonly db: Db;
+  private readonly connectionString: string;
+  private readonly logger: Logger;
+
+  constructor(db: Db, connectionString: string, logger: Logger) {
+    this.db = db;
+    this.connectionString = connectionString;
+    this.logger = logger;
+  }
 
   /** Follows job log `id`; resolves once notifications are flowing. Returns the unsubscribe function. */
   async subscribe(id: string, subscriber: Subscriber): Promise<() => void> {

@@ -1,6 +1,7 @@
-import type { Static, TSchema } from '@sinclair/typebox';
-import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { createRequire } from 'node:module';
 import type { Kysely } from 'kysely';
+import type { Static, TSchema } from 'typebox';
+import type { Validator } from 'typebox/compile';
 import type { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
@@ -69,9 +70,34 @@ export interface TaskOptions<N extends string, S extends TSchema> {
 export interface TaskDefinition<N extends string = string, S extends TSchema = TSchema>
   extends Required<Omit<TaskOptions<N, S>, 'onFailed'>> {
   onFailed: TaskOptions<N, S>['onFailed'];
-  /** Compiled once; validates payloads at dispatch and again before the handler runs. */
-  check: TypeCheck<S>;
+  /** Compiled on first use; validates payloads at dispatch and again before the handler runs. */
+  readonly check: Validator<{}, S>;
 }
+
+/** The first way `payload` fails the task's schema, as a dotted path (`items.0.name`) and a message. */
+export function payloadProblem(
+  definition: TaskDefinition,
+  payload: unknown,
+): { path: string; message: string } | undefined {
+  if (definition.check.Check(payload)) return undefined;
+  const first = definition.check.Errors(payload)[0];
+  if (!first) return { path: '', message: 'does not match the task schema' };
+  const missing =
+    first.keyword === 'required'
+      ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0]
+      : first.keyword === 'additionalProperties'
+        ? (first.params as { additionalProperties?: string[] }).additionalProperties?.[0]
+        : undefined;
+  const path = [first.instancePath.replace(/^\//, '').replaceAll('/', '.'), missing]
+    .filter(Boolean)
+    .join('.');
+  return { path, message: first.message };
+}
+
+/** typebox/compile, loaded synchronously (require of an ES module) when the first schema is compiled. */
+const require = createRequire(import.meta.url);
+const compile = <S extends TSchema>(schema: S): Validator<{}, S> =>
+  (require('typebox/compile') as typeof import('typebox/compile')).Compile(schema);
 
 const TASK_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -96,6 +122,11 @@ export function defineTask<const N extends string, S extends TSchema>(
     queue: options.queue ?? 'default',
     handler: options.handler,
     onFailed: options.onFailed,
-    check: TypeCompiler.Compile(options.payload),
+    // Compiling every task's schema at import would put the compiler on every process's start
+    // path (the CLI, the API's first answer); it is built the first time a payload is checked.
+    get check() {
+      Object.defineProperty(this, 'check', { value: compile(options.payload), enumerable: true });
+      return this.check;
+    },
   };
 }

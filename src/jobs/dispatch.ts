@@ -5,6 +5,7 @@ import { callbackUrlProblem } from '../job-logs/callback-url.ts';
 import { findJsonProblem, jsonBytes } from '../json-guard.ts';
 import { isTenantId } from '../tenancy.ts';
 import { authorizeDispatch, type Caller, SYSTEM } from './audience.ts';
+import { payloadProblem } from './define.ts';
 import { assertQueueName } from './lanes.ts';
 import type { TaskRegistry } from './registry.ts';
 
@@ -116,14 +117,9 @@ export function validateSpec(
   }
   const { definition, tenant } = authorizeDispatch(registry, caller, spec.task, requested, prefix);
   checkJson(at(prefix, 'payload'), spec.payload ?? {}, limits.payloadBytes);
-  if (!definition.check.Check(spec.payload)) {
-    const first = definition.check.Errors(spec.payload).First();
-    const path = first?.path.replace(/^\//, '').replaceAll('/', '.') ?? '';
-    throw invalid(
-      at(prefix, path ? `payload.${path}` : 'payload'),
-      first?.message ?? 'does not match the task schema',
-    );
-  }
+  const problem = payloadProblem(definition, spec.payload);
+  if (problem)
+    throw invalid(at(prefix, problem.path ? `payload.${problem.path}` : 'payload'), problem.message);
   if (spec.meta !== undefined) checkJson(at(prefix, 'meta'), spec.meta, limits.metaBytes);
   const queue = spec.queue ?? definition.queue;
   assertQueueName(queue, tenant ?? undefined, at(prefix, 'queue'));

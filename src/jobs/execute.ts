@@ -6,7 +6,7 @@ import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Logger } from '../logger.ts';
 import { runInTenant } from '../tenancy.ts';
 import type { RunningJobs } from './cancellation.ts';
-import type { JobInfo, TaskDefinition } from './define.ts';
+import { type JobInfo, payloadProblem, type TaskDefinition } from './define.ts';
 import { JobCancelledError, JobTimeoutError, PermanentJobError, WorkerShutdownError } from './errors.ts';
 import { withoutNul } from './log-batch.ts';
 import type { JobLogWriter } from './log-writer.ts';
@@ -194,10 +194,10 @@ async function runJob(
     if (envelope.tenant !== undefined && !(await deps.gate.tenant(envelope.tenant))) {
       throw new PermanentJobError(`tenant ${envelope.tenant} no longer exists`);
     }
-    if (!definition.check.Check(envelope.payload)) {
-      const first = definition.check.Errors(envelope.payload).First();
+    const problem = payloadProblem(definition, envelope.payload);
+    if (problem) {
       throw new PermanentJobError(
-        `payload does not match task ${definition.name}: ${first?.path} ${first?.message}`,
+        `payload does not match task ${definition.name}: ${problem.path} ${problem.message}`,
       );
     }
     const work = runInTenant(envelope.tenant, () => definition.handler(envelope.payload, ctx));

@@ -51,11 +51,12 @@ export class JobLogWriter {
   private readonly windowMs: number;
   private readonly settleGapMs: number;
 
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly logger: Logger,
-    options: JobLogWriterOptions = {},
-  ) {
+  private readonly pool: pg.Pool;
+  private readonly logger: Logger;
+
+  constructor(pool: pg.Pool, logger: Logger, options: JobLogWriterOptions = {}) {
+    this.pool = pool;
+    this.logger = logger;
     this.windowMs = options.windowMs ?? 25;
     this.settleGapMs = options.settleGapMs ?? 10;
   }

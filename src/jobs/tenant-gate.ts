@@ -31,11 +31,14 @@ export class TenantGate {
   private readonly states = new Map<string, { state: TenantState | undefined; at: number }>();
   private readonly maxAgeMs: number;
 
-  constructor(
-    private readonly db: Db,
-    private readonly filter: WorkerFilter,
-    private readonly logger: Logger,
-  ) {
+  private readonly db: Db;
+  private readonly filter: WorkerFilter;
+  private readonly logger: Logger;
+
+  constructor(db: Db, filter: WorkerFilter, logger: Logger) {
+    this.db = db;
+    this.filter = filter;
+    this.logger = logger;
     this.maxAgeMs = filter.tenants?.length || filter.queues?.length ? 100 : 1000;
   }
 

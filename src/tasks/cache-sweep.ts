@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { sweepExpiredEntries } from '../cache/sweep.ts';
 import { defineTask } from '../jobs/define.ts';
 

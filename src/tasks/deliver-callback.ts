@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
+import { Type } from 'typebox';
 import { CallbackTargetError, postJson } from '../job-logs/callback-delivery.ts';
 import { callbackSecret, signBody } from '../job-logs/callback-secret.ts';
 import { jobLogJson } from '../job-logs/json.ts';

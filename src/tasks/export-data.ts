@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
+import { Type } from 'typebox';
 import { EXPORT_FRAMING, openExportSource } from '../exports/copy-source.ts';
 import { ChunkStore } from '../exports/storage.ts';
 import { validateFilters } from '../exports/types.ts';

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { deleteExpiredExports } from '../exports/repository.ts';
 import { defineTask } from '../jobs/define.ts';
 

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { claimAlert, recentFailures } from '../job-logs/alerts.ts';
 import { defineTask } from '../jobs/define.ts';
 

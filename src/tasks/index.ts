@@ -1,4 +1,4 @@
-import type { Static } from '@sinclair/typebox';
+import type { Static } from 'typebox';
 import type { DbOrTrx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Caller } from '../jobs/audience.ts';

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
+import { Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 

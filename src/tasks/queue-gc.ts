@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
 import { expireIdempotencyKeys } from '../jobs/idempotency.ts';
 

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { renderAppointmentMail } from '../mail/templates/appointment.ts';

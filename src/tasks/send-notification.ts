@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
 
 /** SMS, WhatsApp or calendar notifications through the configured provider of each channel. */

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
 import { createBackup, pruneBackups } from '../lifecycle/backup/index.ts';
 import { forEachTenant } from '../lifecycle/for-each-tenant.ts';

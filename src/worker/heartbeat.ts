@@ -29,7 +29,11 @@ export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: HeartbeatOptions) {}
+  private readonly options: HeartbeatOptions;
+
+  constructor(options: HeartbeatOptions) {
+    this.options = options;
+  }
 
   get intervalMs(): number {
     return Math.max(100, Math.min(10_000, Math.floor(this.options.rescueAfterMs / 5)));

@@ -23,10 +23,10 @@ export class LaneWaker {
   /** Workers fetching a job now. */
   private readonly fetching = new Set<unknown>();
 
-  constructor(
-    events: WorkerEvents,
-    private readonly nudge: (count: number) => void,
-  ) {
+  private readonly nudge: (count: number) => void;
+
+  constructor(events: WorkerEvents, nudge: (count: number) => void) {
+    this.nudge = nudge;
     events.on('job:complete', () => {
       this.retries = 0;
     });

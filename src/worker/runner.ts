@@ -58,16 +58,34 @@ export class WorkerService {
   private stopping: Promise<void> | undefined;
   private heartbeat: Heartbeat | undefined;
 
+  private readonly options: WorkerOptions;
+  private readonly listener: Listener;
+  private readonly writer: JobLogWriter;
+  private readonly metrics: JobMetrics;
+  private readonly services: TaskServices;
+  private readonly graphileOptions: RunnerOptions;
+  private readonly poolRef: { current: WorkerPool | undefined };
+  private readonly closeOwned: () => Promise<void>;
+
   private constructor(
-    private readonly options: WorkerOptions,
-    private readonly listener: Listener,
-    private readonly writer: JobLogWriter,
-    private readonly metrics: JobMetrics,
-    private readonly services: TaskServices,
-    private readonly graphileOptions: RunnerOptions,
-    private readonly poolRef: { current: WorkerPool | undefined },
-    private readonly closeOwned: () => Promise<void>,
-  ) {}
+    options: WorkerOptions,
+    listener: Listener,
+    writer: JobLogWriter,
+    metrics: JobMetrics,
+    services: TaskServices,
+    graphileOptions: RunnerOptions,
+    poolRef: { current: WorkerPool | undefined },
+    closeOwned: () => Promise<void>,
+  ) {
+    this.options = options;
+    this.listener = listener;
+    this.writer = writer;
+    this.metrics = metrics;
+    this.services = services;
+    this.graphileOptions = graphileOptions;
+    this.poolRef = poolRef;
+    this.closeOwned = closeOwned;
+  }
 
   private runner: Runner | undefined;
 
@@ -101,7 +119,9 @@ export class WorkerService {
     };
     // Shares the pool; destroying it must not end the pool.
     const tenantDb = new Kysely<TenantDatabase>({
-      dialect: new PostgresDialect({ pool: { connect: () => pool.connect(), end: async () => {} } }),
+      dialect: new PostgresDialect({
+        pool: { connect: () => pool.connect(), end: async () => {}, options: {} },
+      }),
     });
     // The pool is only reachable through its creation event; we need its id (the lock owner of
     // our jobs) and a way to force a stop.

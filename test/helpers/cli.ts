@@ -6,10 +6,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `bin/tenantry.js` as a user would, with `env` added to this process's environment. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/**
+ * Runs `bin/tenantry.js` as a user would, with `env` added to this process's environment, or
+ * with exactly `env` when `inherit` is false (e.g. to leave DATABASE_URL out).
+ */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  { inherit = true }: { inherit?: boolean } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/tenantry.js', ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['bin/tenantry.js', ...args], {
+      env: inherit ? { ...process.env, ...env } : env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {

@@ -51,15 +51,15 @@ describe('who may dispatch what', () => {
     );
   });
 
-  it.each([
-    ...ADMIN_TASKS,
-    ...SYSTEM_TASKS,
-  ])('answers a tenant key 403 for %s, naming the field', async (task) => {
-    const res = await post({ task, payload: { tenant: 'globex', job_log_id: '1' } }, keys.acme);
-    expect(res.statusCode).toBe(403);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.json().field).toBe('task');
-  });
+  it.each([...ADMIN_TASKS, ...SYSTEM_TASKS])(
+    'answers a tenant key 403 for %s, naming the field',
+    async (task) => {
+      const res = await post({ task, payload: { tenant: 'globex', job_log_id: '1' } }, keys.acme);
+      expect(res.statusCode).toBe(403);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json().field).toBe('task');
+    },
+  );
 
   it.each(SYSTEM_TASKS)('answers an admin key 403 for the system task %s', async (task) => {
     expect((await post({ task, payload: {} }, admin)).statusCode).toBe(403);

@@ -183,27 +183,27 @@ describe('example tasks', () => {
     });
   });
 
-  it.each([
-    'fail',
-    'hang',
-  ] as const)('process-company-context keeps the original text when the AI service keeps %sing', async (mode) => {
-    ai.behaviour.mode = mode;
-    const id = await client(`Original context for ${mode}`);
-    const job = await dispatch(
-      tdb.db,
-      'process-company-context',
-      { client_id: Number(id) },
-      { tenant: 'clinic', maxAttempts: 2 },
-    );
-    const log = await waitForStatus(tdb.db, job.id, ['failed'], 20_000);
-    expect(log.attempts).toBe(2);
-    expect(log.error_message).toMatch(mode === 'fail' ? /503/ : /timeout|aborted/i);
-    expect(log.step).toBe('kept the original context');
-    expect(await contextOf(id)).toEqual({
-      company_context: `Original context for ${mode}`,
-      company_context_original: null,
-    });
-  });
+  it.each(['fail', 'hang'] as const)(
+    'process-company-context keeps the original text when the AI service keeps %sing',
+    async (mode) => {
+      ai.behaviour.mode = mode;
+      const id = await client(`Original context for ${mode}`);
+      const job = await dispatch(
+        tdb.db,
+        'process-company-context',
+        { client_id: Number(id) },
+        { tenant: 'clinic', maxAttempts: 2 },
+      );
+      const log = await waitForStatus(tdb.db, job.id, ['failed'], 20_000);
+      expect(log.attempts).toBe(2);
+      expect(log.error_message).toMatch(mode === 'fail' ? /503/ : /timeout|aborted/i);
+      expect(log.step).toBe('kept the original context');
+      expect(await contextOf(id)).toEqual({
+        company_context: `Original context for ${mode}`,
+        company_context_original: null,
+      });
+    },
+  );
 
   it('send-notification goes through the channel provider (logging by default)', async () => {
     const job = await dispatch(

@@ -1,11 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CacheStore } from '../../cache/contract.ts';
-import { createCacheStore } from '../../cache/runtime.ts';
-import { type CacheStats, cacheStats } from '../../cache/stats.ts';
-import { TenantCache } from '../../cache/tenant-cache.ts';
+import type { CacheStats } from '../../cache/stats.ts';
 import { parseConfig } from '../../config.ts';
-import { createLogger } from '../../logger.ts';
-import { openRuntime } from '../../runtime.ts';
 import { isTenantId } from '../../tenancy.ts';
 
 /** Where the commands read their settings and write their report; tests pass their own. */
@@ -23,10 +19,15 @@ function tenantId(value: string): string {
 /** Opens the database (and Redis when CACHE_STORE=redis) for one command, and closes both after. */
 async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: CacheStore) => Promise<T>): Promise<T> {
   const config = parseConfig(env);
+  const [{ createLogger }, { openRuntime }, { createCacheStore }] = await Promise.all([
+    import('../../logger.ts'),
+    import('../../runtime.ts'),
+    import('../../cache/runtime.ts'),
+  ]);
   const runtime = await openRuntime(
     config,
     createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-    2,
+    { poolSize: 2 },
   );
   const store = createCacheStore(config, { db: runtime.db });
   try {
@@ -53,6 +54,7 @@ export function registerCacheCommands(program: Command, io: CacheCommandIo = {})
       }
       const scope = opts.central ? 'the central scope' : `tenant ${opts.tenant}`;
       await withStore(env, async (store) => {
+        const { TenantCache } = await import('../../cache/tenant-cache.ts');
         const flushed = await new TenantCache(store, opts.tenant).flush();
         print(
           `flushed ${flushed} ${flushed === 1 ? 'entry' : 'entries'} of ${scope} from the ${store.name} store`,
@@ -67,6 +69,7 @@ export function registerCacheCommands(program: Command, io: CacheCommandIo = {})
     .option('--json', 'print the figures as one JSON object')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       await withStore(env, async (store) => {
+        const { cacheStats } = await import('../../cache/stats.ts');
         const stats = await cacheStats(store, opts.tenant === undefined ? {} : { tenant: opts.tenant });
         if (opts.json) print(JSON.stringify(stats));
         else for (const line of statsTable(stats)) print(line);

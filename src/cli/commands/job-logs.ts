@@ -1,17 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Db } from '../../db/database.ts';
 import type { JobStatus } from '../../db/schema.ts';
 import type { ExportFormat, ExportType } from '../../db/schema-job-logs.ts';
-import { createExport } from '../../exports/create.ts';
-import { findExport, listExports } from '../../exports/repository.ts';
-import { readExport } from '../../exports/storage.ts';
-import { EXPORT_FORMATS, EXPORT_TYPES } from '../../exports/types.ts';
-import { listJobLogs } from '../../job-logs/repository.ts';
-import { jobLogStats } from '../../job-logs/stats.ts';
-import { registry } from '../../tasks/index.ts';
+import { EXPORT_FORMATS, EXPORT_TYPES } from '../../exports/kinds.ts';
 import { collect, positiveInt } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
@@ -32,6 +23,10 @@ function filterPair(value: string, previous: string[]): string[] {
 
 /** Shows the export's progress until it ends; resolves with its final status. */
 async function follow(db: Db, id: string): Promise<string> {
+  const [{ default: cliProgress }, { findExport }] = await Promise.all([
+    import('cli-progress'),
+    import('../../exports/repository.ts'),
+  ]);
   const bar = new cliProgress.SingleBar(
     { format: 'export {id} [{bar}] {percentage}% {step}', stream: process.stderr, hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -62,6 +57,7 @@ export function registerJobLogCommands(program: Command): void {
     .option('--task <name>', 'only this task')
     .option('--limit <n>', 'at most this many', positiveInt, 50)
     .action(async (opts: { tenant?: string; status?: JobStatus; task?: string; limit: number }) => {
+      const { listJobLogs } = await import('../../job-logs/repository.ts');
       await withRuntime(async ({ db }) => {
         const rows = await listJobLogs(
           db,
@@ -92,6 +88,7 @@ export function registerJobLogCommands(program: Command): void {
     .option('--tenant <id>', 'only this tenant')
     .option('--hours <n>', 'window length in hours', positiveInt, 24)
     .action(async (opts: { tenant?: string; hours: number }) => {
+      const { jobLogStats } = await import('../../job-logs/stats.ts');
       await withRuntime(async ({ db }) => {
         const stats = await jobLogStats(db, new Date(Date.now() - opts.hours * 3_600_000), opts.tenant);
         console.log(`since ${stats.since}; now pending ${stats.now.pending}, running ${stats.now.running}`);
@@ -126,6 +123,10 @@ export function registerJobLogCommands(program: Command): void {
         filter: string[];
         wait: boolean;
       }) => {
+        const [{ createExport }, { registry }] = await Promise.all([
+          import('../../exports/create.ts'),
+          import('../../tasks/index.ts'),
+        ]);
         await withRuntime(async ({ db, config }) => {
           const filters = Object.fromEntries(
             opts.filter.map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]),
@@ -153,6 +154,7 @@ export function registerJobLogCommands(program: Command): void {
     .option('--tenant <id>', 'only this tenant')
     .option('--limit <n>', 'at most this many', positiveInt, 20)
     .action(async (id: string | undefined, opts: { tenant?: string; limit: number }) => {
+      const { findExport, listExports } = await import('../../exports/repository.ts');
       await withRuntime(async ({ db }) => {
         const rows = id
           ? [await findExport(db, id, opts.tenant)].filter((r) => r !== undefined)
@@ -188,6 +190,12 @@ export function registerJobLogCommands(program: Command): void {
     .argument('<id>', 'export id')
     .option('-o, --output <file>', 'where to write; - for stdout')
     .action(async (id: string, opts: { output?: string }) => {
+      const [{ createWriteStream }, { pipeline }, { findExport }, { readExport }] = await Promise.all([
+        import('node:fs'),
+        import('node:stream/promises'),
+        import('../../exports/repository.ts'),
+        import('../../exports/storage.ts'),
+      ]);
       await withRuntime(async ({ db }) => {
         const row = await findExport(db, id);
         if (!row) throw new Error(`export ${id} was not found`);

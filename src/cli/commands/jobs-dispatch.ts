@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseConfig } from '../../config.ts';
-import { dispatchAs } from '../../tasks/index.ts';
 import { positiveInt } from '../options.ts';
 import { withRuntime } from '../with-runtime.ts';
 
@@ -47,6 +46,7 @@ export function registerDispatchCommand(jobs: Command): void {
     .option('--max-attempts <n>', 'attempts before the job fails for good', positiveInt)
     .action(async (task: string, opts: DispatchFlags) => {
       const config = parseConfig();
+      const { dispatchAs } = await import('../../tasks/index.ts');
       await withRuntime(async ({ db }) => {
         const [job] = await dispatchAs(
           db,

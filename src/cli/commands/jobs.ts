@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { cancelJob, retryJob } from '../../jobs/control.ts';
-import { flushFailedJobs, queueStats } from '../../jobs/queue-stats.ts';
 import { positiveInt } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
@@ -16,6 +14,7 @@ export function registerJobCommands(program: Command): void {
     .option('--watch', 'refresh until interrupted')
     .option('--interval <seconds>', 'refresh interval with --watch', positiveInt, 2)
     .action(async (opts: { watch?: boolean; interval: number }) => {
+      const { queueStats } = await import('../../jobs/queue-stats.ts');
       await withRuntime(async ({ db }) => {
         for (;;) {
           const stats = await queueStats(db);
@@ -61,6 +60,7 @@ export function registerJobCommands(program: Command): void {
     .option('--tenant <id>', 'with --all: only this tenant')
     .action(async (id: string | undefined, opts: { all?: boolean; tenant?: string }) => {
       if (!id && !opts.all) throw new Error('name a job-log id or pass --all');
+      const { retryJob } = await import('../../jobs/control.ts');
       await withRuntime(async ({ db }) => {
         if (id) {
           await retryJob(db, id);
@@ -80,6 +80,7 @@ export function registerJobCommands(program: Command): void {
     .description('delete permanently failed jobs from the queue (their job logs stay, marked failed)')
     .option('--tenant <id>', "only this tenant's jobs")
     .action(async (opts: { tenant?: string }) => {
+      const { flushFailedJobs } = await import('../../jobs/queue-stats.ts');
       await withRuntime(async ({ db }) => {
         const flushed = await flushFailedJobs(db, opts.tenant);
         console.log(`flushed ${flushed} permanently failed job${flushed === 1 ? '' : 's'} from the queue`);
@@ -91,6 +92,7 @@ export function registerJobCommands(program: Command): void {
     .description('cancel a job: a pending one never starts, a running one is signalled')
     .argument('<id>', 'job-log id')
     .action(async (id: string) => {
+      const { cancelJob } = await import('../../jobs/control.ts');
       await withRuntime(async ({ db }) => {
         const { status } = await cancelJob(db, id);
         console.log(

@@ -1,12 +1,6 @@
 import { type Command, Option } from 'commander';
-import { parseConfig } from '../../config.ts';
-import { migrateControlPlane } from '../../db/migrate.ts';
-import { allTenantIds } from '../../db/tenants.ts';
-import { migrateAllTenants } from '../../lifecycle/migrate-tenants.ts';
-import { tenantProgress } from '../../lifecycle/progress-bar.ts';
-import { createLogger } from '../../logger.ts';
-import { openRuntime } from '../../runtime.ts';
 import { positiveInt } from '../options.ts';
+import { withRuntime } from '../with-runtime.ts';
 
 export function registerMigrateCommand(program: Command): void {
   program
@@ -17,14 +11,15 @@ export function registerMigrateCommand(program: Command): void {
     )
     .option('--skip-tenants', 'only the control plane and graphile-worker')
     .action(async (opts: { concurrency: number; skipTenants?: boolean }) => {
-      const config = parseConfig();
+      const [{ migrateControlPlane }, { allTenantIds }, { migrateAllTenants }, { tenantProgress }] =
+        await Promise.all([
+          import('../../db/migrate.ts'),
+          import('../../db/tenants.ts'),
+          import('../../lifecycle/migrate-tenants.ts'),
+          import('../../lifecycle/progress-bar.ts'),
+        ]);
       // One connection per parallel tenant, plus one for the control plane.
-      const runtime = await openRuntime(
-        config,
-        createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-        opts.concurrency + 1,
-      );
-      try {
+      await withRuntime(async (runtime) => {
         const { applied } = await migrateControlPlane(runtime.db, runtime.pool);
         console.log(
           applied.length ? `applied ${applied.length}: ${applied.join(', ')}` : 'control plane is up to date',
@@ -42,8 +37,6 @@ export function registerMigrateCommand(program: Command): void {
         );
         for (const failure of summary.failed) console.error(`  ${failure.tenant}: ${failure.error}`);
         if (summary.failed.length > 0) process.exitCode = 1;
-      } finally {
-        await runtime.close();
-      }
+      }, opts.concurrency + 1);
     });
 }

@@ -1,18 +1,50 @@
 import type { Command } from 'commander';
 import { parseConfig } from '../../config.ts';
 import { QUEUE_PATTERN } from '../../jobs/lanes.ts';
-import { createLogger } from '../../logger.ts';
-import { registry } from '../../tasks/index.ts';
+import type { WorkerFilter } from '../../jobs/tenant-gate.ts';
 import { isTenantId } from '../../tenancy.ts';
 import { collect, positiveInt } from '../options.ts';
-import { runUntilSignal } from '../run-until-signal.ts';
-import { type ServeOptions, serve } from '../serve.ts';
-import { openWorkerOnce } from '../worker-once.ts';
+import type { ServeOptions } from '../serve.ts';
 
-async function launch(kind: 'start' | 'api' | 'worker', options: ServeOptions): Promise<void> {
+type LaunchOptions = Omit<ServeOptions, 'worker'> & {
+  worker: { concurrency: number; cron: boolean; filter?: WorkerFilter } | undefined;
+};
+
+async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions): Promise<void> {
   const config = parseConfig();
+  const [{ createLogger }, { openRuntime }] = await Promise.all([
+    import('../../logger.ts'),
+    import('../../runtime.ts'),
+  ]);
   const logger = createLogger(config.logLevel);
-  const service = await serve(config, logger, options);
+  // The database comes up (an embedded PostgreSQL boots) while the server modules load.
+  // `start` owns its embedded server; `api` and `worker` may join one another process runs.
+  const opening = openRuntime(config, logger, {
+    poolSize: options.api && options.worker ? 20 : 10,
+    attach: kind !== 'start',
+  });
+  opening.catch(() => {});
+  let modules;
+  try {
+    modules = await Promise.all([
+      import('../serve.ts'),
+      import('../run-until-signal.ts'),
+      options.worker ? import('../../tasks/index.ts') : undefined,
+    ]);
+  } catch (err) {
+    await opening.then((runtime) => runtime.close()).catch(() => {});
+    throw err;
+  }
+  const [{ serve }, { runUntilSignal }, tasks] = modules;
+  const service = await serve(
+    config,
+    logger,
+    {
+      ...options,
+      worker: options.worker && tasks ? { ...options.worker, registry: tasks.registry } : undefined,
+    },
+    opening,
+  );
   // Leave room after the job grace period for the server and pool to close.
   runUntilSignal(logger, config.shutdownTimeoutMs + 15_000, service.stop);
   if (service.url) {
@@ -24,9 +56,17 @@ async function launch(kind: 'start' | 'api' | 'worker', options: ServeOptions): 
         ? 'from TENANTRY_ADMIN_KEY'
         : `in ${adminKey.source}`;
     console.log(`Tenantry ${kind}: API ${service.url}  docs ${service.url}/docs  admin key ${key}`);
-  } else {
-    console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}`);
   }
+  try {
+    await service.workerStarted;
+  } catch (err) {
+    // A process whose worker cannot start is not half up: it stops, and says why, non-zero.
+    logger.error({ err }, 'the worker could not start');
+    await service.stop().catch(() => {});
+    throw err;
+  }
+  if (!service.url)
+    console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}`);
 }
 
 interface WorkerFlags {
@@ -54,7 +94,7 @@ export function registerServeCommands(program: Command): void {
       await launch('start', {
         api: true,
         migrate: opts.migrate,
-        worker: { concurrency: config.workerConcurrency, cron: true, registry },
+        worker: { concurrency: config.workerConcurrency, cron: true },
       });
     });
 
@@ -84,11 +124,14 @@ export function registerServeCommands(program: Command): void {
       const worker = {
         concurrency: opts.concurrency ?? config.workerConcurrency,
         cron: opts.cron && !opts.once,
-        registry,
         filter,
       };
       if (opts.once) {
-        const processed = await openWorkerOnce(config, worker, opts.migrate);
+        const [{ openWorkerOnce }, { registry }] = await Promise.all([
+          import('../worker-once.ts'),
+          import('../../tasks/index.ts'),
+        ]);
+        const processed = await openWorkerOnce(config, { ...worker, registry }, opts.migrate);
         console.log(
           `worker --once: ${processed.processed} completed, ${processed.failed + processed.retried} failed, no job ready`,
         );

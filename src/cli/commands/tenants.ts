@@ -1,11 +1,13 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { findTenant, type Tenant } from '../../db/tenants.ts';
+import type { Tenant } from '../../db/tenants.ts';
 import { notFound } from '../../errors.ts';
-import { provision, setActive, suspend, updateSettings } from '../../lifecycle/index.ts';
-import { registerTenantOperationCommands } from '../../lifecycle/operator-commands.ts';
 import { isTenantId } from '../../tenancy.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
+import { registerTenantOperationCommands } from './tenant-operations.ts';
+
+const lifecycle = () => import('../../lifecycle/index.ts');
+const tenantRows = () => import('../../db/tenants.ts');
 
 export function tenantIdArg(value: string): string {
   if (!isTenantId(value))
@@ -65,6 +67,7 @@ export function registerTenantCommands(program: Command): void {
         owner?: string;
         settings?: Record<string, unknown>;
       }) => {
+        const { provision } = await lifecycle();
         await withRuntime(async ({ db, config }) => {
           const result = await provision({ db, config }, opts);
           console.log(`provisioned ${result.tenant.id} (plan ${result.tenant.plan})`);
@@ -77,6 +80,7 @@ export function registerTenantCommands(program: Command): void {
     .command('show <id>')
     .description('one tenant as JSON')
     .action(async (id: string) => {
+      const { findTenant } = await tenantRows();
       await withRuntime(async ({ db }) => {
         const tenant = await findTenant(db, tenantIdArg(id));
         if (!tenant) throw notFound(`tenant ${id}`);
@@ -88,6 +92,7 @@ export function registerTenantCommands(program: Command): void {
     .command('settings <id> [patch]')
     .description('print the settings, or merge a JSON merge patch into them (null removes a key)')
     .action(async (id: string, patch: string | undefined) => {
+      const [{ updateSettings }, { findTenant }] = await Promise.all([lifecycle(), tenantRows()]);
       await withRuntime(async ({ db }) => {
         const tenant = patch
           ? await updateSettings(db, tenantIdArg(id), jsonObject(patch))
@@ -101,6 +106,7 @@ export function registerTenantCommands(program: Command): void {
     .command('activate <id>')
     .description('activate a tenant (also lifts a suspension); its waiting jobs start')
     .action(async (id: string) => {
+      const { setActive } = await lifecycle();
       await withRuntime(async ({ db }) => printStatus(await setActive(db, tenantIdArg(id), true)));
     });
 
@@ -109,6 +115,7 @@ export function registerTenantCommands(program: Command): void {
     .description('deactivate an active tenant: its keys get 403 and its jobs wait')
     .option('--reason <reason>', 'shown to the tenant’s API clients')
     .action(async (id: string, opts: { reason?: string }) => {
+      const { setActive } = await lifecycle();
       await withRuntime(async ({ db }) =>
         printStatus(await setActive(db, tenantIdArg(id), false, opts.reason ?? null)),
       );
@@ -119,6 +126,7 @@ export function registerTenantCommands(program: Command): void {
     .description('suspend a tenant with a reason: its keys get 403 and its jobs wait')
     .requiredOption('--reason <reason>', 'shown to the tenant’s API clients')
     .action(async (id: string, opts: { reason: string }) => {
+      const { suspend } = await lifecycle();
       await withRuntime(async ({ db }) => printStatus(await suspend(db, tenantIdArg(id), opts.reason)));
     });
 

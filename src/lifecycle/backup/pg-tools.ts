@@ -20,13 +20,20 @@ const MAX_STDOUT_BYTES = 8 * 1024 * 1024;
 const KILL_GRACE_MS = 5000;
 
 export class PgToolError extends Error {
+  readonly tool: PgTool;
+  readonly stderr: string;
+  readonly reason: 'failed' | 'timeout' | 'aborted' | 'missing';
+
   constructor(
-    readonly tool: PgTool,
+    tool: PgTool,
     message: string,
-    readonly stderr: string,
-    readonly reason: 'failed' | 'timeout' | 'aborted' | 'missing',
+    stderr: string,
+    reason: 'failed' | 'timeout' | 'aborted' | 'missing',
   ) {
     super(message);
+    this.tool = tool;
+    this.stderr = stderr;
+    this.reason = reason;
     this.name = 'PgToolError';
   }
 }

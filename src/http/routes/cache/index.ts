@@ -1,4 +1,5 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { CacheStore } from '../../../cache/contract.ts';
 import { scopeStats } from '../../../cache/stats.ts';
 import { TenantCache } from '../../../cache/tenant-cache.ts';

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 
 const Store = Type.Union([Type.Literal('postgres'), Type.Literal('redis')], {
   description: 'the configured cache store (CACHE_STORE)',

@@ -1,4 +1,5 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { AppError, invalid, notFound } from '../../../errors.ts';
 import { createExport } from '../../../exports/create.ts';
 import { exportJson } from '../../../exports/json.ts';

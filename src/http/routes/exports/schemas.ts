@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { NextPageToken } from '../../pagination.ts';
 
 export const ExportId = Type.String({ pattern: '^[0-9]{1,18}$', description: 'export id', examples: ['7'] });

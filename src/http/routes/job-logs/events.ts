@@ -1,4 +1,5 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { notFound } from '../../../errors.ts';
 import { JobLogHub } from '../../../job-logs/hub.ts';
 import { jobLogEvent, TERMINAL_STATUSES } from '../../../job-logs/json.ts';

@@ -1,4 +1,5 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { invalid, notFound } from '../../../errors.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';
 import { jobLogJson, jobLogSummaryJson } from '../../../job-logs/json.ts';

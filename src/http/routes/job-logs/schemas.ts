@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, Type } from 'typebox';
 import { NextPageToken, PageQuery } from '../../pagination.ts';
 
 export const JobStatusSchema = Type.Union(

@@ -1,4 +1,5 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Config } from '../../../config.ts';
 import type { Db } from '../../../db/database.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';

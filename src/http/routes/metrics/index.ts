@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Db } from '../../../db/database.ts';
 import { problemResponses } from '../../problem.ts';
 import { createMetricsRegistry } from './collect.ts';

@@ -1,4 +1,5 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { findTenant, listTenants } from '../../../db/tenants.ts';
 import { notFound } from '../../../errors.ts';
 import { PageQuery } from '../../pagination.ts';

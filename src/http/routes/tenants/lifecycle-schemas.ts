@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { TenantId } from './schemas.ts';
 
 export const Params = Type.Object({ id: TenantId });

@@ -1,4 +1,5 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { provision, setActive, suspend, updateSettings } from '../../../lifecycle/index.ts';
 import { problemResponses } from '../../problem.ts';
 import {

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { Tenant as TenantRow } from '../../../db/tenants.ts';
 import { NextPageToken } from '../../pagination.ts';
 

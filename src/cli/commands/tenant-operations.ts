@@ -1,23 +1,15 @@
 import type { Command } from 'commander';
-import { createCacheStore } from '../cache/runtime.ts';
-import { positiveInt } from '../cli/options.ts';
-import { printTable } from '../cli/table.ts';
-import { withRuntime } from '../cli/with-runtime.ts';
-import { parseConfig } from '../config.ts';
-import { allTenantIds } from '../db/tenants.ts';
-import type { Runtime } from '../runtime.ts';
-import {
-  checkBackupTools,
-  createBackup,
-  humanSize,
-  listBackups,
-  pruneBackups,
-  restoreBackup,
-} from './backup/index.ts';
-import { tenantHealth } from './health.ts';
-import { checkMaintenanceOptions, runMaintenance } from './maintenance.ts';
-import { operatorBackupDeps, runForTenants, type TenantRunSummary } from './operator.ts';
-import { readSchedule } from './schedule.ts';
+import { parseConfig } from '../../config.ts';
+import type { TenantRunSummary } from '../../lifecycle/operator.ts';
+import type { Runtime } from '../../runtime.ts';
+import { positiveInt } from '../options.ts';
+import { printTable } from '../table.ts';
+import { withRuntime } from '../with-runtime.ts';
+
+// The lifecycle modules (pg_dump, encryption, maintenance SQL) load when a command runs.
+const backups = () => import('../../lifecycle/backup/index.ts');
+const operator = () => import('../../lifecycle/operator.ts');
+const cacheRuntime = () => import('../../cache/runtime.ts');
 
 /** Command output is the report on stdout (progress and errors go to stderr). */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -30,6 +22,7 @@ interface Scope {
 async function scopeTenants(runtime: Runtime, scope: Scope): Promise<string[]> {
   if (Boolean(scope.tenant) === Boolean(scope.all))
     throw new Error('choose exactly one of --tenant ID or --all');
+  const { allTenantIds } = await import('../../db/tenants.ts');
   return scope.tenant ? [scope.tenant] : allTenantIds(runtime.db);
 }
 
@@ -53,6 +46,10 @@ export function registerTenantOperationCommands(
     .option('--keep <n>', 'then keep only the newest N backups of each', positiveInt)
     .option('--check', 'only check that pg_dump/pg_restore exist and match the server')
     .action(async (opts: Scope & { keep?: number; check?: boolean }) => {
+      const [
+        { checkBackupTools, createBackup, humanSize, pruneBackups },
+        { operatorBackupDeps, runForTenants },
+      ] = await Promise.all([backups(), operator()]);
       await withRuntime(async (runtime) => {
         if (opts.check) {
           const report = await checkBackupTools(runtime.db, { backupDir: runtime.config.backupDir });
@@ -90,6 +87,8 @@ export function registerTenantOperationCommands(
       if ([opts.list, opts.latest, opts.backup].filter(Boolean).length !== 1) {
         throw new Error('choose exactly one of --list, --latest or --backup FILE');
       }
+      const [{ humanSize, listBackups, restoreBackup }, { operatorBackupDeps }, { createCacheStore }] =
+        await Promise.all([backups(), operator(), cacheRuntime()]);
       await withRuntime(async (runtime) => {
         if (opts.list) {
           const backups = await listBackups({ db: runtime.db }, tenant);
@@ -134,6 +133,8 @@ export function registerTenantOperationCommands(
         cleanupDays: opts.cleanup ? opts.days : undefined,
         dryRun: opts.dryRun === true,
       };
+      const [{ checkMaintenanceOptions, runMaintenance }, { operatorBackupDeps, runForTenants }] =
+        await Promise.all([import('../../lifecycle/maintenance.ts'), operator()]);
       checkMaintenanceOptions(options);
       await withRuntime(async (runtime) => {
         const ids = await scopeTenants(runtime, opts);
@@ -148,6 +149,11 @@ export function registerTenantOperationCommands(
     .command('health <id>')
     .description('status, schema size, backups, last maintenance, queue depth, recent failures')
     .action(async (id: string) => {
+      const [{ tenantHealth }, { humanSize }, { createCacheStore }] = await Promise.all([
+        import('../../lifecycle/health.ts'),
+        backups(),
+        cacheRuntime(),
+      ]);
       await withRuntime(async (runtime) => {
         const store = createCacheStore(runtime.config, { db: runtime.db });
         try {
@@ -177,6 +183,7 @@ export function registerTenantOperationCommands(
     .description('every crontab entry with its next run (UTC)')
     .action(async () => {
       const config = parseConfig();
+      const { readSchedule } = await import('../../lifecycle/schedule.ts');
       const entries = await readSchedule(config.crontabFile);
       printTable(
         entries.map((e) => ({
