@@ -42,9 +42,12 @@ export function lazyCompilersFactory() {
       let strict: ReturnType<typeof build> | undefined;
       return (route: RouteDefinition) =>
         lazyValidator(() => {
-          const compile =
-            route.httpPart === 'body' ? (strict ??= build(false)) : (coercing ??= build('array'));
-          return compile(route) as Validate;
+          if (route.httpPart === 'body') {
+            strict ??= build(false);
+            return strict(route) as Validate;
+          }
+          coercing ??= build('array');
+          return coercing(route) as Validate;
         });
     },
     buildSerializer(externalSchemas: unknown, options?: Parameters<typeof serializers>[1]) {

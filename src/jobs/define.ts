@@ -71,7 +71,7 @@ export interface TaskDefinition<N extends string = string, S extends TSchema = T
   extends Required<Omit<TaskOptions<N, S>, 'onFailed'>> {
   onFailed: TaskOptions<N, S>['onFailed'];
   /** Compiled on first use; validates payloads at dispatch and again before the handler runs. */
-  readonly check: Validator<{}, S>;
+  readonly check: Validator<Record<never, never>, S>;
 }
 
 /** The first way `payload` fails the task's schema, as a dotted path (`items.0.name`) and a message. */
@@ -96,7 +96,7 @@ export function payloadProblem(
 
 /** typebox/compile, loaded synchronously (require of an ES module) when the first schema is compiled. */
 const require = createRequire(import.meta.url);
-const compile = <S extends TSchema>(schema: S): Validator<{}, S> =>
+const compile = <S extends TSchema>(schema: S): Validator<Record<never, never>, S> =>
   (require('typebox/compile') as typeof import('typebox/compile')).Compile(schema);
 
 const TASK_NAME = /^[a-z][a-z0-9-]{0,62}$/;

@@ -322,47 +322,51 @@ describe('every registered task, dispatched over HTTP', () => {
     for (const d of registry.all()) expect(['tenant', 'admin', 'system'], d.name).toContain(d.audience);
   });
 
-  it.each(
-    registry.all().map((d) => [d.name, d.audience, d] as const),
-  )('%s (%s)', async (name, audience, d) => {
-    const before = await logsOf(name);
-    if (audience === 'tenant') {
-      const payload = samplePayload(d, 'acme');
-      const own = await post({ task: name, payload, delay_ms: 3_600_000 }, w.acme.headers);
-      expect(own.status, own.body).toBe(202);
-      expect(asJson(own)).toMatchObject({ task: name, tenant: 'acme' });
-      const named = await post({ task: name, payload, tenant: 'acme', delay_ms: 3_600_000 }, w.acme.headers);
-      expect(named.status, named.body).toBe(202);
-      const foreign = { task: name, payload, tenant: 'globex', delay_ms: 3_600_000 };
-      const refused = await post(foreign, w.acme.headers);
-      expectRefusal(refused, { url: '/api/jobs', body: foreign }, OPERATION_JOBS, [403]);
-      expect(asJson(refused).field).toBe('tenant');
-      const after = await logsOf(name);
-      expect(after.length).toBe(before.length + 2);
-      expect(after.filter((r) => r.tenant_id === 'globex').length).toBe(
-        before.filter((r) => r.tenant_id === 'globex').length,
+  it.each(registry.all().map((d) => [d.name, d.audience, d] as const))(
+    '%s (%s)',
+    async (name, audience, d) => {
+      const before = await logsOf(name);
+      if (audience === 'tenant') {
+        const payload = samplePayload(d, 'acme');
+        const own = await post({ task: name, payload, delay_ms: 3_600_000 }, w.acme.headers);
+        expect(own.status, own.body).toBe(202);
+        expect(asJson(own)).toMatchObject({ task: name, tenant: 'acme' });
+        const named = await post(
+          { task: name, payload, tenant: 'acme', delay_ms: 3_600_000 },
+          w.acme.headers,
+        );
+        expect(named.status, named.body).toBe(202);
+        const foreign = { task: name, payload, tenant: 'globex', delay_ms: 3_600_000 };
+        const refused = await post(foreign, w.acme.headers);
+        expectRefusal(refused, { url: '/api/jobs', body: foreign }, OPERATION_JOBS, [403]);
+        expect(asJson(refused).field).toBe('tenant');
+        const after = await logsOf(name);
+        expect(after.length).toBe(before.length + 2);
+        expect(after.filter((r) => r.tenant_id === 'globex').length).toBe(
+          before.filter((r) => r.tenant_id === 'globex').length,
+        );
+        return;
+      }
+      for (const tenant of ['globex', 'acme']) {
+        const body = { task: name, payload: samplePayload(d, tenant) };
+        const sent = await post(body, w.acme.headers);
+        expectRefusal(sent, { url: '/api/jobs', body }, OPERATION_JOBS, [403]);
+        expect(asJson(sent).field).toBe('task');
+      }
+      const byAdmin = await post(
+        { task: name, payload: samplePayload(d, 'initech'), delay_ms: 3_600_000 },
+        admin,
       );
-      return;
-    }
-    for (const tenant of ['globex', 'acme']) {
-      const body = { task: name, payload: samplePayload(d, tenant) };
-      const sent = await post(body, w.acme.headers);
-      expectRefusal(sent, { url: '/api/jobs', body }, OPERATION_JOBS, [403]);
-      expect(asJson(sent).field).toBe('task');
-    }
-    const byAdmin = await post(
-      { task: name, payload: samplePayload(d, 'initech'), delay_ms: 3_600_000 },
-      admin,
-    );
-    if (audience === 'system') {
-      expect(byAdmin.status, byAdmin.body).toBe(403);
-      expect(await logsOf(name)).toEqual(before);
-    } else {
-      expect(byAdmin.status, byAdmin.body).toBe(202);
-      expect(asJson(byAdmin).tenant).toBeNull();
-      expect((await logsOf(name)).length).toBe(before.length + 1);
-    }
-  });
+      if (audience === 'system') {
+        expect(byAdmin.status, byAdmin.body).toBe(403);
+        expect(await logsOf(name)).toEqual(before);
+      } else {
+        expect(byAdmin.status, byAdmin.body).toBe(202);
+        expect(asJson(byAdmin).tenant).toBeNull();
+        expect((await logsOf(name)).length).toBe(before.length + 1);
+      }
+    },
+  );
 });
 
 describe('globex afterwards', () => {

@@ -24,18 +24,15 @@ async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions):
     attach: kind !== 'start',
   });
   opening.catch(() => {});
-  let modules;
-  try {
-    modules = await Promise.all([
-      import('../serve.ts'),
-      import('../run-until-signal.ts'),
-      options.worker ? import('../../tasks/index.ts') : undefined,
-    ]);
-  } catch (err) {
+  const modules = Promise.all([
+    import('../serve.ts'),
+    import('../run-until-signal.ts'),
+    options.worker ? import('../../tasks/index.ts') : undefined,
+  ]);
+  const [{ serve }, { runUntilSignal }, tasks] = await modules.catch(async (err: unknown) => {
     await opening.then((runtime) => runtime.close()).catch(() => {});
     throw err;
-  }
-  const [{ serve }, { runUntilSignal }, tasks] = modules;
+  });
   const service = await serve(
     config,
     logger,

@@ -57,7 +57,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       const first = await findJobLog(db, id, tenantId);
       if (!first) throw notFound(`job log ${id}`);
       if (TERMINAL_STATUSES.includes(first.status) && request.headers['last-event-id'] !== undefined) {
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       }
 
       const raw = reply.raw;
