@@ -32,6 +32,8 @@ export interface Config {
   readonly aiTimeoutMs: number;
   /** A worker not heard from for this long is dead; its locked jobs are released for retry. */
   readonly workerRescueAfterMs: number;
+  /** How long a process waits for PostgreSQL to answer (at start, and after losing it) before it exits 1. */
+  readonly databaseWaitMs: number;
   /** Finished exports are removed after this long. */
   readonly exportTtlHours: number;
   /** Permanent failures in the last hour above this raise the failure alert. */
@@ -181,6 +183,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     aiEndpointUrl: url(env, 'AI_ENDPOINT_URL', ['http:', 'https:']),
     aiTimeoutMs: integer(env, 'AI_TIMEOUT_MS', 45_000, 100, 600_000),
     workerRescueAfterMs: integer(env, 'WORKER_RESCUE_AFTER_MS', 300_000, 500, 86_400_000),
+    databaseWaitMs: integer(env, 'DATABASE_WAIT_MS', 300_000, 0, 86_400_000),
     exportTtlHours: integer(env, 'EXPORT_TTL_HOURS', 168, 1, 24 * 365),
     failedJobsAlertThreshold: integer(env, 'FAILED_JOBS_ALERT_THRESHOLD', 10, 0, 1_000_000),
     alertWebhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['http:', 'https:']),

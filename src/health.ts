@@ -5,7 +5,10 @@ import type { Db } from './db/database.ts';
 export interface WorkerStats {
   tasks_processed: number;
   tasks_failed: number;
+  /** Worker slots of processes whose job loop is making progress. */
   active_workers: number;
+  /** Worker processes still registered whose loop is not making progress. */
+  stalled_workers: number;
 }
 
 export type DependencyState = 'connected' | 'disconnected' | 'not_configured';
@@ -23,6 +26,7 @@ export const NO_WORKERS: WorkerStats = Object.freeze({
   tasks_processed: 0,
   tasks_failed: 0,
   active_workers: 0,
+  stalled_workers: 0,
 });
 
 /** Rejects after `ms`, so a hung dependency cannot hang a health probe. */

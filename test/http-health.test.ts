@@ -12,7 +12,7 @@ describe('GET /health and /ready', () => {
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
     app = await buildTestApp(tdb.db, {
-      workers: async () => ({ tasks_processed: 7, tasks_failed: 1, active_workers: 5 }),
+      workers: async () => ({ tasks_processed: 7, tasks_failed: 1, active_workers: 5, stalled_workers: 0 }),
     });
   });
   afterAll(async () => {
@@ -28,7 +28,7 @@ describe('GET /health and /ready', () => {
       database: 'connected',
       redis: 'not_configured',
       cache: { store: 'postgres', state: 'connected' },
-      workers: { tasks_processed: 7, tasks_failed: 1, active_workers: 5 },
+      workers: { tasks_processed: 7, tasks_failed: 1, active_workers: 5, stalled_workers: 0 },
     });
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);

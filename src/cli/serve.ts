@@ -12,6 +12,7 @@ import type { Runtime } from '../runtime.ts';
 import { registry as defaultRegistry } from '../tasks/index.ts';
 import { clusterWorkerStats } from '../worker/cluster-stats.ts';
 import type { WorkerService } from '../worker/runner.ts';
+import { waitForDatabase } from '../worker/wait-for-database.ts';
 
 export interface ServeOptions {
   api: boolean;
@@ -26,6 +27,8 @@ export interface Service {
   url: string | undefined;
   /** Settles once the worker runs (at once without one); rejects if it cannot start. */
   workerStarted: Promise<WorkerService | undefined>;
+  /** Rejects when the worker gives up (PostgreSQL away past DATABASE_WAIT_MS); never resolves. */
+  failed: Promise<never>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function serve(
   setDefaultCacheStore(cacheStore);
   let app: App | undefined;
   let worker: Promise<WorkerService | undefined> = Promise.resolve(undefined);
+  let failed: Promise<never> = new Promise<never>(() => {});
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -64,6 +68,8 @@ export async function serve(
   };
 
   try {
+    // A process started before PostgreSQL is ready (a container beside it, a reboot) waits for it.
+    await waitForDatabase(runtime.pool, { timeoutMs: config.databaseWaitMs, logger });
     if (options.migrate) {
       const { applied } = await migrateControlPlane(runtime.db, runtime.pool);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -107,10 +113,12 @@ export async function serve(
         });
         return created.start();
       })();
+      failed = worker.then((started) => started?.failed ?? new Promise<never>(() => {}));
+      failed.catch(() => {});
       // Without an API there is nothing to answer first: the command is up once the worker is.
       if (!options.api) await worker;
     }
-    return { runtime, app, adminKey, url, workerStarted: worker, stop };
+    return { runtime, app, adminKey, url, workerStarted: worker, failed, stop };
   } catch (err) {
     await stop().catch(() => {});
     throw err;

@@ -19,6 +19,11 @@ export class RunningJobs {
     return this.controllers.size;
   }
 
+  /** Aborts every job still running here (their pool is gone; see PoolSupervisor). */
+  abortAll(reason: Error): void {
+    for (const controller of this.controllers.values()) controller.abort(reason);
+  }
+
   cancel(logId: string): boolean {
     const controller = this.controllers.get(logId);
     controller?.abort(new JobCancelledError());

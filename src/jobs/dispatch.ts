@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.ts';
+import { retryConflicts } from '../db/retry.ts';
 import { AppError, invalid } from '../errors.ts';
 import { callbackUrlProblem } from '../job-logs/callback-url.ts';
 import { findJsonProblem, jsonBytes } from '../json-guard.ts';
@@ -190,6 +191,12 @@ export async function dispatchJobs(
   const rows = specs.map((spec, i) =>
     validateSpec(registry, spec, specs.length > 1 ? String(i) : '', context),
   );
+  // On its own (not in the caller's transaction) the dispatch is one statement: safe to repeat
+  // when it lost a deadlock; inside a transaction, the caller's retry repeats the whole of it.
+  return db.isTransaction ? insertJobs(db, rows) : retryConflicts(() => insertJobs(db, rows));
+}
+
+async function insertJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
   try {
     const { rows: inserted } = await sql<{
       id: string;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isConnectionError, isRetryableConflict, sqlState } from '../db/errors.ts';
 import type { Logger } from '../logger.ts';
 import { type JobLogChange, writeJobLogBatch } from './log-batch.ts';
 
@@ -13,9 +14,24 @@ interface Entry {
 
 const MAX_BATCH = 500;
 const MAX_FLIGHTS = 2;
-const RETRY_MAX_MS = 30_000;
-/** SQLSTATEs that say nothing about the data: deadlock, serialization failure, lock timeout. */
-const TRANSIENT = new Set(['40P01', '40001', '55P03']);
+const RETRY_MAX_MS = 5_000;
+/**
+ * Rows kept while the database cannot be written (an outage): far more than a process runs at
+ * once. Past it, changes to rows not yet pending are refused (oldest kept): progress notes are
+ * dropped, terminal changes reject their waiters, which fail the attempt for a retry.
+ */
+const MAX_PENDING_ROWS = 50_000;
+
+/**
+ * Whether a failed write says something about the data (set aside) rather than about the
+ * server or the moment (kept and written again): connection loss, shutdown, too many
+ * connections, deadlocks, serialization failures and lock timeouts are all worth the wait.
+ */
+function refusedAsData(err: unknown): boolean {
+  if (isConnectionError(err) || isRetryableConflict(err)) return false;
+  const code = sqlState(err);
+  return code !== undefined && /^[0-9A-Z]{5}$/.test(code) && code !== '55P03';
+}
 
 export interface JobLogWriterOptions {
   /** How long progress and `running` changes wait to be merged with later ones. */
@@ -62,16 +78,20 @@ export class JobLogWriter {
   }
 
   note(id: string, change: JobLogChange): void {
-    this.schedule(this.merge(id, change, Date.now() + this.windowMs).due);
+    const entry = this.merge(id, change, Date.now() + this.windowMs);
+    if (entry) this.schedule(entry.due);
   }
 
   settle(id: string, change: JobLogChange): void {
-    this.schedule(this.merge(id, change, Math.max(Date.now(), this.lastFlushAt + this.settleGapMs)).due);
+    const entry = this.merge(id, change, Math.max(Date.now(), this.lastFlushAt + this.settleGapMs));
+    if (entry) this.schedule(entry.due);
   }
 
   commit(id: string, change: JobLogChange): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.merge(id, change, Date.now()).waiters.push({ resolve, reject });
+      const entry = this.merge(id, change, Date.now());
+      if (!entry) return reject(new Error('job log backlog is full; the change was not kept'));
+      entry.waiters.push({ resolve, reject });
       this.schedule(Date.now());
     });
   }
@@ -94,8 +114,18 @@ export class JobLogWriter {
     return true;
   }
 
-  private merge(id: string, change: JobLogChange, due: number): Entry {
+  /** Changes waiting to be written (rows): a gauge for health and metrics. */
+  get backlog(): number {
+    return this.pending.size;
+  }
+
+  /** The row's pending entry with `change` merged in; undefined when the backlog is full. */
+  private merge(id: string, change: JobLogChange, due: number): Entry | undefined {
     let entry = this.pending.get(id);
+    if (!entry && this.pending.size >= MAX_PENDING_ROWS) {
+      this.logger.error({ jobLog: id, kept: this.pending.size }, 'job log backlog is full; change not kept');
+      return undefined;
+    }
     if (!entry) {
       entry = { change: {}, waiters: [], due };
       this.pending.set(id, entry);
@@ -171,14 +201,19 @@ export class JobLogWriter {
     } catch (err) {
       this.failures += 1;
       this.retryAt = Date.now() + Math.min(RETRY_MAX_MS, 100 * 2 ** this.failures);
-      // A server error (SQLSTATE) other than a transient one is about the statement's data;
-      // anything else (deadlock, connection lost) is retried as it is until it goes through.
-      const code = (err as { code?: unknown }).code;
-      const refused = typeof code === 'string' && !TRANSIENT.has(code);
-      this.logger.error({ err, jobLogs: batch.length }, 'job log write failed; will retry');
+      // A server error about the statement's data is narrowed down row by row and the bad row
+      // set aside; anything else (connection lost, deadlock) is kept and retried until written.
+      const refused = refusedAsData(err);
+      this.logger[this.failures > 1 ? 'warn' : 'error'](
+        { err, jobLogs: batch.length, attempt: this.failures },
+        'job log write failed; kept for retry',
+      );
       for (const [id, entry] of batch) {
         if (refused && (entry.alone || batch.length === 1)) {
-          this.logger.error({ err, jobLog: id }, 'job log change refused by the database; dropped');
+          this.logger.error(
+            { err, jobLog: id, change: entry.change },
+            'job log change refused by the database; set aside',
+          );
           for (const w of entry.waiters) w.reject(err);
           continue;
         }

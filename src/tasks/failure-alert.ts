@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { deadline } from '../deadline.ts';
 import { claimAlert, recentFailures } from '../job-logs/alerts.ts';
 import { defineTask } from '../jobs/define.ts';
 
@@ -35,14 +36,19 @@ export const failureAlert = defineTask({
       };
       ctx.logger.error(alert, `${summary.failed} jobs failed in the last hour (threshold ${threshold})`);
       if (config.alertWebhookUrl) {
-        const res = await fetch(config.alertWebhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'tenantry-alerts' },
-          body: JSON.stringify(alert),
-          signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]),
-        });
-        await res.body?.cancel();
-        if (!res.ok) throw new Error(`alert webhook answered ${res.status}`);
+        const limit = deadline(ctx.signal, 10_000);
+        try {
+          const res = await fetch(config.alertWebhookUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'user-agent': 'tenantry-alerts' },
+            body: JSON.stringify(alert),
+            signal: limit.signal,
+          });
+          await res.body?.cancel();
+          if (!res.ok) throw new Error(`alert webhook answered ${res.status}`);
+        } finally {
+          limit.clear();
+        }
       }
       if (config.alertEmail) {
         const lines = summary.by_task.map((t) => `  ${t.task} (${t.tenant ?? 'central'}): ${t.failed}`);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
+import { deadline } from '../deadline.ts';
 import { defineTask } from '../jobs/define.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 
@@ -35,14 +36,24 @@ export const processCompanyContext = defineTask({
     if (!aiEndpointUrl) return { skipped: 'AI_ENDPOINT_URL is not set; the original context is kept' };
 
     ctx.progress(20, 'waiting for the AI service');
-    const response = await fetch(aiEndpointUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: payload.client_id, text: original }),
-      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(aiTimeoutMs)]),
-    });
-    if (!response.ok) throw new Error(`AI service answered ${response.status}`);
-    const reply = (await response.json()) as AiReply;
+    const limit = deadline(
+      ctx.signal,
+      aiTimeoutMs,
+      () => new Error(`AI service timed out after ${aiTimeoutMs} ms`),
+    );
+    let reply: AiReply;
+    try {
+      const response = await fetch(aiEndpointUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: payload.client_id, text: original }),
+        signal: limit.signal,
+      });
+      if (!response.ok) throw new Error(`AI service answered ${response.status}`);
+      reply = (await response.json()) as AiReply;
+    } finally {
+      limit.clear();
+    }
     const processed = [reply.text, reply.response, reply.content].find(
       (v) => typeof v === 'string' && v.trim(),
     );

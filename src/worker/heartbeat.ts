@@ -5,6 +5,7 @@ import type { JobMetrics } from '../jobs/metrics.ts';
 import type { WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
 import { settleOrphanedLogs } from './orphans.ts';
+import { releasePoolJobs } from './release.ts';
 
 export interface HeartbeatOptions {
   db: Db;
@@ -15,10 +16,22 @@ export interface HeartbeatOptions {
   filter: WorkerFilter;
   metrics: JobMetrics;
   rescueAfterMs: number;
+  /** Whether the job loop is making progress; the heartbeat is written only while it is. */
+  healthy: () => boolean;
+}
+
+/** How often a healthy worker refreshes its row: five times per rescue window, 0.1–10 s. */
+export function heartbeatIntervalMs(rescueAfterMs: number): number {
+  return Math.max(100, Math.min(10_000, Math.floor(rescueAfterMs / 5)));
 }
 
 /**
  * Publishes this worker's liveness and counters, and releases the jobs of dead workers.
+ * Liveness means progress: the row is refreshed only while the job loop is healthy (see
+ * LoopHealth), so a worker whose loop died or hung goes silent and is rescued like a dead one.
+ * A worker judges others only after it has itself been heard continuously for `rescueAfterMs`:
+ * after a database outage every row is old, and a worker that was cut off like the others must
+ * not declare them dead the moment the server answers again.
  * graphile-worker would leave a crashed worker's jobs locked for 4 hours; here a worker not
  * heard from for `rescueAfterMs` (or a lock held that long by a process that never
  * registered) is declared dead, its jobs unlocked and their logs set back to pending, so
@@ -28,6 +41,8 @@ export interface HeartbeatOptions {
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> = Promise.resolve();
+  /** Since when this worker's own heartbeat has been written without a gap. */
+  private heardSince: number | undefined;
 
   private readonly options: HeartbeatOptions;
 
@@ -36,15 +51,16 @@ export class Heartbeat {
   }
 
   get intervalMs(): number {
-    return Math.max(100, Math.min(10_000, Math.floor(this.options.rescueAfterMs / 5)));
+    return heartbeatIntervalMs(this.options.rescueAfterMs);
   }
 
   async start(): Promise<void> {
     await this.beat();
     this.timer = setInterval(() => {
-      this.beating = this.beat().catch((err: unknown) =>
-        this.options.logger.warn({ err }, 'heartbeat failed'),
-      );
+      this.beating = this.beat().catch((err: unknown) => {
+        this.heardSince = undefined;
+        this.options.logger.warn({ err }, 'heartbeat failed');
+      });
     }, this.intervalMs);
     this.timer.unref();
   }
@@ -62,6 +78,10 @@ export class Heartbeat {
 
   private async beat(): Promise<void> {
     const { db, workerId, concurrency, filter, metrics } = this.options;
+    if (!this.options.healthy()) {
+      this.heardSince = undefined;
+      return;
+    }
     await db
       .insertInto('tenantry.workers')
       .values({
@@ -79,7 +99,10 @@ export class Heartbeat {
           .doUpdateSet((eb) => ({ last_seen_at: sql<Date>`now()`, stats: eb.ref('excluded.stats') })),
       )
       .execute();
-    await rescueDeadWorkers(db, this.options.rescueAfterMs, this.options.logger);
+    this.heardSince ??= Date.now();
+    if (Date.now() - this.heardSince >= this.options.rescueAfterMs) {
+      await rescueDeadWorkers(db, this.options.rescueAfterMs, this.options.logger);
+    }
   }
 }
 
@@ -91,7 +114,7 @@ export async function rescueDeadWorkers(db: Db, afterMs: number, logger: Logger)
       WHERE last_seen_at < now() - make_interval(secs => ${afterMs / 1000})
       RETURNING id
     ), unregistered AS (
-      SELECT DISTINCT j.locked_by AS id FROM graphile_worker._private_jobs j
+      SELECT DISTINCT j.locked_by AS id FROM graphile_worker.jobs j
       WHERE j.locked_by IS NOT NULL AND j.locked_at < now() - make_interval(secs => ${afterMs / 1000})
         AND NOT EXISTS (SELECT 1 FROM tenantry.workers w WHERE w.id = j.locked_by)
     )
@@ -99,20 +122,12 @@ export async function rescueDeadWorkers(db: Db, afterMs: number, logger: Logger)
   const ids = rows.map((r) => r.id);
   if (ids.length === 0) return ids;
   const settled = await db.transaction().execute(async (trx) => {
-    // On its last attempt a released job would never run again: that attempt failed.
-    await sql`
-      UPDATE tenantry.job_logs l SET
-        status = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' ELSE 'pending' END,
-        finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,
-        error_message = 'the worker running this job stopped responding; ' ||
-          CASE WHEN j.attempts >= j.max_attempts THEN 'it was the last attempt' ELSE 'released for retry' END
-      FROM graphile_worker._private_jobs j
-      WHERE j.locked_by = ANY(${ids}::text[]) AND l.job_id = j.id AND l.status IN ('pending', 'running')`.execute(
-      trx,
-    );
-    await sql`SELECT graphile_worker.force_unlock_workers(${ids}::text[])`.execute(trx);
-    return settleOrphanedLogs(trx);
+    const released = await releasePoolJobs(trx, ids);
+    return { ...released, orphans: await settleOrphanedLogs(trx) };
   });
-  logger.warn({ workers: ids, settledJobLogs: settled.length }, 'released the jobs of unresponsive workers');
+  logger.warn(
+    { workers: ids, ...settled, orphans: settled.orphans.length },
+    'released the jobs of unresponsive workers',
+  );
   return ids;
 }

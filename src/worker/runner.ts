@@ -1,15 +1,4 @@
-import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
-import {
-  makeWorkerUtils,
-  type Runner,
-  type RunnerOptions,
-  run,
-  runOnce,
-  type TaskList,
-  type WorkerEvents,
-  type WorkerPool,
-} from 'graphile-worker';
+import { makeWorkerUtils, runOnce, type WorkerPool } from 'graphile-worker';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import type { CacheStore } from '../cache/contract.ts';
@@ -20,7 +9,6 @@ import { Listener } from '../db/listener.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Resolver } from '../job-logs/callback-delivery.ts';
 import { RunningJobs } from '../jobs/cancellation.ts';
-import { toGraphileTask } from '../jobs/execute.ts';
 import { JobLogWriter } from '../jobs/log-writer.ts';
 import { JobMetrics } from '../jobs/metrics.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
@@ -30,8 +18,12 @@ import type { Logger } from '../logger.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createNotificationRouter, type NotificationRouter } from '../notifications/router.ts';
 import { graphileLogger } from './graphile-logger.ts';
+import { type GraphileSetup, graphileSetup } from './graphile-options.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LaneWaker } from './lane-waker.ts';
+import { LoopHealth } from './loop-health.ts';
+import { PoolSupervisor } from './supervisor.ts';
+import { waitForDatabase } from './wait-for-database.ts';
 
 export interface WorkerOptions {
   config: Config;
@@ -49,53 +41,40 @@ export interface WorkerOptions {
   services?: { mailer?: Mailer; notifications?: NotificationRouter; cache?: CacheStore; resolver?: Resolver };
 }
 
+interface Parts {
+  listener: Listener;
+  writer: JobLogWriter;
+  metrics: JobMetrics;
+  services: TaskServices;
+  graphile: GraphileSetup;
+  supervisor: PoolSupervisor;
+  closeOwned: () => Promise<void>;
+}
+
 /**
- * A graphile-worker runner with Tenantry's job semantics (see jobs/execute.ts) and shutdown
- * contract: stop() takes no new jobs, lets running ones finish for up to SHUTDOWN_TIMEOUT_MS,
- * then fails the rest back to the queue (retried later), so no job is lost. Idempotent.
+ * A graphile-worker runner with Tenantry's job semantics (see jobs/execute.ts), kept running
+ * through database outages by PoolSupervisor, and its shutdown contract: stop() takes no new
+ * jobs, lets running ones finish for up to SHUTDOWN_TIMEOUT_MS, then fails the rest back to
+ * the queue (retried later), so no job is lost. Idempotent.
  */
 export class WorkerService {
   private stopping: Promise<void> | undefined;
   private heartbeat: Heartbeat | undefined;
-
   private readonly options: WorkerOptions;
-  private readonly listener: Listener;
-  private readonly writer: JobLogWriter;
-  private readonly metrics: JobMetrics;
-  private readonly services: TaskServices;
-  private readonly graphileOptions: RunnerOptions;
-  private readonly poolRef: { current: WorkerPool | undefined };
-  private readonly closeOwned: () => Promise<void>;
+  private readonly parts: Parts;
 
-  private constructor(
-    options: WorkerOptions,
-    listener: Listener,
-    writer: JobLogWriter,
-    metrics: JobMetrics,
-    services: TaskServices,
-    graphileOptions: RunnerOptions,
-    poolRef: { current: WorkerPool | undefined },
-    closeOwned: () => Promise<void>,
-  ) {
+  private constructor(options: WorkerOptions, parts: Parts) {
     this.options = options;
-    this.listener = listener;
-    this.writer = writer;
-    this.metrics = metrics;
-    this.services = services;
-    this.graphileOptions = graphileOptions;
-    this.poolRef = poolRef;
-    this.closeOwned = closeOwned;
+    this.parts = parts;
   }
 
-  private runner: Runner | undefined;
-
-  /** Builds everything a worker needs; `start()` or `runUntilIdle()` then runs it. */
+  /** Builds everything a worker needs, once PostgreSQL answers; `start()` or `runUntilIdle()` then runs it. */
   static async create(options: WorkerOptions): Promise<WorkerService> {
     const { config, db, pool, logger } = options;
-    const filter = options.filter ?? {};
+    await waitForDatabase(pool, { timeoutMs: config.databaseWaitMs, logger });
     const listener = new Listener(options.connectionString, logger);
     await listener.start();
-    const gate = new TenantGate(db, filter, logger);
+    const gate = new TenantGate(db, options.filter ?? {}, logger);
     await gate.start(listener);
     const running = new RunningJobs();
     await running.listen(listener);
@@ -123,98 +102,99 @@ export class WorkerService {
         pool: { connect: () => pool.connect(), end: async () => {}, options: {} },
       }),
     });
-    // The pool is only reachable through its creation event; we need its id (the lock owner of
-    // our jobs) and a way to force a stop.
-    const events: WorkerEvents = new EventEmitter();
-    const poolRef: { current: WorkerPool | undefined } = { current: undefined };
-    events.on('pool:create', ({ workerPool }) => {
-      poolRef.current = workerPool;
+    const graphile = graphileSetup({
+      config,
+      pool,
+      logger,
+      registry: options.registry,
+      concurrency: options.concurrency,
+      crontabFile: options.crontabFile,
+      pollInterval: options.pollInterval,
+      gate,
+      deps: { db, tenantDb, logger, writer, running, gate, metrics, services },
     });
-    const waker = new LaneWaker(events, (count) => {
+    const waker = new LaneWaker(graphile.events, (count) => {
       try {
-        poolRef.current?.nudge(count);
+        graphile.poolRef.current?.nudge(count);
       } catch {
         // The pool is shutting down; nothing more to fetch.
       }
     });
-    const workerId = () => poolRef.current?.id;
-    const deps = { db, tenantDb, logger, writer, running, gate, metrics, services, workerId };
-    const taskList: TaskList = Object.fromEntries(
-      options.registry.all().map((definition) => [definition.name, toGraphileTask(definition, deps)]),
-    );
-    const crontabFile =
-      options.crontabFile && existsSync(options.crontabFile) ? options.crontabFile : undefined;
-    const graphileOptions: RunnerOptions = {
-      pgPool: pool,
-      taskList,
-      events,
-      concurrency: options.concurrency,
-      // Without a file, graphile-worker would read ./crontab from the working directory.
-      ...(crontabFile ? { crontabFile } : { parsedCronItems: [] }),
-      noHandleSignals: true,
-      pollInterval: options.pollInterval ?? 2000,
-      logger: graphileLogger(logger),
-      forbiddenFlags: gate.forbiddenFlags,
-      // Tasks see their AbortSignal fire when the shutdown grace period is over.
-      gracefulShutdownAbortTimeout: config.shutdownTimeoutMs,
-      preset: {
-        worker: {
-          // Batching (even with no delay) is what makes shutdown wait for the final
-          // complete/fail writes: unbatched, graphile-worker 0.17 fires them and forgets.
-          completeJobBatchDelay: 0,
-          failJobBatchDelay: 0,
-        },
-      },
-    };
-    return new WorkerService(
-      options,
+    const pollMs = options.pollInterval ?? 2000;
+    const longestTask = Math.max(...options.registry.all().map((d) => d.timeoutMs));
+    const health = new LoopHealth(Math.max(5 * pollMs, 10_000), longestTask + 30_000);
+    health.watch(graphile.events);
+    const parts: Omit<Parts, 'supervisor'> = {
       listener,
       writer,
       metrics,
       services,
-      graphileOptions,
-      poolRef,
-      async () => {
+      graphile,
+      closeOwned: async () => {
         waker.stop();
         await tenantDb.destroy();
         await writerPool.end();
       },
-    );
+    };
+    const service: WorkerService = new WorkerService(options, {
+      ...parts,
+      supervisor: new PoolSupervisor({
+        graphileOptions: graphile.options,
+        poolRef: graphile.poolRef,
+        pool,
+        db,
+        logger,
+        writer,
+        running,
+        health,
+        databaseWaitMs: config.databaseWaitMs,
+        stallMs: Math.max(10 * pollMs, 30_000),
+        handlerGraceMs: Math.max(config.shutdownTimeoutMs, 5_000),
+        onPoolStarted: (workerPool) => service.startHeartbeat(workerPool, health),
+        onPoolStopped: async () => {
+          await service.heartbeat?.stop(false);
+        },
+      }),
+    });
+    return service;
   }
 
-  private get workerPool(): WorkerPool | undefined {
-    return this.poolRef.current;
+  /** Rejects when the worker gives up on the database (the process should exit non-zero). */
+  get failed(): Promise<never> {
+    return this.parts.supervisor.failed;
   }
 
   async start(): Promise<this> {
-    this.runner = await run(this.graphileOptions);
-    if (this.workerPool) {
-      const { config, db, logger, concurrency } = this.options;
-      this.heartbeat = new Heartbeat({
-        db,
-        logger,
-        workerId: this.workerPool.id,
-        concurrency,
-        filter: this.options.filter ?? {},
-        metrics: this.metrics,
-        rescueAfterMs: config.workerRescueAfterMs,
-      });
-      await this.heartbeat.start();
-    }
+    await this.parts.supervisor.start();
     return this;
+  }
+
+  private async startHeartbeat(workerPool: WorkerPool, health: LoopHealth): Promise<void> {
+    const { config, db, logger, concurrency } = this.options;
+    this.heartbeat = new Heartbeat({
+      db,
+      logger,
+      workerId: workerPool.id,
+      concurrency,
+      filter: this.options.filter ?? {},
+      metrics: this.parts.metrics,
+      rescueAfterMs: config.workerRescueAfterMs,
+      healthy: () => health.healthy(),
+    });
+    await this.heartbeat.start();
   }
 
   /** `--once`: runs jobs until none is ready, then releases everything. */
   async runUntilIdle(): Promise<void> {
     try {
-      await runOnce(this.graphileOptions);
+      await runOnce(this.parts.graphile.options);
     } finally {
       await this.release();
     }
   }
 
   stats() {
-    return this.metrics.snapshot();
+    return this.parts.metrics.snapshot();
   }
 
   stop(): Promise<void> {
@@ -223,14 +203,16 @@ export class WorkerService {
   }
 
   private async drain(): Promise<void> {
-    if (!this.runner) return;
+    this.parts.supervisor.release();
+    const runner = this.parts.supervisor.currentRunner;
+    if (!runner) return;
     const { logger, config } = this.options;
     const grace = config.shutdownTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), grace);
     });
-    const graceful = this.runner.stop().then(
+    const graceful = runner.stop().then(
       () => 'done' as const,
       (err: unknown) => {
         logger.warn({ err }, 'worker stopped with errors');
@@ -246,7 +228,9 @@ export class WorkerService {
       );
       try {
         // Fails the running jobs with this message; graphile-worker retries them with backoff.
-        await this.workerPool?.forcefulShutdown(`worker shut down after ${grace} ms grace period`);
+        await this.parts.supervisor.workerPool?.forcefulShutdown(
+          `worker shut down after ${grace} ms grace period`,
+        );
       } catch (err) {
         logger.warn({ err }, 'forced stop failed');
       }
@@ -254,11 +238,11 @@ export class WorkerService {
   }
 
   private async release(): Promise<void> {
-    const flushed = await this.writer.drain();
+    const flushed = await this.parts.writer.drain();
     await this.heartbeat?.stop(flushed).catch(() => {});
-    await this.listener.close();
-    await this.closeOwned();
-    await this.services.workerUtils.release();
-    if (!this.options.services?.mailer) this.services.mailer.close();
+    await this.parts.listener.close();
+    await this.parts.closeOwned();
+    await this.parts.services.workerUtils.release();
+    if (!this.options.services?.mailer) this.parts.services.mailer.close();
   }
 }

@@ -196,7 +196,7 @@ describe('example tasks', () => {
       );
       const log = await waitForStatus(tdb.db, job.id, ['failed'], 20_000);
       expect(log.attempts).toBe(2);
-      expect(log.error_message).toMatch(mode === 'fail' ? /503/ : /timeout|aborted/i);
+      expect(log.error_message).toMatch(mode === 'fail' ? /503/ : /timed out|timeout|aborted/i);
       expect(log.step).toBe('kept the original context');
       expect(await contextOf(id)).toEqual({
         company_context: `Original context for ${mode}`,

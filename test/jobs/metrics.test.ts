@@ -43,7 +43,7 @@ describe('/metrics and the workers block of /health', () => {
   it('sums live workers into the seed’s /health fields', async () => {
     await expect
       .poll(async () => (await app.inject({ method: 'GET', url: '/health' })).json().workers)
-      .toEqual({ tasks_processed: 2, tasks_failed: 1, active_workers: 3 });
+      .toEqual({ tasks_processed: 2, tasks_failed: 1, active_workers: 3, stalled_workers: 0 });
   });
 
   it('exposes per-worker, per-task counters and queue depth as Prometheus text (admin only)', async () => {

@@ -20,7 +20,11 @@ const HealthReport = Type.Object(
     workers: Type.Object({
       tasks_processed: Type.Integer({ minimum: 0 }),
       tasks_failed: Type.Integer({ minimum: 0 }),
-      active_workers: Type.Integer({ minimum: 0 }),
+      active_workers: Type.Integer({ minimum: 0, description: 'worker slots whose job loop is progressing' }),
+      stalled_workers: Type.Integer({
+        minimum: 0,
+        description: 'worker processes registered but not progressing (lost database, hung loop)',
+      }),
     }),
   },
   {
@@ -30,7 +34,7 @@ const HealthReport = Type.Object(
         database: 'connected',
         redis: 'not_configured',
         cache: { store: 'postgres', state: 'connected' },
-        workers: { tasks_processed: 120, tasks_failed: 2, active_workers: 5 },
+        workers: { tasks_processed: 120, tasks_failed: 2, active_workers: 5, stalled_workers: 0 },
       },
     ],
   },

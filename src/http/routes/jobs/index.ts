@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../../../config.ts';
 import type { Db } from '../../../db/database.ts';
+import { retryConflicts } from '../../../db/retry.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';
 import { type DispatchedJob, type DispatchSpec, dispatchJobs } from '../../../jobs/dispatch.ts';
 import { once } from '../../../jobs/idempotency.ts';
@@ -84,19 +85,25 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{
       };
       const key = request.headers['idempotency-key'];
       const scope = principal.kind === 'tenant' ? `tenant:${principal.tenantId}` : 'admin';
-      const result = await db.transaction().execute(async (trx) => {
-        const work = async () => {
-          const dispatched = await dispatchJobs(trx, registry, specs, context);
-          const jobs = dispatched.map(accepted);
-          // In the dispatch transaction, so the key exists before any callback is signed with it.
-          const tenants = new Set(
-            dispatched.filter((job, i) => specs[i]!.callbackUrl && job.tenantId).map((job) => job.tenantId!),
-          );
-          for (const tenant of tenants) await callbackSecret(trx, tenant);
-          return bulk ? jobs : jobs[0]!;
-        };
-        return key ? once(trx, scope, key, body, work) : { response: await work(), replayed: false };
-      });
+      // Concurrent dispatches may deadlock or conflict inside the queue; the whole transaction
+      // is run again rather than the client seeing the error.
+      const result = await retryConflicts(() =>
+        db.transaction().execute(async (trx) => {
+          const work = async () => {
+            const dispatched = await dispatchJobs(trx, registry, specs, context);
+            const jobs = dispatched.map(accepted);
+            // In the dispatch transaction, so the key exists before any callback is signed with it.
+            const tenants = new Set(
+              dispatched
+                .filter((job, i) => specs[i]!.callbackUrl && job.tenantId)
+                .map((job) => job.tenantId!),
+            );
+            for (const tenant of tenants) await callbackSecret(trx, tenant);
+            return bulk ? jobs : jobs[0]!;
+          };
+          return key ? once(trx, scope, key, body, work) : { response: await work(), replayed: false };
+        }),
+      );
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(202).send(result.response);
     },

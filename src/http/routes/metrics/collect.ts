@@ -75,16 +75,18 @@ export function createMetricsRegistry(db: Db, rescueAfterMs: number): Registry {
   });
   new Gauge({
     name: 'tenantry_workers',
-    help: 'Live worker processes and their total concurrency',
+    help: 'Worker processes making progress and their total concurrency; stalled: registered but not progressing',
     labelNames: ['measure'],
     registers: [registry],
     async collect() {
       const { workers } = await snapshot();
-      this.set({ measure: 'processes' }, workers.length);
+      const active = workers.filter((w) => !w.stalled);
+      this.set({ measure: 'processes' }, active.length);
       this.set(
         { measure: 'concurrency' },
-        workers.reduce((n, w) => n + w.concurrency, 0),
+        active.reduce((n, w) => n + w.concurrency, 0),
       );
+      this.set({ measure: 'stalled' }, workers.length - active.length);
     },
   });
   new Gauge({

@@ -1,0 +1,69 @@
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import type { RunnerOptions, TaskList, WorkerEvents, WorkerPool } from 'graphile-worker';
+import type pg from 'pg';
+import type { Config } from '../config.ts';
+import { type ExecutionDeps, toGraphileTask } from '../jobs/execute.ts';
+import type { TaskRegistry } from '../jobs/registry.ts';
+import type { TenantGate } from '../jobs/tenant-gate.ts';
+import type { Logger } from '../logger.ts';
+import { graphileLogger } from './graphile-logger.ts';
+
+export interface GraphileSetup {
+  options: RunnerOptions;
+  events: WorkerEvents;
+  /** The current pool, set from graphile-worker's `pool:create` event (a new one per restart). */
+  poolRef: { current: WorkerPool | undefined };
+}
+
+/**
+ * graphile-worker's runner options: our tasks wrapped with Tenantry's job semantics, the tenant
+ * gate as forbidden flags, the crontab when asked for, and one event emitter that outlives
+ * pool restarts (LoopHealth and the lane waker listen on it once).
+ */
+export function graphileSetup(input: {
+  config: Config;
+  pool: pg.Pool;
+  logger: Logger;
+  registry: TaskRegistry;
+  concurrency: number;
+  crontabFile: string | undefined;
+  pollInterval: number | undefined;
+  gate: TenantGate;
+  deps: Omit<ExecutionDeps, 'workerId'>;
+}): GraphileSetup {
+  const events: WorkerEvents = new EventEmitter();
+  const poolRef: { current: WorkerPool | undefined } = { current: undefined };
+  events.on('pool:create', ({ workerPool }) => {
+    poolRef.current = workerPool;
+  });
+  const deps: ExecutionDeps = { ...input.deps, workerId: () => poolRef.current?.id };
+  const taskList: TaskList = Object.fromEntries(
+    input.registry.all().map((definition) => [definition.name, toGraphileTask(definition, deps)]),
+  );
+  const crontabFile = input.crontabFile && existsSync(input.crontabFile) ? input.crontabFile : undefined;
+  const options: RunnerOptions = {
+    pgPool: input.pool,
+    taskList,
+    events,
+    concurrency: input.concurrency,
+    // Without a file, graphile-worker would read ./crontab from the working directory.
+    ...(crontabFile ? { crontabFile } : { parsedCronItems: [] }),
+    noHandleSignals: true,
+    pollInterval: input.pollInterval ?? 2000,
+    logger: graphileLogger(input.logger),
+    forbiddenFlags: input.gate.forbiddenFlags,
+    // Tasks see their AbortSignal fire when the shutdown grace period is over.
+    gracefulShutdownAbortTimeout: input.config.shutdownTimeoutMs,
+    preset: {
+      worker: {
+        // Batching (even with no delay) is what makes shutdown wait for the final complete/fail
+        // writes; unbatched, graphile-worker fires them and forgets, and one that fails while
+        // the database is away is an unhandled rejection that ends the process.
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+      },
+    },
+  };
+  return { options, events, poolRef };
+}
