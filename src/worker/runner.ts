@@ -82,7 +82,6 @@ export class WorkerService {
       connectionString: options.connectionString,
       max: 2,
       applicationName: 'tenantry-job-logs',
-      settings: { synchronous_commit: 'off' },
     });
     const writer = new JobLogWriter(writerPool, logger);
     const metrics = new JobMetrics();

@@ -64,6 +64,12 @@ async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions):
   }
   if (!service.url)
     console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}`);
+  // A worker that gives up on the database leaves with a non-zero code, so a supervisor restarts it.
+  service.failed.catch(async (err: unknown) => {
+    console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);
+    await service.stop().catch(() => {});
+    process.exit(1);
+  });
 }
 
 interface WorkerFlags {
