@@ -31,7 +31,10 @@ export interface SupervisorOptions {
   onPoolStopped(poolId: string): Promise<void>;
 }
 
-type Failure = 'pool ended' | 'loop stalled';
+type Failure = 'pool ended' | 'loop stalled' | 'shutdown hung';
+
+/** How long a pool that is shutting down by itself may take to end once our handlers are done. */
+const SELF_SHUTDOWN_GRACE_MS = 2_000;
 
 /**
  * Keeps a graphile-worker pool running through database outages. graphile-worker's pool dies
@@ -118,18 +121,38 @@ export class PoolSupervisor {
     }
   }
 
-  /** Resolves when the pool ends without being asked to, or its loop stalls. */
+  /** Resolves when the pool ends without being asked to, its loop stalls, or its own shutdown hangs. */
   private nextFailure(): Promise<Failure> {
     const workerPool = this.options.poolRef.current;
+    const events = this.options.graphileOptions.events;
     return new Promise<Failure>((resolve) => {
+      // graphile-worker shuts its pool down by itself when it cannot record a batch of
+      // completions or failures ('pool:fatalError'): it waits for the running jobs, then ends
+      // the pool. In 0.18 that end can hang: once a batcher has failed, every later batch
+      // decrements its pending count once more, and its release() then never resolves. Such a
+      // pool takes no job and never ends; once our handlers are done it is ended forcefully,
+      // rather than after stallMs as a stalled loop would be.
+      let fatal = false;
+      let idleSince: number | undefined;
+      const onFatal = ({ workerPool: failed }: { workerPool: WorkerPool }) => {
+        if (failed === workerPool) fatal = true;
+      };
+      events?.on('pool:fatalError', onFatal);
       const watchdog = setInterval(() => {
         if (this.stopping) return done('pool ended');
+        if (fatal) {
+          idleSince = this.options.running.size > 0 ? undefined : (idleSince ?? Date.now());
+          if (idleSince !== undefined && Date.now() - idleSince >= SELF_SHUTDOWN_GRACE_MS) {
+            return done('shutdown hung');
+          }
+        }
         if (this.options.health.quietFor() > this.options.stallMs && !this.options.health.healthy()) {
           done('loop stalled');
         }
       }, 1000);
       const done = (failure: Failure) => {
         clearInterval(watchdog);
+        events?.off('pool:fatalError', onFatal);
         resolve(failure);
       };
       workerPool?.promise.then(
@@ -144,8 +167,8 @@ export class PoolSupervisor {
     const { logger, db, writer } = this.options;
     const old = this.options.poolRef.current;
     logger.error({ pool: old?.id, failure }, 'the worker pool stopped working; recovering');
-    if (failure === 'loop stalled')
-      await Promise.resolve(old?.forcefulShutdown('worker loop stalled')).catch(() => {});
+    if (failure !== 'pool ended')
+      await Promise.resolve(old?.forcefulShutdown(`worker ${failure}`)).catch(() => {});
     await this.runner?.stop().catch(() => {});
     await this.waitForHandlers();
     if (old) await this.options.onPoolStopped(old.id);
