@@ -23,6 +23,7 @@ import { jobRoutes } from './routes/jobs/index.ts';
 import { metricsRoutes } from './routes/metrics/index.ts';
 import { queueRoutes } from './routes/queues/index.ts';
 import { scheduleRoutes } from './routes/schedules/index.ts';
+import { sessionRoutes } from './routes/session/index.ts';
 import { statsRoutes } from './routes/stats/index.ts';
 import { tenantRoutes } from './routes/tenants/index.ts';
 import { workerRoutes } from './routes/workers/index.ts';
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(cacheRoutes, { db: deps.db, store: deps.cacheStore });
   await app.register(metricsRoutes, { db: deps.db, rescueAfterMs: deps.config.workerRescueAfterMs });
   // Dashboard: its API (figures, bulk actions, page events) and the static client at /dashboard.
+  await app.register(sessionRoutes, deps);
   await app.register(statsRoutes, deps);
   await app.register(queueRoutes, deps);
   await app.register(workerRoutes, deps);
