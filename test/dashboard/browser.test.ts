@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -121,14 +120,15 @@ describe('the dashboard in a browser', () => {
       const page = await signIn(context, baseUrl, ADMIN_KEY, `/jobs/${id}`);
       const bar = page.getByRole('progressbar', { name: 'Progress' });
       // Some value strictly between the ends: the bar moved while the page watched.
-      await page.waitForFunction(
-        () => {
-          const v = Number(document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow'));
-          return v > 0 && v < 100;
-        },
-        undefined,
-        WAIT,
-      );
+      await expect
+        .poll(
+          async () => {
+            const value = Number(await bar.getAttribute('aria-valuenow'));
+            return value > 0 && value < 100;
+          },
+          { timeout: WAIT.timeout, interval: 100 },
+        )
+        .toBe(true);
       await page
         .getByTestId('step')
         .filter({ hasText: /step \d of 8/ })
@@ -248,15 +248,19 @@ describe('the dashboard in a browser', () => {
       to: '+1',
       message: 'globex secret',
     });
-    await dispatch('acme', 'send-notification', { channel: 'sms', to: '+2', message: 'acme own' });
+    await dispatch(
+      'acme',
+      'send-notification',
+      { channel: 'sms', to: '+2', message: 'acme later' },
+      { runAt: new Date(Date.now() + 3_600_000) },
+    );
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, keys.acme!);
       await page.getByTestId('who').filter({ hasText: 'acme' }).waitFor();
       const visit = async (path: string) => {
-        await page.evaluate((p) => {
-          history.pushState(null, '', p);
-          dispatchEvent(new PopStateEvent('popstate'));
-        }, `/dashboard${path}`);
+        await page.evaluate(
+          `history.pushState(null, '', ${JSON.stringify(`/dashboard${path}`)}); dispatchEvent(new PopStateEvent('popstate'))`,
+        );
       };
       const noGlobex = async (p: Page) => expect(await p.locator('main').innerText()).not.toMatch(/globex/i);
 
@@ -327,7 +331,9 @@ describe('the dashboard in a browser', () => {
       async (context) => {
         const page = await signIn(context, baseUrl, ADMIN_KEY, '/jobs');
         await page.locator('tr[data-job]').first().waitFor();
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await page.evaluate<number>(
+          'document.documentElement.scrollWidth - window.innerWidth',
+        );
         expect(overflow).toBeLessThanOrEqual(0);
         await screenshot(page, 'jobs-360px', true);
       },
