@@ -274,7 +274,9 @@ export default function Jobs({ session }: { session: Session }) {
                       <Link href={`/jobs/${r.id}`}>
                         #{r.id} {r.task}
                       </Link>
-                      {r.error_message && <div class="error-line">{r.error_message}</div>}
+                      {r.error_message && r.status !== 'completed' && (
+                        <div class="error-line">{r.error_message}</div>
+                      )}
                     </td>
                     <td>
                       <StatusBadge status={r.status} label={r.status_label} />

@@ -29,7 +29,7 @@ export function ThroughputChart({ series, label }: { series: Series; label: stri
       : '');
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${width} ${height + 18}`} role="img" aria-label={summary} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} preserveAspectRatio="none">
         <line x1="0" y1={height} x2={width} y2={height} class="axis" />
         {buckets.map((b, i) => {
           const ok = (b.completed / max) * height;
@@ -54,15 +54,6 @@ export function ThroughputChart({ series, label }: { series: Series; label: stri
             </g>
           );
         })}
-        <text x="0" y={height + 14} class="tick">
-          {new Date(buckets[0]?.start ?? Date.now()).toLocaleTimeString([], {
-            hour: '2-digit',
-            minute: '2-digit',
-          })}
-        </text>
-        <text x={width} y={height + 14} class="tick" text-anchor="end">
-          now
-        </text>
       </svg>
       <figcaption>
         <span class="key key-ok">Completed {completed}</span>{' '}
