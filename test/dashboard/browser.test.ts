@@ -262,7 +262,8 @@ describe('the dashboard in a browser', () => {
           `history.pushState(null, '', ${JSON.stringify(`/dashboard${path}`)}); dispatchEvent(new PopStateEvent('popstate'))`,
         );
       };
-      const noGlobex = async (p: Page) => expect(await p.locator('main').innerText()).not.toMatch(/globex/i);
+      const noGlobex = async (p: Page) =>
+        expect(await p.locator('main').textContent()).not.toMatch(/globex/i);
 
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await page.getByRole('heading', { name: 'Workers' }).waitFor({ state: 'detached' });

@@ -82,14 +82,15 @@ export default function Overview({ session }: { session: Session }) {
 
       <div class="section-head">
         <h2>Throughput and failures</h2>
-        <div class="segmented" role="group" aria-label="Time window">
+        <fieldset class="segmented">
+          <legend class="sr-only">Time window</legend>
           <button type="button" aria-pressed={window === 'hour'} onClick={() => setWindow('hour')}>
             Last hour
           </button>
           <button type="button" aria-pressed={window === 'day'} onClick={() => setWindow('day')}>
             Last day
           </button>
-        </div>
+        </fieldset>
       </div>
       {throughput.error && <ErrorBox error={throughput.error} what="throughput" />}
       {throughput.data && (

@@ -164,9 +164,9 @@ export function Confirm(props: {
 export function Json({ value, label }: { value: unknown; label: string }) {
   const text = value === undefined ? 'undefined' : JSON.stringify(value, null, 2);
   return (
-    <pre class="json" aria-label={label} tabIndex={0}>
-      {text}
-    </pre>
+    <section class="json-wrap" aria-label={label}>
+      <pre class="json">{text}</pre>
+    </section>
   );
 }
 
