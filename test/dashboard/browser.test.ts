@@ -86,6 +86,15 @@ describe('the dashboard in a browser', () => {
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(js.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect((await fetch(`${baseUrl}/dashboard/assets/missing-0000.js`)).status).toBe(404);
+    // The first load stays small: the page, its entry script and stylesheet, compressed.
+    const shell = [...html.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    let bytes = Number(page.headers.get('content-length'));
+    for (const file of shell) {
+      const res = await fetch(`${baseUrl}${file}`, { headers: { 'accept-encoding': 'br' } });
+      expect(res.headers.get('content-encoding')).toBe('br');
+      bytes += Number(res.headers.get('content-length'));
+    }
+    expect(bytes).toBeLessThan(40 * 1024);
     expect((await fetch(`${baseUrl}/dashboard/jobs/42`)).headers.get('content-type')).toContain('text/html');
   });
 
@@ -98,7 +107,7 @@ describe('the dashboard in a browser', () => {
       expect(page.url()).not.toContain(ADMIN_KEY);
       expect(await page.evaluate(() => sessionStorage.getItem('tenantry.key'))).toBe(ADMIN_KEY);
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
-      await screenshot(page, 'overview', true);
+      await screenshot(page, 'overview-empty');
     });
   });
 
@@ -316,8 +325,18 @@ describe('the dashboard in a browser', () => {
       { seconds: 60, steps: 2 },
       { runAt: new Date(Date.now() + 3_600_000) },
     );
+    const running = await dispatch('acme', 'demo-slow', { seconds: 30, steps: 30 });
+    await waitForStatus(tdb.db, running, ['running']);
     await withContext(async (context) => {
-      const page = await signIn(context, baseUrl, ADMIN_KEY, '/queues');
+      const page = await signIn(context, baseUrl, ADMIN_KEY);
+      await page.getByRole('heading', { name: 'Oldest waiting job' }).waitFor();
+      await page
+        .locator('.card')
+        .filter({ hasText: 'Running now' })
+        .filter({ hasText: /[1-9]/ })
+        .waitFor(WAIT);
+      await screenshot(page, 'overview', true);
+      await page.getByRole('link', { name: 'Queues', exact: true }).click();
       await page.locator('table').getByText('globex').first().waitFor(WAIT);
       await page.locator('#scheduler-note').waitFor();
       await screenshot(page, 'queues', true);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -30,9 +30,19 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
 }
 
-/** The dashboard build the server serves; built here when missing (npm install builds it too). */
+function newestSource(): number {
+  const dir = path.join(ROOT, 'dashboard');
+  const files = readdirSync(path.join(dir, 'src'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+  files.push(path.join(dir, 'index.html'), path.join(dir, 'vite.config.ts'));
+  return Math.max(...files.map((f) => statSync(f).mtimeMs));
+}
+
+/** The dashboard build the server serves; (re)built here when missing or older than its sources. */
 export function ensureDashboardBuilt(): void {
-  if (existsSync(path.join(ROOT, 'dashboard/dist/index.html'))) return;
+  const built = path.join(ROOT, 'dashboard/dist/index.html');
+  if (existsSync(built) && statSync(built).mtimeMs >= newestSource()) return;
   execFileSync(process.execPath, ['dashboard/build.ts'], { cwd: ROOT, stdio: 'inherit' });
 }
 
