@@ -12,6 +12,8 @@ export function duration(ms: number): string {
 export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
   const diff = now - Date.parse(iso);
+  // The server's clock and the browser's differ a little: a moment either side is "just now".
+  if (Math.abs(diff) < 2000) return 'just now';
   return diff >= 0 ? `${duration(diff)} ago` : `in ${duration(diff)}`;
 }
 
