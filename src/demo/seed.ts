@@ -106,8 +106,9 @@ function demoJobs(tenant: string, clientIds: number[], appointmentIds: number[],
     });
   }
   specs.push(
-    { task: 'demo-slow', tenant, payload: { seconds: 30 + seed * 15, steps: 20 } },
-    { task: 'demo-slow', tenant, payload: { seconds: 90, steps: 30 }, queue: 'reports' },
+    // One slow job per tenant at a time, so quick jobs still find free worker slots.
+    { task: 'demo-slow', tenant, payload: { seconds: 20 + seed * 10, steps: 20 } },
+    { task: 'demo-slow', tenant, payload: { seconds: 60, steps: 30 }, queue: 'reports', delayMs: 60_000 },
     { task: 'demo-failing', tenant, payload: { message: 'the payment provider answered 503' } },
     // Delayed: they show as waiting on the Queues page, then run.
     {
