@@ -11,7 +11,8 @@ export const demoSlow = defineTask({
   name: 'demo-slow',
   audience: 'tenant',
   queue: 'demo',
-  maxAttempts: 1,
+  // A restart in the middle (the worker's grace period is shorter) runs it again.
+  maxAttempts: 2,
   timeoutMs: 15 * 60_000,
   payload: Type.Object(
     {
