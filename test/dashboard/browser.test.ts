@@ -111,6 +111,25 @@ describe('the dashboard in a browser', () => {
     });
   });
 
+  it('works from the keyboard: sign in with Enter, skip link first, then the pages', async () => {
+    await withContext(async (context) => {
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/dashboard/jobs`);
+      await page.getByLabel('API key').focus();
+      await page.keyboard.type(ADMIN_KEY);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Tenantry');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Overview');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    });
+  });
+
   it('tells a wrong key why it cannot sign in', async () => {
     await withContext(async (context) => {
       const page = await context.newPage();
