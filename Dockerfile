@@ -4,7 +4,17 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# `prepare` builds the dashboard; without dev dependencies it skips (the next stage builds it).
+COPY dashboard/build.ts ./dashboard/
 RUN npm ci --omit=dev --no-audit --no-fund
+
+# Dashboard stage: the browser client, bundled with the dev dependencies into dashboard/dist.
+FROM node:24-slim AS dashboard
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY dashboard ./dashboard
+RUN node dashboard/build.ts
 
 # Runtime stage: the sources plus pg_dump/pg_restore for tenant backups.
 # pg_dump must be at least the server's major version, so the client comes from the
@@ -30,6 +40,7 @@ COPY package.json crontab ./
 COPY src ./src
 COPY migrations ./migrations
 COPY bin ./bin
+COPY --from=dashboard /app/dashboard/dist ./dashboard/dist
 RUN mkdir -p /var/lib/tenantry/backups && chown -R node:node /var/lib/tenantry
 USER node
 EXPOSE 3000

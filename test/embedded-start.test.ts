@@ -35,6 +35,9 @@ describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
         headers: { authorization: `Bearer ${started.adminKey}` },
       });
       expect(tenants.status).toBe(200);
+      // The dashboard is served by the same process, and the ready line says where.
+      expect(started.stdout()).toContain(`dashboard ${started.url}/dashboard`);
+      expect((await fetch(`${started.url}/dashboard/`)).status, `${run} /dashboard/`).toBe(200);
       keys.push(started.adminKey);
       if (run === 'warm') {
         // Operator commands on the same DATA_DIR use the server this start is running.

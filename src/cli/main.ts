@@ -2,6 +2,7 @@ import module from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
 import { registerCacheCommands } from './commands/cache.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerJobLogCommands } from './commands/job-logs.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -24,6 +25,7 @@ registerJobCommands(program);
 registerJobLogCommands(program);
 registerCacheCommands(program);
 registerTenantCommands(program);
+registerDemoCommand(program);
 
 /** Any failure is one line on stderr and exit code 1; commander's own usage errors keep theirs. */
 try {

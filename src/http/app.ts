@@ -12,18 +12,28 @@ import { registerOpenApi } from './openapi.ts';
 import { PageTokens } from './pagination.ts';
 import { registerProblemHandlers, sendProblem } from './problem.ts';
 import { cacheRoutes } from './routes/cache/index.ts';
+import { dashboardRoutes } from './routes/dashboard/index.ts';
 import type { RouteDeps } from './routes/deps.ts';
+import { eventRoutes } from './routes/events/index.ts';
 import { exportRoutes } from './routes/exports/index.ts';
 import { healthRoutes } from './routes/health/index.ts';
+import { jobBulkRoutes } from './routes/job-bulk/index.ts';
 import { jobLogRoutes } from './routes/job-logs/index.ts';
 import { jobRoutes } from './routes/jobs/index.ts';
 import { metricsRoutes } from './routes/metrics/index.ts';
+import { queueRoutes } from './routes/queues/index.ts';
+import { scheduleRoutes } from './routes/schedules/index.ts';
+import { sessionRoutes } from './routes/session/index.ts';
+import { statsRoutes } from './routes/stats/index.ts';
 import { tenantRoutes } from './routes/tenants/index.ts';
+import { workerRoutes } from './routes/workers/index.ts';
 
 export interface AppDeps extends RouteDeps {
   adminKey: string;
   health: HealthSources;
   logger: Logger;
+  /** The built dashboard (default dashboard/dist). */
+  dashboardDir?: string;
 }
 
 export type App = FastifyInstance<
@@ -81,5 +91,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(exportRoutes, deps);
   await app.register(cacheRoutes, { db: deps.db, store: deps.cacheStore });
   await app.register(metricsRoutes, { db: deps.db, rescueAfterMs: deps.config.workerRescueAfterMs });
+  // Dashboard: its API (figures, bulk actions, page events) and the static client at /dashboard.
+  await app.register(sessionRoutes, deps);
+  await app.register(statsRoutes, deps);
+  await app.register(queueRoutes, deps);
+  await app.register(workerRoutes, deps);
+  await app.register(scheduleRoutes, deps);
+  await app.register(jobBulkRoutes, deps);
+  await app.register(eventRoutes, deps);
+  await app.register(dashboardRoutes, { dir: deps.dashboardDir });
   return app;
 }

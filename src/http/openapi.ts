@@ -13,6 +13,11 @@ const TAGS = [
   { name: 'tenants', description: 'Tenant lifecycle (admin keys)' },
   { name: 'cache', description: 'Tenant cache figures and flushes' },
   { name: 'metrics', description: 'Prometheus metrics' },
+  { name: 'stats', description: 'Throughput, tenants needing attention, the tenants overview' },
+  { name: 'queues', description: 'Queue depth per tenant' },
+  { name: 'workers', description: 'Worker processes and their heartbeats' },
+  { name: 'schedules', description: 'The crontab, next runs and recent outcomes' },
+  { name: 'events', description: 'Live changes for whole pages (Server-Sent Events)' },
 ];
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);

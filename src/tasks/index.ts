@@ -12,6 +12,7 @@ import {
 import { TaskRegistry } from '../jobs/registry.ts';
 import { currentTenant } from '../tenancy.ts';
 import { cacheSweep } from './cache-sweep.ts';
+import { demoFailing, demoSlow } from './demo.ts';
 import { jobLogTasks } from './job-log-tasks.ts';
 import { lifecycleTasks } from './lifecycle-tasks.ts';
 import { processCompanyContext } from './process-company-context.ts';
@@ -28,6 +29,8 @@ export const taskDefinitions = [
   cacheSweep,
   ...jobLogTasks,
   ...lifecycleTasks,
+  demoSlow,
+  demoFailing,
 ] as const;
 
 export const registry = new TaskRegistry(taskDefinitions);

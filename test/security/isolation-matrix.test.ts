@@ -18,6 +18,7 @@ import {
   type Sent,
   send,
 } from './fixtures/http.ts';
+import { DASHBOARD_OPERATIONS } from './fixtures/matrix-dashboard.ts';
 import { EXPORT_OPERATIONS } from './fixtures/matrix-exports.ts';
 import { JOB_OPERATIONS } from './fixtures/matrix-jobs.ts';
 import { TENANT_OPERATIONS } from './fixtures/matrix-tenants.ts';
@@ -53,6 +54,7 @@ const CLASSIFICATION: Record<string, Classified> = {
   ...TENANT_OPERATIONS,
   ...JOB_OPERATIONS,
   ...EXPORT_OPERATIONS,
+  ...DASHBOARD_OPERATIONS,
 };
 
 let app: App;

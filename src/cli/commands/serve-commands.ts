@@ -52,7 +52,9 @@ async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions):
       : adminKey.source === 'env'
         ? 'from TENANTRY_ADMIN_KEY'
         : `in ${adminKey.source}`;
-    console.log(`Tenantry ${kind}: API ${service.url}  docs ${service.url}/docs  admin key ${key}`);
+    console.log(
+      `Tenantry ${kind}: API ${service.url}  docs ${service.url}/docs  admin key ${key}  dashboard ${service.url}/dashboard`,
+    );
   }
   try {
     await service.workerStarted;

@@ -1,0 +1,79 @@
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+export type Schemas = components['schemas'];
+export type JobLogSummary = Schemas['JobLogSummary'];
+export type JobLog = Schemas['JobLog'];
+
+const KEY = 'tenantry.key';
+
+/** The API key lives in this tab's session storage only: never in a URL, a cookie or a log. */
+export const keyStore = {
+  get: (): string | null => sessionStorage.getItem(KEY),
+  set: (key: string) => sessionStorage.setItem(KEY, key),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+/** A problem+json answer (or a network failure) as the pages show it. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  constructor(status: number, code: string, title: string, detail: string) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+    this.title = title;
+  }
+}
+
+export function toApiError(response: Response | undefined, body: unknown): ApiError {
+  const problem = (body ?? {}) as { code?: string; title?: string; detail?: string };
+  if (!response) return new ApiError(0, 'network', 'Network error', 'the server could not be reached');
+  return new ApiError(
+    response.status,
+    problem.code ?? `http_${response.status}`,
+    problem.title ?? response.statusText,
+    problem.detail ?? `the server answered ${response.status}`,
+  );
+}
+
+/** Who signs out when a key stops working (401, or its tenant is suspended). */
+let onUnauthorized: ((error: ApiError) => void) | undefined;
+export const setUnauthorizedHandler = (handler: (error: ApiError) => void) => {
+  onUnauthorized = handler;
+};
+
+export function authHeaders(key = keyStore.get()): Record<string, string> {
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+const auth: Middleware = {
+  onRequest({ request }) {
+    const key = keyStore.get();
+    if (key) request.headers.set('authorization', `Bearer ${key}`);
+    return request;
+  },
+};
+
+/** The typed client of the API, generated from its own OpenAPI document (schema.d.ts). */
+export const api = createClient<paths>({ baseUrl: location.origin });
+api.use(auth);
+
+/** Unwraps an openapi-fetch result: the data, or an ApiError thrown. */
+export async function call<T>(
+  promise: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  let result: { data?: T; error?: unknown; response: Response };
+  try {
+    result = await promise;
+  } catch {
+    throw toApiError(undefined, undefined);
+  }
+  if (result.error !== undefined || !result.response.ok) {
+    const error = toApiError(result.response, result.error);
+    if (error.status === 401 || error.code === 'tenant_unavailable') onUnauthorized?.(error);
+    throw error;
+  }
+  return result.data as T;
+}

@@ -1,0 +1,165 @@
+import { useState } from 'preact/hooks';
+import { api, call, type JobLog } from '../api/client.ts';
+import { useEventStream } from '../live.ts';
+import { Link } from '../router.tsx';
+import type { Session } from '../session.ts';
+import { useLoad } from '../ui/data.ts';
+import { dateTime, ms } from '../ui/format.ts';
+import { ErrorBox, Json, Loading, ProgressBar, StatusBadge, toast } from '../ui/parts.tsx';
+
+type JobEvent = Pick<
+  JobLog,
+  'id' | 'status' | 'status_label' | 'progress' | 'step' | 'attempts' | 'error_message' | 'finished_at'
+>;
+
+export default function Job({ session, params }: { session: Session; params: Record<string, string> }) {
+  const id = params.id!;
+  const job = useLoad(() => call(api.GET('/api/job-logs/{id}', { params: { path: { id } } })), [id]);
+  const [busy, setBusy] = useState(false);
+  const [streamKey, setStreamKey] = useState(0);
+  const status = job.data?.status;
+  const finished = status === 'completed' || status === 'failed' || status === 'cancelled';
+
+  useEventStream(
+    job.data && !finished ? `/api/job-logs/${id}/events#${streamKey}` : null,
+    (type, data) => {
+      if (type === 'job') {
+        const event = data as JobEvent;
+        job.setData((d) => d && { ...d, ...event });
+      } else if (type === 'end') {
+        // The whole row again: result, stack and timings arrive with the end.
+        job.reload();
+      }
+    },
+    () => job.reload(),
+  );
+
+  const act = async (action: 'cancel' | 'retry') => {
+    setBusy(true);
+    try {
+      if (action === 'cancel') {
+        const r = await call(api.POST('/api/job-logs/{id}/cancel', { params: { path: { id } } }));
+        toast(r.status === 'cancelled' ? `Job ${id} cancelled` : `Job ${id} is stopping`);
+      } else {
+        await call(api.POST('/api/job-logs/{id}/retry', { params: { path: { id } } }));
+        toast(`Job ${id} is pending again`);
+      }
+      job.reload();
+      setStreamKey((k) => k + 1);
+    } catch (err) {
+      toast(`Could not ${action} job ${id}: ${(err as Error).message}`, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (job.error) {
+    return (
+      <section>
+        <h1>Job {id}</h1>
+        <ErrorBox error={job.error} what={`job ${id}`} />
+        <p>
+          <Link href="/jobs">Back to jobs</Link>
+        </p>
+      </section>
+    );
+  }
+  const j = job.data;
+  if (!j) return <Loading what={`job ${id}`} />;
+  return (
+    <section aria-labelledby="job-title">
+      <p>
+        <Link href="/jobs">← Jobs</Link>
+      </p>
+      <h1 id="job-title">
+        Job #{j.id} <span class="mono">{j.task}</span>
+      </h1>
+      <div class="job-head">
+        <StatusBadge status={j.status} label={j.status_label} />
+        {j.cancel_requested_at && j.status === 'running' && <span class="badge">Cancelling</span>}
+        <div class="job-progress">
+          <ProgressBar value={j.progress} label="Progress" />
+          <p class="step" aria-live="polite" data-testid="step">
+            {j.step ?? (j.status === 'pending' ? 'Waiting to start' : '')}
+          </p>
+        </div>
+        <div class="actions">
+          <button
+            type="button"
+            disabled={
+              busy || !(j.status === 'pending' || j.status === 'running') || j.cancel_requested_at !== null
+            }
+            onClick={() => act('cancel')}
+            class="danger"
+          >
+            Cancel job
+          </button>
+          <button
+            type="button"
+            disabled={busy || !(j.status === 'failed' || j.status === 'cancelled')}
+            onClick={() => act('retry')}
+          >
+            Retry job
+          </button>
+        </div>
+      </div>
+
+      <dl class="facts">
+        {session.kind === 'admin' && (
+          <>
+            <dt>Tenant</dt>
+            <dd>{j.tenant ? <Link href={`/tenants/${j.tenant}`}>{j.tenant}</Link> : 'central'}</dd>
+          </>
+        )}
+        <dt>Queue</dt>
+        <dd>
+          {j.queue}
+          {j.lane ? <small class="mono"> ({j.lane})</small> : null}
+        </dd>
+        <dt>Attempts</dt>
+        <dd>
+          {j.attempts} of {j.max_attempts}
+        </dd>
+        <dt>Priority</dt>
+        <dd>{j.priority}</dd>
+        <dt>Source</dt>
+        <dd>{j.source ? `${j.source.type} ${j.source.id}` : '—'}</dd>
+        <dt>Created</dt>
+        <dd>{dateTime(j.created_at)}</dd>
+        <dt>Run at</dt>
+        <dd>{dateTime(j.run_at)}</dd>
+        <dt>Started</dt>
+        <dd>{dateTime(j.started_at)}</dd>
+        <dt>Finished</dt>
+        <dd>{dateTime(j.finished_at)}</dd>
+        <dt>Duration</dt>
+        <dd>{ms(j.duration_ms)}</dd>
+      </dl>
+
+      {j.error_message && (
+        <>
+          <h2>Error</h2>
+          <p class="error-box" data-testid="error-message">
+            {j.error_message}
+          </p>
+          {j.error_stack && (
+            <details>
+              <summary>Stack</summary>
+              <pre class="json">{j.error_stack}</pre>
+            </details>
+          )}
+        </>
+      )}
+      <h2>Payload</h2>
+      <Json value={j.payload} label="Payload" />
+      <h2>Meta</h2>
+      <Json value={j.meta} label="Meta" />
+      <h2>Result</h2>
+      {j.result === null ? (
+        <p class="empty">No result{finished ? '' : ' yet'}.</p>
+      ) : (
+        <Json value={j.result} label="Result" />
+      )}
+    </section>
+  );
+}

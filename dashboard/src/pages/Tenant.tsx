@@ -1,0 +1,400 @@
+import { useState } from 'preact/hooks';
+import { api, call } from '../api/client.ts';
+import { useEventStream } from '../live.ts';
+import { Link } from '../router.tsx';
+import type { Session } from '../session.ts';
+import { useLoad } from '../ui/data.ts';
+import { ago, dateTime } from '../ui/format.ts';
+import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
+
+type Dialog = { kind: 'suspend' } | { kind: 'restore'; backup: string } | null;
+
+export default function Tenant({ session, params }: { session: Session; params: Record<string, string> }) {
+  const id = params.id!;
+  const admin = session.kind === 'admin';
+  const now = useNow(10_000);
+  const tenant = useLoad(() => call(api.GET('/api/tenants/{id}', { params: { path: { id } } })), [id]);
+  const cache = useLoad(
+    () => call(api.GET('/api/tenants/{id}/cache/stats', { params: { path: { id } } })),
+    [id],
+  );
+  const health = useLoad(
+    () =>
+      admin
+        ? call(api.GET('/api/tenants/{id}/health', { params: { path: { id } } }))
+        : Promise.resolve(undefined),
+    [id, admin],
+  );
+  const backups = useLoad(
+    () =>
+      admin
+        ? call(api.GET('/api/tenants/{id}/backups', { params: { path: { id } } }))
+        : Promise.resolve(undefined),
+    [id, admin],
+  );
+  const reloadAll = () => {
+    tenant.reload();
+    health.reload();
+    backups.reload();
+    cache.reload();
+  };
+  useEventStream(
+    admin ? `/api/events?tenant=${encodeURIComponent(id)}` : null,
+    (type) => type === 'tenant' && reloadAll(),
+    reloadAll,
+  );
+
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [reason, setReason] = useState('');
+  const [typed, setTyped] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [maintenance, setMaintenance] = useState({
+    analyze: true,
+    vacuum: false,
+    optimize: false,
+    backup: false,
+    cleanup: false,
+    days: 365,
+  });
+  const [preview, setPreview] = useState<{ jobId: string; key: string } | null>(null);
+  const maintenanceKey = JSON.stringify(maintenance);
+
+  const run = async (what: string, fn: () => Promise<unknown>) => {
+    setBusy(true);
+    try {
+      await fn();
+      reloadAll();
+    } catch (err) {
+      toast(`${what} failed: ${(err as Error).message}`, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const path = { params: { path: { id } } };
+  const maintenanceBody = (dry: boolean) => ({
+    analyze: maintenance.analyze,
+    vacuum: maintenance.vacuum,
+    optimize: maintenance.optimize,
+    backup: maintenance.backup,
+    ...(maintenance.cleanup ? { cleanup_days: maintenance.days } : {}),
+    dry_run: dry,
+  });
+
+  if (tenant.error) {
+    return (
+      <section>
+        <h1>Tenant {id}</h1>
+        <ErrorBox error={tenant.error} what={`tenant ${id}`} />
+        {admin && <Link href="/tenants">Back to tenants</Link>}
+      </section>
+    );
+  }
+  const t = tenant.data;
+  if (!t) return <Loading what={`tenant ${id}`} />;
+  const h = health.data;
+  return (
+    <section aria-labelledby="tenant-title">
+      {admin && (
+        <p>
+          <Link href="/tenants">← Tenants</Link>
+        </p>
+      )}
+      <h1 id="tenant-title">
+        {t.name} <small class="mono">{t.id}</small>
+      </h1>
+      <div class="job-head">
+        <StatusBadge status={t.status} />
+        {t.status_reason && <span data-testid="status-reason">Reason: {t.status_reason}</span>}
+      </div>
+      <dl class="facts">
+        <dt>Plan</dt>
+        <dd>{t.plan}</dd>
+        <dt>Concurrency</dt>
+        <dd>{t.concurrency} job(s) of one queue at once</dd>
+        <dt>Owner</dt>
+        <dd>{t.owner ?? '—'}</dd>
+        <dt>Cache entries</dt>
+        <dd>{cache.data ? `${cache.data.entries} (${cache.data.bytes} bytes)` : '—'}</dd>
+        <dt>Created</dt>
+        <dd>{dateTime(t.created_at)}</dd>
+        {h && (
+          <>
+            <dt>Schema size</dt>
+            <dd>
+              {h.schema_bytes === null ? 'missing' : `${(h.schema_bytes / 1024 / 1024).toFixed(1)} MiB`}
+            </dd>
+            <dt>Newest backup</dt>
+            <dd>
+              {ago(h.backups.newest_at, now)} ({h.backups.count}, {h.backups.total_size})
+            </dd>
+            <dt>Last maintenance</dt>
+            <dd>{ago(h.last_maintenance_at, now)}</dd>
+            <dt>Jobs now</dt>
+            <dd>
+              {h.queue_depth.pending} waiting, {h.queue_depth.running} running;{' '}
+              <Link href={`/jobs?tenant=${id}&status=failed`}>{h.failed_last_24h} failed in 24 h</Link>
+            </dd>
+          </>
+        )}
+      </dl>
+      {h && h.warnings.length > 0 && (
+        <ul class="warnings" aria-label="Warnings">
+          {h.warnings.map((w) => (
+            <li key={w}>
+              <span class="badge status-warning">Warning</span> {w}
+            </li>
+          ))}
+        </ul>
+      )}
+      {!admin && (
+        <p class="note">Lifecycle actions (suspend, backups, restore, maintenance) need an admin key.</p>
+      )}
+
+      {admin && (
+        <>
+          <h2>Status</h2>
+          <div class="actions">
+            {t.status !== 'suspended' && (
+              <button
+                type="button"
+                class="danger"
+                disabled={busy}
+                onClick={() => setDialog({ kind: 'suspend' })}
+              >
+                Suspend…
+              </button>
+            )}
+            {t.status !== 'active' && (
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() =>
+                  run('Activate', async () => {
+                    await call(api.POST('/api/tenants/{id}/activate', path));
+                    toast(`Tenant ${id} is active`);
+                  })
+                }
+              >
+                Activate
+              </button>
+            )}
+          </div>
+
+          <h2>Backups</h2>
+          <div class="actions">
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() =>
+                run('Back up', async () => {
+                  const r = await call(api.POST('/api/tenants/{id}/backups', { ...path, body: {} }));
+                  toast(`Backup started as job ${r.job_log_id}`);
+                })
+              }
+            >
+              Back up now
+            </button>
+          </div>
+          {backups.error && <ErrorBox error={backups.error} what="backups" />}
+          {backups.data &&
+            (backups.data.backups.length === 0 ? (
+              <p class="empty">No backup yet.</p>
+            ) : (
+              <div class="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Backup</th>
+                      <th scope="col">Taken</th>
+                      <th scope="col">Size</th>
+                      <th scope="col">
+                        <span class="sr-only">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {backups.data.backups.map((b) => (
+                      <tr key={b.id}>
+                        <td class="mono">
+                          {b.file_name}
+                          {b.encrypted ? ' (encrypted)' : ''}
+                        </td>
+                        <td>{ago(b.created_at, now)}</td>
+                        <td>{(b.size_bytes / 1024).toFixed(1)} KiB</td>
+                        <td>
+                          <button
+                            type="button"
+                            disabled={busy}
+                            onClick={() => {
+                              setTyped('');
+                              setDialog({ kind: 'restore', backup: b.file_name });
+                            }}
+                          >
+                            Restore…
+                          </button>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ))}
+
+          <h2>Maintenance</h2>
+          <fieldset class="maintenance">
+            <legend>What to do</legend>
+            {(['analyze', 'vacuum', 'optimize', 'backup'] as const).map((k) => (
+              <label key={k} class="check">
+                <input
+                  type="checkbox"
+                  checked={maintenance[k]}
+                  onChange={(e) => setMaintenance({ ...maintenance, [k]: e.currentTarget.checked })}
+                />
+                {k === 'optimize'
+                  ? 'optimize (reindex bloated indexes)'
+                  : k === 'backup'
+                    ? 'back up first'
+                    : k}
+              </label>
+            ))}
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={maintenance.cleanup}
+                onChange={(e) => setMaintenance({ ...maintenance, cleanup: e.currentTarget.checked })}
+              />
+              clean up data older than
+            </label>
+            <label>
+              <span class="sr-only">Days</span>
+              <input
+                type="number"
+                min={1}
+                max={36500}
+                value={maintenance.days}
+                disabled={!maintenance.cleanup}
+                onInput={(e) =>
+                  setMaintenance({ ...maintenance, days: Number(e.currentTarget.value) || 365 })
+                }
+              />{' '}
+              days
+            </label>
+          </fieldset>
+          <div class="actions">
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() =>
+                run('Preview', async () => {
+                  const r = await call(
+                    api.POST('/api/tenants/{id}/maintenance', { ...path, body: maintenanceBody(true) }),
+                  );
+                  setPreview({ jobId: r.job_log_id, key: maintenanceKey });
+                })
+              }
+            >
+              Preview (dry run)
+            </button>
+            <button
+              type="button"
+              class="primary"
+              disabled={busy || preview?.key !== maintenanceKey}
+              title={preview?.key !== maintenanceKey ? 'Preview these options first' : undefined}
+              onClick={() =>
+                run('Maintenance', async () => {
+                  const r = await call(
+                    api.POST('/api/tenants/{id}/maintenance', { ...path, body: maintenanceBody(false) }),
+                  );
+                  toast(`Maintenance started as job ${r.job_log_id}`);
+                  setPreview(null);
+                })
+              }
+            >
+              Run maintenance
+            </button>
+          </div>
+          {preview && <PreviewResult jobId={preview.jobId} />}
+        </>
+      )}
+
+      <Confirm
+        open={dialog?.kind === 'suspend'}
+        title={`Suspend ${id}`}
+        confirmLabel="Suspend"
+        danger
+        ready={reason.trim().length > 0}
+        onCancel={() => setDialog(null)}
+        onConfirm={() => {
+          setDialog(null);
+          run('Suspend', async () => {
+            await call(api.POST('/api/tenants/{id}/suspend', { ...path, body: { reason: reason.trim() } }));
+            toast(`Tenant ${id} is suspended`);
+            setReason('');
+          });
+        }}
+      >
+        <p>Its keys get 403 with the reason and its jobs wait until it is activated again.</p>
+        <label for="suspend-reason">Reason (shown to the tenant)</label>
+        <input
+          id="suspend-reason"
+          required
+          maxLength={500}
+          value={reason}
+          onInput={(e) => setReason(e.currentTarget.value)}
+        />
+      </Confirm>
+
+      <Confirm
+        open={dialog?.kind === 'restore'}
+        title={`Restore ${id}`}
+        confirmLabel="Restore"
+        danger
+        ready={typed === id}
+        onCancel={() => setDialog(null)}
+        onConfirm={() => {
+          const backup = dialog?.kind === 'restore' ? dialog.backup : '';
+          setDialog(null);
+          run('Restore', async () => {
+            const r = await call(api.POST('/api/tenants/{id}/restore', { ...path, body: { backup } }));
+            toast(`Restore started as job ${r.job_log_id}`);
+          });
+        }}
+      >
+        <p>
+          The tenant's data is replaced by <code>{dialog?.kind === 'restore' ? dialog.backup : ''}</code>; its
+          jobs pause while it runs.
+        </p>
+        <label for="restore-confirm">Type the tenant id ({id}) to confirm</label>
+        <input
+          id="restore-confirm"
+          autoComplete="off"
+          value={typed}
+          onInput={(e) => setTyped(e.currentTarget.value)}
+        />
+      </Confirm>
+    </section>
+  );
+}
+
+/** Follows the dry-run job and shows its report once it has finished. */
+function PreviewResult({ jobId }: { jobId: string }) {
+  const job = useLoad(
+    () => call(api.GET('/api/job-logs/{id}', { params: { path: { id: jobId } } })),
+    [jobId],
+  );
+  const done = job.data && ['completed', 'failed', 'cancelled'].includes(job.data.status);
+  useEventStream(
+    job.data && !done ? `/api/job-logs/${jobId}/events` : null,
+    (type) => type === 'end' && job.reload(),
+  );
+  return (
+    <div class="preview" aria-live="polite">
+      <h3>
+        Preview: <Link href={`/jobs/${jobId}`}>job {jobId}</Link>{' '}
+        {job.data && <StatusBadge status={job.data.status} label={job.data.status_label} />}
+      </h3>
+      {job.data?.status === 'completed' && <Json value={job.data.result} label="Dry-run report" />}
+      {job.data?.error_message && <p class="error-box">{job.data.error_message}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+import { ApiError, api, call, keyStore, setUnauthorizedHandler } from './api/client.ts';
+import { Store } from './store.ts';
+
+export interface Session {
+  kind: 'admin' | 'tenant';
+  tenant: string | null;
+  tenant_name: string | null;
+}
+
+export const sessionStore = new Store<Session | null>(null);
+/** Why the last session ended (a key that stopped working), shown on the sign-in form. */
+export const signOutReason = new Store<string | null>(null);
+
+/** Checks a key against the API; keeps it (session storage) only when it works. */
+export async function signIn(key: string): Promise<Session> {
+  keyStore.set(key);
+  try {
+    const session = await call(api.GET('/api/session'));
+    sessionStore.set(session);
+    signOutReason.set(null);
+    return session;
+  } catch (err) {
+    keyStore.clear();
+    throw err;
+  }
+}
+
+export function signOut(reason: string | null = null): void {
+  keyStore.clear();
+  signOutReason.set(reason);
+  sessionStore.set(null);
+}
+
+/** On load: a key kept in this tab's session storage signs in again. */
+export async function resume(): Promise<void> {
+  const key = keyStore.get();
+  if (!key) return;
+  try {
+    await signIn(key);
+  } catch (err) {
+    signOut(err instanceof ApiError ? err.message : null);
+  }
+}
+
+setUnauthorizedHandler((error) => {
+  if (sessionStore.get()) signOut(error.message);
+});
+
+export const isAdmin = (s: Session | null) => s?.kind === 'admin';

@@ -1,0 +1,16 @@
+import { notFound } from '../../errors.ts';
+import type { Principal } from '../auth.ts';
+
+/**
+ * The tenant a request is confined to: a tenant key's own; for an admin, the `tenant` filter if
+ * any. A tenant key naming another tenant gets 404, as if it did not exist (the job-log routes'
+ * rule).
+ */
+export function tenantScope(principal: Principal, tenant: string | undefined): string | undefined {
+  if (principal.kind === 'admin') return tenant;
+  if (tenant !== undefined && tenant !== principal.tenantId) throw notFound(`tenant ${tenant}`);
+  return principal.tenantId;
+}
+
+export const TenantFilterDescription =
+  'admin keys: only this tenant; tenant keys: their own (another is 404)';

@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { JobStatus } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
+import { cancelJob, retryJob } from '../jobs/control.ts';
+import type { JobLogFilters } from './repository.ts';
+
+export type BulkAction = 'retry' | 'cancel';
+
+/** The statuses each action applies to; other rows matching a filter are left alone. */
+export const ACTIONABLE: Record<BulkAction, readonly JobStatus[]> = {
+  retry: ['failed', 'cancelled'],
+  cancel: ['pending', 'running'],
+};
+
+/** Most rows one call acts on; a client repeats the call while `remaining` is above zero. */
+export const BULK_MAX = 200;
+
+export interface BulkRequest {
+  action: BulkAction;
+  filters: JobLogFilters;
+  /** Only these job logs (still filtered): a selection. */
+  ids?: readonly string[] | undefined;
+  dryRun: boolean;
+  limit: number;
+}
+
+export interface BulkResult {
+  action: BulkAction;
+  dry_run: boolean;
+  /** Rows the filter selects that the action applies to, before this call acted. */
+  matched: number;
+  /** Ids acted on by this call. */
+  done: string[];
+  /** Rows that changed under this call (finished, retried, cancelled elsewhere) and were left alone. */
+  skipped: { id: string; detail: string }[];
+  /** Rows still matching after this call. */
+  remaining: number;
+}
+
+function selection(db: Db, request: BulkRequest) {
+  const f = request.filters;
+  let query = db
+    .selectFrom('tenantry.job_logs')
+    .where('status', 'in', [...ACTIONABLE[request.action]])
+    // A running job already asked to cancel stays `running` until its worker stops it.
+    .$if(request.action === 'cancel', (q) => q.where('cancel_requested_at', 'is', null));
+  if (f.tenantId !== undefined) query = query.where('tenant_id', '=', f.tenantId);
+  if (f.status !== undefined) query = query.where('status', '=', f.status);
+  if (f.task !== undefined) query = query.where('task', '=', f.task);
+  if (f.queue !== undefined) query = query.where('queue', '=', f.queue);
+  if (f.sourceType !== undefined) query = query.where('source_type', '=', f.sourceType);
+  if (f.sourceId !== undefined) query = query.where('source_id', '=', f.sourceId);
+  if (f.createdAfter !== undefined) query = query.where('created_at', '>=', f.createdAfter);
+  if (f.createdBefore !== undefined) query = query.where('created_at', '<', f.createdBefore);
+  if (request.ids !== undefined)
+    query = query.where('id', 'in', request.ids.length ? [...request.ids] : ['0']);
+  return query;
+}
+
+async function countOf(db: Db, request: BulkRequest): Promise<number> {
+  const row = await selection(db, request).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Retries or cancels every job log a filter selects (within the caller's tenant scope), at most
+ * `limit` per call, oldest first, each through the same per-job operation as the single-job
+ * routes, so the rules (and the notifications live clients follow) are the same. A dry run only
+ * counts.
+ */
+export async function bulkAct(db: Db, request: BulkRequest): Promise<BulkResult> {
+  const matched = await countOf(db, request);
+  const result: BulkResult = {
+    action: request.action,
+    dry_run: request.dryRun,
+    matched,
+    done: [],
+    skipped: [],
+    remaining: matched,
+  };
+  if (request.dryRun || matched === 0) return result;
+  const rows = await selection(db, request)
+    .select('id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(Math.min(request.limit, BULK_MAX))
+    .execute();
+  const scope = { tenantId: request.filters.tenantId };
+  for (const { id } of rows) {
+    try {
+      if (request.action === 'retry') await retryJob(db, id, scope);
+      else await cancelJob(db, id, scope);
+      result.done.push(id);
+    } catch (err) {
+      if (!(err instanceof AppError) || (err.code !== 'conflict' && err.code !== 'not_found')) throw err;
+      result.skipped.push({ id, detail: err.message });
+    }
+  }
+  result.remaining = await countOf(db, request);
+  return result;
+}

@@ -1,0 +1,184 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { Listener } from '../db/listener.ts';
+import { JOB_LOG_CHANNEL } from '../jobs/log-batch.ts';
+import type { Logger } from '../logger.ts';
+import { jobLogSummaryJson } from './json.ts';
+import type { JobLogListRow } from './repository.ts';
+
+/** The tenant-status channel (migration 0002's trigger): provisioning and status changes. */
+const TENANT_CHANNEL = 'tenantry_tenant_status';
+
+/** Changes are gathered for this long and sent together: at most one message per interval. */
+export const FLUSH_INTERVAL_MS = 500;
+/** More changed rows than this in one interval: clients are told to re-read instead. */
+export const MAX_ROWS_PER_FLUSH = 200;
+
+export type JobLogSummary = ReturnType<typeof jobLogSummaryJson>;
+
+export interface PageSubscriber {
+  /** Only this tenant's changes; undefined: every tenant's (an admin). */
+  tenantId: string | undefined;
+  jobs(rows: JobLogSummary[]): void;
+  /** Too many changes, or notifications were lost: re-read what the page shows. */
+  resync(reason: string): void;
+  tenant(change: { id: string; status: string }): void;
+  end(): void;
+}
+
+/**
+ * Job-log changes for whole pages (the dashboard's lists and figures), over one LISTEN
+ * connection per process. Notifications carry ids; every FLUSH_INTERVAL_MS the changed rows
+ * are read once (list columns only) and each subscriber gets those of its own scope in one
+ * message. Rows nobody can see are never sent: a tenant subscriber gets its tenant's rows only.
+ */
+export class JobLogPageHub {
+  private readonly subscribers = new Set<PageSubscriber>();
+  private readonly changed = new Set<string>();
+  private overflow = false;
+  private timer: NodeJS.Timeout | undefined;
+  private listener: Listener | undefined;
+  private starting: Promise<void> | undefined;
+
+  private readonly db: Db;
+  private readonly connectionString: string;
+  private readonly logger: Logger;
+
+  constructor(db: Db, connectionString: string, logger: Logger) {
+    this.db = db;
+    this.connectionString = connectionString;
+    this.logger = logger;
+  }
+
+  async subscribe(subscriber: PageSubscriber): Promise<() => void> {
+    this.subscribers.add(subscriber);
+    const unsubscribe = () => {
+      this.subscribers.delete(subscriber);
+    };
+    try {
+      await this.start();
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
+    return unsubscribe;
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    for (const s of this.subscribers) s.end();
+    this.subscribers.clear();
+    await this.listener?.close();
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= (async () => {
+      const listener = new Listener(this.connectionString, this.logger);
+      this.listener = listener;
+      await listener.listen(JOB_LOG_CHANNEL, (payload) => this.note(payload.split(',')));
+      await listener.listen(TENANT_CHANNEL, (payload) => this.tenantChanged(payload));
+      listener.onReconnect(() => {
+        for (const s of this.subscribers) s.resync('reconnected');
+      });
+      await listener.start();
+    })();
+    this.starting.catch(() => {
+      this.starting = undefined;
+      this.listener = undefined;
+    });
+    return this.starting;
+  }
+
+  private note(ids: string[]): void {
+    if (this.subscribers.size === 0) return;
+    for (const id of ids) {
+      if (!/^\d{1,18}$/.test(id)) continue;
+      if (this.changed.size >= MAX_ROWS_PER_FLUSH) {
+        this.overflow = true;
+        break;
+      }
+      this.changed.add(id);
+    }
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const ids = [...this.changed];
+    const overflow = this.overflow;
+    this.changed.clear();
+    this.overflow = false;
+    if (overflow) {
+      for (const s of this.subscribers) s.resync('many changes');
+      return;
+    }
+    if (ids.length === 0 || this.subscribers.size === 0) return;
+    readSummaries(this.db, ids).then(
+      (rows) => {
+        const summaries = rows.map(jobLogSummaryJson);
+        for (const s of this.subscribers) {
+          const mine =
+            s.tenantId === undefined ? summaries : summaries.filter((r) => r.tenant === s.tenantId);
+          if (mine.length > 0) s.jobs(mine);
+        }
+      },
+      (err) => {
+        this.logger.warn({ err }, 'job-log page refresh failed');
+        for (const s of this.subscribers) s.resync('refresh failed');
+      },
+    );
+  }
+
+  private tenantChanged(id: string): void {
+    const watching = [...this.subscribers].filter((s) => s.tenantId === undefined || s.tenantId === id);
+    if (watching.length === 0) return;
+    this.db
+      .selectFrom('tenantry.tenants')
+      .select(['id', 'status'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+      .then(
+        (row) => {
+          if (row) for (const s of watching) if (this.subscribers.has(s)) s.tenant(row);
+        },
+        (err) => this.logger.warn({ err }, 'tenant status refresh failed'),
+      );
+  }
+}
+
+/** The list columns of some job logs (error messages cut to 500 characters, as lists show them). */
+function readSummaries(db: Db, ids: string[]): Promise<JobLogListRow[]> {
+  return db
+    .selectFrom('tenantry.job_logs')
+    .select([
+      'id',
+      'tenant_id',
+      'job_id',
+      'task',
+      'queue',
+      'lane',
+      'status',
+      'progress',
+      'step',
+      'source_type',
+      'source_id',
+      'attempts',
+      'max_attempts',
+      'priority',
+      'run_at',
+      'created_at',
+      'started_at',
+      'finished_at',
+      'duration_ms',
+      'cancel_requested_at',
+    ])
+    .select(sql<string | null>`left(error_message, 500)`.as('error_message'))
+    .select(sql<string>`created_at::text`.as('cursor_at'))
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .execute();
+}

@@ -1,0 +1,382 @@
+import { readFile } from 'node:fs/promises';
+import { sql } from 'kysely';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/db/api-keys.ts';
+import type { App } from '../../src/http/app.ts';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { registry } from '../../src/tasks/index.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { ADMIN_KEY, buildTestApp } from '../helpers/app.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+import {
+  ensureDashboardBuilt,
+  launchBrowser,
+  screenshot,
+  signIn,
+  switchState,
+  switchTask,
+} from './fixtures.ts';
+
+/*
+ * The dashboard in Debian's Chromium (headless, off the network) against a real API and an
+ * in-process worker on a database of its own. Every wait is for something on the page; no
+ * assertion depends on timing.
+ */
+
+const tasks = registry.with([switchTask]);
+const WAIT = { timeout: 20_000 };
+
+let tdb: TestDatabase;
+let app: App;
+let worker: WorkerService;
+let browser: Browser;
+let baseUrl: string;
+const keys: Record<string, string> = {};
+
+async function dispatch(tenant: string, task: string, payload: unknown, extra: Record<string, unknown> = {}) {
+  const [job] = await dispatchJobs(tdb.db, tasks, [{ task, tenant, payload, ...extra }]);
+  return job!.id;
+}
+
+async function withContext<T>(
+  fn: (context: BrowserContext) => Promise<T>,
+  viewport = { width: 1280, height: 860 },
+) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+  }
+}
+
+beforeAll(async () => {
+  ensureDashboardBuilt();
+  tdb = await cloneTestDatabase();
+  for (const id of ['acme', 'globex', 'initech']) {
+    await createTenantWithSchema(tdb, { id, name: `${id[0]!.toUpperCase()}${id.slice(1)} Inc`, plan: 'pro' });
+    keys[id] = (await createApiKey(tdb.db, id)).key;
+  }
+  await sql`INSERT INTO tenant_acme.clients (name, email)
+            VALUES ('Ann Example', 'ann@example.com'), ('Bob Example', 'bob@example.com')`.execute(tdb.db);
+  app = await buildTestApp(tdb.db, {}, tasks, { connectionString: tdb.url });
+  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  worker = await startTestWorker(tdb, { registry: tasks, concurrency: 4 });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.stop();
+  await app?.close();
+  await tdb?.close();
+});
+
+describe('the dashboard in a browser', () => {
+  it('serves hashed assets for a year and the page itself uncached', async () => {
+    const page = await fetch(`${baseUrl}/dashboard/`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const html = await page.text();
+    const asset = html.match(/\/dashboard\/assets\/[^"]+\.js/)?.[0];
+    expect(asset).toBeDefined();
+    const js = await fetch(`${baseUrl}${asset}`);
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(js.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect((await fetch(`${baseUrl}/dashboard/assets/missing-0000.js`)).status).toBe(404);
+    // The first load stays small: the page, its entry script and stylesheet, compressed.
+    const shell = [...html.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    let bytes = Number(page.headers.get('content-length'));
+    for (const file of shell) {
+      const res = await fetch(`${baseUrl}${file}`, { headers: { 'accept-encoding': 'br' } });
+      expect(res.headers.get('content-encoding')).toBe('br');
+      bytes += Number(res.headers.get('content-length'));
+    }
+    expect(bytes).toBeLessThan(40 * 1024);
+    expect((await fetch(`${baseUrl}/dashboard/jobs/42`)).headers.get('content-type')).toContain('text/html');
+  });
+
+  it('signs in with the admin key and shows the overview', async () => {
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByRole('heading', { name: 'Workers' }).waitFor();
+      await page.getByText('Live', { exact: true }).waitFor(WAIT);
+      expect(page.url()).not.toContain(ADMIN_KEY);
+      expect(await page.evaluate(() => sessionStorage.getItem('tenantry.key'))).toBe(ADMIN_KEY);
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+      await screenshot(page, 'overview-empty');
+    });
+  });
+
+  it('works from the keyboard: sign in with Enter, skip link first, then the pages', async () => {
+    await withContext(async (context) => {
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/dashboard/jobs`);
+      await page.getByLabel('API key').focus();
+      await page.keyboard.type(ADMIN_KEY);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Tenantry');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Overview');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    });
+  });
+
+  it('tells a wrong key why it cannot sign in', async () => {
+    await withContext(async (context) => {
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/dashboard/`);
+      await page.getByLabel('API key').fill('tnt_this-is-not-a-valid-key-000');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'That key is not valid' }).waitFor();
+      expect(await page.evaluate(() => sessionStorage.getItem('tenantry.key'))).toBeNull();
+      await screenshot(page, 'sign-in-wrong-key');
+    });
+  });
+
+  it("shows a job's progress bar moving, then the job completed", async () => {
+    const id = await dispatch('acme', 'demo-slow', { seconds: 4, steps: 8 });
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, `/jobs/${id}`);
+      const bar = page.getByRole('progressbar', { name: 'Progress' });
+      // Some value strictly between the ends: the bar moved while the page watched.
+      await expect
+        .poll(
+          async () => {
+            const value = Number(await bar.getAttribute('aria-valuenow'));
+            return value > 0 && value < 100;
+          },
+          { timeout: WAIT.timeout, interval: 100 },
+        )
+        .toBe(true);
+      await page
+        .getByTestId('step')
+        .filter({ hasText: /step \d of 8/ })
+        .waitFor(WAIT);
+      await screenshot(page, 'job-running', true);
+      await page.locator('.job-head [data-status=completed]').waitFor(WAIT);
+      expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+      await page.getByLabel('Result').filter({ hasText: '"steps": 8' }).waitFor(WAIT);
+    });
+  });
+
+  it('retries a failed job from its page', async () => {
+    switchState.failing = true;
+    const id = await dispatch('acme', 'switch-task', { label: 'single' });
+    await waitForStatus(tdb.db, id, ['failed']);
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, keys.acme!, `/jobs/${id}`);
+      await page.getByTestId('error-message').filter({ hasText: 'switched off (single)' }).waitFor();
+      await screenshot(page, 'job-failed', true);
+      switchState.failing = false;
+      await page.getByRole('button', { name: 'Retry job' }).click();
+      await page.locator('.job-head [data-status=completed]').waitFor(WAIT);
+    });
+    expect((await waitForStatus(tdb.db, id, ['completed'])).attempts).toBe(1);
+  });
+
+  it('bulk-retries every failed job of one tenant after a confirmation that states the count', async () => {
+    switchState.failing = true;
+    const acmeIds = await Promise.all(
+      [1, 2, 3].map((n) => dispatch('acme', 'switch-task', { label: `bulk ${n}` })),
+    );
+    const globexId = await dispatch('globex', 'switch-task', { label: 'bulk globex' });
+    for (const id of [...acmeIds, globexId]) await waitForStatus(tdb.db, id, ['failed']);
+    switchState.failing = false;
+    await withContext(async (context) => {
+      const page = await signIn(
+        context,
+        baseUrl,
+        ADMIN_KEY,
+        '/jobs?tenant=acme&status=failed&task=switch-task',
+      );
+      for (const id of acmeIds) await page.locator(`tr[data-job="${id}"]`).waitFor();
+      await screenshot(page, 'jobs', true);
+      await page.getByRole('button', { name: 'Retry all matching…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Retry jobs' });
+      await dialog
+        .getByTestId('confirm-count')
+        .filter({ hasText: 'Retry 3 failed or cancelled jobs' })
+        .waitFor();
+      await dialog.getByRole('button', { name: 'Retry 3 jobs' }).click();
+      await page.getByRole('status').filter({ hasText: 'Retried 3 jobs' }).waitFor(WAIT);
+    });
+    for (const id of acmeIds) await waitForStatus(tdb.db, id, ['completed']);
+    expect((await waitForStatus(tdb.db, globexId, ['failed'])).status).toBe('failed');
+  });
+
+  it('suspends a tenant with a reason, whose key is then refused with it, and activates it again', async () => {
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants');
+      await page.locator('tr[data-tenant="initech"]').waitFor();
+      await screenshot(page, 'tenants', true);
+      await page.locator('tr[data-tenant="initech"]').getByRole('link', { name: 'Initech Inc' }).click();
+      await page.getByRole('heading', { name: /Initech Inc/ }).waitFor();
+      await page.getByRole('button', { name: 'Suspend…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Suspend initech' });
+      await dialog.getByLabel('Reason (shown to the tenant)').fill('unpaid invoice 2026-7');
+      await dialog.getByRole('button', { name: 'Suspend' }).click();
+      await page.getByTestId('status-reason').filter({ hasText: 'unpaid invoice 2026-7' }).waitFor(WAIT);
+      await page.locator('.job-head [data-status=suspended]').waitFor();
+      await screenshot(page, 'tenant', true);
+
+      await withContext(async (other) => {
+        const tenantPage = await other.newPage();
+        await tenantPage.goto(`${baseUrl}/dashboard/`);
+        await tenantPage.getByLabel('API key').fill(keys.initech!);
+        await tenantPage.getByRole('button', { name: 'Sign in' }).click();
+        await tenantPage
+          .getByRole('alert')
+          .filter({ hasText: 'tenant initech is suspended: unpaid invoice 2026-7' })
+          .waitFor();
+      });
+
+      await page.getByRole('button', { name: 'Activate' }).click();
+      await page.locator('.job-head [data-status=active]').waitFor(WAIT);
+    });
+    const row = await tdb.db
+      .selectFrom('tenantry.tenants')
+      .select('status')
+      .where('id', '=', 'initech')
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('active');
+  });
+
+  it('starts an export and downloads the file', async () => {
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, keys.acme!, '/exports');
+      await page.getByLabel('Data').selectOption('clients');
+      await page.getByLabel('Format').selectOption('csv');
+      await page.getByRole('button', { name: 'Start export' }).click();
+      const row = page.locator('tr[data-export]').first();
+      await row.locator('[data-status=completed]').waitFor(WAIT);
+      await screenshot(page, 'exports', true);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        row.getByRole('button', { name: /Download/ }).click(),
+      ]);
+      const file = await readFile((await download.path())!, 'utf8');
+      expect(download.suggestedFilename()).toMatch(/^clients-\d+\.csv$/);
+      expect(file).toContain('Ann Example');
+      expect(file).toContain('bob@example.com');
+    });
+  });
+
+  it('keeps a tenant key to its own tenant on every page', { timeout: 60_000 }, async () => {
+    const globexJob = await dispatch('globex', 'send-notification', {
+      channel: 'sms',
+      to: '+1',
+      message: 'globex secret',
+    });
+    await dispatch(
+      'acme',
+      'send-notification',
+      { channel: 'sms', to: '+2', message: 'acme later' },
+      { runAt: new Date(Date.now() + 3_600_000) },
+    );
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, keys.acme!);
+      await page.getByTestId('who').filter({ hasText: 'acme' }).waitFor();
+      const visit = async (path: string) => {
+        await page.evaluate(
+          `history.pushState(null, '', ${JSON.stringify(`/dashboard${path}`)}); dispatchEvent(new PopStateEvent('popstate'))`,
+        );
+      };
+      const noGlobex = async (p: Page) =>
+        expect(await p.locator('main').textContent()).not.toMatch(/globex/i);
+
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByRole('heading', { name: 'Workers' }).waitFor({ state: 'detached' });
+      await noGlobex(page);
+
+      await visit('/jobs');
+      await page.locator('tr[data-job]').first().waitFor();
+      const tenants = await page.locator('tr[data-job]').count();
+      expect(tenants).toBeGreaterThan(0);
+      await expect.poll(() => page.getByRole('columnheader', { name: 'Tenant' }).count()).toBe(0);
+      await noGlobex(page);
+
+      await visit(`/jobs/${globexJob}`);
+      await page
+        .getByRole('alert')
+        .filter({ hasText: `job log ${globexJob} was not found` })
+        .waitFor();
+
+      await visit('/jobs?tenant=globex');
+      await page.getByRole('alert').filter({ hasText: 'tenant globex was not found' }).waitFor();
+
+      await visit('/queues?tenant=globex');
+      await page.getByRole('alert').filter({ hasText: 'tenant globex was not found' }).waitFor();
+      await visit('/queues');
+      await page.getByRole('heading', { name: 'Queues' }).waitFor();
+      await page.locator('table').waitFor();
+      await noGlobex(page);
+      await screenshot(page, 'queues-tenant-key');
+
+      await visit('/tenants');
+      await page.getByRole('heading', { name: /Acme Inc/ }).waitFor();
+      await noGlobex(page);
+      await visit('/tenants/globex');
+      await page.getByRole('alert').filter({ hasText: 'tenant globex was not found' }).waitFor();
+
+      await visit('/schedules');
+      await page.getByRole('alert').filter({ hasText: 'this page is for admin keys' }).waitFor();
+
+      await visit('/exports');
+      await page.getByRole('heading', { name: 'Exports' }).waitFor();
+      await noGlobex(page);
+      await expect.poll(() => page.getByRole('link', { name: 'Schedules' }).count()).toBe(0);
+    });
+  });
+
+  it('shows queues, schedules and workers to the admin, and fits a 360 px screen', async () => {
+    await dispatch(
+      'globex',
+      'demo-slow',
+      { seconds: 60, steps: 2 },
+      { runAt: new Date(Date.now() + 3_600_000) },
+    );
+    const running = await dispatch('acme', 'demo-slow', { seconds: 30, steps: 30 });
+    await waitForStatus(tdb.db, running, ['running']);
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY);
+      await page.getByRole('heading', { name: 'Oldest waiting job' }).waitFor();
+      await page
+        .locator('.card')
+        .filter({ hasText: 'Running now' })
+        .filter({ hasText: /[1-9]/ })
+        .waitFor(WAIT);
+      await screenshot(page, 'overview', true);
+      await page.getByRole('link', { name: 'Queues', exact: true }).click();
+      await page.locator('table').getByText('globex').first().waitFor(WAIT);
+      await page.locator('#scheduler-note').waitFor();
+      await screenshot(page, 'queues', true);
+      await page.getByRole('link', { name: 'Schedules' }).click();
+      await page
+        .getByRole('cell', { name: /tenant-backup/ })
+        .first()
+        .waitFor();
+      await screenshot(page, 'schedules', true);
+    });
+    await withContext(
+      async (context) => {
+        const page = await signIn(context, baseUrl, ADMIN_KEY, '/jobs');
+        await page.locator('tr[data-job]').first().waitFor();
+        const overflow = await page.evaluate<number>(
+          'document.documentElement.scrollWidth - window.innerWidth',
+        );
+        expect(overflow).toBeLessThanOrEqual(0);
+        await screenshot(page, 'jobs-360px', true);
+      },
+      { width: 360, height: 780 },
+    );
+  });
+});
