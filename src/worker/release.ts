@@ -10,6 +10,8 @@ import type { DbOrTrx } from '../db/database.ts';
  *   was lost. It is completed now, not run again (no duplicate execution).
  * - Any other held job ran an attempt that did not finish: its log goes back to `pending`
  *   (released for retry, the attempt counted), or to `failed` when that was its last attempt.
+ *   A central job is retried by graphile-worker; a tenant job admitted from its lane goes back
+ *   to waiting there (requeue_admitted), so the scheduler's accounting stays exact.
  *
  * Public graphile-worker functions only: force_unlock_workers, then complete_jobs (which
  * removes unlocked jobs alone, hence the order; in one transaction no other worker can take
@@ -21,16 +23,22 @@ export async function releasePoolJobs(
 ): Promise<{ completed: number; released: number }> {
   const { rows: held } = await sql<{
     id: string;
+    log_id: string | null;
     attempts: number;
     max_attempts: number;
     completed: boolean;
+    laned: boolean;
+    prior: number;
   }>`
-    SELECT j.id, j.attempts, j.max_attempts, coalesce(l.status = 'completed', false) AS completed
+    SELECT j.id, l.id AS log_id, j.attempts, j.max_attempts, coalesce(l.status = 'completed', false) AS completed,
+           lj.log_id IS NOT NULL AS laned, coalesce(lj.attempts, 0)::int AS prior
     FROM graphile_worker.jobs j
     LEFT JOIN tenantry.job_logs l ON l.job_id = j.id
-    WHERE j.locked_by = ANY(${poolIds}::text[])`.execute(trx);
+    LEFT JOIN tenantry.lane_jobs lj ON lj.job_id = j.id
+    WHERE j.locked_by = ANY(${poolIds}::text[])
+    ORDER BY l.id`.execute(trx);
   if (held.length === 0) return { completed: 0, released: 0 };
-  const done = held.filter((j) => j.completed).map((j) => j.id);
+  const last = (j: (typeof held)[number]) => j.attempts >= j.max_attempts;
   const unfinished = held.filter((j) => !j.completed).map((j) => j.id);
   if (unfinished.length > 0) {
     await sql`
@@ -45,6 +53,17 @@ export async function releasePoolJobs(
     );
   }
   await sql`SELECT graphile_worker.force_unlock_workers(${poolIds}::text[])`.execute(trx);
-  if (done.length > 0) await sql`SELECT graphile_worker.complete_jobs(${done}::bigint[])`.execute(trx);
-  return { completed: done.length, released: unfinished.length };
+  const done = held.filter((j) => j.completed || (j.laned && last(j)));
+  const retried = held.filter((j) => j.laned && !j.completed && !last(j));
+  const removed = [...done, ...retried].map((j) => j.id);
+  if (removed.length > 0) await sql`SELECT graphile_worker.complete_jobs(${removed}::bigint[])`.execute(trx);
+  const finished = done.filter((j) => j.laned && j.log_id !== null).map((j) => j.log_id);
+  if (finished.length > 0) await sql`SELECT tenantry.finish_admitted(${finished}::bigint[])`.execute(trx);
+  if (retried.length > 0) {
+    await sql`SELECT tenantry.requeue_admitted(${retried.map((j) => j.id)}::bigint[],
+      ${retried.map(() => new Date())}::timestamptz[], ${retried.map((j) => j.prior + j.attempts)}::smallint[])`.execute(
+      trx,
+    );
+  }
+  return { completed: held.filter((j) => j.completed).length, released: unfinished.length };
 }

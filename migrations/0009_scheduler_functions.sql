@@ -1,0 +1,488 @@
+-- Fair scheduler functions (tables in 0008). Lock order, which keeps them free of deadlocks
+-- among themselves: job_logs rows, then lanes rows in name order, then lane_jobs rows.
+-- Admission takes lanes and job_logs with SKIP LOCKED, so it never waits on either.
+
+-- The smallest virtual time of the busy lanes: where a lane that becomes busy starts.
+CREATE FUNCTION vtime_floor() RETURNS double precision LANGUAGE sql STABLE AS $$
+  SELECT coalesce((SELECT vtime FROM tenantry.lanes WHERE due IS NOT NULL AND runnable ORDER BY vtime LIMIT 1), 0)
+$$;
+
+-- Brings lanes of these tenants (all when NULL) in line with tenant_scheduling. A lane that
+-- stops being runnable gives back its admitted jobs that no worker has taken yet.
+CREATE FUNCTION sync_lanes(p_tenants text[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_stopped text[];
+BEGIN
+  PERFORM 1 FROM tenantry.lanes WHERE p_tenants IS NULL OR tenant_id = ANY(p_tenants) ORDER BY name FOR UPDATE;
+  WITH changed AS (
+    UPDATE tenantry.lanes l SET
+      cap = s.cap, weight = s.weight, rate_limit = s.rate_limit, rate_period_ms = s.rate_period_ms,
+      paused = s.paused OR l.queue = ANY(s.paused_queues),
+      runnable = s.status = 'active' AND NOT (s.paused OR l.queue = ANY(s.paused_queues)),
+      vtime = CASE WHEN NOT l.runnable AND s.status = 'active' AND NOT (s.paused OR l.queue = ANY(s.paused_queues))
+                   THEN greatest(l.vtime, tenantry.vtime_floor()) ELSE l.vtime END
+    FROM tenantry.tenant_scheduling s
+    WHERE s.tenant_id = l.tenant_id AND (p_tenants IS NULL OR l.tenant_id = ANY(p_tenants))
+    RETURNING l.name, l.runnable
+  )
+  SELECT array_agg(name) INTO v_stopped FROM changed WHERE NOT runnable;
+  IF v_stopped IS NOT NULL THEN
+    PERFORM tenantry.requeue_admitted(
+      ARRAY(SELECT c.id FROM graphile_worker.complete_jobs(ARRAY(
+        SELECT job_id FROM tenantry.lane_jobs WHERE lane = ANY(v_stopped) AND job_id IS NOT NULL)) c),
+      NULL, NULL);
+  END IF;
+END
+$$;
+
+-- Admitted jobs whose graphile-worker job the caller has just removed go back to waiting in
+-- their lane: at p_run_at (default: as they were) with p_attempts made (default: unchanged).
+CREATE FUNCTION requeue_admitted(p_job_ids bigint[], p_run_at timestamptz[], p_attempts smallint[])
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  v_n integer;
+BEGIN
+  IF coalesce(cardinality(p_job_ids), 0) = 0 THEN RETURN 0; END IF;
+  PERFORM 1 FROM tenantry.lanes WHERE name IN (
+    SELECT lane FROM tenantry.lane_jobs WHERE job_id = ANY(p_job_ids)) ORDER BY name FOR UPDATE;
+  WITH back AS (
+    UPDATE tenantry.lane_jobs j SET job_id = NULL,
+           run_at = coalesce(r.run_at, j.run_at), attempts = coalesce(r.attempts, j.attempts)
+    FROM unnest(p_job_ids, coalesce(p_run_at, '{}'), coalesce(p_attempts, '{}')) AS r(job_id, run_at, attempts)
+    WHERE j.job_id = r.job_id
+    RETURNING j.lane, j.run_at
+  ), per_lane AS (
+    SELECT lane, count(*)::integer AS n, min(run_at) AS due FROM back GROUP BY lane
+  ), upd AS (
+    UPDATE tenantry.lanes l SET inflight = l.inflight - p.n, due = least(l.due, p.due)
+    FROM per_lane p WHERE l.name = p.lane
+    RETURNING p.n
+  )
+  SELECT coalesce(sum(n), 0)::integer INTO v_n FROM upd;
+  RETURN v_n;
+END
+$$;
+
+-- Admitted jobs that are over for good (completed, failed, cancelled) free their slot.
+-- Idempotent: a job already finished is not counted twice.
+CREATE FUNCTION finish_admitted(p_log_ids bigint[]) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  v_n integer;
+BEGIN
+  IF coalesce(cardinality(p_log_ids), 0) = 0 THEN RETURN 0; END IF;
+  PERFORM 1 FROM tenantry.lanes WHERE name IN (
+    SELECT lane FROM tenantry.lane_jobs WHERE log_id = ANY(p_log_ids) AND job_id IS NOT NULL)
+    ORDER BY name FOR UPDATE;
+  WITH gone AS (
+    DELETE FROM tenantry.lane_jobs WHERE log_id = ANY(p_log_ids) AND job_id IS NOT NULL RETURNING lane
+  ), per_lane AS (
+    SELECT lane, count(*)::integer AS n FROM gone GROUP BY lane
+  ), upd AS (
+    UPDATE tenantry.lanes l SET inflight = l.inflight - p.n FROM per_lane p WHERE l.name = p.lane RETURNING p.n
+  )
+  SELECT coalesce(sum(n), 0)::integer INTO v_n FROM upd;
+  RETURN v_n;
+END
+$$;
+
+-- Moves due jobs of runnable lanes with room into graphile-worker's unnamed queue. The room is
+-- the admission slots of live workers (at least p_min_budget) minus jobs already queued there,
+-- so graphile-worker's queue stays short and the order of starts is the order chosen here:
+-- smallest virtual finish time first (lane vtime + k/weight for its k-th job), within a lane
+-- by priority then dispatch order. Returns how many jobs were admitted.
+CREATE FUNCTION admit(p_min_budget integer DEFAULT 0) RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  v_room integer;
+  v_lanes text[];
+  v_counts integer[];
+  v_total integer;
+BEGIN
+  SELECT greatest(p_min_budget, coalesce(sum(admission_slots), 0))::integer INTO v_room
+    FROM tenantry.workers WHERE last_seen_at > now() - interval '1 minute';
+  IF v_room <= 0 THEN RETURN 0; END IF;
+  v_room := v_room - (SELECT count(*) FROM (
+    SELECT 1 FROM graphile_worker.jobs
+    WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts LIMIT v_room) q)::integer;
+  IF v_room <= 0 THEN RETURN 0; END IF;
+
+  WITH picked AS MATERIALIZED (
+    SELECT l.name, l.vtime, l.weight,
+           least(l.cap - l.inflight, CASE
+             WHEN l.rate_limit IS NULL THEN v_room
+             WHEN l.window_start + l.rate_period_ms * interval '1 millisecond' <= now() THEN l.rate_limit
+             ELSE l.rate_limit - l.window_count END) AS room
+    FROM tenantry.lanes l
+    WHERE l.due IS NOT NULL AND l.runnable AND l.due <= now() AND l.inflight < l.cap
+      AND (l.rate_limit IS NULL OR l.window_count < l.rate_limit
+           OR l.window_start + l.rate_period_ms * interval '1 millisecond' <= now())
+    ORDER BY l.vtime
+    LIMIT v_room
+    FOR UPDATE SKIP LOCKED
+  ), candidates AS (
+    SELECT p.name, j.log_id, j.attempts,
+           p.vtime + (row_number() OVER (PARTITION BY p.name ORDER BY j.priority, j.log_id)) / p.weight AS finish
+    FROM picked p
+    CROSS JOIN LATERAL (
+      SELECT lj.log_id, lj.priority, lj.attempts FROM tenantry.lane_jobs lj
+      WHERE lj.lane = p.name AND lj.job_id IS NULL AND lj.run_at <= now()
+      ORDER BY lj.priority, lj.log_id
+      LIMIT p.room
+    ) j
+    WHERE p.room > 0
+  ), chosen AS MATERIALIZED (
+    SELECT c.* FROM candidates c ORDER BY c.finish, c.log_id LIMIT v_room
+  ), logs AS MATERIALIZED (
+    SELECT c.name, c.finish, c.attempts, l.id, l.task, l.tenant_id, l.queue, l.payload, l.max_attempts
+    FROM tenantry.job_logs l JOIN chosen c ON c.log_id = l.id
+    WHERE l.status = 'pending'
+    FOR UPDATE OF l SKIP LOCKED
+  ), ordered AS MATERIALIZED (
+    SELECT logs.*, row_number() OVER (ORDER BY finish, id) AS ord, count(*) OVER () AS total FROM logs
+  ), added AS (
+    SELECT j.id AS job_id, (j.payload->>'log')::bigint AS log_id
+    FROM graphile_worker.add_jobs(ARRAY(
+      SELECT ROW(
+        o.task,
+        json_build_object('log', o.id, 'tenant', o.tenant_id, 'queue', o.queue, 'attempt', o.attempts,
+                          'laned', true, 'payload', o.payload),
+        NULL, now() - (o.total - o.ord) * interval '1 microsecond',
+        greatest(1, o.max_attempts - o.attempts)::smallint, NULL, 0::smallint,
+        ARRAY['t:' || o.tenant_id, 'q:' || o.queue]
+      )::graphile_worker.job_spec FROM ordered o ORDER BY o.ord), false) j
+  ), marked AS (
+    UPDATE tenantry.lane_jobs lj SET job_id = a.job_id FROM added a WHERE lj.log_id = a.log_id RETURNING lj.lane
+  ), logged AS (
+    UPDATE tenantry.job_logs l SET job_id = a.job_id FROM added a WHERE l.id = a.log_id RETURNING l.id
+  ), counts AS (
+    SELECT p.name, (SELECT count(*) FROM marked m WHERE m.lane = p.name)::integer AS n,
+           (SELECT count(*) FROM logged) AS logged
+    FROM picked p
+  )
+  SELECT array_agg(name), array_agg(n), coalesce(sum(n), 0)::integer INTO v_lanes, v_counts, v_total FROM counts;
+  IF v_lanes IS NULL THEN RETURN 0; END IF;
+
+  UPDATE tenantry.lanes l SET
+    inflight = l.inflight + a.n,
+    vtime = l.vtime + a.n / l.weight,
+    admitted_total = l.admitted_total + a.n,
+    window_count = CASE WHEN a.n = 0 OR l.rate_limit IS NULL THEN l.window_count
+                        WHEN l.window_start + l.rate_period_ms * interval '1 millisecond' <= now() THEN a.n
+                        ELSE l.window_count + a.n END,
+    window_start = CASE WHEN a.n > 0 AND l.rate_limit IS NOT NULL
+                         AND l.window_start + l.rate_period_ms * interval '1 millisecond' <= now()
+                        THEN now() ELSE l.window_start END,
+    due = (SELECT min(j.run_at) FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NULL)
+  FROM unnest(v_lanes, v_counts) AS a(name, n)
+  WHERE l.name = a.name;
+  RETURN v_total;
+END
+$$;
+
+-- admit() for paths that must not fail because of it (recording outcomes, dispatch): an error
+-- is reported as a warning and the jobs wait for the next pass.
+CREATE FUNCTION try_admit(p_min_budget integer DEFAULT 0) RETURNS integer LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN tenantry.admit(p_min_budget);
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'tenantry admission failed: % (%)', SQLERRM, SQLSTATE;
+  RETURN 0;
+END
+$$;
+
+-- Lanes for (tenant, queue) pairs, created on first use with the tenant's current settings.
+CREATE FUNCTION ensure_lanes(p_tenants text[], p_queues text[]) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO tenantry.lanes (name, tenant_id, queue, cap, weight, rate_limit, rate_period_ms, paused, runnable, vtime)
+  SELECT p.name, p.tenant_id, p.queue, s.cap, s.weight, s.rate_limit, s.rate_period_ms,
+         s.paused OR p.queue = ANY(s.paused_queues),
+         s.status = 'active' AND NOT (s.paused OR p.queue = ANY(s.paused_queues)), tenantry.vtime_floor()
+  FROM (SELECT DISTINCT 'tenant_' || t || '_' || q, t, q FROM unnest(p_tenants, p_queues) AS u(t, q)
+        WHERE t IS NOT NULL) AS p(name, tenant_id, queue)
+  JOIN tenantry.tenant_scheduling s ON s.tenant_id = p.tenant_id
+  WHERE NOT EXISTS (SELECT 1 FROM tenantry.lanes l WHERE l.name = p.name)
+  ORDER BY p.name
+  ON CONFLICT (name) DO NOTHING
+$$;
+
+-- Reconcile: finishes admitted jobs whose graphile-worker job is gone (its outcome was never
+-- recorded: the worker died in between) and sets each lane's inflight to its admitted count.
+-- Returns the lanes that were off and by how much.
+CREATE FUNCTION reconcile_lanes(p_repair boolean DEFAULT true)
+RETURNS TABLE (lane text, recorded integer, actual integer, vanished integer)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  v_vanished bigint[];
+BEGIN
+  SELECT array_agg(j.log_id) INTO v_vanished FROM tenantry.lane_jobs j
+  WHERE j.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs g WHERE g.id = j.job_id);
+  RETURN QUERY
+    WITH v AS (
+      SELECT j.lane, count(*)::integer AS n FROM tenantry.lane_jobs j WHERE j.log_id = ANY(coalesce(v_vanished, '{}')) GROUP BY j.lane
+    ), a AS (
+      SELECT j.lane, count(*)::integer AS n FROM tenantry.lane_jobs j WHERE j.job_id IS NOT NULL GROUP BY j.lane
+    )
+    SELECT l.name, l.inflight, coalesce(a.n, 0) - coalesce(v.n, 0), coalesce(v.n, 0)
+    FROM tenantry.lanes l LEFT JOIN a ON a.lane = l.name LEFT JOIN v ON v.lane = l.name
+    WHERE l.inflight <> coalesce(a.n, 0) - coalesce(v.n, 0) OR v.n IS NOT NULL
+    ORDER BY l.name;
+  IF p_repair THEN
+    PERFORM tenantry.finish_admitted(v_vanished);
+    PERFORM 1 FROM tenantry.lanes ORDER BY name FOR UPDATE;
+    UPDATE tenantry.lanes l SET inflight = coalesce(
+      (SELECT count(*) FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NOT NULL), 0)
+    WHERE l.inflight <> coalesce(
+      (SELECT count(*) FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NOT NULL), 0);
+  END IF;
+END
+$$;
+
+-- Settings changes reach the lanes at once, and workers hear of them (tenant gate).
+CREATE FUNCTION lanes_follow_tenant() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  v_tenant text;
+BEGIN
+  -- Separate assignments: each is planned only when reached, and the two tables differ.
+  IF TG_TABLE_NAME = 'tenants' THEN v_tenant := NEW.id; ELSE v_tenant := NEW.tenant_id; END IF;
+  PERFORM tenantry.sync_lanes(ARRAY[v_tenant]);
+  PERFORM pg_notify('tenantry_tenant_status', v_tenant);
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER tenants_lanes_follow
+  AFTER UPDATE OF status, concurrency, plan ON tenants
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.concurrency IS DISTINCT FROM NEW.concurrency
+                     OR OLD.plan IS DISTINCT FROM NEW.plan)
+  EXECUTE FUNCTION lanes_follow_tenant();
+
+CREATE TRIGGER tenant_limits_lanes_follow
+  AFTER INSERT OR UPDATE ON tenant_limits
+  FOR EACH ROW EXECUTE FUNCTION lanes_follow_tenant();
+
+CREATE FUNCTION lanes_follow_plans() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  v_plan text := CASE WHEN TG_OP = 'DELETE' THEN OLD.plan ELSE NEW.plan END;
+BEGIN
+  PERFORM tenantry.sync_lanes(ARRAY(SELECT id FROM tenantry.tenants WHERE plan = v_plan));
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER plan_limits_lanes_follow
+  AFTER INSERT OR UPDATE OR DELETE ON plan_limits
+  FOR EACH ROW EXECUTE FUNCTION lanes_follow_plans();
+
+-- Dispatch of tenant jobs: a job_logs row and a waiting lane_jobs row each, then an admission
+-- pass. A job key replaces the tenant's job with that key that has not started: waiting, or
+-- admitted but not yet taken by a worker (graphile-worker's replace semantics); a running one
+-- runs on and the new job is added beside it. Within one call, the last spec with a key wins.
+CREATE FUNCTION enqueue_jobs(
+  p_task text[], p_tenant text[], p_queue text[], p_payload jsonb[], p_meta jsonb[],
+  p_source_type text[], p_source_id text[], p_run_at timestamptz[], p_priority integer[],
+  p_max_attempts integer[], p_job_key text[], p_callback_url text[]
+) RETURNS TABLE (id bigint, tenant_id text, queue text, lane text, run_at timestamptz)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  v_lanes text[];
+  v_keys text[];
+  v_old_logs bigint[];
+  v_old_keys text[];
+  v_removed bigint[];
+  v_ids bigint[];
+  v_winner bigint[];
+BEGIN
+  PERFORM tenantry.ensure_lanes(p_tenant, p_queue);
+  SELECT array_agg(DISTINCT 'tenant_' || t || '_' || q) INTO v_lanes FROM unnest(p_tenant, p_queue) AS u(t, q);
+  PERFORM 1 FROM tenantry.lanes l WHERE l.name = ANY(v_lanes) ORDER BY l.name FOR UPDATE;
+
+  SELECT array_agg(DISTINCT k) INTO v_keys FROM unnest(p_job_key) AS k WHERE k IS NOT NULL;
+  IF v_keys IS NOT NULL THEN
+    -- Admitted but not taken: complete_jobs removes only unlocked jobs.
+    SELECT array_agg(c.id) INTO v_removed FROM graphile_worker.complete_jobs(ARRAY(
+      SELECT j.job_id FROM tenantry.lane_jobs j WHERE j.job_key = ANY(v_keys) AND j.job_id IS NOT NULL)) c;
+    SELECT array_agg(j.log_id), array_agg(j.job_key) INTO v_old_logs, v_old_keys FROM tenantry.lane_jobs j
+    WHERE j.job_key = ANY(v_keys) AND (j.job_id IS NULL OR j.job_id = ANY(coalesce(v_removed, '{}')));
+    PERFORM tenantry.finish_admitted(ARRAY(
+      SELECT j.log_id FROM tenantry.lane_jobs j WHERE j.job_id = ANY(coalesce(v_removed, '{}'))));
+    DELETE FROM tenantry.lane_jobs j WHERE j.job_key = ANY(v_keys) AND j.job_id IS NULL;
+    -- Running ones keep going without their key.
+    UPDATE tenantry.lane_jobs j SET job_key = NULL WHERE j.job_key = ANY(v_keys);
+  END IF;
+
+  -- Log ids drawn first; winner: the id of the last spec in this call with the same key.
+  SELECT array_agg(nextval(pg_get_serial_sequence('tenantry.job_logs', 'id')) ORDER BY g) INTO v_ids
+  FROM generate_series(1, cardinality(p_task)) AS g;
+  SELECT array_agg(w ORDER BY o) INTO v_winner FROM (
+    SELECT o, CASE WHEN k IS NULL THEN i ELSE last_value(i) OVER (
+                PARTITION BY k ORDER BY o ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) END AS w
+    FROM unnest(p_job_key, v_ids) WITH ORDINALITY AS u(k, i, o)) x;
+
+  INSERT INTO tenantry.job_logs (id, tenant_id, task, queue, lane, payload, meta, source_type, source_id,
+                                 max_attempts, priority, run_at, callback_url, status, finished_at, error_message)
+  SELECT s.id, s.tenant_id, s.task, s.queue, 'tenant_' || s.tenant_id || '_' || s.queue, s.payload, s.meta,
+         s.source_type, s.source_id, s.max_attempts, s.priority, s.run_at, s.callback_url,
+         CASE WHEN s.winner = s.id THEN 'pending' ELSE 'cancelled' END,
+         CASE WHEN s.winner = s.id THEN NULL ELSE now() END,
+         CASE WHEN s.winner = s.id THEN NULL ELSE 'superseded by job log ' || s.winner END
+  FROM unnest(v_ids, p_task, p_tenant, p_queue, p_payload, p_meta, p_source_type, p_source_id, p_run_at,
+              p_priority, p_max_attempts, p_callback_url, v_winner)
+    WITH ORDINALITY AS s(id, task, tenant_id, queue, payload, meta, source_type, source_id, run_at, priority,
+                         max_attempts, callback_url, winner, ord)
+  ORDER BY s.ord;
+
+  INSERT INTO tenantry.lane_jobs (log_id, lane, priority, run_at, job_key)
+  SELECT s.id, 'tenant_' || s.tenant_id || '_' || s.queue, s.priority, s.run_at, s.job_key
+  FROM unnest(v_ids, p_tenant, p_queue, p_priority, p_run_at, p_job_key, v_winner)
+    AS s(id, tenant_id, queue, priority, run_at, job_key, winner)
+  WHERE s.winner = s.id;
+
+  IF v_old_logs IS NOT NULL THEN
+    UPDATE tenantry.job_logs l SET status = 'cancelled', finished_at = now(),
+           error_message = 'superseded by job log ' || n.winner
+    FROM unnest(v_old_logs, v_old_keys) AS o(log_id, job_key)
+    JOIN (SELECT DISTINCT k, w FROM unnest(p_job_key, v_winner) AS u(k, w) WHERE k IS NOT NULL) n(job_key, winner)
+      ON n.job_key = o.job_key
+    WHERE l.id = o.log_id AND l.status IN ('pending', 'running');
+  END IF;
+
+  UPDATE tenantry.lanes l SET
+    vtime = CASE WHEN l.due IS NULL AND l.inflight = 0 THEN greatest(l.vtime, tenantry.vtime_floor()) ELSE l.vtime END,
+    due = least(l.due, n.due)
+  FROM (SELECT 'tenant_' || t || '_' || q AS lane, min(r) AS due
+        FROM unnest(p_tenant, p_queue, p_run_at) AS u(t, q, r) GROUP BY 1) n
+  WHERE l.name = n.lane;
+
+  PERFORM tenantry.try_admit(0);
+  RETURN QUERY SELECT s.id, s.tenant_id, s.queue, 'tenant_' || s.tenant_id || '_' || s.queue, s.run_at
+    FROM unnest(v_ids, p_tenant, p_queue, p_run_at) WITH ORDINALITY AS s(id, tenant_id, queue, run_at, ord)
+    ORDER BY s.ord;
+END
+$$;
+
+-- One batch of job-log changes from a worker (JobLogWriter), with what they mean for the
+-- queue, in one transaction:
+-- * p_release: jobs over for good that graphile-worker must not handle again (permanent
+--   failure, a laned job's last failure); deleted if this worker still holds them.
+-- * p_requeue: a laned job's failed attempt, or a job held back at start (tenant suspended,
+--   lane paused): removed from graphile-worker if this worker still holds it and put back in
+--   its lane at run_at with the attempts made so far, so a retry never holds a slot while it
+--   backs off.
+-- * p_finish: laned jobs that ended (completed, failed, cancelled): their slots are freed.
+-- Then an admission pass fills the freed slots. A cancelled row stays cancelled: a handler
+-- that outlives its cancel cannot revive it.
+CREATE FUNCTION record_job_outcomes(
+  p_release_ids bigint[], p_release_workers text[],
+  p_requeue_ids bigint[], p_requeue_workers text[], p_requeue_run_at timestamptz[], p_requeue_attempts smallint[],
+  p_finish bigint[],
+  p_ids bigint[], p_status text[], p_attempts integer[], p_started_at timestamptz[], p_progress smallint[],
+  p_step text[], p_result jsonb[], p_error_message text[], p_error_stack text[], p_finished_at timestamptz[],
+  p_duration_ms integer[], p_min_budget integer
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_changed text;
+  v_requeued bigint[];
+  v_freed integer := 0;
+BEGIN
+  WITH updated AS (
+    UPDATE tenantry.job_logs AS l SET
+      status = CASE WHEN l.status = 'cancelled' THEN l.status ELSE coalesce(u.status, l.status) END,
+      attempts = coalesce(u.attempts, l.attempts),
+      started_at = coalesce(u.started_at, l.started_at),
+      progress = coalesce(u.progress, l.progress),
+      step = coalesce(u.step, l.step),
+      result = coalesce(u.result, l.result),
+      error_message = coalesce(u.error_message, l.error_message),
+      error_stack = coalesce(u.error_stack, l.error_stack),
+      finished_at = coalesce(u.finished_at, l.finished_at),
+      duration_ms = coalesce(u.duration_ms, l.duration_ms)
+    FROM unnest(p_ids, p_status, p_attempts, p_started_at, p_progress, p_step, p_result, p_error_message,
+                p_error_stack, p_finished_at, p_duration_ms)
+      AS u(id, status, attempts, started_at, progress, step, result, error_message, error_stack, finished_at, duration_ms)
+    WHERE l.id = u.id
+    RETURNING l.id
+  )
+  SELECT string_agg(id::text, ',') INTO v_changed FROM updated;
+  IF v_changed IS NOT NULL THEN PERFORM pg_notify('tenantry_job_logs', v_changed); END IF;
+
+  IF cardinality(p_release_ids) > 0 THEN
+    WITH done AS (
+      DELETE FROM graphile_worker._private_jobs AS j
+      USING unnest(p_release_ids, p_release_workers) AS r(id, worker)
+      WHERE j.id = r.id AND j.locked_by = r.worker
+      RETURNING j.job_queue_id, j.locked_by
+    )
+    UPDATE graphile_worker._private_job_queues AS q SET locked_by = NULL, locked_at = NULL
+    FROM done WHERE q.id = done.job_queue_id AND q.locked_by = done.locked_by;
+  END IF;
+
+  IF cardinality(p_requeue_ids) > 0 THEN
+    WITH done AS (
+      DELETE FROM graphile_worker._private_jobs AS j
+      USING unnest(p_requeue_ids, p_requeue_workers) AS r(id, worker)
+      WHERE j.id = r.id AND j.locked_by = r.worker
+      RETURNING j.id
+    )
+    SELECT array_agg(id) INTO v_requeued FROM done;
+    IF v_requeued IS NOT NULL THEN
+      v_freed := v_freed + tenantry.requeue_admitted(
+        ARRAY(SELECT r.id FROM unnest(p_requeue_ids) AS r(id) WHERE r.id = ANY(v_requeued)),
+        ARRAY(SELECT r.run_at FROM unnest(p_requeue_ids, p_requeue_run_at) AS r(id, run_at) WHERE r.id = ANY(v_requeued)),
+        ARRAY(SELECT r.a FROM unnest(p_requeue_ids, p_requeue_attempts) AS r(id, a) WHERE r.id = ANY(v_requeued)));
+    END IF;
+  END IF;
+
+  v_freed := v_freed + tenantry.finish_admitted(p_finish);
+  IF v_freed > 0 OR 'completed' = ANY(p_status) OR 'failed' = ANY(p_status) THEN
+    PERFORM tenantry.try_admit(p_min_budget);
+  END IF;
+END
+$$;
+
+-- Cancel of a tenant job: a waiting job leaves its lane; an admitted one not yet taken by a
+-- worker is removed from graphile-worker and frees its slot. Returns where the job was:
+-- 'waiting', 'admitted', 'running' (a worker has it; the caller signals it) or 'none'.
+CREATE FUNCTION withdraw_job(p_log_id bigint) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  v_lane text;
+  v_job bigint;
+BEGIN
+  SELECT lane INTO v_lane FROM tenantry.lane_jobs WHERE log_id = p_log_id;
+  IF NOT FOUND THEN RETURN 'none'; END IF;
+  PERFORM 1 FROM tenantry.lanes WHERE name = v_lane FOR UPDATE;
+  SELECT job_id INTO v_job FROM tenantry.lane_jobs WHERE log_id = p_log_id;
+  IF NOT FOUND THEN RETURN 'none'; END IF;
+  IF v_job IS NULL THEN
+    DELETE FROM tenantry.lane_jobs WHERE log_id = p_log_id;
+    RETURN 'waiting';
+  END IF;
+  IF EXISTS (SELECT 1 FROM graphile_worker.complete_jobs(ARRAY[v_job])) THEN
+    PERFORM tenantry.finish_admitted(ARRAY[p_log_id]);
+    RETURN 'admitted';
+  END IF;
+  RETURN 'running';
+END
+$$;
+
+-- Retry by hand of a tenant job that ended: it waits in its lane again, attempts reset.
+CREATE FUNCTION requeue_log(p_log_id bigint) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  v_tenant text;
+  v_queue text;
+  v_priority integer;
+  v_lane text;
+BEGIN
+  SELECT tenant_id, queue, priority INTO v_tenant, v_queue, v_priority FROM tenantry.job_logs WHERE id = p_log_id;
+  v_lane := 'tenant_' || v_tenant || '_' || v_queue;
+  PERFORM tenantry.ensure_lanes(ARRAY[v_tenant], ARRAY[v_queue]);
+  PERFORM 1 FROM tenantry.lanes WHERE name = v_lane FOR UPDATE;
+  INSERT INTO tenantry.lane_jobs (log_id, lane, priority, run_at) VALUES (p_log_id, v_lane, v_priority, now())
+  ON CONFLICT (log_id) DO NOTHING;
+  UPDATE tenantry.lanes SET
+    vtime = CASE WHEN due IS NULL AND inflight = 0 THEN greatest(vtime, tenantry.vtime_floor()) ELSE vtime END,
+    due = least(due, now())
+  WHERE name = v_lane;
+  PERFORM tenantry.try_admit(0);
+  RETURN v_lane;
+END
+$$;
