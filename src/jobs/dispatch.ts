@@ -179,7 +179,7 @@ const column = <K extends keyof Row>(rows: Row[], key: K) => rows.map((r) => r[k
 /**
  * Adds the jobs and their job_logs rows, all or none, inside the caller's transaction when `db`
  * is one. A tenant job waits in its lane (`tenant_<id>_<queue>`) until the fair scheduler admits
- * it (enqueue_jobs() in migrations/0009, which runs an admission pass at once); a central job
+ * it (enqueue_jobs() in migrations/0010, which runs an admission pass at once); a central job
  * goes straight to graphile-worker, a named central queue running one job at a time.
  */
 export async function dispatchJobs(
@@ -210,8 +210,8 @@ async function insertAll(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
     const tenantJobs = tenantRows.length > 0 ? await insertTenantJobs(db, tenantRows) : [];
     const centralJobs = centralRows.length > 0 ? await insertCentralJobs(db, centralRows) : [];
     const byRow = new Map<Row, DispatchedJob>();
-    tenantRows.forEach((r, i) => byRow.set(r, tenantJobs[i]!));
-    centralRows.forEach((r, i) => byRow.set(r, centralJobs[i]!));
+    for (const [i, r] of tenantRows.entries()) byRow.set(r, tenantJobs[i]!);
+    for (const [i, r] of centralRows.entries()) byRow.set(r, centralJobs[i]!);
     return rows.map((r) => byRow.get(r)!);
   } catch (err) {
     // The job_logs foreign key is the existence check: no extra round trip per dispatch.

@@ -30,7 +30,7 @@ export interface JobLogChange {
 
 /**
  * Writes one batch of changes with what they mean for the queue (see record_job_outcomes() in
- * migrations/0009): log rows, graphile-worker jobs released or taken back into their lanes,
+ * migrations/0010): log rows, graphile-worker jobs released or taken back into their lanes,
  * lane slots freed and refilled, in one transaction. A named prepared statement on the pool,
  * not kysely: it runs for every batch of finished jobs. `minBudget` is this worker's admission
  * slots, so admission works before its first heartbeat is written.
