@@ -216,3 +216,17 @@ BEGIN
   RETURN v_lane;
 END
 $$;
+
+-- Completion callbacks (0005) are tenant jobs like any other: the delivery job waits in the
+-- tenant's `callbacks` lane, added in the same transaction as the terminal write.
+CREATE OR REPLACE FUNCTION enqueue_job_callback() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.tenant_id IS NULL THEN RETURN NULL; END IF;
+  PERFORM tenantry.enqueue_jobs(
+    ARRAY['deliver-callback'], ARRAY[NEW.tenant_id], ARRAY['callbacks'],
+    ARRAY[jsonb_build_object('job_log_id', NEW.id::text)], ARRAY['{}'::jsonb],
+    ARRAY['job_log'], ARRAY[NEW.id::text], ARRAY[now()], ARRAY[0], ARRAY[10],
+    ARRAY[NULL::text], ARRAY[NULL::text]);
+  RETURN NULL;
+END
+$$;
