@@ -3,9 +3,10 @@
 -- runs with batched fetching. See docs/scheduler.md for the model and the measurements.
 --
 -- Invariants:
--- * lanes.inflight = number of the lane's lane_jobs rows with job_id set (admitted, not yet
---   finished); every change to either happens with the lane row locked, through the functions
---   below, so the count is exact (reconcile_lanes() checks and repairs it).
+-- * lanes.inflight - (the lane's lane_releases) = number of the lane's lane_jobs rows with
+--   job_id set (admitted, not yet finished). Admission adds to inflight with the lane row
+--   locked; a finished job deletes its row and appends a release without waiting for that
+--   lock; admission folds releases into inflight (reconcile_lanes() checks and repairs).
 -- * inflight never exceeds cap: admission locks the lane row (FOR UPDATE SKIP LOCKED) and
 --   admits at most cap - inflight jobs.
 -- * A tenant job is in exactly one place: waiting (lane_jobs.job_id NULL), admitted (a
@@ -92,7 +93,18 @@ CREATE TABLE lane_jobs (
 CREATE INDEX lane_jobs_next_idx ON lane_jobs (lane, priority, log_id) WHERE job_id IS NULL;
 CREATE INDEX lane_jobs_due_idx ON lane_jobs (lane, run_at) WHERE job_id IS NULL;
 CREATE UNIQUE INDEX lane_jobs_admitted_idx ON lane_jobs (job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX lane_jobs_admitted_lane_idx ON lane_jobs (lane) WHERE job_id IS NOT NULL;
 CREATE UNIQUE INDEX lane_jobs_key_idx ON lane_jobs (job_key) WHERE job_key IS NOT NULL;
+
+-- Slots freed by finished jobs, not yet subtracted from lanes.inflight: finishing a job never
+-- waits for a lane row that an admission pass holds.
+CREATE TABLE lane_releases (
+  id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  lane text NOT NULL,
+  n    integer NOT NULL CHECK (n > 0)
+);
+
+CREATE INDEX lane_releases_lane_idx ON lane_releases (lane);
 
 -- Jobs admitted at once per worker slot (concurrency × SCHEDULER_BUFFER), from the heartbeat.
 ALTER TABLE workers ADD COLUMN admission_slots integer NOT NULL DEFAULT 0;

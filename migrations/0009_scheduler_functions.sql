@@ -63,25 +63,40 @@ BEGIN
 END
 $$;
 
--- Admitted jobs that are over for good (completed, failed, cancelled) free their slot.
--- Idempotent: a job already finished is not counted twice.
+-- Admitted jobs that are over for good (completed, failed, cancelled) free their slot: their
+-- rows go and a release is recorded for admission to fold in. Takes no lane lock, so a busy
+-- admission pass never holds up the recording of outcomes. Idempotent: a job already finished
+-- is not counted twice.
 CREATE FUNCTION finish_admitted(p_log_ids bigint[]) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   v_n integer;
 BEGIN
   IF coalesce(cardinality(p_log_ids), 0) = 0 THEN RETURN 0; END IF;
-  PERFORM 1 FROM tenantry.lanes WHERE name IN (
-    SELECT lane FROM tenantry.lane_jobs WHERE log_id = ANY(p_log_ids) AND job_id IS NOT NULL)
-    ORDER BY name FOR UPDATE;
   WITH gone AS (
     DELETE FROM tenantry.lane_jobs WHERE log_id = ANY(p_log_ids) AND job_id IS NOT NULL RETURNING lane
-  ), per_lane AS (
-    SELECT lane, count(*)::integer AS n FROM gone GROUP BY lane
-  ), upd AS (
-    UPDATE tenantry.lanes l SET inflight = l.inflight - p.n FROM per_lane p WHERE l.name = p.lane RETURNING p.n
+  ), released AS (
+    INSERT INTO tenantry.lane_releases (lane, n) SELECT lane, count(*) FROM gone GROUP BY lane RETURNING n
   )
-  SELECT coalesce(sum(n), 0)::integer INTO v_n FROM upd;
+  SELECT coalesce(sum(n), 0)::integer INTO v_n FROM released;
   RETURN v_n;
+END
+$$;
+
+-- Folds recorded releases into inflight, for the lanes no admission pass holds right now (the
+-- others are folded by a later pass).
+CREATE FUNCTION fold_releases() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  WITH free AS (
+    SELECT l.name FROM tenantry.lanes l
+    WHERE l.name IN (SELECT lane FROM tenantry.lane_releases)
+    ORDER BY l.name
+    FOR UPDATE SKIP LOCKED
+  ), folded AS (
+    DELETE FROM tenantry.lane_releases r USING free WHERE r.lane = free.name RETURNING r.lane, r.n
+  )
+  UPDATE tenantry.lanes l SET inflight = l.inflight - f.n
+  FROM (SELECT lane, sum(n)::integer AS n FROM folded GROUP BY lane) f
+  WHERE l.name = f.lane;
 END
 $$;
 
@@ -100,10 +115,15 @@ BEGIN
   SELECT greatest(p_min_budget, coalesce(sum(admission_slots), 0))::integer INTO v_room
     FROM tenantry.workers WHERE last_seen_at > now() - interval '1 minute';
   IF v_room <= 0 THEN RETURN 0; END IF;
+  -- Jobs graphile-worker could hand out now (its partial index on is_available: no view, no
+  -- join; graphile-private.ts lists this use).
+  -- The ORDER BY matches that index, so even with stale statistics (a young, churning table)
+  -- the count reads at most v_room index entries instead of scanning the table.
   v_room := v_room - (SELECT count(*) FROM (
-    SELECT 1 FROM graphile_worker.jobs
-    WHERE locked_at IS NULL AND run_at <= now() AND attempts < max_attempts LIMIT v_room) q)::integer;
+    SELECT 1 FROM graphile_worker._private_jobs
+    WHERE is_available = true AND run_at <= now() ORDER BY priority, run_at LIMIT v_room) q)::integer;
   IF v_room <= 0 THEN RETURN 0; END IF;
+  PERFORM tenantry.fold_releases();
 
   WITH picked AS MATERIALIZED (
     SELECT l.name, l.vtime, l.weight,
@@ -132,10 +152,11 @@ BEGIN
   ), chosen AS MATERIALIZED (
     SELECT c.* FROM candidates c ORDER BY c.finish, c.log_id LIMIT v_room
   ), logs AS MATERIALIZED (
+    -- No lock on the log rows: a cancel locks the log, then waits for the lane this pass holds,
+    -- and finds the job admitted (withdraw_job), so admission and cancel never race.
     SELECT c.name, c.finish, c.attempts, l.id, l.task, l.tenant_id, l.queue, l.payload, l.max_attempts
     FROM tenantry.job_logs l JOIN chosen c ON c.log_id = l.id
-    WHERE l.status = 'pending'
-    FOR UPDATE OF l SKIP LOCKED
+    WHERE l.id = ANY(ARRAY(SELECT log_id FROM chosen)) AND l.status = 'pending'
   ), ordered AS MATERIALIZED (
     SELECT logs.*, row_number() OVER (ORDER BY finish, id) AS ord, count(*) OVER () AS total FROM logs
   ), added AS (
@@ -150,13 +171,13 @@ BEGIN
         ARRAY['t:' || o.tenant_id, 'q:' || o.queue]
       )::graphile_worker.job_spec FROM ordered o ORDER BY o.ord), false) j
   ), marked AS (
-    UPDATE tenantry.lane_jobs lj SET job_id = a.job_id FROM added a WHERE lj.log_id = a.log_id RETURNING lj.lane
-  ), logged AS (
-    UPDATE tenantry.job_logs l SET job_id = a.job_id FROM added a WHERE l.id = a.log_id RETURNING l.id
+    UPDATE tenantry.lane_jobs lj SET job_id = a.job_id FROM added a
+    WHERE lj.log_id = ANY(ARRAY(SELECT log_id FROM added)) AND lj.log_id = a.log_id
+    RETURNING lj.lane
+  ), per_lane AS (
+    SELECT lane, count(*)::integer AS n FROM marked GROUP BY lane
   ), counts AS (
-    SELECT p.name, (SELECT count(*) FROM marked m WHERE m.lane = p.name)::integer AS n,
-           (SELECT count(*) FROM logged) AS logged
-    FROM picked p
+    SELECT p.name, coalesce(m.n, 0) AS n FROM picked p LEFT JOIN per_lane m ON m.lane = p.name
   )
   SELECT array_agg(name), array_agg(n), coalesce(sum(n), 0)::integer INTO v_lanes, v_counts, v_total FROM counts;
   IF v_lanes IS NULL THEN RETURN 0; END IF;
@@ -203,9 +224,11 @@ CREATE FUNCTION ensure_lanes(p_tenants text[], p_queues text[]) RETURNS void LAN
   ON CONFLICT (name) DO NOTHING
 $$;
 
--- Reconcile: finishes admitted jobs whose graphile-worker job is gone (its outcome was never
--- recorded: the worker died in between) and sets each lane's inflight to its admitted count.
--- Returns the lanes that were off and by how much.
+-- Reconcile: compares each lane's count (inflight less its unfolded releases) with its
+-- admitted rows, and finishes admitted jobs whose graphile-worker job is gone and whose log
+-- already ended (a success whose release was lost). One whose log is still open belongs to a
+-- worker that died after its job succeeded: the dead-worker rescue settles it
+-- (src/worker/orphans.ts). Returns the lanes that were off.
 CREATE FUNCTION reconcile_lanes(p_repair boolean DEFAULT true)
 RETURNS TABLE (lane text, recorded integer, actual integer, vanished integer)
 LANGUAGE plpgsql AS $$
@@ -214,24 +237,35 @@ DECLARE
   v_vanished bigint[];
 BEGIN
   SELECT array_agg(j.log_id) INTO v_vanished FROM tenantry.lane_jobs j
-  WHERE j.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs g WHERE g.id = j.job_id);
+  JOIN tenantry.job_logs l ON l.id = j.log_id
+  WHERE j.job_id IS NOT NULL AND l.status IN ('completed', 'failed', 'cancelled')
+    AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs g WHERE g.id = j.job_id);
   RETURN QUERY
-    WITH v AS (
-      SELECT j.lane, count(*)::integer AS n FROM tenantry.lane_jobs j WHERE j.log_id = ANY(coalesce(v_vanished, '{}')) GROUP BY j.lane
-    ), a AS (
+    WITH a AS (
       SELECT j.lane, count(*)::integer AS n FROM tenantry.lane_jobs j WHERE j.job_id IS NOT NULL GROUP BY j.lane
+    ), r AS (
+      SELECT r.lane, sum(r.n)::integer AS n FROM tenantry.lane_releases r GROUP BY r.lane
+    ), v AS (
+      SELECT j.lane, count(*)::integer AS n FROM tenantry.lane_jobs j
+      WHERE j.log_id = ANY(coalesce(v_vanished, '{}')) GROUP BY j.lane
     )
-    SELECT l.name, l.inflight, coalesce(a.n, 0) - coalesce(v.n, 0), coalesce(v.n, 0)
-    FROM tenantry.lanes l LEFT JOIN a ON a.lane = l.name LEFT JOIN v ON v.lane = l.name
-    WHERE l.inflight <> coalesce(a.n, 0) - coalesce(v.n, 0) OR v.n IS NOT NULL
+    SELECT l.name, l.inflight - coalesce(r.n, 0), coalesce(a.n, 0), coalesce(v.n, 0)
+    FROM tenantry.lanes l LEFT JOIN a ON a.lane = l.name LEFT JOIN r ON r.lane = l.name
+    LEFT JOIN v ON v.lane = l.name
+    WHERE l.inflight - coalesce(r.n, 0) <> coalesce(a.n, 0) OR v.n IS NOT NULL
     ORDER BY l.name;
-  IF p_repair THEN
+  IF p_repair AND FOUND THEN
     PERFORM tenantry.finish_admitted(v_vanished);
+    -- Admitted rows and unfolded releases are read in one snapshot (a finished job deletes its
+    -- row and adds its release in one transaction), so their sum is what inflight must be.
     PERFORM 1 FROM tenantry.lanes ORDER BY name FOR UPDATE;
-    UPDATE tenantry.lanes l SET inflight = coalesce(
-      (SELECT count(*) FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NOT NULL), 0)
-    WHERE l.inflight <> coalesce(
-      (SELECT count(*) FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NOT NULL), 0);
+    UPDATE tenantry.lanes l SET inflight = coalesce(a.n, 0) + coalesce(r.n, 0)
+    FROM tenantry.lanes l2
+    LEFT JOIN (SELECT j.lane, count(*)::integer AS n FROM tenantry.lane_jobs j
+               WHERE j.job_id IS NOT NULL GROUP BY j.lane) a ON a.lane = l2.name
+    LEFT JOIN (SELECT r.lane, sum(r.n)::integer AS n FROM tenantry.lane_releases r GROUP BY r.lane) r
+      ON r.lane = l2.name
+    WHERE l.name = l2.name AND l.inflight <> coalesce(a.n, 0) + coalesce(r.n, 0);
   END IF;
 END
 $$;

@@ -16,20 +16,22 @@ import { JOB_LOG_CHANNEL } from '../jobs/log-batch.ts';
  * not on a timer. A tenant job's lane slot is freed with it.
  */
 export async function settleOrphanedLogs(db: DbOrTrx): Promise<string[]> {
+  // Central jobs: the log names its job. Tenant jobs: the lane row names the admitted job.
   const { rows } = await sql<{ id: string }>`
     UPDATE tenantry.job_logs AS l
     SET status = 'completed', progress = 100, finished_at = now(),
         step = 'completed; the worker stopped before recording its result'
-    WHERE l.status IN ('pending', 'running') AND l.job_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.id = l.job_id)
-      -- A tenant job taken back into its lane (a retry) still names its previous job.
-      AND NOT EXISTS (SELECT 1 FROM tenantry.lane_jobs w WHERE w.log_id = l.id AND w.job_id IS NULL)
+    WHERE l.status IN ('pending', 'running')
+      AND (
+        (l.tenant_id IS NULL AND l.job_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.id = l.job_id))
+        OR l.id IN (
+          SELECT w.log_id FROM tenantry.lane_jobs w
+          WHERE w.job_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.id = w.job_id))
+      )
     RETURNING l.id`.execute(db);
-  if (rows.length > 0) {
-    await sql`SELECT tenantry.finish_admitted(${rows.map((r) => r.id)}::bigint[])`.execute(db);
-  }
-  if (rows.length > 0) {
-    await sql`SELECT pg_notify(${JOB_LOG_CHANNEL}, ${rows.map((r) => r.id).join(',')})`.execute(db);
-  }
+  if (rows.length === 0) return [];
+  await sql`SELECT tenantry.finish_admitted(${rows.map((r) => r.id)}::bigint[])`.execute(db);
+  await sql`SELECT pg_notify(${JOB_LOG_CHANNEL}, ${rows.map((r) => r.id).join(',')})`.execute(db);
   return rows.map((r) => r.id);
 }

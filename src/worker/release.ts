@@ -21,6 +21,8 @@ export async function releasePoolJobs(
   trx: DbOrTrx,
   poolIds: string[],
 ): Promise<{ completed: number; released: number }> {
+  // A laned job's log is found through its lane_jobs row (admission does not write the job id
+  // into the log); a central job's log names its job.
   const { rows: held } = await sql<{
     id: string;
     log_id: string | null;
@@ -30,27 +32,27 @@ export async function releasePoolJobs(
     laned: boolean;
     prior: number;
   }>`
-    SELECT j.id, l.id AS log_id, j.attempts, j.max_attempts, coalesce(l.status = 'completed', false) AS completed,
+    SELECT j.id, coalesce(lj.log_id, l.id) AS log_id, j.attempts, j.max_attempts,
+           coalesce(coalesce(ll.status, l.status) = 'completed', false) AS completed,
            lj.log_id IS NOT NULL AS laned, coalesce(lj.attempts, 0)::int AS prior
     FROM graphile_worker.jobs j
-    LEFT JOIN tenantry.job_logs l ON l.job_id = j.id
     LEFT JOIN tenantry.lane_jobs lj ON lj.job_id = j.id
+    LEFT JOIN tenantry.job_logs ll ON ll.id = lj.log_id
+    LEFT JOIN tenantry.job_logs l ON lj.log_id IS NULL AND l.job_id = j.id
     WHERE j.locked_by = ANY(${poolIds}::text[])
-    ORDER BY l.id`.execute(trx);
+    ORDER BY 2`.execute(trx);
   if (held.length === 0) return { completed: 0, released: 0 };
   const last = (j: (typeof held)[number]) => j.attempts >= j.max_attempts;
-  const unfinished = held.filter((j) => !j.completed).map((j) => j.id);
+  const unfinished = held.filter((j) => !j.completed && j.log_id !== null);
   if (unfinished.length > 0) {
     await sql`
       UPDATE tenantry.job_logs l SET
-        status = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' ELSE 'pending' END,
-        finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,
+        status = CASE WHEN u.last THEN 'failed' ELSE 'pending' END,
+        finished_at = CASE WHEN u.last THEN now() END,
         error_message = 'the worker running this job stopped before it finished; ' ||
-          CASE WHEN j.attempts >= j.max_attempts THEN 'it was the last attempt' ELSE 'released for retry' END
-      FROM graphile_worker.jobs j
-      WHERE j.id = ANY(${unfinished}::bigint[]) AND l.job_id = j.id AND l.status IN ('pending', 'running')`.execute(
-      trx,
-    );
+          CASE WHEN u.last THEN 'it was the last attempt' ELSE 'released for retry' END
+      FROM unnest(${unfinished.map((j) => j.log_id)}::bigint[], ${unfinished.map(last)}::boolean[]) AS u(id, last)
+      WHERE l.id = u.id AND l.status IN ('pending', 'running')`.execute(trx);
   }
   await sql`SELECT graphile_worker.force_unlock_workers(${poolIds}::text[])`.execute(trx);
   const done = held.filter((j) => j.completed || (j.laned && last(j)));
@@ -65,5 +67,8 @@ export async function releasePoolJobs(
       trx,
     );
   }
-  return { completed: held.filter((j) => j.completed).length, released: unfinished.length };
+  return {
+    completed: held.filter((j) => j.completed).length,
+    released: held.filter((j) => !j.completed).length,
+  };
 }

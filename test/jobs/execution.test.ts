@@ -41,10 +41,12 @@ describe('job execution', () => {
       )
     ).rows[0];
 
-  /** The graphile-worker job a log was last admitted as, if it still exists. */
+  /** The graphile-worker job a tenant job is admitted as, while it is. */
   const queuedJob = async (logId: string) => {
-    const { job_id } = await jobLog(tdb.db, logId);
-    return job_id === null ? undefined : graphileJob(job_id);
+    const { rows } = await sql<{ job_id: string | null }>`
+      SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${logId}`.execute(tdb.db);
+    const jobId = rows[0]?.job_id;
+    return jobId ? graphileJob(jobId) : undefined;
   };
 
   it('runs the handler in the tenant context and records the result', async () => {
@@ -94,7 +96,7 @@ describe('job execution', () => {
       expect.objectContaining({ error: 'probe failure on attempt 2', label: 'doomed' }),
     ]);
     // The job log is the dead letter; the queue keeps nothing of a tenant job that ended.
-    expect(await graphileJob(log.job_id!)).toBeUndefined();
+    expect(await queuedJob(job.id)).toBeUndefined();
     const laned = await sql`SELECT 1 FROM tenantry.lane_jobs WHERE log_id = ${job.id}`.execute(tdb.db);
     expect(laned.rows).toEqual([]);
 

@@ -93,9 +93,10 @@ describe('fair share', () => {
         AND h.at < (SELECT min(at) FROM probe_events WHERE data->>'event' = 'start' AND data->>'tenant' = 'quiet')`.execute(
       tdb.db,
     );
-    // Only what was already admitted or fetched (a few rounds of 4 slots) starts before the
-    // quiet tenant's first job; first come, first served would start the hog's ~150 waiting jobs.
-    expect(rows[0]?.n).toBeLessThanOrEqual(12);
+    // Only what was already admitted or fetched (a few rounds of 4 slots; concurrent admission
+    // passes may each fill the room) starts before the quiet tenant's first job; first come,
+    // first served would start the hog's ~150 waiting jobs.
+    expect(rows[0]?.n).toBeLessThanOrEqual(24);
     const left = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM tenantry.job_logs WHERE tenant_id = 'hog' AND status = 'pending'`.execute(
       tdb.db,
