@@ -111,6 +111,10 @@ DECLARE
   v_lanes text[];
   v_counts integer[];
   v_total integer;
+  v_names text[];
+  v_vtimes double precision[];
+  v_weights real[];
+  v_rooms integer[];
 BEGIN
   SELECT greatest(p_min_budget, coalesce(sum(admission_slots), 0))::integer INTO v_room
     FROM tenantry.workers WHERE last_seen_at > now() - interval '1 minute';
@@ -125,7 +129,13 @@ BEGIN
   IF v_room <= 0 THEN RETURN 0; END IF;
   PERFORM tenantry.fold_releases();
 
-  WITH picked AS MATERIALIZED (
+  -- Lanes are locked in a statement of their own: the next statement's snapshot is taken
+  -- after the locks, so it sees every admission committed before them (a snapshot taken
+  -- earlier would show another pass's admitted jobs as still waiting, and admit them twice).
+  SELECT array_agg(p.name ORDER BY p.vtime), array_agg(p.vtime ORDER BY p.vtime),
+         array_agg(p.weight ORDER BY p.vtime), array_agg(p.room ORDER BY p.vtime)
+  INTO v_names, v_vtimes, v_weights, v_rooms
+  FROM (
     SELECT l.name, l.vtime, l.weight,
            least(l.cap - l.inflight, CASE
              WHEN l.rate_limit IS NULL THEN v_room
@@ -138,6 +148,11 @@ BEGIN
     ORDER BY l.vtime
     LIMIT v_room
     FOR UPDATE SKIP LOCKED
+  ) p;
+  IF v_names IS NULL THEN RETURN 0; END IF;
+
+  WITH picked AS MATERIALIZED (
+    SELECT * FROM unnest(v_names, v_vtimes, v_weights, v_rooms) AS p(name, vtime, weight, room)
   ), candidates AS (
     SELECT p.name, j.log_id, j.attempts,
            p.vtime + (row_number() OVER (PARTITION BY p.name ORDER BY j.priority, j.log_id)) / p.weight AS finish
