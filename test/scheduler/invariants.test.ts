@@ -127,6 +127,13 @@ describe('fair scheduler invariants, two worker processes', () => {
     await waitForStatus(tdb.db, logs.sleepy![0]!, ['completed'], 15_000);
   });
 
+  it('never starts the same attempt of a job twice', async () => {
+    const { rows } = await sql<{ log: string; attempt: number; n: number }>`
+      SELECT data->>'log' AS log, (data->>'attempt')::int AS attempt, count(*)::int AS n FROM probe_events
+      WHERE data->>'event' = 'start' GROUP BY 1, 2 HAVING count(*) > 1`.execute(tdb.db);
+    expect(rows).toEqual([]);
+  });
+
   it('leaves the accounting exact: nothing in flight, no drift to repair', async () => {
     const inflight = await sql<{ n: number }>`SELECT sum(inflight)::int AS n FROM tenantry.lanes`.execute(
       tdb.db,
