@@ -2,7 +2,9 @@
 -- among themselves: job_logs rows, then lanes rows in name order, then lane_jobs rows.
 -- Admission takes lanes and job_logs with SKIP LOCKED, so it never waits on either.
 
--- The smallest virtual time of the busy lanes: where a lane that becomes busy starts.
+-- The smallest virtual time of the busy lanes. A lane that becomes busy starts half a job
+-- before it (never before its own vtime): ahead of the busy lanes tied at the floor, without
+-- credit for the time it was idle.
 CREATE FUNCTION vtime_floor() RETURNS double precision LANGUAGE sql STABLE AS $$
   SELECT coalesce((SELECT vtime FROM tenantry.lanes WHERE due IS NOT NULL AND runnable ORDER BY vtime LIMIT 1), 0)
 $$;
@@ -20,7 +22,7 @@ BEGIN
       paused = s.paused OR l.queue = ANY(s.paused_queues),
       runnable = s.status = 'active' AND NOT (s.paused OR l.queue = ANY(s.paused_queues)),
       vtime = CASE WHEN NOT l.runnable AND s.status = 'active' AND NOT (s.paused OR l.queue = ANY(s.paused_queues))
-                   THEN greatest(l.vtime, tenantry.vtime_floor()) ELSE l.vtime END
+                   THEN greatest(l.vtime, tenantry.vtime_floor() - 0.5 / s.weight) ELSE l.vtime END
     FROM tenantry.tenant_scheduling s
     WHERE s.tenant_id = l.tenant_id AND (p_tenants IS NULL OR l.tenant_id = ANY(p_tenants))
     RETURNING l.name, l.runnable
@@ -183,7 +185,9 @@ BEGIN
                           'laned', true, 'payload', o.payload),
         NULL, now() - (o.total - o.ord) * interval '1 microsecond',
         greatest(1, o.max_attempts - o.attempts)::smallint, NULL, 0::smallint,
-        ARRAY['t:' || o.tenant_id, 'q:' || o.queue]
+        -- `laned` (never a forbidden flag) tells the rescue of a dead worker that a job of
+        -- this kind whose lane row is gone has already ended (src/worker/release.ts).
+        ARRAY['t:' || o.tenant_id, 'q:' || o.queue, 'laned']
       )::graphile_worker.job_spec FROM ordered o ORDER BY o.ord), false) j
   ), marked AS (
     UPDATE tenantry.lane_jobs lj SET job_id = a.job_id FROM added a
@@ -230,7 +234,7 @@ CREATE FUNCTION ensure_lanes(p_tenants text[], p_queues text[]) RETURNS void LAN
   INSERT INTO tenantry.lanes (name, tenant_id, queue, cap, weight, rate_limit, rate_period_ms, paused, runnable, vtime)
   SELECT p.name, p.tenant_id, p.queue, s.cap, s.weight, s.rate_limit, s.rate_period_ms,
          s.paused OR p.queue = ANY(s.paused_queues),
-         s.status = 'active' AND NOT (s.paused OR p.queue = ANY(s.paused_queues)), tenantry.vtime_floor()
+         s.status = 'active' AND NOT (s.paused OR p.queue = ANY(s.paused_queues)), tenantry.vtime_floor() - 0.5 / s.weight
   FROM (SELECT DISTINCT 'tenant_' || t || '_' || q, t, q FROM unnest(p_tenants, p_queues) AS u(t, q)
         WHERE t IS NOT NULL) AS p(name, tenant_id, queue)
   JOIN tenantry.tenant_scheduling s ON s.tenant_id = p.tenant_id

@@ -22,6 +22,7 @@ export class AdmissionTick {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private lastReconcile = Date.now();
+  private lastWarning = 0;
   private readonly options: AdmissionTickOptions;
 
   constructor(options: AdmissionTickOptions) {
@@ -44,7 +45,8 @@ export class AdmissionTick {
     this.running = true;
     const { pool, logger, slots, reconcileMs } = this.options;
     try {
-      await pool.query({ name: 'tenantry_admit', text: 'SELECT tenantry.try_admit($1)', values: [slots] });
+      // admit(), not try_admit(): an admission that keeps failing must show in this log.
+      await pool.query({ name: 'tenantry_admit', text: 'SELECT tenantry.admit($1)', values: [slots] });
       if (Date.now() - this.lastReconcile >= reconcileMs) {
         this.lastReconcile = Date.now();
         const { rows } = await pool.query<{
@@ -61,7 +63,11 @@ export class AdmissionTick {
           logger.debug({ vanished: rows }, 'finished admitted jobs without a recorded outcome');
       }
     } catch (err) {
-      logger.debug({ err }, 'admission pass failed; the next tick retries');
+      // At most one warning a minute: an outage makes every tick fail.
+      if (Date.now() - this.lastWarning > 60_000) {
+        this.lastWarning = Date.now();
+        logger.warn({ err }, 'admission pass failed; the next tick retries');
+      }
     } finally {
       this.running = false;
     }

@@ -6,8 +6,9 @@ import type { DbOrTrx } from '../db/database.ts';
  * or a worker's own previous pool after it lost its database connection. Call inside one
  * transaction, once the handlers of those pools have stopped.
  *
- * - A job whose log already says `completed` ran to success; only graphile-worker's completion
- *   was lost. It is completed now, not run again (no duplicate execution).
+ * - A job whose log already says `completed` ran to success, and a tenant job whose lane row is
+ *   gone has ended; only graphile-worker's completion was lost. It is completed now, not run
+ *   again (no duplicate execution).
  * - Any other held job ran an attempt that did not finish: its log goes back to `pending`
  *   (released for retry, the attempt counted), or to `failed` when that was its last attempt.
  *   A central job is retried by graphile-worker; a tenant job admitted from its lane goes back
@@ -33,7 +34,10 @@ export async function releasePoolJobs(
     prior: number;
   }>`
     SELECT j.id, coalesce(lj.log_id, l.id) AS log_id, j.attempts, j.max_attempts,
-           coalesce(coalesce(ll.status, l.status) = 'completed', false) AS completed,
+           -- An admitted job whose lane row is gone has ended: its outcome was recorded (the
+           -- worker drains its job-log writes first), only graphile-worker's completion was lost.
+           coalesce(coalesce(ll.status, l.status) = 'completed', false)
+             OR (j.flags ? 'laned' AND lj.log_id IS NULL) AS completed,
            lj.log_id IS NOT NULL AS laned, coalesce(lj.attempts, 0)::int AS prior
     FROM graphile_worker.jobs j
     LEFT JOIN tenantry.lane_jobs lj ON lj.job_id = j.id
