@@ -79,7 +79,7 @@ describe('dispatch', () => {
       task_identifier: 'send-notification',
       payload: { log: Number(job.id), tenant: 'acme', queue: 'notifications', laned: true, attempt: 0 },
     });
-    expect(Object.keys(row?.flags as object).sort()).toEqual(['q:notifications', 't:acme']);
+    expect(Object.keys(row?.flags as object).sort()).toEqual(['laned', 'q:notifications', 't:acme']);
   });
 
   it('joins the caller transaction: a rollback leaves no job and no log', async () => {
