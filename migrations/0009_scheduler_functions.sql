@@ -104,8 +104,8 @@ $$;
 
 -- Moves due jobs of runnable lanes with room into graphile-worker's unnamed queue. The room is
 -- the admission slots of live workers (at least p_min_budget) minus jobs already queued there,
--- so graphile-worker's queue stays short and the order of starts is the order chosen here:
--- smallest virtual finish time first (lane vtime + k/weight for its k-th job), within a lane
+-- so graphile-worker's queue stays short, and its order is the order chosen here (run_at carries
+-- the virtual finish time): smallest virtual finish time first (lane vtime + k/weight for its k-th job), within a lane
 -- by priority then dispatch order. Returns how many jobs were admitted.
 CREATE FUNCTION admit(p_min_budget integer DEFAULT 0) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -183,7 +183,11 @@ BEGIN
         o.task,
         json_build_object('log', o.id, 'tenant', o.tenant_id, 'queue', o.queue, 'attempt', o.attempts,
                           'laned', true, 'payload', o.payload),
-        NULL, now() - (o.total - o.ord) * interval '1 microsecond',
+        -- run_at encodes the virtual finish time (1 ms per job of weight 1, from 2000-01-01), so
+        -- graphile-worker's fetch order (priority, run_at) is the fair order across passes too:
+        -- a job of a lane that was idle starts ahead of busy lanes' jobs already queued. Never
+        -- later than now, so it is always runnable.
+        NULL, least(now(), timestamptz '2000-01-01 00:00:00+00' + o.finish * interval '1 millisecond'),
         greatest(1, o.max_attempts - o.attempts)::smallint, NULL, 0::smallint,
         -- `laned` (never a forbidden flag) tells the rescue of a dead worker that a job of
         -- this kind whose lane row is gone has already ended (src/worker/release.ts).
