@@ -1,205 +1,194 @@
-// Tenantry jobs against raw graphile-worker on the same database, in one run:
-// (a)+(b) no-op throughput by tenant count, (c) enqueue-to-start latency at a steady
-// 100 jobs/s, (d) fairness: tenant B's start latency while tenant A drains a backlog.
-import { makeWorkerUtils } from 'graphile-worker';
-import { sql } from 'kysely';
-import { dispatchJobs } from '../src/jobs/dispatch.ts';
+// Tenantry's fair scheduler against raw graphile-worker 0.18 and pg-boss 12 on the same
+// database server, in one run (`npm run bench:jobs`, `-- --quick` for a short one). No-op jobs,
+// one worker process (in this one), 10 worker slots on every side, backlogs dispatched before
+// the clock starts; see docs/benchmarks.md for what each figure means.
+//   (a) raw graphile-worker, unnamed queue, localQueue 500, batch delays 0: the ceiling
+//   (b) raw graphile-worker, one named queue per tenant, same settings, 100 and 10,000 queues
+//   (c) pg-boss, groupConcurrency = the tenant cap, 10 to 10,000 groups, with its cap overshoot
+//   (d) Tenantry, 1 to 10,000 tenants (cap 5 each), job logs on, with caps checked from job_logs
+//   (e) weighted shares  (f) quiet tenant latency  (g) rate limit  (h) failure isolation
+//   (i) bulk dispatch
 import { type BenchDatabase, benchDatabase } from './lib/database.ts';
-import {
-  addRawJobs,
-  benchRegistry,
-  createTenantry,
-  createTenants,
-  dispatchTenantJobs,
-  latencies,
-  startRaw,
-  startTenantry,
-  waitUntilDrained,
-} from './lib/jobs-harness.ts';
-import { percentile, report } from './lib/report.ts';
+import { bulkDispatch } from './lib/jobs-dispatch.ts';
+import { weightedShares } from './lib/jobs-fairness.ts';
+import { CAP, CONCURRENCY, createTenants, figure, figures, type Throughput } from './lib/jobs-harness.ts';
+import { failureIsolation } from './lib/jobs-isolation.ts';
+import { quietLatency } from './lib/jobs-latency.ts';
+import { PgBossBench, type PgBossThroughput } from './lib/jobs-pgboss.ts';
+import { rateLimit } from './lib/jobs-rate.ts';
+import { RAW_LOCAL_QUEUE, rawThroughput } from './lib/jobs-raw.ts';
+import { type TenantryThroughput, tenantryThroughput } from './lib/jobs-tenantry.ts';
+import { median } from './lib/report.ts';
 
 const quick = process.argv.includes('--quick');
-const scale = quick ? 0.2 : 1;
-const ROUNDS = quick ? 3 : 5;
+const ROUNDS = quick ? 1 : 3;
+const JOBS = quick ? 5000 : 50_000;
+/** The ceiling's runs: cheap, so long enough that start-up is a small part of them. */
+const RAW_JOBS = quick ? 20_000 : 50_000;
+/** At least two jobs per tenant, so every tenant has a backlog; one lane runs CAP at a time. */
+const jobsFor = (tenants: number) => (tenants === 1 ? JOBS / 5 : Math.max(JOBS, 2 * tenants));
+/** A run still going after this is cut and measured on what it did. */
+const LIMIT_MS = quick ? 60_000 : 300_000;
+const TENANT_COUNTS = [1, 10, 100, 1000, 10_000];
+const fmt = (n: number) => n.toLocaleString('en');
 
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const started = performance.now();
-  await fn();
-  return (performance.now() - started) / 1000;
+interface Round {
+  raw: Throughput;
+  pgboss?: PgBossThroughput;
+  ours: TenantryThroughput;
 }
 
-async function rawThroughput(bench: BenchDatabase, jobs: number, queues: number): Promise<number> {
-  await addRawJobs(bench, jobs, queues);
-  let runner: Awaited<ReturnType<typeof startRaw>> | undefined;
-  const seconds = await timed(async () => {
-    runner = await startRaw(bench);
-    await waitUntilDrained(bench);
+const cut = (t: Throughput) => (t.cut ? ` (cut at ${t.seconds.toFixed(0)} s: ${fmt(t.done)} done)` : '');
+
+function reportTenantCount(tenants: number, rounds: Round[]): number {
+  const ours = median(rounds.map((r) => r.ours.rate));
+  const variant = `${fmt(tenants)} tenant${tenants === 1 ? '' : 's'}, cap ${CAP}, ${fmt(jobsFor(tenants))} jobs`;
+  const targeted = tenants >= 10;
+  const toRaw = median(rounds.map((r) => r.ours.rate / r.raw.rate));
+  figure({
+    metric: 'throughput, Tenantry',
+    variant,
+    value: ours,
+    unit: 'jobs/s',
+    baseline: 'raw graphile-worker, no named queues (a)',
+    ratio: toRaw,
+    ...(targeted ? { target: '>= 0.4x', met: toRaw >= 0.4 } : {}),
+    detail: `${ROUNDS > 1 ? `median of ${ROUNDS}; ` : ''}runs ${rounds.map((r) => `${r.ours.rate.toFixed(0)}${cut(r.ours)} vs ${r.raw.rate.toFixed(0)}`).join(', ')}`,
   });
-  await runner?.stop();
-  return jobs / seconds;
-}
-
-/** Timed from start(): building the service (listener, caches) is not job processing. */
-async function tenantryThroughput(bench: BenchDatabase, jobs: number, tenants: string[]): Promise<number> {
-  await dispatchTenantJobs(bench, jobs, tenants);
-  const worker = await createTenantry(bench);
-  const seconds = await timed(async () => {
-    await worker.start();
-    await waitUntilDrained(bench);
+  const boss = rounds.flatMap((r) => (r.pgboss ? [r.pgboss] : []));
+  if (boss.length > 0) {
+    const toBoss = median(rounds.map((r) => r.ours.rate / r.pgboss!.rate));
+    figure({
+      metric: 'throughput, pg-boss groupConcurrency',
+      variant,
+      value: median(boss.map((b) => b.rate)),
+      unit: 'jobs/s',
+      detail: `runs ${boss.map((b) => `${b.rate.toFixed(0)}${cut(b)}`).join(', ')}`,
+    });
+    figure({
+      metric: 'pg-boss cap overshoot: starts that took a group over its cap',
+      variant,
+      value: boss.reduce((n, b) => n + b.startsOverCap, 0),
+      unit: 'starts',
+      detail: `most of one group active at once: ${Math.max(...boss.map((b) => b.maxRunning))} (cap ${CAP}); groups over cap: ${boss.map((b) => b.tenantsOverCap).join(', ')}`,
+    });
+    figure({
+      metric: 'throughput, Tenantry against pg-boss',
+      variant,
+      value: toBoss,
+      unit: 'x',
+      baseline: 'pg-boss groupConcurrency (c), same tenants and cap',
+      ratio: toBoss,
+      target: '>= 1.0x',
+      met: toBoss >= 1,
+    });
+  }
+  const over = rounds.reduce((n, r) => n + r.ours.startsOverCap, 0);
+  const repeats = rounds.reduce((n, r) => n + r.ours.repeats, 0);
+  const unfinished = rounds.reduce((n, r) => n + r.ours.unfinished, 0);
+  figure({
+    metric: 'Tenantry caps: most jobs of one tenant running at once (job_logs)',
+    variant,
+    value: Math.max(...rounds.map((r) => r.ours.maxRunning)),
+    unit: 'jobs',
+    target: `<= ${CAP}, no job run twice`,
+    met: over === 0 && repeats === 0 && unfinished === 0,
+    detail:
+      `starts over cap ${over}; jobs whose handler ran again ${repeats}; logs started but not finished ${unfinished}` +
+      rounds.map((r) => (r.ours.problem ? `; ${r.ours.problem}` : '')).join(''),
   });
-  await worker.stop();
-  return jobs / seconds;
+  return ours;
 }
 
-const median = (values: number[]) => percentile(values, 50);
-
-/**
- * Alternates raw and Tenantry runs and reports medians: on a shared machine one run can be
- * twice as fast as the next, and the ratio within a round is steadier than either figure.
- */
-async function compareThroughput(bench: BenchDatabase, jobs: number, ids: string[], rounds: number) {
-  const raw: number[] = [];
-  const ours: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    raw.push(await rawThroughput(bench, jobs, ids.length));
-    ours.push(await tenantryThroughput(bench, jobs, ids));
-    ratios.push(ours[round]! / raw[round]!);
+async function throughputFigures(bench: BenchDatabase): Promise<void> {
+  const boss = await PgBossBench.create(bench);
+  const all = await createTenants(bench, Math.max(...TENANT_COUNTS));
+  const ceiling: number[] = [];
+  const ours = new Map<number, number>();
+  try {
+    for (const tenants of TENANT_COUNTS) {
+      const ids = all.slice(0, tenants);
+      const rounds: Round[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const raw = await rawThroughput(bench, RAW_JOBS, 0, LIMIT_MS);
+        ceiling.push(raw.rate);
+        const pgboss =
+          tenants >= 10 ? await boss.throughput(bench, ids, jobsFor(tenants), LIMIT_MS) : undefined;
+        rounds.push({ raw, pgboss, ours: await tenantryThroughput(bench, ids, jobsFor(tenants), LIMIT_MS) });
+      }
+      ours.set(tenants, reportTenantCount(tenants, rounds));
+    }
+  } finally {
+    await boss.stop();
   }
-  return { raw: median(raw), ours: median(ours), ratio: median(ratios) };
-}
-
-async function steadyLatency(bench: BenchDatabase, send: (i: number) => Promise<void>, seconds: number) {
-  latencies.length = 0;
-  const total = Math.round(100 * seconds);
-  const started = performance.now();
-  for (let i = 0; i < total; i++) {
-    await send(i);
-    const due = started + (i + 1) * 10;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  figure({
+    metric: 'throughput, raw graphile-worker, no named queues (the ceiling)',
+    variant: `localQueue ${RAW_LOCAL_QUEUE}, batch delays 0, ${fmt(RAW_JOBS)} jobs`,
+    value: median(ceiling),
+    unit: 'jobs/s',
+    detail: `runs ${ceiling.map((r) => r.toFixed(0)).join(', ')}`,
+  });
+  for (const queues of [100, 10_000]) {
+    const rates: Throughput[] = [];
+    // At 100 busy queues fetches come back empty and wait a poll interval: a bounded run says enough.
+    for (let round = 0; round < ROUNDS; round++) {
+      rates.push(
+        await rawThroughput(
+          bench,
+          jobsFor(queues),
+          queues,
+          queues <= 100 ? (quick ? 5000 : 15_000) : LIMIT_MS,
+        ),
+      );
+    }
+    figure({
+      metric: 'throughput, raw graphile-worker, one named queue per tenant',
+      variant: `${fmt(queues)} queues, localQueue ${RAW_LOCAL_QUEUE}, ${fmt(jobsFor(queues))} jobs`,
+      value: median(rates.map((r) => r.rate)),
+      unit: 'jobs/s',
+      baseline: 'no named queues (a)',
+      ratio: median(rates.map((r) => r.rate)) / median(ceiling),
+      detail: `runs ${rates.map((r) => `${r.rate.toFixed(0)}${cut(r)}`).join(', ')}`,
+    });
   }
-  await waitUntilDrained(bench);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  const flat = ours.get(10_000)! / ours.get(100)!;
+  figure({
+    metric: 'throughput, Tenantry at 10,000 tenants against 100',
+    variant: `cap ${CAP}, ${fmt(jobsFor(10_000))} and ${fmt(jobsFor(100))} jobs`,
+    value: flat,
+    unit: 'x',
+    ratio: flat,
+    baseline: 'Tenantry at 100 tenants',
+    target: '>= 0.8x',
+    met: flat >= 0.8,
+  });
 }
 
+async function phase(name: string, run: () => Promise<void>): Promise<void> {
+  const t0 = performance.now();
+  await run();
+  process.stderr.write(`  (${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+}
+
+const started = performance.now();
 const bench = await benchDatabase();
 try {
-  const variants = [
-    // One lane is serial on both sides; raw graphile-worker idles a poll interval between its
-    // jobs there (see lane-waker.ts), so a small count measures the same rate in bounded time.
-    { tenants: 1, jobs: 30, rounds: 1 },
-    { tenants: 100, jobs: Math.round(10_000 * scale), rounds: ROUNDS },
-    { tenants: 1000, jobs: Math.round(10_000 * scale), rounds: ROUNDS },
-  ];
-  const unqueued = await rawThroughput(bench, Math.round(10_000 * scale), 0);
-  report({
-    bench: 'jobs',
-    metric: 'throughput',
-    variant: 'raw, no named queues',
-    value: unqueued,
-    unit: 'jobs/s',
-  });
-  for (const { tenants, jobs, rounds } of variants) {
-    const ids = await createTenants(bench, tenants);
-    const { raw, ours, ratio } = await compareThroughput(bench, jobs, ids, rounds);
-    const variant = `${tenants} tenant${tenants === 1 ? '' : 's'}`;
-    report({
-      bench: 'jobs',
-      metric: 'throughput',
-      variant: `raw, ${tenants} named queues`,
-      value: raw,
-      unit: 'jobs/s',
-    });
-    report({
-      bench: 'jobs',
-      metric: 'throughput',
-      variant,
-      value: ours,
-      unit: 'jobs/s',
-      baseline: `graphile-worker raw, ${tenants} named queues (median of ${rounds})`,
-      ratio,
-    });
-  }
-
-  // (c) one job every 10 ms, each its own dispatch, over 100 tenants / 100 named queues. Empty
-  // queue rows left by the variants above are collected first, as the queue-gc crontab task
-  // does in production: every fetch locks each available queue row, so they would slow both sides.
-  const utils = await makeWorkerUtils({ pgPool: bench.pool });
-  await utils.cleanup({ tasks: ['GC_JOB_QUEUES'] });
-  await utils.release();
-  const tenants = await createTenants(bench, 100);
-  const seconds = quick ? 3 : 10;
-  const runner = await startRaw(bench);
-  const raw = await steadyLatency(
-    bench,
-    (i) =>
-      sql`SELECT graphile_worker.add_job('raw-noop', ${JSON.stringify({ sent_at: Date.now() })}::json, queue_name => ${`q${i % 100}`})`
-        .execute(bench.db)
-        .then(() => {}),
-    seconds,
+  process.stderr.write(
+    `jobs benchmark${quick ? ' (--quick)' : ''}: ${CONCURRENCY} worker slots on every side\n`,
   );
-  await runner.stop();
-  const worker = await startTenantry(bench);
-  const ours = await steadyLatency(
-    bench,
-    (i) =>
-      dispatchJobs(bench.db, benchRegistry, [
-        { task: 'noop', payload: { sent_at: Date.now() }, tenant: tenants[i % 100] },
-      ]).then(() => {}),
-    seconds,
-  );
-  for (const p of ['p50', 'p99'] as const) {
-    report({
-      bench: 'jobs',
-      metric: `enqueue-to-start ${p}`,
-      variant: '100 jobs/s over 100 tenants',
-      value: ours[p],
-      unit: 'ms',
-      baseline: 'graphile-worker raw, same rate and queues',
-      ratio: ours[p] / Math.max(raw[p], 0.001),
-    });
-  }
-
-  // (d) tenant A has a backlog; tenant B dispatches single jobs meanwhile.
-  await createTenants(bench, 1, 'backlog');
-  await createTenants(bench, 1, 'quiet');
-  await worker.stop();
-  await dispatchTenantJobs(bench, Math.round(20_000 * scale), ['backlog0']);
-  await addRawJobs(bench, 0, 0);
-  const fair = await startTenantry(bench);
-  latencies.length = 0;
-  for (let i = 0; i < 40; i++) {
-    await dispatchJobs(bench.db, benchRegistry, [
-      { task: 'noop', payload: { sent_at: Date.now() }, tenant: 'quiet0' },
-    ]);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise((r) => setTimeout(r, 1000));
-  const quietP99 = percentile(latencies, 99);
-  await fair.stop();
-  await sql`DELETE FROM graphile_worker._private_jobs`.execute(bench.db);
-
-  // Baseline: the same backlog and arrivals on one shared FIFO (no per-tenant queues).
-  await addRawJobs(bench, Math.round(20_000 * scale), 0);
-  const fifo = await startRaw(bench);
-  latencies.length = 0;
-  for (let i = 0; i < 40; i++) {
-    await addRawJobs(bench, 1, 0, Date.now());
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await waitUntilDrained(bench);
-  const fifoP99 = percentile(latencies, 99);
-  await fifo.stop();
-  report({
-    bench: 'jobs',
-    metric: 'fairness: start p99 of tenant B while A drains a backlog',
-    variant: `${Math.round(20_000 * scale)} queued for A`,
-    value: quietP99,
-    unit: 'ms',
-    baseline: 'one shared FIFO queue (raw, no named queues)',
-    ratio: quietP99 / fifoP99,
-  });
+  await phase('throughput', () => throughputFigures(bench));
+  await phase('weighted shares', () => weightedShares(bench, quick ? 20 : 30));
+  await phase('quiet tenant latency', () => quietLatency(bench, quick ? 20_000 : 100_000, LIMIT_MS));
+  await phase('rate limit', () => rateLimit(bench, quick ? 6 : 15));
+  await phase('failure isolation', () => failureIsolation(bench, quick ? 4000 : 30_000, ROUNDS));
+  await phase('bulk dispatch', () => bulkDispatch(bench, quick ? 20 : 50));
 } finally {
   await bench.drop();
 }
+const targeted = figures.filter((f) => f.target !== undefined);
+const missed = targeted.filter((f) => !f.met);
+process.stderr.write(
+  `\njobs benchmark done in ${((performance.now() - started) / 1000).toFixed(0)} s: ` +
+    `${targeted.length - missed.length} of ${targeted.length} targets met` +
+    `${missed.map((f) => `\n  MISSED ${f.metric} [${f.variant}]: ${f.value.toFixed(2)} ${f.unit}, target ${f.target}`).join('')}\n`,
+);

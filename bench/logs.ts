@@ -59,7 +59,8 @@ try {
       .next_page_token;
   }
   const deep = `/api/job-logs?page_size=50&page_token=${token}`;
-  const cursor = JSON.parse(Buffer.from(token!, 'base64url').toString()) as [string, string];
+  // A page token is `<base64url JSON cursor>.<mac>`; the raw query takes the cursor itself.
+  const cursor = JSON.parse(Buffer.from(token!.split('.')[0]!, 'base64url').toString()) as [string, string];
   const apiDeep = await p95(() => get(deep, ADMIN_KEY));
   const rawDeep = await p95(() => listJobLogs(db, {}, 51, cursor));
   await app.close();

@@ -44,6 +44,14 @@ export interface Config {
   readonly callbackAllowPrivate: boolean;
   /** Tenants one owner may have per plan. */
   readonly planLimits: Readonly<Record<string, number>>;
+  /** PLAN_SCHEDULING: per plan, the fair scheduler's defaults (src/jobs/plan-limits.ts). */
+  readonly planScheduling: Readonly<Record<string, PlanScheduling>>;
+  /** SCHEDULER_BUFFER: jobs admitted ahead per worker slot (graphile-worker's queue stays short). */
+  readonly schedulerBuffer: number;
+  /** SCHEDULER_TICK_MS: how often each worker admits delayed jobs and rate-limit refills. */
+  readonly schedulerTickMs: number;
+  /** RECONCILE_INTERVAL_MS: how often a worker checks the lanes' accounting (and repairs it). */
+  readonly reconcileIntervalMs: number;
   /** Failed authentications per client address and minute before 429; 0 disables the limit. */
   readonly authFailureLimit: number;
   /** Largest job payload, meta and result, as UTF-8 JSON bytes. */
@@ -153,6 +161,55 @@ function planLimits(env: Env): Readonly<Record<string, number>> {
   return Object.freeze(limits);
 }
 
+export interface PlanScheduling {
+  concurrency?: number;
+  weight?: number;
+  rate?: { limit: number; periodMs: number };
+}
+
+const PERIOD_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `N/<period>` with the period in ms, s, m or h, e.g. `100/1m`. */
+export function parseRate(raw: string): { limit: number; periodMs: number } | undefined {
+  const match = /^\s*(\d{1,7})\s*\/\s*(\d{1,8})\s*(ms|s|m|h)\s*$/.exec(raw);
+  if (!match) return undefined;
+  const limit = Number(match[1]);
+  const periodMs = Number(match[2]) * PERIOD_UNITS[match[3]!]!;
+  if (limit < 1 || limit > 1_000_000 || periodMs < 100 || periodMs > 86_400_000) return undefined;
+  return { limit, periodMs };
+}
+
+/** `free:concurrency=2,weight=1,rate=100/1m;pro:concurrency=10,weight=4` (all parts optional). */
+function planScheduling(env: Env): Readonly<Record<string, PlanScheduling>> {
+  const raw = read(env, 'PLAN_SCHEDULING') ?? '';
+  const plans: Record<string, PlanScheduling> = {};
+  const fail = (why: string): never => {
+    throw new ConfigError(
+      'PLAN_SCHEDULING',
+      `${why}; expected e.g. free:concurrency=2,weight=1,rate=100/1m;pro:weight=4`,
+    );
+  };
+  for (const part of raw.split(';').filter((p) => p.trim() !== '')) {
+    const match = /^\s*([a-z][a-z0-9_-]*)\s*:(.*)$/.exec(part);
+    if (!match) fail(`"${part}" has no plan name`);
+    const plan: PlanScheduling = {};
+    for (const setting of match![2]!.split(',').filter((s) => s.trim() !== '')) {
+      const [key, value = ''] = setting.split('=').map((s) => s.trim());
+      if (key === 'concurrency' && /^\d{1,4}$/.test(value) && +value >= 1 && +value <= 1000)
+        plan.concurrency = +value;
+      else if (key === 'weight' && /^\d{1,4}(\.\d+)?$/.test(value) && +value > 0 && +value <= 1000)
+        plan.weight = +value;
+      else if (key === 'rate' && parseRate(value)) plan.rate = parseRate(value);
+      else
+        fail(
+          `"${setting.trim()}" in plan ${match![1]} is not concurrency=1..1000, weight=0..1000 or rate=N/period`,
+        );
+    }
+    plans[match![1]!] = Object.freeze(plan);
+  }
+  return Object.freeze(plans);
+}
+
 function email(env: Env, name: string): string | undefined {
   const raw = read(env, name);
   if (raw !== undefined && !/^[^\s@]+@[^\s@]+$/.test(raw))
@@ -190,6 +247,10 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     alertEmail: email(env, 'ALERT_EMAIL'),
     callbackAllowPrivate: bool(env, 'CALLBACK_ALLOW_PRIVATE', false),
     planLimits: planLimits(env),
+    planScheduling: planScheduling(env),
+    schedulerBuffer: integer(env, 'SCHEDULER_BUFFER', 20, 1, 1000),
+    schedulerTickMs: integer(env, 'SCHEDULER_TICK_MS', 250, 10, 60_000),
+    reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 30_000, 1000, 3_600_000),
     authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 20, 0, 1_000_000),
     jobLimits: Object.freeze({
       payloadBytes: integer(env, 'JOB_PAYLOAD_MAX_BYTES', 65_536, 2, 4_194_304),

@@ -43,7 +43,7 @@ describe('graceful shutdown on SIGTERM', () => {
   it('lets a running job finish, then exits 0', async () => {
     const child = await startWorker(tdb.url, 10_000);
     const [job] = await dispatchJobs(tdb.db, tasks, [{ task: 'slow', payload: { ms: 1500 } }]);
-    await expect.poll(async () => (await jobState(job!.jobId))?.locked, { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await jobState(job!.jobId!))?.locked, { timeout: 10_000 }).toBe(true);
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
@@ -52,7 +52,7 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(code).toBe(0);
     const { rows } = await sql<{ job_id: string }>`SELECT job_id FROM shutdown_probe`.execute(tdb.db);
     expect(rows.map((r) => String(r.job_id))).toEqual([job!.id]);
-    expect(await jobState(job!.jobId)).toBeUndefined();
+    expect(await jobState(job!.jobId!)).toBeUndefined();
     const log = await tdb.db
       .selectFrom('tenantry.job_logs')
       .selectAll()
@@ -64,14 +64,14 @@ describe('graceful shutdown on SIGTERM', () => {
   it('fails a job that overruns SHUTDOWN_TIMEOUT_MS back to the queue instead of losing it', async () => {
     const child = await startWorker(tdb.url, 300);
     const [job] = await dispatchJobs(tdb.db, tasks, [{ task: 'slow', payload: { ms: 20_000 } }]);
-    await expect.poll(async () => (await jobState(job!.jobId))?.locked, { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await jobState(job!.jobId!))?.locked, { timeout: 10_000 }).toBe(true);
 
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code] = await exited;
 
     expect(code).toBe(0);
-    const state = await jobState(job!.jobId);
+    const state = await jobState(job!.jobId!);
     expect(state).toMatchObject({ attempts: 1, locked: false });
     expect(state?.last_error).toBeTruthy();
     const log = await tdb.db

@@ -7,6 +7,11 @@ export interface Figure {
   unit: string;
   baseline?: string;
   ratio?: number;
+  /** As printed, e.g. `>= 0.4x` or `< 100 ms`; `met` says whether this run reached it. */
+  target?: string;
+  met?: boolean;
+  /** Anything else a reader needs to judge the figure (per-window shares, counts). */
+  detail?: string;
 }
 
 export function report(figure: Figure): void {
@@ -17,8 +22,11 @@ export function report(figure: Figure): void {
   };
   process.stdout.write(`${JSON.stringify(rounded)}\n`);
   const against = figure.baseline ? ` (${rounded.ratio}x ${figure.baseline})` : '';
+  const verdict =
+    figure.target === undefined ? '' : `  [target ${figure.target}: ${figure.met ? 'met' : 'MISSED'}]`;
+  const note = figure.detail ? `\n    ${figure.detail}` : '';
   process.stderr.write(
-    `${figure.bench} ${figure.metric} [${figure.variant}]: ${rounded.value} ${figure.unit}${against}\n`,
+    `${figure.bench} ${figure.metric} [${figure.variant}]: ${rounded.value} ${figure.unit}${against}${verdict}${note}\n`,
   );
 }
 

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { migrateControlPlane } from '../db/migrate.ts';
 import { databaseState, NO_WORKERS } from '../health.ts';
 import { type App, buildApp } from '../http/app.ts';
+import { syncPlanLimits } from '../jobs/plan-limits.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
 import type { WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
@@ -74,6 +75,8 @@ export async function serve(
       const { applied } = await migrateControlPlane(runtime.db, runtime.pool);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
+    // Plan defaults reach the lanes from whichever process starts first with them (API or worker).
+    await syncPlanLimits(runtime.db, config.planScheduling);
     const adminKey = await resolveAdminKey(config);
     if (adminKey.repaired) logger.warn(adminKey.repaired);
     let url: string | undefined;

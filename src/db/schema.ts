@@ -12,6 +12,7 @@ interface CoreTables {
   'tenantry.job_logs': JobLogsTable;
   'tenantry.idempotency_keys': IdempotencyKeysTable;
   'tenantry.workers': WorkersTable;
+  'tenantry.tenant_limits': TenantLimitsTable;
 }
 
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -88,9 +89,22 @@ export interface WorkersTable {
   hostname: string;
   pid: number;
   concurrency: number;
+  admission_slots: ColumnType<number, number | undefined, number>;
   tenants: string[] | null;
   queues: string[] | null;
   started_at: CreatedAt;
   last_seen_at: UpdatedAt;
   stats: Json;
+}
+
+/** Per-tenant overrides of the scheduler's plan defaults (migrations/0008); NULL follows the plan. */
+export interface TenantLimitsTable {
+  tenant_id: string;
+  concurrency: number | null;
+  weight: number | null;
+  rate_limit: number | null;
+  rate_period_ms: number | null;
+  paused: ColumnType<boolean, boolean | undefined, boolean>;
+  paused_queues: ColumnType<string[], string[] | undefined, string[]>;
+  updated_at: UpdatedAt;
 }

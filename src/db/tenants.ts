@@ -40,9 +40,19 @@ export async function listTenants(db: DbOrTrx, limit: number, afterId?: string):
   return query.execute();
 }
 
-/** The row, locked until the caller's transaction ends, so read-modify-write is safe. */
+/**
+ * The row, locked until the caller's transaction ends, so read-modify-write is safe. FOR NO KEY
+ * UPDATE: dispatch holds lane locks while its job_logs rows key-share the tenant row (foreign
+ * key); a full FOR UPDATE here, followed by the status trigger locking those lanes, would
+ * deadlock with it. The id never changes, so the weaker lock is enough.
+ */
 export async function lockTenant(db: DbOrTrx, id: string): Promise<Tenant | undefined> {
-  return db.selectFrom('tenantry.tenants').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return db
+    .selectFrom('tenantry.tenants')
+    .selectAll()
+    .where('id', '=', id)
+    .forNoKeyUpdate()
+    .executeTakeFirst();
 }
 
 export interface TenantChanges {

@@ -1,57 +1,37 @@
-import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.ts';
-import { parseLane } from '../jobs/lanes.ts';
-import { queueStats } from '../jobs/queue-stats.ts';
-import { type LaneSchedulerFigures, laneSchedulerFigures } from './queue-scheduler-placeholders.ts';
+import { type QueueStats, queueStats } from '../jobs/queue-stats.ts';
+import type { ShareView } from './admission-shares.ts';
 
-export interface QueueRow extends LaneSchedulerFigures {
-  tenant: string | null;
-  queue: string;
-  /** graphile-worker queues (lanes) the logical queue is spread over. */
-  lanes: number;
-  /** Waiting and due now. */
-  ready: number;
-  /** Waiting for a later run_at (delayed, or backing off before a retry). */
-  scheduled: number;
-  running: number;
-  /** Permanently failed and still in the queue (the dead letter). */
-  failed: number;
+export interface QueueRow extends Omit<QueueStats, 'oldest_ready_at'> {
   /** run_at of the oldest job waiting and due: how long the queue has been behind. */
   oldest_ready_at: string | null;
   /** The tenant's status: a suspended or inactive tenant's jobs wait. Null for central queues. */
   tenant_status: string | null;
+  /** The lane's fraction (0-1) of the jobs admitted recently (admission-shares.ts); null without figures. */
+  fair_share: number | null;
 }
 
 /**
- * Every logical queue with its depth, as `tenantry jobs monitor` shows it (src/jobs/queue-stats.ts),
- * plus the age of its oldest ready job and the tenant's status. `tenantId` keeps one tenant's.
+ * Every tenant lane (one tenant's with `tenantId`) and, for the whole view, every central queue:
+ * depth and scheduler settings as `tenantry jobs monitor` shows them (src/jobs/queue-stats.ts),
+ * plus the tenant's status and, given `shares`, the lane's share of recent admissions.
  */
-export async function queueRows(db: DbOrTrx, tenantId?: string): Promise<QueueRow[]> {
-  const [stats, oldest, tenants] = await Promise.all([
-    queueStats(db),
-    sql<{ queue_name: string | null; oldest: Date | null }>`
-      SELECT queue_name, min(run_at) AS oldest FROM graphile_worker.jobs
-      WHERE locked_at IS NULL AND attempts < max_attempts AND run_at <= now()
-      GROUP BY queue_name`.execute(db),
-    db.selectFrom('tenantry.tenants').select(['id', 'status']).execute(),
+export async function queueRows(db: DbOrTrx, tenantId?: string, shares?: ShareView): Promise<QueueRow[]> {
+  const [stats, tenants] = await Promise.all([
+    queueStats(db, tenantId),
+    db
+      .selectFrom('tenantry.tenants')
+      .select(['id', 'status'])
+      .$if(tenantId !== undefined, (q) => q.where('id', '=', tenantId!))
+      .execute(),
   ]);
-  const oldestByQueue = new Map<string, Date>();
-  for (const row of oldest.rows) {
-    if (!row.oldest) continue;
-    const { tenantId: tenant, queue } = parseLane(row.queue_name);
-    const key = `${tenant ?? ''}\u0000${queue}`;
-    const seen = oldestByQueue.get(key);
-    if (!seen || row.oldest < seen) oldestByQueue.set(key, row.oldest);
-  }
   const statusOf = new Map(tenants.map((t) => [t.id, t.status]));
-  return stats
-    .filter((s) => tenantId === undefined || s.tenant === tenantId)
-    .map((s) => ({
-      ...s,
-      oldest_ready_at: oldestByQueue.get(`${s.tenant ?? ''}\u0000${s.queue}`)?.toISOString() ?? null,
-      tenant_status: s.tenant === null ? null : (statusOf.get(s.tenant) ?? null),
-      ...laneSchedulerFigures(s.tenant, s.queue),
-    }));
+  return stats.map((s) => ({
+    ...s,
+    oldest_ready_at: s.oldest_ready_at?.toISOString() ?? null,
+    tenant_status: s.tenant === null ? null : (statusOf.get(s.tenant) ?? null),
+    fair_share: s.tenant === null || !shares ? null : shares.share(`tenant_${s.tenant}_${s.queue}`),
+  }));
 }
 
 export interface WaitingTenant {

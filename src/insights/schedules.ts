@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { knownCrontabs } from '../db/graphile-private.ts';
 import { readSchedule, type ScheduleEntry } from '../lifecycle/schedule.ts';
 
 /** How many past runs of each entry are reported, and how far back they are looked for. */
@@ -57,12 +58,9 @@ export async function scheduleRows(db: Db, crontabFile: string, now = new Date()
         LIMIT ${RECENT_RUNS}
       ) r
       ORDER BY e.ord, r.created_at DESC, r.id DESC`.execute(db),
-    sql<{ identifier: string; last_execution: Date | null }>`
-      SELECT identifier, last_execution FROM graphile_worker._private_known_crontabs`
-      .execute(db)
-      .catch(() => ({ rows: [] as { identifier: string; last_execution: Date | null }[] })),
+    knownCrontabs(db),
   ]);
-  const lastExecution = new Map(known.rows.map((r) => [r.identifier, r.last_execution]));
+  const lastExecution = known;
   return entries.map((entry, ord) => ({
     identifier: entry.identifier,
     task: entry.task,

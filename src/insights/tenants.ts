@@ -47,7 +47,8 @@ export async function tenantOverview(
     last_maintenance_at: Date | null;
     failed_last_24h: number;
   }>`
-    SELECT t.id, t.name, t.plan, t.status, t.status_reason, t.owner, t.concurrency, t.created_at,
+    SELECT t.id, t.name, t.plan, t.status, t.status_reason, t.owner, t.created_at,
+      (SELECT s.cap FROM tenantry.tenant_scheduling s WHERE s.tenant_id = t.id) AS concurrency,
       (SELECT count(*)::int FROM tenantry.api_keys k WHERE k.tenant_id = t.id AND k.revoked_at IS NULL) AS key_count,
       (SELECT b.created_at FROM tenantry.backups b WHERE b.tenant_id = t.id
         ORDER BY b.created_at DESC, b.id DESC LIMIT 1) AS newest_backup_at,

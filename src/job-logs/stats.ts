@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.ts';
+import { liveJobCounts } from '../jobs/queue-stats.ts';
 
 export interface TaskStats {
   task: string;
@@ -19,9 +20,9 @@ export interface JobLogStats {
 }
 
 /**
- * Window figures come from job_logs over the created_at index. "Now" figures come from
- * graphile-worker's jobs table, which only holds live jobs, because job_logs has (by design)
- * no index on status. Tenant ids never contain `_`, so the lane prefix names one tenant.
+ * Window figures come from job_logs over the created_at index. "Now" figures come from the
+ * tables that hold only live jobs (the lanes' waiting jobs and graphile-worker's jobs), because
+ * job_logs has (by design) no index on status.
  */
 export async function jobLogStats(db: DbOrTrx, since: Date, tenantId?: string): Promise<JobLogStats> {
   const tenant = tenantId ?? null;
@@ -36,12 +37,7 @@ export async function jobLogStats(db: DbOrTrx, since: Date, tenantId?: string): 
         round(avg(duration_ms))::int AS avg_duration_ms,
         round(percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms))::int AS p95_duration_ms
       FROM tenantry.job_logs WHERE ${window} GROUP BY task ORDER BY total DESC, task`.execute(db),
-    sql<{ pending: number; running: number }>`
-      SELECT count(*) FILTER (WHERE locked_at IS NULL AND attempts < max_attempts)::int AS pending,
-             count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running
-      FROM graphile_worker.jobs
-      WHERE ${tenant}::text IS NULL
-         OR starts_with(queue_name, 'tenant_' || ${tenant}::text || '_')`.execute(db),
+    liveJobCounts(db, tenantId),
   ]);
   const by_status = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
   for (const row of statuses.rows) by_status[row.status] = row.n;
@@ -49,7 +45,7 @@ export async function jobLogStats(db: DbOrTrx, since: Date, tenantId?: string): 
     since: since.toISOString(),
     by_status,
     by_task: tasks.rows,
-    now: live.rows[0] ?? { pending: 0, running: 0 },
+    now: live,
   };
   if (tenantId === undefined) {
     const { rows } = await sql<{ tenant: string | null; total: number; completed: number; failed: number }>`

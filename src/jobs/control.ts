@@ -39,18 +39,12 @@ export async function cancelJob(
     const log = await lockLog(trx, id, scope);
     if (TERMINAL.includes(log.status))
       throw new AppError('conflict', `job log ${id} is already ${log.status}`);
-    // complete_jobs deletes the job only if no live worker holds it.
-    const removed = log.job_id
-      ? (
-          await sql<{
-            id: string;
-          }>`SELECT id FROM graphile_worker.complete_jobs(ARRAY[${log.job_id}]::bigint[])`.execute(trx)
-        ).rows.length > 0
-      : false;
-    const held =
-      !removed &&
-      log.job_id !== null &&
-      (await sql`SELECT 1 FROM graphile_worker.jobs WHERE id = ${log.job_id}`.execute(trx)).rows.length > 0;
+    const place =
+      log.tenant_id === null
+        ? 'none'
+        : (await sql<{ place: string }>`SELECT tenantry.withdraw_job(${id}::bigint) AS place`.execute(trx))
+            .rows[0]!.place;
+    const held = place === 'none' ? await removeCentral(trx, log.job_id) : place === 'running';
     await trx
       .updateTable('tenantry.job_logs')
       .set(
@@ -65,12 +59,22 @@ export async function cancelJob(
   });
 }
 
+/** A job outside the lanes: complete_jobs deletes it only if no live worker holds it. */
+async function removeCentral(trx: DbOrTrx, jobId: string | null): Promise<boolean> {
+  if (jobId === null) return false;
+  const { rows } = await sql`SELECT id FROM graphile_worker.complete_jobs(ARRAY[${jobId}]::bigint[])`.execute(
+    trx,
+  );
+  if (rows.length > 0) return false;
+  return (await sql`SELECT 1 FROM graphile_worker.jobs WHERE id = ${jobId}`.execute(trx)).rows.length > 0;
+}
+
 /**
  * Puts a failed or cancelled job back in the queue on the same log row, attempts reset. A
  * permanently failed graphile-worker job still exists and is rescheduled; a removed one
  * (cancelled) is added again with the same envelope.
  */
-export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promise<{ jobId: string }> {
+export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promise<{ jobId: string | null }> {
   return db.transaction().execute(async (trx) => {
     const log = await lockLog(trx, id, scope);
     if (log.status !== 'failed' && log.status !== 'cancelled') {
@@ -79,42 +83,53 @@ export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promis
         `job log ${id} is ${log.status}; only failed or cancelled jobs can be retried`,
       );
     }
-    let jobId: string | undefined;
-    if (log.job_id !== null) {
-      const { rows } = await sql<{ id: string }>`
-        SELECT id FROM graphile_worker.reschedule_jobs(ARRAY[${log.job_id}]::bigint[], run_at => now(), attempts => 0)`.execute(
-        trx,
-      );
-      jobId = rows[0]?.id;
+    const reset = {
+      status: 'pending' as const,
+      attempts: 0,
+      progress: 0,
+      step: null,
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+      cancel_requested_at: null,
+      run_at: sql<Date>`now()`,
+    };
+    // An earlier graphile-worker job of this log (a central job's, failed for good) is run again.
+    const rescheduled =
+      log.job_id === null
+        ? undefined
+        : (
+            await sql<{ id: string }>`
+              SELECT id FROM graphile_worker.reschedule_jobs(ARRAY[${log.job_id}]::bigint[], run_at => now(), attempts => 0)`.execute(
+              trx,
+            )
+          ).rows[0]?.id;
+    if (rescheduled === undefined && log.tenant_id !== null) {
+      // A tenant job waits in its lane again; admission gives it a new graphile-worker job.
+      await trx
+        .updateTable('tenantry.job_logs')
+        .set({ ...reset, job_id: null })
+        .where('id', '=', id)
+        .execute();
+      await sql`SELECT tenantry.requeue_log(${id}::bigint)`.execute(trx);
+      await sql`SELECT pg_notify(${JOB_LOG_CHANNEL}, ${id})`.execute(trx);
+      return { jobId: null };
     }
+    let jobId = rescheduled;
     if (jobId === undefined) {
       const { rows } = await sql<{ id: string }>`
         SELECT id FROM graphile_worker.add_job(
           ${log.task},
-          json_build_object('log', ${id}::bigint, 'tenant', ${log.tenant_id}::text, 'queue', ${log.queue}::text,
+          json_build_object('log', ${id}::bigint, 'tenant', NULL, 'queue', ${log.queue}::text,
                             'payload', ${JSON.stringify(log.payload)}::jsonb),
           queue_name => ${log.lane},
           max_attempts => ${log.max_attempts},
-          flags => CASE WHEN ${log.tenant_id}::text IS NULL THEN ARRAY['central', 'q:' || ${log.queue}::text]
-                        ELSE ARRAY['t:' || ${log.tenant_id}::text, 'q:' || ${log.queue}::text] END)`.execute(
-        trx,
-      );
+          flags => ARRAY['central', 'q:' || ${log.queue}::text])`.execute(trx);
       jobId = rows[0]!.id;
     }
     await trx
       .updateTable('tenantry.job_logs')
-      .set({
-        status: 'pending',
-        job_id: jobId,
-        attempts: 0,
-        progress: 0,
-        step: null,
-        started_at: null,
-        finished_at: null,
-        duration_ms: null,
-        cancel_requested_at: null,
-        run_at: sql<Date>`now()`,
-      })
+      .set({ ...reset, job_id: jobId })
       .where('id', '=', id)
       .execute();
     await sql`SELECT pg_notify(${JOB_LOG_CHANNEL}, ${id})`.execute(trx);

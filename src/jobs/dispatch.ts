@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DbOrTrx } from '../db/database.ts';
+import type { Db, DbOrTrx } from '../db/database.ts';
 import { retryConflicts } from '../db/retry.ts';
 import { AppError, invalid } from '../errors.ts';
 import { callbackUrlProblem } from '../job-logs/callback-url.ts';
@@ -66,7 +66,8 @@ export interface DispatchSpec extends DispatchOptions {
 export interface DispatchedJob {
   /** The job-log id: how the API and CLI name the job. */
   id: string;
-  jobId: string;
+  /** graphile-worker's job id; null while a tenant job waits in its lane. */
+  jobId: string | null;
   task: string;
   tenantId: string | null;
   queue: string;
@@ -176,10 +177,10 @@ export function validateSpec(
 const column = <K extends keyof Row>(rows: Row[], key: K) => rows.map((r) => r[key]);
 
 /**
- * Adds the graphile-worker jobs and their job_logs rows in one statement, so they exist
- * together or not at all, inside the caller's transaction when `db` is one. The log id is
- * drawn first and carried in the job payload; lanes spread a tenant's jobs over its
- * concurrency (lane_name() in SQL).
+ * Adds the jobs and their job_logs rows, all or none, inside the caller's transaction when `db`
+ * is one. A tenant job waits in its lane (`tenant_<id>_<queue>`) until the fair scheduler admits
+ * it (enqueue_jobs() in migrations/0010, which runs an admission pass at once); a central job
+ * goes straight to graphile-worker, a named central queue running one job at a time.
  */
 export async function dispatchJobs(
   db: DbOrTrx,
@@ -191,67 +192,27 @@ export async function dispatchJobs(
   const rows = specs.map((spec, i) =>
     validateSpec(registry, spec, specs.length > 1 ? String(i) : '', context),
   );
-  // On its own (not in the caller's transaction) the dispatch is one statement: safe to repeat
-  // when it lost a deadlock; inside a transaction, the caller's retry repeats the whole of it.
-  return db.isTransaction ? insertJobs(db, rows) : retryConflicts(() => insertJobs(db, rows));
+  // On its own (not in the caller's transaction) the dispatch is one transaction: safe to
+  // repeat when it lost a deadlock; inside one, the caller's retry repeats the whole of it.
+  const insert = (trx: DbOrTrx) => insertAll(trx, rows);
+  if (db.isTransaction) return insert(db);
+  return retryConflicts(() =>
+    rows.every((r) => r.tenant_id !== null) || rows.every((r) => r.tenant_id === null)
+      ? insert(db)
+      : (db as Db).transaction().execute(insert),
+  );
 }
 
-async function insertJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
+async function insertAll(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
+  const tenantRows = rows.filter((r) => r.tenant_id !== null);
+  const centralRows = rows.filter((r) => r.tenant_id === null);
   try {
-    const { rows: inserted } = await sql<{
-      id: string;
-      job_id: string;
-      task: string;
-      tenant_id: string | null;
-      queue: string;
-      lane: string | null;
-      run_at: Date;
-    }>`
-      WITH spec AS MATERIALIZED (
-        SELECT s.*, nextval(pg_get_serial_sequence('tenantry.job_logs', 'id')) AS log_id, t.concurrency
-        FROM unnest(
-          ${column(rows, 'task')}::text[], ${column(rows, 'tenant_id')}::text[], ${column(rows, 'queue')}::text[],
-          ${column(rows, 'payload')}::jsonb[], ${column(rows, 'meta')}::jsonb[],
-          ${column(rows, 'source_type')}::text[], ${column(rows, 'source_id')}::text[],
-          ${column(rows, 'run_at')}::timestamptz[], ${column(rows, 'priority')}::int[],
-          ${column(rows, 'max_attempts')}::int[], ${column(rows, 'job_key')}::text[],
-          ${column(rows, 'callback_url')}::text[]
-        ) WITH ORDINALITY AS s(task, tenant_id, queue, payload, meta, source_type, source_id, run_at, priority,
-                               max_attempts, job_key, callback_url, ord)
-        LEFT JOIN tenantry.tenants t ON t.id = s.tenant_id
-        ORDER BY s.ord
-      ), laned AS MATERIALIZED (
-        SELECT spec.*, tenantry.lane_name(tenant_id, queue, concurrency, log_id) AS lane FROM spec
-      ), added AS (
-        SELECT j.id AS job_id, (j.payload->>'log')::bigint AS log_id
-        FROM graphile_worker.add_jobs(
-          (SELECT array_agg(ROW(
-             task,
-             json_build_object('log', log_id, 'tenant', tenant_id, 'queue', queue, 'payload', payload),
-             lane, run_at, max_attempts::smallint, job_key, priority::smallint,
-             CASE WHEN tenant_id IS NULL THEN ARRAY['central', 'q:' || queue]
-                  ELSE ARRAY['t:' || tenant_id, 'q:' || queue] END
-           )::graphile_worker.job_spec ORDER BY ord) FROM laned),
-          false) j
-      )
-      INSERT INTO tenantry.job_logs (id, tenant_id, job_id, task, queue, lane, payload, meta, source_type, source_id,
-                                     max_attempts, priority, run_at, callback_url)
-      SELECT l.log_id, l.tenant_id, a.job_id, l.task, l.queue, l.lane, l.payload, l.meta, l.source_type, l.source_id,
-             l.max_attempts, l.priority, l.run_at, l.callback_url
-      FROM laned l JOIN added a USING (log_id)
-      ORDER BY l.ord
-      RETURNING id, job_id, task, tenant_id, queue, lane, run_at`.execute(db);
-    if (rows.some((r) => r.job_key !== null)) await supersedeReplaced(db, inserted);
-    return inserted.map((r) => ({
-      id: String(r.id),
-      jobId: String(r.job_id),
-      task: r.task,
-      tenantId: r.tenant_id,
-      queue: r.queue,
-      lane: r.lane,
-      status: 'pending' as const,
-      runAt: r.run_at,
-    }));
+    const tenantJobs = tenantRows.length > 0 ? await insertTenantJobs(db, tenantRows) : [];
+    const centralJobs = centralRows.length > 0 ? await insertCentralJobs(db, centralRows) : [];
+    const byRow = new Map<Row, DispatchedJob>();
+    for (const [i, r] of tenantRows.entries()) byRow.set(r, tenantJobs[i]!);
+    for (const [i, r] of centralRows.entries()) byRow.set(r, centralJobs[i]!);
+    return rows.map((r) => byRow.get(r)!);
   } catch (err) {
     // The job_logs foreign key is the existence check: no extra round trip per dispatch.
     if ((err as { code?: string }).code === '23503') {
@@ -263,8 +224,80 @@ async function insertJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
   }
 }
 
+interface InsertedRow {
+  id: string;
+  job_id: string | null;
+  task: string;
+  tenant_id: string | null;
+  queue: string;
+  lane: string | null;
+  run_at: Date;
+}
+
+function toDispatched(r: InsertedRow): DispatchedJob {
+  return {
+    id: String(r.id),
+    jobId: r.job_id === null ? null : String(r.job_id),
+    task: r.task,
+    tenantId: r.tenant_id,
+    queue: r.queue,
+    lane: r.lane,
+    status: 'pending',
+    runAt: r.run_at,
+  };
+}
+
+async function insertTenantJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
+  const { rows: inserted } = await sql<Omit<InsertedRow, 'task' | 'job_id'>>`
+    SELECT * FROM tenantry.enqueue_jobs(
+      ${column(rows, 'task')}::text[], ${column(rows, 'tenant_id')}::text[], ${column(rows, 'queue')}::text[],
+      ${column(rows, 'payload')}::jsonb[], ${column(rows, 'meta')}::jsonb[],
+      ${column(rows, 'source_type')}::text[], ${column(rows, 'source_id')}::text[],
+      ${column(rows, 'run_at')}::timestamptz[], ${column(rows, 'priority')}::int[],
+      ${column(rows, 'max_attempts')}::int[], ${column(rows, 'job_key')}::text[],
+      ${column(rows, 'callback_url')}::text[])`.execute(db);
+  return inserted.map((r, i) => toDispatched({ ...r, task: rows[i]!.task, job_id: null }));
+}
+
+async function insertCentralJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
+  const { rows: inserted } = await sql<InsertedRow>`
+    WITH spec AS MATERIALIZED (
+      SELECT s.*, nextval(pg_get_serial_sequence('tenantry.job_logs', 'id')) AS log_id,
+             nullif(s.queue, 'default') AS lane
+      FROM unnest(
+        ${column(rows, 'task')}::text[], ${column(rows, 'queue')}::text[],
+        ${column(rows, 'payload')}::jsonb[], ${column(rows, 'meta')}::jsonb[],
+        ${column(rows, 'source_type')}::text[], ${column(rows, 'source_id')}::text[],
+        ${column(rows, 'run_at')}::timestamptz[], ${column(rows, 'priority')}::int[],
+        ${column(rows, 'max_attempts')}::int[], ${column(rows, 'job_key')}::text[]
+      ) WITH ORDINALITY AS s(task, queue, payload, meta, source_type, source_id, run_at, priority,
+                             max_attempts, job_key, ord)
+      ORDER BY s.ord
+    ), added AS (
+      SELECT j.id AS job_id, (j.payload->>'log')::bigint AS log_id
+      FROM graphile_worker.add_jobs(
+        (SELECT array_agg(ROW(
+           task, json_build_object('log', log_id, 'tenant', NULL, 'queue', queue, 'payload', payload),
+           lane, run_at, max_attempts::smallint, job_key, priority::smallint, ARRAY['central', 'q:' || queue]
+         )::graphile_worker.job_spec ORDER BY ord) FROM spec),
+        false) j
+    )
+    INSERT INTO tenantry.job_logs (id, job_id, task, queue, lane, payload, meta, source_type, source_id,
+                                   max_attempts, priority, run_at)
+    SELECT l.log_id, a.job_id, l.task, l.queue, l.lane, l.payload, l.meta, l.source_type, l.source_id,
+           l.max_attempts, l.priority, l.run_at
+    FROM spec l JOIN added a USING (log_id)
+    ORDER BY l.ord
+    RETURNING id, job_id, task, tenant_id, queue, lane, run_at`.execute(db);
+  if (rows.some((r) => r.job_key !== null)) await supersedeReplaced(db, inserted);
+  return inserted.map(toDispatched);
+}
+
 /** A job key replaced a pending job in place: its earlier log row will never run as such. */
-async function supersedeReplaced(db: DbOrTrx, inserted: { id: string; job_id: string }[]): Promise<void> {
+async function supersedeReplaced(
+  db: DbOrTrx,
+  inserted: { id: string; job_id: string | null }[],
+): Promise<void> {
   await sql`
     UPDATE tenantry.job_logs AS l
     SET status = 'cancelled', finished_at = now(), error_message = 'superseded by job log ' || n.id

@@ -13,7 +13,7 @@ import type { JobLogWriter } from './log-writer.ts';
 import type { JobMetrics } from './metrics.ts';
 import type { TaskServices } from './services.ts';
 import { taskContext } from './task-context.ts';
-import type { TenantGate } from './tenant-gate.ts';
+import { heldReason, type TenantGate } from './tenant-gate.ts';
 
 export interface ExecutionDeps {
   db: Db;
@@ -34,15 +34,21 @@ interface Envelope {
   tenant: string | undefined;
   queue: string;
   payload: unknown;
+  /** Admitted from a lane by the scheduler (migrations/0009): retries go back to the lane. */
+  laned: boolean;
+  /** Attempts made before this admission (a laned job's retries are new graphile-worker jobs). */
+  attempt: number;
 }
 
 function envelopeOf(raw: unknown): Envelope | undefined {
   if (typeof raw !== 'object' || raw === null || !('log' in raw)) return undefined;
-  const { log, tenant, queue, payload } = raw as {
+  const { log, tenant, queue, payload, laned, attempt } = raw as {
     log: unknown;
     tenant?: unknown;
     queue?: unknown;
     payload?: unknown;
+    laned?: unknown;
+    attempt?: unknown;
   };
   if (typeof log !== 'number' && typeof log !== 'string') return undefined;
   return {
@@ -50,7 +56,14 @@ function envelopeOf(raw: unknown): Envelope | undefined {
     tenant: typeof tenant === 'string' ? tenant : undefined,
     queue: typeof queue === 'string' ? queue : 'default',
     payload,
+    laned: laned === true && typeof tenant === 'string',
+    attempt: typeof attempt === 'number' && Number.isInteger(attempt) && attempt >= 0 ? attempt : 0,
   };
+}
+
+/** graphile-worker's own retry delay, used for laned jobs' retries too: e^min(10, attempt) seconds. */
+export function retryDelayMs(attempt: number): number {
+  return Math.round(Math.exp(Math.min(10, attempt)) * 1000);
 }
 
 function toError(value: unknown): Error {
@@ -139,7 +152,7 @@ async function adoptCronJob(
       })
       .returning('id')
       .executeTakeFirstOrThrow());
-  return { log: String(row.id), tenant: undefined, queue: 'default', payload };
+  return { log: String(row.id), tenant: undefined, queue: 'default', payload, laned: false, attempt: 0 };
 }
 
 /** Wraps a definition as a graphile-worker task: tenant context, job log, timeout, cancel, retries. */
@@ -160,6 +173,21 @@ export function toGraphileTask(definition: TaskDefinition, deps: ExecutionDeps):
   };
 }
 
+/** A laned job whose tenant or lane may not start now goes back to its lane, no attempt counted. */
+async function heldBack(envelope: Envelope, job: Job, deps: ExecutionDeps): Promise<boolean> {
+  if (!envelope.laned || envelope.tenant === undefined) return false;
+  const state = await deps.gate.tenant(envelope.tenant);
+  const reason = state ? heldReason(state, envelope.queue) : undefined;
+  const workerId = deps.workerId();
+  if (!reason || !workerId) return false;
+  await deps.writer.commit(envelope.log, {
+    status: 'pending',
+    step: `waiting: ${reason}`,
+    requeue: { jobId: String(job.id), workerId, runAt: new Date(), attempts: envelope.attempt },
+  });
+  return true;
+}
+
 async function runJob(
   definition: TaskDefinition,
   envelope: Envelope,
@@ -167,13 +195,15 @@ async function runJob(
   deps: ExecutionDeps,
 ) {
   const job: Job = helpers.job;
+  if (await heldBack(envelope, job, deps)) return;
+  const laned = envelope.laned;
   const info: JobInfo = {
     id: String(job.id),
     logId: envelope.log,
     task: definition.name,
     queue: envelope.queue,
-    attempt: job.attempts,
-    maxAttempts: job.max_attempts,
+    attempt: envelope.attempt + job.attempts,
+    maxAttempts: envelope.attempt + job.max_attempts,
   };
   const controller = new AbortController();
   const unregister = deps.running.register(info.logId, controller);
@@ -189,7 +219,7 @@ async function runJob(
   // duration_ms is an int column: about 24 days at most.
   const elapsed = () => Math.min(2 ** 31 - 1, Date.now() - startedAt.getTime());
   deps.metrics.started();
-  deps.writer.note(info.logId, { status: 'running', attempts: job.attempts, startedAt });
+  deps.writer.note(info.logId, { status: 'running', attempts: info.attempt, startedAt });
   try {
     if (envelope.tenant !== undefined && !(await deps.gate.tenant(envelope.tenant))) {
       throw new PermanentJobError(`tenant ${envelope.tenant} no longer exists`);
@@ -208,8 +238,8 @@ async function runJob(
       result: resultJson(result, ctx.logger, deps.services.config.jobLimits.resultBytes),
       finishedAt: new Date(),
       durationMs: elapsed(),
-      // No release: graphile-worker's own completion removes the job, and our write racing it
-      // for the same rows could fail that completion, which wedges graphile-worker 0.17.
+      // No release: graphile-worker's own completion removes the job; a laned job frees its slot.
+      finishLane: laned,
     });
     deps.metrics.completed(definition.name);
   } catch (thrown) {
@@ -219,13 +249,14 @@ async function runJob(
         status: 'cancelled',
         finishedAt: new Date(),
         durationMs: elapsed(),
+        finishLane: laned,
       });
       deps.metrics.cancelled(definition.name);
       ctx.logger.info('job cancelled while running');
       return; // graphile-worker removes it: a cancelled job never retries
     }
     const permanent = error instanceof PermanentJobError;
-    const final = permanent || job.attempts >= job.max_attempts;
+    const final = permanent || info.attempt >= info.maxAttempts;
     ctx.logger[final ? 'error' : 'warn'](
       { err: error, final },
       final ? 'job failed permanently' : 'job attempt failed',
@@ -236,15 +267,28 @@ async function runJob(
         (err: unknown) => ctx.logger.error({ err }, 'onFailed hook failed'),
       );
     }
+    const workerId = deps.workerId();
+    // A laned job's retry waits in its lane, not in graphile-worker, so it holds no slot while
+    // it backs off; graphile-worker then completes a job that is already gone (a no-op).
+    const requeue =
+      laned && !final && workerId
+        ? {
+            jobId: String(job.id),
+            workerId,
+            runAt: new Date(Date.now() + retryDelayMs(info.attempt)),
+            attempts: info.attempt,
+          }
+        : undefined;
     await deps.writer.commit(info.logId, {
       status: final ? 'failed' : 'pending',
       errorMessage: withoutNul(error.message).slice(0, 10_000),
       errorStack: error.stack === undefined ? undefined : withoutNul(error.stack).slice(0, 20_000),
       ...(final ? { finishedAt: new Date(), durationMs: elapsed() } : {}),
-      ...(permanent ? { release: releaseOf(job, deps) } : {}),
+      ...(permanent || (laned && final) ? { release: releaseOf(job, deps), finishLane: laned } : {}),
+      ...(requeue ? { requeue } : {}),
     });
     deps.metrics.failed(definition.name, final);
-    if (!permanent) throw error;
+    if (!permanent && !(laned && (final || requeue))) throw error;
   } finally {
     clearTimeout(timer);
     helpers.abortSignal?.removeEventListener('abort', onShutdown);

@@ -18,7 +18,7 @@ export function assertQueueName(queue: string, tenantId: string | undefined, fie
   }
 }
 
-/** The graphile-worker queue a job of `tenantId` on `queue` uses for one lane (see lane_name() in SQL). */
+/** The lane of a job of `tenantId` on `queue` (`lanes.name` in SQL); a central queue keeps its name. */
 export function tenantQueueName(tenantId: string | undefined, queue = DEFAULT_QUEUE): string {
   return tenantId === undefined ? queue : `tenant_${tenantId}_${queue}`;
 }
@@ -33,7 +33,10 @@ const TENANT_LANE = new RegExp(
   `^tenant_(${TENANT_ID_PATTERN.source.slice(1, -1)})_(${QUEUE_PATTERN.source.slice(1, -1)})(?:#([1-9]\\d*))?$`,
 );
 
-/** Inverse of lane_name(): which tenant and logical queue a graphile-worker queue name belongs to. */
+/**
+ * Which tenant and logical queue a lane or queue name belongs to. `#<k>` suffixes were lanes of
+ * the earlier design (one graphile-worker queue per concurrency slot); still parsed for old rows.
+ */
 export function parseLane(queueName: string | null): ParsedLane {
   if (queueName === null) return { tenantId: undefined, queue: DEFAULT_QUEUE, lane: 0 };
   const match = TENANT_LANE.exec(queueName);

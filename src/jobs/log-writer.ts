@@ -38,6 +38,8 @@ export interface JobLogWriterOptions {
   windowMs?: number;
   /** Least time between two flushes carrying only unawaited terminal changes. */
   settleGapMs?: number;
+  /** This worker's admission slots, passed to each batch's admission pass (record_job_outcomes). */
+  minBudget?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export class JobLogWriter {
   private retryAt = 0;
   private readonly windowMs: number;
   private readonly settleGapMs: number;
+  private readonly minBudget: number;
 
   private readonly pool: pg.Pool;
   private readonly logger: Logger;
@@ -75,6 +78,7 @@ export class JobLogWriter {
     this.logger = logger;
     this.windowMs = options.windowMs ?? 25;
     this.settleGapMs = options.settleGapMs ?? 10;
+    this.minBudget = options.minBudget ?? 0;
   }
 
   note(id: string, change: JobLogChange): void {
@@ -194,6 +198,7 @@ export class JobLogWriter {
       await writeJobLogBatch(
         this.pool,
         batch.map(([id, entry]) => [id, entry.change]),
+        this.minBudget,
       );
       this.failures = 0;
       this.retryAt = 0;

@@ -15,12 +15,25 @@ export interface WorkerFilter {
 
 export interface TenantState {
   status: TenantStatus;
+  /** Nothing new of the tenant starts (PATCH /api/tenants/:id/limits, `tenantry tenants pause`). */
+  paused: boolean;
+  /** Logical queues of the tenant on which nothing new starts. */
+  pausedQueues: readonly string[];
+}
+
+/** Why a job of this tenant on `queue` may not start now; undefined when it may. */
+export function heldReason(state: TenantState, queue: string): string | undefined {
+  if (state.status !== 'active') return `tenant is ${state.status}`;
+  if (state.paused) return 'tenant is paused';
+  if (state.pausedQueues.includes(queue)) return `queue ${queue} is paused`;
+  return undefined;
 }
 
 /**
- * Decides which jobs this worker may take, through graphile-worker's forbidden flags: every
- * tenant job carries `t:<tenant>` (central jobs `central`) and `q:<queue>`. Jobs of inactive or
- * suspended tenants are forbidden, so they wait in the queue, not lost, until reactivation.
+ * Tenant state at job start (status and pauses, see heldReason), and for a worker limited to
+ * some tenants or queues, the graphile-worker forbidden flags that keep the others' jobs away:
+ * every tenant job carries `t:<tenant>` (central jobs `central`) and `q:<queue>`; inactive or
+ * suspended tenants are forbidden too.
  * The set is cached; tenant inserts and status changes (NOTIFY) invalidate it at once, and
  * a filtered worker re-reads it more often, since new queue names announce nothing.
  */
@@ -40,6 +53,11 @@ export class TenantGate {
     this.filter = filter;
     this.logger = logger;
     this.maxAgeMs = filter.tenants?.length || filter.queues?.length ? 100 : 1000;
+  }
+
+  /** Only some tenants or queues: graphile-worker must skip the others' jobs by their flags. */
+  get filtered(): boolean {
+    return Boolean(this.filter.tenants?.length || this.filter.queues?.length);
   }
 
   async start(listener: Listener): Promise<void> {
@@ -79,12 +97,14 @@ export class TenantGate {
   async tenant(tenantId: string): Promise<TenantState | undefined> {
     const cached = this.states.get(tenantId);
     if (cached && Date.now() - cached.at < 5000) return cached.state;
-    const row = await this.db
-      .selectFrom('tenantry.tenants')
-      .select('status')
-      .where('id', '=', tenantId)
-      .executeTakeFirst();
-    const state = row ? { status: row.status } : undefined;
+    const { rows } = await sql<{ status: TenantStatus; paused: boolean; paused_queues: string[] }>`
+      SELECT status, paused, paused_queues FROM tenantry.tenant_scheduling WHERE tenant_id = ${tenantId}`.execute(
+      this.db,
+    );
+    const row = rows[0];
+    const state = row
+      ? { status: row.status, paused: row.paused, pausedQueues: row.paused_queues }
+      : undefined;
     this.states.set(tenantId, { state, at: Date.now() });
     return state;
   }
@@ -99,10 +119,10 @@ export class TenantGate {
     const flags = rows.map((r) => `t:${r.id}`);
     if (tenants?.length) flags.push('central');
     if (queues?.length) {
-      const { rows: lanes } = await sql<{
-        queue_name: string;
-      }>`SELECT queue_name FROM graphile_worker._private_job_queues`.execute(this.db);
-      const known = new Set(['default', ...lanes.map((l) => parseLane(l.queue_name).queue)]);
+      const { rows: lanes } = await sql<{ queue: string }>`
+        SELECT DISTINCT queue FROM tenantry.lanes
+        UNION SELECT queue_name FROM graphile_worker.jobs WHERE queue_name IS NOT NULL`.execute(this.db);
+      const known = new Set(['default', ...lanes.map((l) => parseLane(l.queue).queue)]);
       for (const queue of known) if (!queues.includes(queue)) flags.push(`q:${queue}`);
     }
     return flags;

@@ -4,6 +4,7 @@ import { scopeStats } from '../cache/stats.ts';
 import type { Db } from '../db/database.ts';
 import { findTenant, type Tenant } from '../db/tenants.ts';
 import { notFound } from '../errors.ts';
+import { getTenantLimits, type TenantLimits } from '../jobs/tenant-limits.ts';
 import { tenantSchema } from '../tenancy.ts';
 import { type BackupStats, backupStats } from './backup/index.ts';
 import { backupDb } from './backup/types.ts';
@@ -17,6 +18,8 @@ export interface TenantHealth {
   backups: BackupStats;
   lastMaintenance: { at: Date; data: Record<string, unknown> } | null;
   queueDepth: { pending: number; running: number };
+  /** The scheduler's settings for the tenant: effective limits and pauses. */
+  limits: TenantLimits;
   failedLast24h: number;
   cacheEntries: number | null;
   warnings: string[];
@@ -43,7 +46,7 @@ export async function tenantHealth(
 ): Promise<TenantHealth> {
   const tenant = await findTenant(db, id);
   if (!tenant) throw notFound(`tenant ${id}`);
-  const [bytes, backups, maintenance, jobs, cacheFigures] = await Promise.all([
+  const [bytes, backups, maintenance, jobs, limits, cacheFigures] = await Promise.all([
     schemaBytes(db, tenantSchema(id)),
     backupStats({ db }, id),
     backupDb(db)
@@ -61,11 +64,14 @@ export async function tenantHealth(
       FROM tenantry.job_logs
       WHERE (tenant_id = ${id} OR (tenant_id IS NULL AND source_type = 'tenant' AND source_id = ${id}))
         AND (status IN ('pending', 'running') OR finished_at > now() - interval '24 hours')`.execute(db),
+    getTenantLimits(db, id),
     cache ? scopeStats(cache, id) : undefined,
   ]);
   const counts = jobs.rows[0]!;
   const warnings: string[] = [];
   if (tenant.status !== 'active') warnings.push(`tenant is ${tenant.status}`);
+  if (limits.paused) warnings.push('tenant is paused: none of its jobs start');
+  for (const queue of limits.pausedQueues) warnings.push(`queue ${queue} is paused`);
   if (bytes === null) warnings.push(`schema ${tenantSchema(id)} is missing`);
   if (!backups.newest) warnings.push('no backup');
   else if (now.getTime() - backups.newest.createdAt.getTime() > BACKUP_STALE_AFTER_MS) {
@@ -77,6 +83,7 @@ export async function tenantHealth(
     backups,
     lastMaintenance: maintenance ? { at: maintenance.created_at, data: maintenance.data } : null,
     queueDepth: { pending: Number(counts.pending), running: Number(counts.running) },
+    limits,
     failedLast24h: Number(counts.failed),
     cacheEntries: cacheFigures ? cacheFigures.entries : null,
     warnings,

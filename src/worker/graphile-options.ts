@@ -52,7 +52,11 @@ export function graphileSetup(input: {
     noHandleSignals: true,
     pollInterval: input.pollInterval ?? 2000,
     logger: graphileLogger(input.logger),
-    forbiddenFlags: input.gate.forbiddenFlags,
+    // graphile-worker fetches one job at a time, bypassing its local queue, whenever forbidden
+    // flags are given (even an empty list), so only a filtered worker (--tenant, --queue) uses
+    // them. Suspended and paused tenants need none: their lanes admit nothing, jobs already
+    // admitted are taken back (sync_lanes), and one already fetched is held back at start.
+    ...(input.gate.filtered ? { forbiddenFlags: input.gate.forbiddenFlags } : {}),
     // Tasks see their AbortSignal fire when the shutdown grace period is over.
     gracefulShutdownAbortTimeout: input.config.shutdownTimeoutMs,
     preset: {
@@ -62,6 +66,17 @@ export function graphileSetup(input: {
         // the database is away is an unhandled rejection that ends the process.
         completeJobBatchDelay: 0,
         failJobBatchDelay: 0,
+        // Tenant jobs reach graphile-worker's unnamed queue only when admitted (migrations/0009),
+        // so fetching them in batches cannot starve anyone: the order of starts was chosen at
+        // admission. The batch is bounded (at most four rounds of the worker's slots), so one
+        // process does not lock jobs that another, idle process could run.
+        ...(input.gate.filtered
+          ? {}
+          : {
+              localQueue: {
+                size: Math.max(2, input.concurrency * Math.min(4, input.config.schedulerBuffer)),
+              },
+            }),
       },
     },
   };

@@ -13,6 +13,8 @@ export interface HeartbeatOptions {
   /** graphile-worker's pool id: the `locked_by` of every job this process runs. */
   workerId: string;
   concurrency: number;
+  /** concurrency × SCHEDULER_BUFFER: how many jobs admission keeps queued for this worker. */
+  admissionSlots?: number;
   filter: WorkerFilter;
   metrics: JobMetrics;
   rescueAfterMs: number;
@@ -89,6 +91,7 @@ export class Heartbeat {
         hostname: os.hostname(),
         pid: process.pid,
         concurrency,
+        admission_slots: this.options.admissionSlots ?? concurrency,
         tenants: filter.tenants?.length ? [...filter.tenants] : null,
         queues: filter.queues?.length ? [...filter.queues] : null,
         stats: JSON.stringify(metrics.snapshot()),

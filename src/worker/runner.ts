@@ -11,16 +11,17 @@ import type { Resolver } from '../job-logs/callback-delivery.ts';
 import { RunningJobs } from '../jobs/cancellation.ts';
 import { JobLogWriter } from '../jobs/log-writer.ts';
 import { JobMetrics } from '../jobs/metrics.ts';
+import { syncPlanLimits } from '../jobs/plan-limits.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
 import type { TaskServices } from '../jobs/services.ts';
 import { TenantGate, type WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createNotificationRouter, type NotificationRouter } from '../notifications/router.ts';
+import { AdmissionTick } from './admission-tick.ts';
 import { graphileLogger } from './graphile-logger.ts';
 import { type GraphileSetup, graphileSetup } from './graphile-options.ts';
 import { Heartbeat } from './heartbeat.ts';
-import { LaneWaker } from './lane-waker.ts';
 import { LoopHealth } from './loop-health.ts';
 import { PoolSupervisor } from './supervisor.ts';
 import { waitForDatabase } from './wait-for-database.ts';
@@ -72,6 +73,7 @@ export class WorkerService {
   static async create(options: WorkerOptions): Promise<WorkerService> {
     const { config, db, pool, logger } = options;
     await waitForDatabase(pool, { timeoutMs: config.databaseWaitMs, logger });
+    await syncPlanLimits(db, config.planScheduling);
     const listener = new Listener(options.connectionString, logger);
     await listener.start();
     const gate = new TenantGate(db, options.filter ?? {}, logger);
@@ -83,7 +85,8 @@ export class WorkerService {
       max: 2,
       applicationName: 'tenantry-job-logs',
     });
-    const writer = new JobLogWriter(writerPool, logger);
+    const admissionSlots = options.concurrency * config.schedulerBuffer;
+    const writer = new JobLogWriter(writerPool, logger, { minBudget: admissionSlots });
     const metrics = new JobMetrics();
     const services: TaskServices = {
       config,
@@ -112,13 +115,14 @@ export class WorkerService {
       gate,
       deps: { db, tenantDb, logger, writer, running, gate, metrics, services },
     });
-    const waker = new LaneWaker(graphile.events, (count) => {
-      try {
-        graphile.poolRef.current?.nudge(count);
-      } catch {
-        // The pool is shutting down; nothing more to fetch.
-      }
+    const admission = new AdmissionTick({
+      pool: writerPool,
+      logger,
+      slots: admissionSlots,
+      tickMs: config.schedulerTickMs,
+      reconcileMs: config.reconcileIntervalMs,
     });
+    admission.start();
     const pollMs = options.pollInterval ?? 2000;
     const longestTask = Math.max(...options.registry.all().map((d) => d.timeoutMs));
     const health = new LoopHealth(Math.max(5 * pollMs, 10_000), longestTask + 30_000);
@@ -130,7 +134,7 @@ export class WorkerService {
       services,
       graphile,
       closeOwned: async () => {
-        waker.stop();
+        admission.stop();
         await tenantDb.destroy();
         await writerPool.end();
       },
@@ -175,6 +179,7 @@ export class WorkerService {
       logger,
       workerId: workerPool.id,
       concurrency,
+      admissionSlots: concurrency * config.schedulerBuffer,
       filter: this.options.filter ?? {},
       metrics: this.parts.metrics,
       rescueAfterMs: config.workerRescueAfterMs,
@@ -183,10 +188,21 @@ export class WorkerService {
     await this.heartbeat.start();
   }
 
-  /** `--once`: runs jobs until none is ready, then releases everything. */
+  /**
+   * `--once`: runs jobs until none is ready, then releases everything. Each round admits what
+   * the lanes let in, then lets graphile-worker run it (finished jobs admit more as they go);
+   * it stops when an admission pass finds nothing due.
+   */
   async runUntilIdle(): Promise<void> {
+    const slots = this.options.concurrency * this.options.config.schedulerBuffer;
     try {
-      await runOnce(this.parts.graphile.options);
+      for (;;) {
+        const { rows } = await this.options.pool.query<{ n: number }>('SELECT tenantry.admit($1) AS n', [
+          slots,
+        ]);
+        await runOnce(this.parts.graphile.options);
+        if ((rows[0]?.n ?? 0) === 0) break;
+      }
     } finally {
       await this.release();
     }

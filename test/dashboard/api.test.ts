@@ -144,27 +144,38 @@ describe('dashboard API', () => {
     expect((await post('/api/job-logs/cancel', { filter: { nope: 1 } }, acme)).statusCode).toBe(400);
   });
 
-  it('lists queues per tenant with the oldest ready job, placeholders for the scheduler, and pages them', async () => {
+  it('lists each tenant lane with the oldest ready job and its scheduler settings, and pages them', async () => {
+    await sql`INSERT INTO tenantry.tenant_limits (tenant_id, concurrency, weight, rate_limit, rate_period_ms)
+      VALUES ('acme', 3, 2, 100, 60000)`.execute(tdb.db);
     await dispatch('acme', 2, new Date(Date.now() - 60_000));
     await dispatch('globex', 1);
     const acmeQueues = (await get('/api/queues', acme)).json();
-    expect(acmeQueues.scheduler_figures).toBe(false);
+    // The first request starts the baseline shares are counted from.
+    expect(acmeQueues.share_since).toBeNull();
     expect(acmeQueues.queues.every((q: { tenant: string }) => q.tenant === 'acme')).toBe(true);
     const notifications = acmeQueues.queues.find((q: { queue: string }) => q.queue === 'notifications');
+    // No worker runs: admission has no room, so the due jobs wait in the lane.
     expect(notifications).toMatchObject({
       ready: 2,
-      cap: null,
-      weight: null,
-      paused: null,
+      admitted: 0,
+      running: 0,
+      cap: 3,
+      weight: 2,
+      rate_limit: 100,
+      rate_period_ms: 60_000,
+      paused: false,
+      fair_share: null,
       tenant_status: 'active',
     });
     expect(Date.parse(notifications.oldest_ready_at)).toBeLessThan(Date.now() - 30_000);
     const one = (await get('/api/queues?page_size=1')).json();
     expect(one.queues).toHaveLength(1);
+    expect(Date.parse(one.share_since)).toBeLessThanOrEqual(Date.now());
     const two = (await get(`/api/queues?page_size=1&page_token=${one.next_page_token}`)).json();
     expect(two.queues[0]).not.toEqual(one.queues[0]);
     const attention = (await get('/api/stats/attention')).json();
-    expect(attention.oldest_waiting[0]).toMatchObject({ tenant: 'acme', ready: 2 });
+    // Summed over the tenant's lanes: these two and the three retried by the bulk test above.
+    expect(attention.oldest_waiting[0]).toMatchObject({ tenant: 'acme', ready: 5 });
     expect(attention.most_failures.map((t: { tenant: string }) => t.tenant)).toContain('acme');
   });
 

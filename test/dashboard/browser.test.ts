@@ -357,7 +357,10 @@ describe('the dashboard in a browser', () => {
       await screenshot(page, 'overview', true);
       await page.getByRole('link', { name: 'Queues', exact: true }).click();
       await page.locator('table').getByText('globex').first().waitFor(WAIT);
-      await page.locator('#scheduler-note').waitFor();
+      await page
+        .getByRole('button', { name: /^Pause globex / })
+        .first()
+        .waitFor();
       await screenshot(page, 'queues', true);
       await page.getByRole('link', { name: 'Schedules' }).click();
       await page

@@ -125,8 +125,11 @@ describe('who may dispatch what', () => {
     expect(await status(acmeFirst.id)).toBe('cancelled');
     expect(await status(acmeSecond.id)).toBe('pending');
     expect(await status(globex.id)).toBe('pending');
+    // Tenant jobs wait in their lanes; the key is kept there, scoped to the tenant.
     const { rows } = await sql<{ key: string }>`
-      SELECT key FROM graphile_worker.jobs WHERE key IS NOT NULL ORDER BY key`.execute(tdb.db);
+      SELECT job_key AS key FROM tenantry.lane_jobs WHERE job_key IS NOT NULL ORDER BY job_key`.execute(
+      tdb.db,
+    );
     expect(rows.map((r) => r.key)).toEqual(['t:acme:daily-digest', 't:globex:daily-digest']);
   });
 

@@ -49,15 +49,17 @@ describe('tenantry worker --once and jobs commands', () => {
       { client_id: Number(rows[0]!.id) },
       { tenant: 'beta', maxAttempts: 1 },
     );
-    // Nothing listens on port 1: the only attempt fails and the job stays as dead letter.
+    // Nothing listens on port 1: the only attempt fails, and the job log is the dead letter.
     const run = await tenantry(['worker', '--once', '--no-migrate', '--tenant', 'beta'], {
       AI_ENDPOINT_URL: 'http://127.0.0.1:1/',
     });
     expect(run.code).toBe(0);
     expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
 
-    const monitor = await tenantry(['jobs', 'monitor']);
-    expect(monitor.stdout).toMatch(/beta\s+ai\s+1\s+0\s+0\s+0\s+1/);
+    // The failed job has left its lane; only --all lists a lane with nothing in it.
+    expect((await tenantry(['jobs', 'monitor'])).stdout).not.toMatch(/^beta\s+ai\s/m);
+    const monitor = await tenantry(['jobs', 'monitor', '--all']);
+    expect(monitor.stdout).toMatch(/^beta\s+ai\s+0\s+0\s+0\s+0\s+0\s+1\s+1\s+-\s+no$/m);
 
     const failed = await tenantry(['jobs', 'failed', '--tenant', 'beta']);
     expect(failed.code).toBe(0);
@@ -76,9 +78,20 @@ describe('tenantry worker --once and jobs commands', () => {
     await tenantry(['worker', '--once', '--no-migrate', '--tenant', 'beta'], {
       AI_ENDPOINT_URL: 'http://127.0.0.1:1/',
     });
+    expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
+
+    // Only central jobs stay in graphile-worker after failing for good: one made so here.
+    const central = await dispatch(tdb.db, 'queue-gc', {}, { runAt: new Date(Date.now() + 3_600_000) });
+    await sql`SELECT graphile_worker.permanently_fail_jobs(ARRAY[${central.jobId}::bigint], 'test')`.execute(
+      tdb.db,
+    );
+    const dead = await tenantry(['jobs', 'monitor']);
+    expect(dead.stdout).toMatch(/^\(central\)\s+\S+\s+0\s+0\s+0\s+0\s+1\s+-\s+-\s+-\s+-$/m);
     const flushed = await tenantry(['jobs', 'flush']);
     expect(flushed.stdout.trim()).toBe('flushed 1 permanently failed job from the queue');
-    expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
+    expect((await tenantry(['jobs', 'flush'])).stdout.trim()).toBe(
+      'flushed 0 permanently failed jobs from the queue',
+    );
   }, 120_000);
 
   it('answers bad input with one line and exit code 1', async () => {

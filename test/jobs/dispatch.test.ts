@@ -50,10 +50,18 @@ describe('dispatch', () => {
       queue: 'notifications',
       lane: 'tenant_acme_notifications',
     });
+    // No worker is registered here, so nothing is admitted yet: the job waits in its lane.
+    expect(job.jobId).toBeNull();
+    const waiting = await sql<{ lane: string; priority: number; job_id: string | null }>`
+      SELECT lane, priority, job_id FROM tenantry.lane_jobs WHERE log_id = ${job.id}`.execute(tdb.db);
+    expect(waiting.rows).toEqual([{ lane: 'tenant_acme_notifications', priority: 5, job_id: null }]);
+    await sql`SELECT tenantry.admit(10)`.execute(tdb.db);
+    const admitted = await sql<{ job_id: string | null }>`
+      SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${job.id}`.execute(tdb.db);
+    expect(admitted.rows[0]?.job_id).not.toBeNull();
     const log = await jobLog(tdb.db, job.id);
     expect(log).toMatchObject({
       tenant_id: 'acme',
-      job_id: job.jobId,
       task: 'send-notification',
       status: 'pending',
       attempts: 0,
@@ -64,13 +72,14 @@ describe('dispatch', () => {
       meta: { requested_by: 'test' },
       payload: { channel: 'sms', to: '+34600000000', message: 'hi' },
     });
-    const row = await graphileJob(job.jobId);
+    const row = await graphileJob(admitted.rows[0]!.job_id!);
+    // Admitted into graphile-worker's unnamed queue; the lane's order was decided at admission.
     expect(row).toMatchObject({
-      queue_name: 'tenant_acme_notifications',
+      queue_name: null,
       task_identifier: 'send-notification',
-      payload: { log: Number(job.id), tenant: 'acme', queue: 'notifications' },
+      payload: { log: Number(job.id), tenant: 'acme', queue: 'notifications', laned: true, attempt: 0 },
     });
-    expect(Object.keys(row?.flags as object).sort()).toEqual(['q:notifications', 't:acme']);
+    expect(Object.keys(row?.flags as object).sort()).toEqual(['laned', 'q:notifications', 't:acme']);
   });
 
   it('joins the caller transaction: a rollback leaves no job and no log', async () => {
@@ -97,7 +106,7 @@ describe('dispatch', () => {
     expect(logs).toEqual([]);
   });
 
-  it('spreads a tenant over its concurrency lanes, which parse back to tenant and queue', async () => {
+  it('keeps one lane per tenant and queue, admitting at most the tenant cap in dispatch order', async () => {
     const jobs = await dispatchMany(
       tdb.db,
       Array.from({ length: 9 }, () => ({
@@ -106,14 +115,17 @@ describe('dispatch', () => {
         tenant: 'wide',
       })),
     );
-    const lanes = new Set(jobs.map((j) => j.lane));
-    expect([...lanes].sort()).toEqual([
-      'tenant_wide_notifications',
-      'tenant_wide_notifications#1',
-      'tenant_wide_notifications#2',
-    ]);
-    for (const lane of lanes)
-      expect(parseLane(lane)).toMatchObject({ tenantId: 'wide', queue: 'notifications' });
+    expect(new Set(jobs.map((j) => j.lane))).toEqual(new Set(['tenant_wide_notifications']));
+    expect(parseLane('tenant_wide_notifications')).toMatchObject({
+      tenantId: 'wide',
+      queue: 'notifications',
+    });
+    const admitted = await sql<{ n: number }>`SELECT tenantry.admit(100) AS n`.execute(tdb.db);
+    expect(admitted.rows[0]?.n).toBe(3);
+    const rows = await sql<{ log_id: string }>`
+      SELECT log_id FROM tenantry.lane_jobs WHERE lane = 'tenant_wide_notifications' AND job_id IS NOT NULL
+      ORDER BY log_id`.execute(tdb.db);
+    expect(rows.rows.map((r) => r.log_id)).toEqual(jobs.slice(0, 3).map((j) => j.id));
   });
 
   it('runs a central job without a lane on the default queue, and a named central queue as one lane', async () => {

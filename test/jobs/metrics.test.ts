@@ -60,6 +60,23 @@ describe('/metrics and the workers block of /health', () => {
     expect(res.body).toMatch(/tenantry_jobs_failed_total\{worker="[^"]+",task="probe"\} 1/);
     expect(res.body).toContain('tenantry_workers{measure="processes"} 1');
     expect(res.body).toContain('tenantry_workers{measure="concurrency"} 3');
-    expect(res.body).toContain('tenantry_jobs{state="dead_letter"} 1');
+    // A tenant job's last failure takes it out of the queue: its job log is the dead letter.
+    expect(res.body).toContain('tenantry_jobs{state="dead_letter"} 0');
+    expect(res.body).toContain('tenantry_jobs{state="pending"} 0');
+  });
+
+  it('counts tenant jobs waiting in their lanes as pending', async () => {
+    await dispatchJobs(tdb.db, tasks, [
+      { task: 'probe', tenant: 'acme', payload: { mode: 'ok' }, delayMs: 3_600_000 },
+      { task: 'probe', tenant: 'acme', payload: { mode: 'ok' }, delayMs: 3_600_000 },
+    ]);
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers: bearer(ADMIN_KEY) });
+    expect(res.body).toContain('tenantry_jobs{state="pending"} 2');
+    const stats = await app.inject({
+      method: 'GET',
+      url: '/api/job-logs/stats?tenant=acme',
+      headers: bearer(ADMIN_KEY),
+    });
+    expect(stats.json().now).toEqual({ pending: 2, running: 0 });
   });
 });

@@ -250,14 +250,11 @@ describe('processes ride out PostgreSQL restarts', () => {
     if (gateDir) rmSync(gateDir, { recursive: true, force: true });
   }, 60_000);
 
-  /** The graphile-worker job of a job log. */
+  /** The graphile-worker job a tenant job is admitted as (its lane row names it). */
   async function graphileJobId(logId: string): Promise<string> {
-    const log = await conn.db
-      .selectFrom('tenantry.job_logs')
-      .select('job_id')
-      .where('id', '=', logId)
-      .executeTakeFirstOrThrow();
-    return log.job_id!;
+    const { rows } = await sql<{ job_id: string }>`
+      SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${logId} AND job_id IS NOT NULL`.execute(conn.db);
+    return rows[0]!.job_id;
   }
 
   /**

@@ -21,6 +21,7 @@ import {
 import { DASHBOARD_OPERATIONS } from './fixtures/matrix-dashboard.ts';
 import { EXPORT_OPERATIONS } from './fixtures/matrix-exports.ts';
 import { JOB_OPERATIONS } from './fixtures/matrix-jobs.ts';
+import { LIMIT_OPERATIONS } from './fixtures/matrix-limits.ts';
 import { TENANT_OPERATIONS } from './fixtures/matrix-tenants.ts';
 import {
   type Attack,
@@ -52,6 +53,7 @@ const OPERATION_JOBS: Operation = OPERATIONS.find((op) => op.name === 'POST /api
 
 const CLASSIFICATION: Record<string, Classified> = {
   ...TENANT_OPERATIONS,
+  ...LIMIT_OPERATIONS,
   ...JOB_OPERATIONS,
   ...EXPORT_OPERATIONS,
   ...DASHBOARD_OPERATIONS,

@@ -238,6 +238,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenants/{id}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scheduling limits of a tenant: overrides, plan defaults, effective values (admin, or its own key) */
+        get: operations["getTenantLimits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Override concurrency, weight or rate limit of a tenant, or pause it (admin)
+         * @description A JSON Merge Patch (RFC 7396), sent as application/merge-patch+json or application/json: absent fields stay, null returns a setting to the plan default. Effective for the next admission.
+         */
+        patch: operations["updateTenantLimits"];
+        trace?: never;
+    };
+    "/api/tenants/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause a tenant or one of its queues: nothing new starts, running jobs finish (admin)
+         * @description With `queue`, only that logical queue; without, the whole tenant. A queue paused on its own stays paused when the tenant resumes.
+         */
+        post: operations["pauseTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenants/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused tenant or queue (admin)
+         * @description With `queue`, only that logical queue; without, the whole tenant. A queue paused on its own stays paused when the tenant resumes.
+         */
+        post: operations["resumeTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tenants/{id}": {
         parameters: {
             query?: never;
@@ -636,8 +697,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Queues per tenant: ready, scheduled, running, failed, oldest waiting job
-         * @description Folded from graphile-worker lanes into (tenant, queue), as `tenantry jobs monitor` shows them; central queues (tenant null) are listed for admin keys only. Ordered by tenant, then queue.
+         * Tenant lanes and central queues: depth, cap, weight, rate limit, share of admissions, pause
+         * @description One row per tenant lane (tenant × logical queue, every lane that has had a job), as `tenantry jobs monitor` shows them; central queues (tenant null) are listed for admin keys only. Ordered by tenant, then queue.
          */
         get: operations["listQueues"];
         put?: never;
@@ -795,6 +856,56 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** TenantLimits */
+        TenantLimits: {
+            /**
+             * @description tenant slug: lowercase letters, digits and single dashes
+             * @example acme
+             */
+            tenant: string;
+            /** @example pro */
+            plan: string;
+            status: "active" | "inactive" | "suspended";
+            /** @description this tenant’s overrides; null follows the plan */
+            override: {
+                concurrency: number | null;
+                weight: number | null;
+                /** @description starts allowed per period in each of the tenant’s queues; null: no limit */
+                rate: {
+                    limit: number;
+                    /** @description milliseconds */
+                    period_ms: number;
+                } | null;
+            };
+            /** @description what applies without an override: the plan’s PLAN_SCHEDULING entry, else the tenant’s concurrency, weight 1 and no rate limit */
+            plan_defaults: {
+                concurrency: number;
+                weight: number;
+                /** @description starts allowed per period in each of the tenant’s queues; null: no limit */
+                rate: {
+                    limit: number;
+                    /** @description milliseconds */
+                    period_ms: number;
+                } | null;
+            };
+            /** @description what the scheduler applies now, to each of the tenant’s queues (concurrency: jobs running at once, cluster-wide) */
+            effective: {
+                concurrency: number;
+                weight: number;
+                /** @description starts allowed per period in each of the tenant’s queues; null: no limit */
+                rate: {
+                    limit: number;
+                    /** @description milliseconds */
+                    period_ms: number;
+                } | null;
+            };
+            /** @description nothing new of the tenant starts */
+            paused: boolean;
+            /** @description queues of the tenant on which nothing new starts */
+            paused_queues: string[];
+            /** @description last change of the overrides or pauses; null: never changed */
+            updated_at: string | null;
         };
         /** @description A job to dispatch: one variant per task, chosen by `task`. */
         JobRequest: components["schemas"]["JobRequest.demo-failing"] | components["schemas"]["JobRequest.demo-slow"] | components["schemas"]["JobRequest.process-company-context"] | components["schemas"]["JobRequest.send-appointment-email"] | components["schemas"]["JobRequest.send-notification"] | components["schemas"]["JobRequest.tenant-backup"] | components["schemas"]["JobRequest.tenant-maintenance"] | components["schemas"]["JobRequest.tenant-restore"];
@@ -1014,7 +1125,7 @@ export interface components {
             status_reason: string | null;
             owner: string | null;
             limits: {
-                /** @description jobs of one queue the tenant runs at once (its lanes) */
+                /** @description jobs of one queue the tenant runs at once: its override, else its plan default */
                 concurrency: number;
                 /** @description tenants one owner may have on this plan (PLAN_LIMITS) */
                 plan_tenants_per_owner: number | null;
@@ -1036,27 +1147,30 @@ export interface components {
             tenant: string | null;
             queue: string;
             tenant_status: string | null;
-            lanes: number;
             /** @description waiting and due */
             ready: number;
-            /** @description waiting for a later run_at (delayed or backing off) */
+            /** @description waiting for a later run_at (delayed or backing off before a retry) */
             scheduled: number;
+            /** @description handed to graphile-worker by the scheduler, not yet taken by a worker (central: 0) */
+            admitted: number;
             running: number;
-            /** @description permanently failed, still in the queue */
+            /** @description permanently failed, still queued (central queues; a tenant job leaves the queue when it fails) */
             failed: number;
             oldest_ready_at: string | null;
-            /** @description admitted and not yet running (fair scheduler; null until it is in place) */
-            admitted: number | null;
-            /** @description concurrency cap (fair scheduler; null until it is in place) */
+            /** @description jobs of the lane running at once, cluster-wide (null: a central queue) */
             cap: number | null;
-            /** @description fair-share weight (fair scheduler; null until it is in place) */
+            /** @description fair-share weight against competing lanes (null: a central queue) */
             weight: number | null;
-            /** @description admissions per second (fair scheduler; null until it is in place) */
+            /** @description starts allowed per rate_period_ms (null: no rate limit) */
             rate_limit: number | null;
-            /** @description share of recent admissions, 0-1 (fair scheduler; null until it is in place) */
+            /** @description the rate limit's period in milliseconds */
+            rate_period_ms: number | null;
+            /** @description the lane's fraction of the tenant jobs admitted (handed to workers) since share_since; null: a central queue, no baseline yet, or nothing admitted */
             fair_share: number | null;
-            /** @description paused lane (fair scheduler; null until it is in place) */
+            /** @description nothing new of the lane starts: the tenant or this queue is paused (null: a central queue) */
             paused: boolean | null;
+            /** @description the whole tenant is paused (null: a central queue) */
+            tenant_paused: boolean | null;
         };
         /** Worker */
         Worker: {
@@ -2899,6 +3013,18 @@ export interface operations {
                             pending: number;
                             running: number;
                         };
+                        /** @description what the scheduler applies now; GET /api/tenants/{id}/limits shows overrides and plan defaults */
+                        scheduling: {
+                            /** @description jobs of one queue running at once, cluster-wide */
+                            concurrency: number;
+                            weight: number;
+                            rate: {
+                                limit: number;
+                                period_ms: number;
+                            } | null;
+                            paused: boolean;
+                            paused_queues: string[];
+                        };
                         failed_last_24h: number;
                         cache_entries: number | null;
                         /**
@@ -3151,6 +3277,500 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTenantLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description tenant slug: lowercase letters, digits and single dashes
+                 * @example acme
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantLimits"];
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateTenantLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description tenant slug: lowercase letters, digits and single dashes
+                 * @example acme
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description A JSON Merge Patch (RFC 7396): an absent field stays as it is. */
+        requestBody?: {
+            content: {
+                "application/merge-patch+json": {
+                    /** @description jobs of one queue of the tenant running at once; null follows the plan */
+                    concurrency?: number | null;
+                    /** @description share of starts against competing tenants (2 gets twice 1’s); null follows the plan */
+                    weight?: number | null;
+                    /** @description starts per period in each queue; a part merges into the current override (both are needed without one); null follows the plan */
+                    rate?: {
+                        /** @example 100 */
+                        limit?: number;
+                        /**
+                         * @description milliseconds
+                         * @example 60000
+                         */
+                        period_ms?: number;
+                    } | null;
+                    /** @description null: false */
+                    paused?: boolean | null;
+                    /** @description replaces the list; null: none */
+                    paused_queues?: string[] | null;
+                };
+                "application/json": {
+                    /** @description jobs of one queue of the tenant running at once; null follows the plan */
+                    concurrency?: number | null;
+                    /** @description share of starts against competing tenants (2 gets twice 1’s); null follows the plan */
+                    weight?: number | null;
+                    /** @description starts per period in each queue; a part merges into the current override (both are needed without one); null follows the plan */
+                    rate?: {
+                        /** @example 100 */
+                        limit?: number;
+                        /**
+                         * @description milliseconds
+                         * @example 60000
+                         */
+                        period_ms?: number;
+                    } | null;
+                    /** @description null: false */
+                    paused?: boolean | null;
+                    /** @description replaces the list; null: none */
+                    paused_queues?: string[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantLimits"];
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pauseTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description tenant slug: lowercase letters, digits and single dashes
+                 * @example acme
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description queue: only this logical queue; absent: the whole tenant */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description a logical queue of the tenant
+                     * @example default
+                     */
+                    queue?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantLimits"];
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description tenant slug: lowercase letters, digits and single dashes
+                 * @example acme
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description queue: only this logical queue; absent: the whole tenant */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description a logical queue of the tenant
+                     * @example default
+                     */
+                    queue?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantLimits"];
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4065,14 +4685,15 @@ export interface operations {
                      * @example {
                      *       "id": "1042",
                      *       "status": "pending",
-                     *       "job_id": "91"
+                     *       "job_id": null
                      *     }
                      */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
                         status: "pending";
-                        job_id: string;
+                        /** @description graphile-worker's job id; null while a tenant job waits in its lane */
+                        job_id: string | null;
                     };
                 };
             };
@@ -5426,28 +6047,29 @@ export interface operations {
                      *           "tenant": "acme",
                      *           "queue": "notifications",
                      *           "tenant_status": "active",
-                     *           "lanes": 1,
                      *           "ready": 4,
                      *           "scheduled": 1,
-                     *           "running": 1,
+                     *           "admitted": 1,
+                     *           "running": 2,
                      *           "failed": 0,
                      *           "oldest_ready_at": "2026-11-23T19:59:41.000Z",
-                     *           "admitted": null,
-                     *           "cap": null,
-                     *           "weight": null,
-                     *           "rate_limit": null,
-                     *           "fair_share": null,
-                     *           "paused": null
+                     *           "cap": 3,
+                     *           "weight": 1,
+                     *           "rate_limit": 100,
+                     *           "rate_period_ms": 60000,
+                     *           "fair_share": 0.25,
+                     *           "paused": false,
+                     *           "tenant_paused": false
                      *         }
                      *       ],
-                     *       "scheduler_figures": false,
+                     *       "share_since": "2026-11-23T19:56:02.000Z",
                      *       "next_page_token": null
                      *     }
                      */
                     "application/json": {
                         queues: components["schemas"]["Queue"][];
-                        /** @description whether cap, weight, rate, share and pause are reported */
-                        scheduler_figures: boolean;
+                        /** @description start of the stretch fair_share covers (up to 5 minutes back, kept by this API process); null: no baseline yet, the next request has one */
+                        share_since: string | null;
                         /** @description pass as page_token for the next page; null on the last page */
                         next_page_token: string | null;
                     };

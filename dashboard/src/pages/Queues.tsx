@@ -1,14 +1,29 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, call } from '../api/client.ts';
+import { api, call, type Schemas } from '../api/client.ts';
 import { useEventStream, useThrottled } from '../live.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
-import { count, duration } from '../ui/format.ts';
-import { Empty, ErrorBox, Loading, Pager, StatusBadge, useNow } from '../ui/parts.tsx';
+import { count, dateTime, duration, rate } from '../ui/format.ts';
+import { Empty, ErrorBox, Loading, Pager, StatusBadge, toast, useNow } from '../ui/parts.tsx';
 
-const dash = (v: number | boolean | null) =>
-  v === null ? <span title="arrives with the fair scheduler">—</span> : String(v);
+type Queue = Schemas['Queue'];
+
+const dash = (v: number | null) => (v === null ? '—' : String(v));
+
+const rateOf = (q: Queue) =>
+  q.rate_limit === null || q.rate_period_ms === null
+    ? q.tenant === null
+      ? '—'
+      : 'none'
+    : rate({ limit: q.rate_limit, period_ms: q.rate_period_ms });
+
+/** What the lane's button does: a paused tenant resumes whole (a queue's own pause stays). */
+function pauseAction(q: Queue): { label: string; action: 'pause' | 'resume'; queue?: string } {
+  if (q.tenant_paused) return { label: 'Resume tenant', action: 'resume' };
+  if (q.paused) return { label: 'Resume', action: 'resume', queue: q.queue };
+  return { label: 'Pause', action: 'pause', queue: q.queue };
+}
 
 export default function Queues({ session }: { session: Session }) {
   const admin = session.kind === 'admin';
@@ -28,7 +43,26 @@ export default function Queues({ session }: { session: Session }) {
     queues.reload,
   );
   const rows = queues.data?.queues ?? [];
-  const figures = queues.data?.scheduler_figures ?? false;
+  const [busy, setBusy] = useState<string | null>(null);
+  const toggle = async (q: Queue) => {
+    const { label, action, queue } = pauseAction(q);
+    const id = q.tenant!;
+    setBusy(`${id}/${q.queue}`);
+    try {
+      const params = { params: { path: { id } }, body: queue ? { queue } : {} };
+      await call(
+        action === 'pause'
+          ? api.POST('/api/tenants/{id}/pause', params)
+          : api.POST('/api/tenants/{id}/resume', params),
+      );
+      toast(`${label}: ${id}${queue ? ` / ${queue}` : ''} done`);
+      queues.reload();
+    } catch (err) {
+      toast(`${label} failed: ${(err as Error).message}`, 'error');
+    } finally {
+      setBusy(null);
+    }
+  };
 
   return (
     <section aria-labelledby="queues-title">
@@ -54,13 +88,14 @@ export default function Queues({ session }: { session: Session }) {
           </div>
         </form>
       )}
-      {!figures && (
-        <p class="note" id="scheduler-note">
-          Per-lane cap, weight, rate limit, fair share, admitted jobs and pause/resume arrive with the fair
-          scheduler; until then they show “—”. Today a tenant runs as many jobs of one queue at once as it has
-          lanes (its concurrency).
-        </p>
-      )}
+      <p class="note">
+        Each tenant queue is a lane: at most <em>cap</em> of its jobs run at once, and busy lanes share the
+        workers by <em>weight</em>. <em>Share</em> is the lane’s part of the jobs handed to workers
+        {queues.data?.share_since
+          ? ` since ${dateTime(queues.data.share_since)}`
+          : ' (from the next refresh on)'}
+        . Pausing stops new starts; running jobs finish.
+      </p>
       {queues.error && <ErrorBox error={queues.error} what="queues" />}
       {!queues.data && !queues.error && <Loading what="queues" />}
       {queues.data &&
@@ -74,7 +109,6 @@ export default function Queues({ session }: { session: Session }) {
                 <tr>
                   <th scope="col">Tenant</th>
                   <th scope="col">Queue</th>
-                  <th scope="col">Lanes</th>
                   <th scope="col">Waiting</th>
                   <th scope="col">Admitted</th>
                   <th scope="col">Running</th>
@@ -84,7 +118,7 @@ export default function Queues({ session }: { session: Session }) {
                   <th scope="col">Cap</th>
                   <th scope="col">Weight</th>
                   <th scope="col">Rate limit</th>
-                  <th scope="col">Fair share</th>
+                  <th scope="col">Share</th>
                   <th scope="col">Paused</th>
                   <th scope="col">
                     <span class="sr-only">Actions</span>
@@ -107,9 +141,8 @@ export default function Queues({ session }: { session: Session }) {
                         {q.queue}
                       </Link>
                     </td>
-                    <td>{q.lanes}</td>
                     <td>{count(q.ready)}</td>
-                    <td>{dash(q.admitted)}</td>
+                    <td>{count(q.admitted)}</td>
                     <td>{count(q.running)}</td>
                     <td>{count(q.scheduled)}</td>
                     <td>{count(q.failed)}</td>
@@ -118,13 +151,28 @@ export default function Queues({ session }: { session: Session }) {
                     </td>
                     <td>{dash(q.cap)}</td>
                     <td>{dash(q.weight)}</td>
-                    <td>{q.rate_limit === null ? dash(null) : `${q.rate_limit}/s`}</td>
-                    <td>{q.fair_share === null ? dash(null) : `${Math.round(q.fair_share * 100)}%`}</td>
-                    <td>{dash(q.paused)}</td>
+                    <td>{rateOf(q)}</td>
+                    <td>{q.fair_share === null ? '—' : `${Math.round(q.fair_share * 100)}%`}</td>
                     <td>
-                      <button type="button" disabled aria-describedby="scheduler-note">
-                        Pause
-                      </button>
+                      {q.paused === null ? (
+                        '—'
+                      ) : q.paused ? (
+                        <span class="badge status-warning">Paused</span>
+                      ) : (
+                        'no'
+                      )}
+                    </td>
+                    <td>
+                      {admin && q.tenant !== null && (
+                        <button
+                          type="button"
+                          disabled={busy !== null}
+                          aria-label={`${pauseAction(q).label} ${q.tenant} ${q.queue}`}
+                          onClick={() => toggle(q)}
+                        >
+                          {pauseAction(q).label}
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}

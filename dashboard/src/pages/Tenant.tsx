@@ -4,7 +4,7 @@ import { useEventStream } from '../live.ts';
 import { Link } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
-import { ago, dateTime } from '../ui/format.ts';
+import { ago, dateTime, rate } from '../ui/format.ts';
 import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
 
 type Dialog = { kind: 'suspend' } | { kind: 'restore'; backup: string } | null;
@@ -14,6 +14,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
   const admin = session.kind === 'admin';
   const now = useNow(10_000);
   const tenant = useLoad(() => call(api.GET('/api/tenants/{id}', { params: { path: { id } } })), [id]);
+  const limits = useLoad(() => call(api.GET('/api/tenants/{id}/limits', { params: { path: { id } } })), [id]);
   const cache = useLoad(
     () => call(api.GET('/api/tenants/{id}/cache/stats', { params: { path: { id } } })),
     [id],
@@ -35,6 +36,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
   const reloadAll = () => {
     tenant.reload();
     health.reload();
+    limits.reload();
     backups.reload();
     cache.reload();
   };
@@ -109,8 +111,12 @@ export default function Tenant({ session, params }: { session: Session; params: 
       <dl class="facts">
         <dt>Plan</dt>
         <dd>{t.plan}</dd>
-        <dt>Concurrency</dt>
-        <dd>{t.concurrency} job(s) of one queue at once</dd>
+        <dt>Scheduling</dt>
+        <dd data-testid="scheduling">
+          {limits.data
+            ? `${limits.data.effective.concurrency} job(s) of one queue at once, weight ${limits.data.effective.weight}, rate ${rate(limits.data.effective.rate)}${limits.data.paused ? '; paused' : ''}${limits.data.paused_queues.length > 0 ? `; paused queues: ${limits.data.paused_queues.join(', ')}` : ''}`
+            : '—'}
+        </dd>
         <dt>Owner</dt>
         <dd>{t.owner ?? '—'}</dd>
         <dt>Cache entries</dt>

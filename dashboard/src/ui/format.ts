@@ -36,3 +36,16 @@ export function ms(value: number | null | undefined): string {
 
 export const count = (n: number | null | undefined) =>
   n === null || n === undefined ? '—' : n.toLocaleString();
+
+const PERIODS: [string, number][] = [
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+];
+
+/** A rate limit as PLAN_SCHEDULING and the CLI write it (`100/1m`); `none` without one. */
+export function rate(r: { limit: number; period_ms: number } | null): string {
+  if (r === null) return 'none';
+  const [unit, size] = PERIODS.find(([, size]) => r.period_ms % size === 0) ?? ['ms', 1];
+  return `${r.limit}/${r.period_ms / size}${unit}`;
+}

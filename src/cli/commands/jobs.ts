@@ -10,23 +10,75 @@ export function registerJobCommands(program: Command): void {
 
   jobs
     .command('monitor')
-    .description('per logical queue: ready, scheduled, running and failed jobs')
+    .description(
+      'per tenant lane and central queue: ready, scheduled, admitted and running jobs, cap, weight, rate, pause',
+    )
+    .option('--tenant <id>', "only this tenant's lanes")
+    .option('--all', 'also lanes with no job and no pause')
     .option('--watch', 'refresh until interrupted')
     .option('--interval <seconds>', 'refresh interval with --watch', positiveInt, 2)
-    .action(async (opts: { watch?: boolean; interval: number }) => {
-      const { queueStats } = await import('../../jobs/queue-stats.ts');
+    .action(async (opts: { tenant?: string; all?: boolean; watch?: boolean; interval: number }) => {
+      const [{ isBusy, queueStats }, { formatRate }] = await Promise.all([
+        import('../../jobs/queue-stats.ts'),
+        import('../../jobs/tenant-limits.ts'),
+      ]);
       await withRuntime(async ({ db }) => {
         for (;;) {
-          const stats = await queueStats(db);
+          const stats = (await queueStats(db, opts.tenant)).filter((s) => opts.all || isBusy(s));
           if (opts.watch) process.stdout.write('\u001b[2J\u001b[H');
           console.log(`queues at ${new Date().toISOString()}`);
           printTable(
-            stats.map((s) => ({ ...s, tenant: s.tenant ?? '(central)' })),
-            ['tenant', 'queue', 'lanes', 'ready', 'scheduled', 'running', 'failed'],
+            stats.map((s) => ({
+              ...s,
+              tenant: s.tenant ?? '(central)',
+              rate:
+                s.rate_limit === null || s.rate_period_ms === null
+                  ? '-'
+                  : formatRate({ limit: s.rate_limit, periodMs: s.rate_period_ms }),
+              cap: s.cap ?? '-',
+              weight: s.weight ?? '-',
+              paused: s.paused === null ? '-' : s.paused ? 'yes' : 'no',
+            })),
+            [
+              'tenant',
+              'queue',
+              'ready',
+              'scheduled',
+              'admitted',
+              'running',
+              'failed',
+              'cap',
+              'weight',
+              'rate',
+              'paused',
+            ],
           );
           if (!opts.watch) return;
           await new Promise((r) => setTimeout(r, opts.interval * 1000));
         }
+      });
+    });
+
+  jobs
+    .command('reconcile')
+    .description("check each tenant lane's running-job count against its admitted jobs, and repair drift")
+    .option('--dry-run', 'report the drift, change nothing')
+    .option('--json', 'print the drift rows as JSON')
+    .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
+      const { reconcileLanes } = await import('../../jobs/queue-stats.ts');
+      await withRuntime(async ({ db }) => {
+        const drift = await reconcileLanes(db, !opts.dryRun);
+        if (opts.json) {
+          console.log(JSON.stringify(drift));
+          return;
+        }
+        if (drift.length === 0) {
+          console.log('no drift: every lane counts its admitted jobs exactly');
+          return;
+        }
+        printTable(drift as unknown as Record<string, unknown>[], ['lane', 'recorded', 'actual', 'vanished']);
+        const lanes = `${drift.length} lane${drift.length === 1 ? '' : 's'}`;
+        console.log(opts.dryRun ? `dry run: ${lanes} off, nothing changed` : `repaired ${lanes}`);
       });
     });
 

@@ -149,10 +149,11 @@ export function registerTenantOperationCommands(
     .command('health <id>')
     .description('status, schema size, backups, last maintenance, queue depth, recent failures')
     .action(async (id: string) => {
-      const [{ tenantHealth }, { humanSize }, { createCacheStore }] = await Promise.all([
+      const [{ tenantHealth }, { humanSize }, { createCacheStore }, { formatRate }] = await Promise.all([
         import('../../lifecycle/health.ts'),
         backups(),
         cacheRuntime(),
+        import('../../jobs/tenant-limits.ts'),
       ]);
       await withRuntime(async (runtime) => {
         const store = createCacheStore(runtime.config, { db: runtime.db });
@@ -167,6 +168,13 @@ export function registerTenantOperationCommands(
           );
           print(`last maintenance: ${h.lastMaintenance?.at.toISOString() ?? '-'}`);
           print(`queue:            ${h.queueDepth.pending} pending, ${h.queueDepth.running} running`);
+          const { effective, paused, pausedQueues } = h.limits;
+          print(
+            `scheduling:       concurrency ${effective.concurrency}, weight ${effective.weight}, rate ${formatRate(effective.rate)}`,
+          );
+          print(
+            `paused:           ${paused ? 'yes' : 'no'}${pausedQueues.length > 0 ? ` (queues ${pausedQueues.join(', ')})` : ''}`,
+          );
           print(`failed in 24 h:   ${h.failedLast24h}`);
           print(`cache entries:    ${h.cacheEntries ?? '-'}`);
           for (const warning of h.warnings) print(`warning: ${warning}`);

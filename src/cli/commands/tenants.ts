@@ -4,6 +4,7 @@ import { notFound } from '../../errors.ts';
 import { isTenantId } from '../../tenancy.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
+import { registerTenantLimitCommands } from './tenant-limits.ts';
 import { registerTenantOperationCommands } from './tenant-operations.ts';
 
 const lifecycle = () => import('../../lifecycle/index.ts');
@@ -36,7 +37,7 @@ function printTenant(tenant: Tenant): void {
 export function registerTenantCommands(program: Command): void {
   const tenants = program
     .command('tenants')
-    .description('tenant lifecycle: provision, status, backups, maintenance');
+    .description('tenant lifecycle: provision, status, limits and pauses, backups, maintenance');
 
   tenants
     .command('list')
@@ -131,6 +132,7 @@ export function registerTenantCommands(program: Command): void {
     });
 
   registerTenantOperationCommands(program, tenants, tenantIdArg);
+  registerTenantLimitCommands(tenants);
 }
 
 function printStatus(tenant: Tenant): void {

@@ -204,8 +204,14 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, de
         params: Params,
         response: {
           202: Type.Object(
-            { id: Type.String(), status: Type.Literal('pending'), job_id: Type.String() },
-            { examples: [{ id: '1042', status: 'pending', job_id: '91' }] },
+            {
+              id: Type.String(),
+              status: Type.Literal('pending'),
+              job_id: Type.Union([Type.String(), Type.Null()], {
+                description: "graphile-worker's job id; null while a tenant job waits in its lane",
+              }),
+            },
+            { examples: [{ id: '1042', status: 'pending', job_id: null }] },
           ),
           ...problemResponses(400, 401, 403, 404, 409),
         },

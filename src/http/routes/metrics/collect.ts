@@ -2,11 +2,12 @@ import { sql } from 'kysely';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Db } from '../../../db/database.ts';
 import type { TaskCounters } from '../../../jobs/metrics.ts';
+import { liveJobCounts } from '../../../jobs/queue-stats.ts';
 import { type LiveWorker, liveWorkers } from '../../../worker/cluster-stats.ts';
 
 interface Snapshot {
   workers: LiveWorker[];
-  logs: { status: string; n: number }[];
+  live: { pending: number; running: number };
   deadLetter: number;
 }
 
@@ -20,20 +21,16 @@ export function createMetricsRegistry(db: Db, rescueAfterMs: number): Registry {
   let pending: Promise<Snapshot> | undefined;
   const snapshot = () => {
     pending ??= (async () => {
-      const [workers, logs, dead] = await Promise.all([
+      const [workers, live, dead] = await Promise.all([
         liveWorkers(db, rescueAfterMs),
-        // graphile-worker's table holds only live jobs, so counting there stays cheap.
-        sql<{ status: string; n: number }>`
-          SELECT CASE WHEN locked_at IS NULL THEN 'pending' ELSE 'running' END AS status, count(*)::int AS n
-          FROM graphile_worker.jobs WHERE attempts < max_attempts OR locked_at IS NOT NULL GROUP BY 1`.execute(
-          db,
-        ),
+        liveJobCounts(db),
+        // Only central jobs stay in graphile-worker after failing for good.
         sql<{ n: number }>`
           SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE locked_at IS NULL AND attempts >= max_attempts`.execute(
           db,
         ),
       ]);
-      return { workers, logs: logs.rows, deadLetter: dead.rows[0]?.n ?? 0 };
+      return { workers, live, deadLetter: dead.rows[0]?.n ?? 0 };
     })().finally(() => {
       // Reused only within one scrape; the next one reads fresh figures.
       setTimeout(() => {
@@ -91,14 +88,14 @@ export function createMetricsRegistry(db: Db, rescueAfterMs: number): Registry {
   });
   new Gauge({
     name: 'tenantry_jobs',
-    help: 'Jobs by state: pending and running (job logs), dead_letter (permanently failed, still queued)',
+    help: 'Jobs by state: pending (waiting in a tenant lane or queued), running, dead_letter (permanently failed central jobs still queued)',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      const { logs, deadLetter } = await snapshot();
+      const { live, deadLetter } = await snapshot();
       this.reset();
-      for (const state of ['pending', 'running'])
-        this.set({ state }, logs.find((l) => l.status === state)?.n ?? 0);
+      this.set({ state: 'pending' }, live.pending);
+      this.set({ state: 'running' }, live.running);
       this.set({ state: 'dead_letter' }, deadLetter);
     },
   });

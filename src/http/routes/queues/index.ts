@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { SCHEDULER_FIGURES_AVAILABLE } from '../../../insights/queue-scheduler-placeholders.ts';
+import { type TSchema, Type } from 'typebox';
+import { AdmissionShares } from '../../../insights/admission-shares.ts';
 import { queueRows } from '../../../insights/queues.ts';
 import { NextPageToken, PageQuery } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
@@ -8,30 +8,44 @@ import type { RouteDeps } from '../deps.ts';
 import { TenantFilterDescription, tenantScope } from '../principal-scope.ts';
 
 const Count = Type.Integer({ minimum: 0 });
-const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
+const Nullable = <T extends TSchema>(schema: T, description: string) =>
+  Type.Union([schema, Type.Null()], { description });
 
 const Queue = Type.Object(
   {
     tenant: Type.Union([Type.String(), Type.Null()], { description: 'null: a central queue' }),
     queue: Type.String(),
     tenant_status: Type.Union([Type.String(), Type.Null()]),
-    lanes: Count,
     ready: Type.Integer({ minimum: 0, description: 'waiting and due' }),
     scheduled: Type.Integer({
       minimum: 0,
-      description: 'waiting for a later run_at (delayed or backing off)',
+      description: 'waiting for a later run_at (delayed or backing off before a retry)',
+    }),
+    admitted: Type.Integer({
+      minimum: 0,
+      description: 'handed to graphile-worker by the scheduler, not yet taken by a worker (central: 0)',
     }),
     running: Count,
-    failed: Type.Integer({ minimum: 0, description: 'permanently failed, still in the queue' }),
-    oldest_ready_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    admitted: NullableNumber('admitted and not yet running (fair scheduler; null until it is in place)'),
-    cap: NullableNumber('concurrency cap (fair scheduler; null until it is in place)'),
-    weight: NullableNumber('fair-share weight (fair scheduler; null until it is in place)'),
-    rate_limit: NullableNumber('admissions per second (fair scheduler; null until it is in place)'),
-    fair_share: NullableNumber('share of recent admissions, 0-1 (fair scheduler; null until it is in place)'),
-    paused: Type.Union([Type.Boolean(), Type.Null()], {
-      description: 'paused lane (fair scheduler; null until it is in place)',
+    failed: Type.Integer({
+      minimum: 0,
+      description:
+        'permanently failed, still queued (central queues; a tenant job leaves the queue when it fails)',
     }),
+    oldest_ready_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    cap: Nullable(Type.Integer(), 'jobs of the lane running at once, cluster-wide (null: a central queue)'),
+    weight: Nullable(Type.Number(), 'fair-share weight against competing lanes (null: a central queue)'),
+    rate_limit: Nullable(Type.Integer(), 'starts allowed per rate_period_ms (null: no rate limit)'),
+    rate_period_ms: Nullable(Type.Integer(), "the rate limit's period in milliseconds"),
+    fair_share: Nullable(
+      Type.Number({ minimum: 0, maximum: 1 }),
+      "the lane's fraction of the tenant jobs admitted (handed to workers) since share_since; " +
+        'null: a central queue, no baseline yet, or nothing admitted',
+    ),
+    paused: Nullable(
+      Type.Boolean(),
+      'nothing new of the lane starts: the tenant or this queue is paused (null: a central queue)',
+    ),
+    tenant_paused: Nullable(Type.Boolean(), 'the whole tenant is paused (null: a central queue)'),
   },
   { $id: 'Queue', title: 'Queue' },
 );
@@ -39,8 +53,10 @@ const Queue = Type.Object(
 const QueuePage = Type.Object(
   {
     queues: Type.Array(Type.Ref('Queue')),
-    scheduler_figures: Type.Boolean({
-      description: 'whether cap, weight, rate, share and pause are reported',
+    share_since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description:
+        'start of the stretch fair_share covers (up to 5 minutes back, kept by this API process); ' +
+        'null: no baseline yet, the next request has one',
     }),
     next_page_token: NextPageToken,
   },
@@ -52,21 +68,22 @@ const QueuePage = Type.Object(
             tenant: 'acme',
             queue: 'notifications',
             tenant_status: 'active',
-            lanes: 1,
             ready: 4,
             scheduled: 1,
-            running: 1,
+            admitted: 1,
+            running: 2,
             failed: 0,
             oldest_ready_at: '2026-11-23T19:59:41.000Z',
-            admitted: null,
-            cap: null,
-            weight: null,
-            rate_limit: null,
-            fair_share: null,
-            paused: null,
+            cap: 3,
+            weight: 1,
+            rate_limit: 100,
+            rate_period_ms: 60000,
+            fair_share: 0.25,
+            paused: false,
+            tenant_paused: false,
           },
         ],
-        scheduler_figures: false,
+        share_since: '2026-11-23T19:56:02.000Z',
         next_page_token: null,
       },
     ],
@@ -82,16 +99,19 @@ const compareKeys = (a: Key, b: Key) =>
 /** GET /api/queues: every logical queue's depth (a tenant key: its own). */
 export const queueRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db }) => {
   app.addSchema(Queue);
+  const shares = new AdmissionShares();
   app.get(
     '/api/queues',
     {
       schema: {
         tags: ['queues'],
         operationId: 'listQueues',
-        summary: 'Queues per tenant: ready, scheduled, running, failed, oldest waiting job',
+        summary:
+          'Tenant lanes and central queues: depth, cap, weight, rate limit, share of admissions, pause',
         description:
-          'Folded from graphile-worker lanes into (tenant, queue), as `tenantry jobs monitor` shows them; ' +
-          'central queues (tenant null) are listed for admin keys only. Ordered by tenant, then queue.',
+          'One row per tenant lane (tenant × logical queue, every lane that has had a job), as ' +
+          '`tenantry jobs monitor` shows them; central queues (tenant null) are listed for admin keys only. ' +
+          'Ordered by tenant, then queue.',
         querystring: Type.Object({
           ...PageQuery,
           tenant: Type.Optional(Type.String({ maxLength: 63, description: TenantFilterDescription })),
@@ -105,11 +125,12 @@ export const queueRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { d
       const size = q.page_size ?? 50;
       const list = `queues:${tenant ?? ''}`;
       const after = app.pageTokens.decode(request, list, q.page_token, 2);
-      const rows = (await queueRows(db, tenant))
+      const view = await shares.observe(db);
+      const rows = (await queueRows(db, tenant, view))
         .sort((a, b) => compareKeys(keyOf(a), keyOf(b)))
         .filter((r) => after === undefined || compareKeys(keyOf(r), [after[0]!, after[1]!]) > 0);
       const { items, next_page_token } = app.pageTokens.page(request, list, rows, size, keyOf);
-      return { queues: items, scheduler_figures: SCHEDULER_FIGURES_AVAILABLE, next_page_token };
+      return { queues: items, share_since: view?.since.toISOString() ?? null, next_page_token };
     },
   );
 };

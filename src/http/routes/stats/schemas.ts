@@ -75,7 +75,9 @@ export const TenantOverview = Type.Object(
     status_reason: Type.Union([Type.String(), Type.Null()]),
     owner: Type.Union([Type.String(), Type.Null()]),
     limits: Type.Object({
-      concurrency: Type.Integer({ description: 'jobs of one queue the tenant runs at once (its lanes)' }),
+      concurrency: Type.Integer({
+        description: 'jobs of one queue the tenant runs at once: its override, else its plan default',
+      }),
       plan_tenants_per_owner: Type.Union([Type.Integer(), Type.Null()], {
         description: 'tenants one owner may have on this plan (PLAN_LIMITS)',
       }),

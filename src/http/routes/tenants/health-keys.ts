@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { tenantLimitsJson } from '../../../jobs/tenant-limits.ts';
 import { tenantHealth } from '../../../lifecycle/health.ts';
 import { createTenantKey, revokeTenantKey } from '../../../lifecycle/keys.ts';
 import { problemResponses } from '../../problem.ts';
@@ -39,6 +40,11 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
         },
         last_maintenance_at: iso(h.lastMaintenance?.at),
         queue_depth: h.queueDepth,
+        scheduling: {
+          ...tenantLimitsJson(h.limits).effective,
+          paused: h.limits.paused,
+          paused_queues: h.limits.pausedQueues,
+        },
         failed_last_24h: h.failedLast24h,
         cache_entries: h.cacheEntries,
         warnings: h.warnings,

@@ -6,6 +6,7 @@ import { PageQuery } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
 import { tenantHealthKeyRoutes } from './health-keys.ts';
 import { tenantLifecycleRoutes } from './lifecycle.ts';
+import { tenantLimitRoutes } from './limits.ts';
 import { tenantOperationRoutes } from './operations.ts';
 import type { TenantRouteOptions } from './options.ts';
 import { Tenant, TenantId, TenantPage, tenantJson } from './schemas.ts';
@@ -16,6 +17,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async
   await app.register(tenantLifecycleRoutes, options);
   await app.register(tenantOperationRoutes, options);
   await app.register(tenantHealthKeyRoutes, options);
+  await app.register(tenantLimitRoutes, options);
 
   app.get(
     '/api/tenants',

@@ -116,6 +116,19 @@ export const TenantHealthJson = Type.Object({
   }),
   last_maintenance_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   queue_depth: Type.Object({ pending: Type.Integer(), running: Type.Integer() }),
+  scheduling: Type.Object(
+    {
+      concurrency: Type.Integer({ description: 'jobs of one queue running at once, cluster-wide' }),
+      weight: Type.Number(),
+      rate: Type.Union([Type.Object({ limit: Type.Integer(), period_ms: Type.Integer() }), Type.Null()]),
+      paused: Type.Boolean(),
+      paused_queues: Type.Array(Type.String()),
+    },
+    {
+      description:
+        'what the scheduler applies now; GET /api/tenants/{id}/limits shows overrides and plan defaults',
+    },
+  ),
   failed_last_24h: Type.Integer(),
   cache_entries: Type.Union([Type.Integer(), Type.Null()]),
   warnings: Type.Array(Type.String(), { examples: [['newest backup is older than 48 hours']] }),

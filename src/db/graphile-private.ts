@@ -1,0 +1,34 @@
+import { sql } from 'kysely';
+import type { DbOrTrx } from './database.ts';
+
+/**
+ * graphile-worker's private schema, where Tenantry relies on it. Everything else goes through
+ * its public functions (add_jobs, complete_jobs, reschedule_jobs, permanently_fail_jobs,
+ * force_unlock_workers) and its public `jobs` view. What remains, and why no public function
+ * does it:
+ * - record_job_outcomes() (migrations/0010) deletes a job still locked by the calling worker
+ *   (complete_jobs skips locked jobs) when a laned job fails or is held back, together with its
+ *   job log in one transaction, and unlocks the job's named queue (central named queues).
+ * - admit() (migrations/0009) counts the jobs graphile-worker could hand out now through its
+ *   partial index on `is_available` (the public view joins two tables and has no such index).
+ * - knownCrontabs() below: the last run of each crontab entry (no public view has it).
+ * test/graphile-private.test.ts fails when the installed graphile-worker is another version or
+ * these columns change, so an upgrade is checked here before it ships.
+ */
+export const GRAPHILE_WORKER_CHECKED = '0.18.0';
+
+/** Private tables and the columns read or written, by table. */
+export const RELIED_ON_COLUMNS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  _private_jobs: ['id', 'locked_by', 'job_queue_id', 'is_available', 'priority', 'run_at'],
+  _private_job_queues: ['id', 'locked_by', 'locked_at'],
+  _private_known_crontabs: ['identifier', 'last_execution'],
+});
+
+/** Last execution of each crontab entry graphile-worker has seen; empty before its first start. */
+export async function knownCrontabs(db: DbOrTrx): Promise<Map<string, Date | null>> {
+  const { rows } = await sql<{ identifier: string; last_execution: Date | null }>`
+    SELECT identifier, last_execution FROM graphile_worker._private_known_crontabs`
+    .execute(db)
+    .catch(() => ({ rows: [] as { identifier: string; last_execution: Date | null }[] }));
+  return new Map(rows.map((r) => [r.identifier, r.last_execution]));
+}

@@ -1,0 +1,75 @@
+import type pg from 'pg';
+import type { Logger } from '../logger.ts';
+
+export interface AdmissionTickOptions {
+  pool: pg.Pool;
+  logger: Logger;
+  /** This worker's admission slots (concurrency × SCHEDULER_BUFFER). */
+  slots: number;
+  tickMs: number;
+  reconcileMs: number;
+}
+
+/**
+ * The scheduler's timer in each worker: an admission pass every SCHEDULER_TICK_MS (delayed
+ * jobs coming due, rate-limit windows refilling, slots freed by jobs finished elsewhere), and
+ * a reconcile every RECONCILE_INTERVAL_MS that finishes admitted jobs whose outcome was never
+ * recorded and repairs the lanes' counts, reporting what it found. Dispatch and recorded
+ * outcomes admit at once; this catches what they cannot. Errors are logged and the next tick
+ * tries again (the database may be away: the worker rides that out elsewhere).
+ */
+export class AdmissionTick {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private lastReconcile = Date.now();
+  private lastWarning = 0;
+  private readonly options: AdmissionTickOptions;
+
+  constructor(options: AdmissionTickOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const { pool, logger, slots, reconcileMs } = this.options;
+    try {
+      // admit(), not try_admit(): an admission that keeps failing must show in this log.
+      await pool.query({ name: 'tenantry_admit', text: 'SELECT tenantry.admit($1)', values: [slots] });
+      if (Date.now() - this.lastReconcile >= reconcileMs) {
+        this.lastReconcile = Date.now();
+        const { rows } = await pool.query<{
+          lane: string;
+          recorded: number;
+          actual: number;
+          vanished: number;
+        }>('SELECT * FROM tenantry.reconcile_lanes(true)');
+        // Vanished jobs are mostly successes whose outcome is still on its way; a count that
+        // disagrees with the admitted rows is drift.
+        const drift = rows.filter((r) => r.recorded !== r.actual + r.vanished);
+        if (drift.length > 0) logger.warn({ drift }, 'lane accounting was off; repaired');
+        else if (rows.length > 0)
+          logger.debug({ vanished: rows }, 'finished admitted jobs without a recorded outcome');
+      }
+    } catch (err) {
+      // At most one warning a minute: an outage makes every tick fail.
+      if (Date.now() - this.lastWarning > 60_000) {
+        this.lastWarning = Date.now();
+        logger.warn({ err }, 'admission pass failed; the next tick retries');
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { registry } from '../../src/tasks/index.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+import { laneOverlap, starts } from './probe-queries.ts';
+
+const tasks = registry.with([probe]);
+
+/**
+ * Fair share when tenants compete for worker slots. Backlogs are dispatched before the worker
+ * starts and SCHEDULER_BUFFER is 1, so admission decides the order of starts; assertions count
+ * starts, they do not time them.
+ */
+describe('fair share', () => {
+  let tdb: TestDatabase;
+  let worker: WorkerService | undefined;
+
+  const backlog = (tenant: string, count: number, ms = 15) =>
+    dispatchJobs(
+      tdb.db,
+      tasks,
+      Array.from(
+        { length: count },
+        (): DispatchSpec => ({ task: 'probe', tenant, payload: { mode: 'sleep', ms, label: tenant } }),
+      ),
+    );
+  const limits = (
+    tenant: string,
+    values: { concurrency?: number; weight?: number; rate?: [number, number] },
+  ) =>
+    sql`INSERT INTO tenantry.tenant_limits (tenant_id, concurrency, weight, rate_limit, rate_period_ms)
+        VALUES (${tenant}, ${values.concurrency ?? null}, ${values.weight ?? null},
+                ${values.rate?.[0] ?? null}, ${values.rate?.[1] ?? null})`.execute(tdb.db);
+  const work = (concurrency: number) =>
+    startTestWorker(tdb, { registry: tasks, concurrency, env: { SCHEDULER_BUFFER: '1' } });
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await PROBE_TABLE_DDL.execute(tdb.db);
+  });
+  afterEach(async () => {
+    await worker?.stop();
+    worker = undefined;
+  });
+  afterAll(async () => {
+    await tdb.close();
+  });
+
+  it('shares starts by weight (1:1:2) among tenants that all have a backlog', async () => {
+    for (const [id, weight] of [
+      ['wa', 1],
+      ['wb', 1],
+      ['wc', 2],
+    ] as const) {
+      await createTenantWithSchema(tdb, { id });
+      await limits(id, { concurrency: 50, weight });
+    }
+    const jobs = [...(await backlog('wa', 60)), ...(await backlog('wb', 60)), ...(await backlog('wc', 60))];
+    worker = await work(4);
+    for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 60_000);
+    const { rows } = await sql<{ tenant: string }>`
+      SELECT data->>'tenant' AS tenant FROM probe_events
+      WHERE data->>'event' = 'start' AND data->>'tenant' IN ('wa', 'wb', 'wc') ORDER BY at, id LIMIT 80`.execute(
+      tdb.db,
+    );
+    const share = (t: string) => rows.filter((r) => r.tenant === t).length / rows.length;
+    // While all three have work: 25 / 25 / 50 of the starts, within 10% of each target.
+    expect(share('wa')).toBeCloseTo(0.25, 1);
+    expect(Math.abs(share('wa') - 0.25)).toBeLessThanOrEqual(0.025);
+    expect(Math.abs(share('wb') - 0.25)).toBeLessThanOrEqual(0.025);
+    expect(Math.abs(share('wc') - 0.5)).toBeLessThanOrEqual(0.05);
+  });
+
+  it('serves a tenant that was idle ahead of one that has been busy (not first come, first served)', async () => {
+    await createTenantWithSchema(tdb, { id: 'hog' });
+    await createTenantWithSchema(tdb, { id: 'quiet' });
+    await limits('hog', { concurrency: 50 });
+    const hogJobs = await backlog('hog', 200);
+    worker = await work(4);
+    await expect
+      .poll(async () => (await starts(tdb.db, 'hog')).length, { timeout: 30_000 })
+      .toBeGreaterThan(40);
+    const quiet = await backlog('quiet', 3, 1);
+    for (const job of quiet) await waitForStatus(tdb.db, job.id, ['completed'], 30_000);
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM probe_events h
+      WHERE h.data->>'event' = 'start' AND h.data->>'tenant' = 'hog'
+        AND h.at > (SELECT min(created_at) FROM tenantry.job_logs WHERE tenant_id = 'quiet')
+        AND h.at < (SELECT min(at) FROM probe_events WHERE data->>'event' = 'start' AND data->>'tenant' = 'quiet')`.execute(
+      tdb.db,
+    );
+    // Only what was already admitted or fetched (a few rounds of 4 slots; concurrent admission
+    // passes may each fill the room) starts before the quiet tenant's first job; first come,
+    // first served would start the hog's ~150 waiting jobs.
+    expect(rows[0]?.n).toBeLessThanOrEqual(24);
+    const left = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM tenantry.job_logs WHERE tenant_id = 'hog' AND status = 'pending'`.execute(
+      tdb.db,
+    );
+    expect(left.rows[0]?.n).toBeGreaterThan(50);
+    await worker.stop();
+    worker = undefined;
+    await sql`DELETE FROM tenantry.tenants WHERE id = 'hog'`.execute(tdb.db);
+    expect(hogJobs.length).toBe(200);
+  });
+
+  it('lets a lone busy tenant use every slot its cap allows, and no more', async () => {
+    await createTenantWithSchema(tdb, { id: 'lone' });
+    await limits('lone', { concurrency: 3 });
+    const jobs = await backlog('lone', 24, 120);
+    worker = await work(8);
+    for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 30_000);
+    expect(await laneOverlap(tdb.db, 'lone')).toBe(3);
+  });
+
+  it('holds a rate-limited tenant’s excess jobs until its window refills, losing none', async () => {
+    await createTenantWithSchema(tdb, { id: 'metered' });
+    await limits('metered', { concurrency: 20, rate: [5, 1000] });
+    const jobs = await backlog('metered', 15, 1);
+    worker = await work(8);
+    for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 30_000);
+    const at = (await starts(tdb.db, 'metered')).map((s) => s.at.getTime());
+    expect(at).toHaveLength(15);
+    // Fixed windows of 5 starts: any 11 consecutive starts span at least one whole period.
+    for (let i = 0; i + 10 < at.length; i++) expect(at[i + 10]! - at[i]!).toBeGreaterThanOrEqual(1000);
+    const lane = await sql<{ window_count: number }>`
+      SELECT window_count FROM tenantry.lanes WHERE name = 'tenant_metered_default'`.execute(tdb.db);
+    expect(lane.rows[0]!.window_count).toBeLessThanOrEqual(5);
+  });
+});
