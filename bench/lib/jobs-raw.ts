@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { Logger, makeWorkerUtils, type Runner, run, type Task } from 'graphile-worker';
 import { sql } from 'kysely';
 import type { BenchDatabase } from './database.ts';
+import { vacuumChurned } from './jobs-checks.ts';
 import { CONCURRENCY, type Throughput, tally, timedDrain } from './jobs-harness.ts';
 
 /**
@@ -55,6 +56,7 @@ async function clearRaw(bench: BenchDatabase): Promise<void> {
   const utils = await makeWorkerUtils({ pgPool: bench.pool, logger: silent });
   await utils.cleanup({ tasks: ['GC_JOB_QUEUES'] });
   await utils.release();
+  await vacuumChurned(bench);
 }
 
 /**
