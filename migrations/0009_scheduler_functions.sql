@@ -2,11 +2,16 @@
 -- among themselves: job_logs rows, then lanes rows in name order, then lane_jobs rows.
 -- Admission takes lanes and job_logs with SKIP LOCKED, so it never waits on either.
 
--- The smallest virtual time of the busy lanes. A lane that becomes busy starts half a job
--- before it (never before its own vtime): ahead of the busy lanes tied at the floor, without
--- credit for the time it was idle.
+-- The smallest virtual time of the busy lanes.
 CREATE FUNCTION vtime_floor() RETURNS double precision LANGUAGE sql STABLE AS $$
   SELECT coalesce((SELECT vtime FROM tenantry.lanes WHERE due IS NOT NULL AND runnable ORDER BY vtime LIMIT 1), 0)
+$$;
+
+-- Where a lane that becomes busy starts: half a job before the floor (never before its own
+-- vtime), so ahead of the busy lanes tied there, without credit for the time it was idle.
+CREATE FUNCTION busy_vtime(p_vtime double precision, p_weight real) RETURNS double precision
+LANGUAGE sql STABLE AS $$
+  SELECT greatest(p_vtime, tenantry.vtime_floor() - 0.5 / p_weight)
 $$;
 
 -- Brings lanes of these tenants (all when NULL) in line with tenant_scheduling. A lane that
@@ -22,7 +27,7 @@ BEGIN
       paused = s.paused OR l.queue = ANY(s.paused_queues),
       runnable = s.status = 'active' AND NOT (s.paused OR l.queue = ANY(s.paused_queues)),
       vtime = CASE WHEN NOT l.runnable AND s.status = 'active' AND NOT (s.paused OR l.queue = ANY(s.paused_queues))
-                   THEN greatest(l.vtime, tenantry.vtime_floor() - 0.5 / s.weight) ELSE l.vtime END
+                   THEN tenantry.busy_vtime(l.vtime, s.weight) ELSE l.vtime END
     FROM tenantry.tenant_scheduling s
     WHERE s.tenant_id = l.tenant_id AND (p_tenants IS NULL OR l.tenant_id = ANY(p_tenants))
     RETURNING l.name, l.runnable
@@ -238,7 +243,7 @@ CREATE FUNCTION ensure_lanes(p_tenants text[], p_queues text[]) RETURNS void LAN
   INSERT INTO tenantry.lanes (name, tenant_id, queue, cap, weight, rate_limit, rate_period_ms, paused, runnable, vtime)
   SELECT p.name, p.tenant_id, p.queue, s.cap, s.weight, s.rate_limit, s.rate_period_ms,
          s.paused OR p.queue = ANY(s.paused_queues),
-         s.status = 'active' AND NOT (s.paused OR p.queue = ANY(s.paused_queues)), tenantry.vtime_floor() - 0.5 / s.weight
+         s.status = 'active' AND NOT (s.paused OR p.queue = ANY(s.paused_queues)), tenantry.busy_vtime('-infinity', s.weight)
   FROM (SELECT DISTINCT 'tenant_' || t || '_' || q, t, q FROM unnest(p_tenants, p_queues) AS u(t, q)
         WHERE t IS NOT NULL) AS p(name, tenant_id, queue)
   JOIN tenantry.tenant_scheduling s ON s.tenant_id = p.tenant_id

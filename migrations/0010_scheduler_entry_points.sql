@@ -77,7 +77,7 @@ BEGIN
   END IF;
 
   UPDATE tenantry.lanes l SET
-    vtime = CASE WHEN l.due IS NULL THEN greatest(l.vtime, tenantry.vtime_floor() - 0.5 / l.weight) ELSE l.vtime END,
+    vtime = CASE WHEN l.due IS NULL THEN tenantry.busy_vtime(l.vtime, l.weight) ELSE l.vtime END,
     due = least(l.due, n.due)
   FROM (SELECT 'tenant_' || t || '_' || q AS lane, min(r) AS due
         FROM unnest(p_tenant, p_queue, p_run_at) AS u(t, q, r) GROUP BY 1) n
@@ -209,7 +209,7 @@ BEGIN
   INSERT INTO tenantry.lane_jobs (log_id, lane, priority, run_at) VALUES (p_log_id, v_lane, v_priority, now())
   ON CONFLICT (log_id) DO NOTHING;
   UPDATE tenantry.lanes SET
-    vtime = CASE WHEN due IS NULL THEN greatest(vtime, tenantry.vtime_floor() - 0.5 / weight) ELSE vtime END,
+    vtime = CASE WHEN due IS NULL THEN tenantry.busy_vtime(vtime, weight) ELSE vtime END,
     due = least(due, now())
   WHERE name = v_lane;
   PERFORM tenantry.try_admit(0);
