@@ -8,9 +8,11 @@ import { runInTenant } from '../tenancy.ts';
 import type { RunningJobs } from './cancellation.ts';
 import { type JobInfo, payloadProblem, type TaskDefinition } from './define.ts';
 import { JobCancelledError, JobTimeoutError, PermanentJobError, WorkerShutdownError } from './errors.ts';
+import { tenantQueueName } from './lanes.ts';
 import { withoutNul } from './log-batch.ts';
 import type { JobLogWriter } from './log-writer.ts';
 import type { JobMetrics } from './metrics.ts';
+import { rateStartDelay } from './rate-gate.ts';
 import type { TaskServices } from './services.ts';
 import { taskContext } from './task-context.ts';
 import { heldReason, type TenantGate } from './tenant-gate.ts';
@@ -36,18 +38,21 @@ interface Envelope {
   payload: unknown;
   /** Admitted from a lane by the scheduler (migrations/0009): retries go back to the lane. */
   laned: boolean;
+  /** Its lane had a rate limit when it was admitted: its start is counted (rate-gate.ts). */
+  rated: boolean;
   /** Attempts made before this admission (a laned job's retries are new graphile-worker jobs). */
   attempt: number;
 }
 
 function envelopeOf(raw: unknown): Envelope | undefined {
   if (typeof raw !== 'object' || raw === null || !('log' in raw)) return undefined;
-  const { log, tenant, queue, payload, laned, attempt } = raw as {
+  const { log, tenant, queue, payload, laned, rated, attempt } = raw as {
     log: unknown;
     tenant?: unknown;
     queue?: unknown;
     payload?: unknown;
     laned?: unknown;
+    rated?: unknown;
     attempt?: unknown;
   };
   if (typeof log !== 'number' && typeof log !== 'string') return undefined;
@@ -57,6 +62,7 @@ function envelopeOf(raw: unknown): Envelope | undefined {
     queue: typeof queue === 'string' ? queue : 'default',
     payload,
     laned: laned === true && typeof tenant === 'string',
+    rated: rated === true && laned === true && typeof tenant === 'string',
     attempt: typeof attempt === 'number' && Number.isInteger(attempt) && attempt >= 0 ? attempt : 0,
   };
 }
@@ -152,7 +158,15 @@ async function adoptCronJob(
       })
       .returning('id')
       .executeTakeFirstOrThrow());
-  return { log: String(row.id), tenant: undefined, queue: 'default', payload, laned: false, attempt: 0 };
+  return {
+    log: String(row.id),
+    tenant: undefined,
+    queue: 'default',
+    payload,
+    laned: false,
+    rated: false,
+    attempt: 0,
+  };
 }
 
 /** Wraps a definition as a graphile-worker task: tenant context, job log, timeout, cancel, retries. */
@@ -173,17 +187,36 @@ export function toGraphileTask(definition: TaskDefinition, deps: ExecutionDeps):
   };
 }
 
-/** A laned job whose tenant or lane may not start now goes back to its lane, no attempt counted. */
-async function heldBack(envelope: Envelope, job: Job, deps: ExecutionDeps): Promise<boolean> {
+/**
+ * A laned job whose tenant or lane may not start now (suspended, paused, or its rate limit
+ * reached) goes back to its lane, no attempt counted.
+ */
+async function heldBack(
+  envelope: Envelope,
+  job: Job,
+  deps: ExecutionDeps,
+  startedAt: Date,
+): Promise<boolean> {
   if (!envelope.laned || envelope.tenant === undefined) return false;
-  const state = await deps.gate.tenant(envelope.tenant);
-  const reason = state ? heldReason(state, envelope.queue) : undefined;
   const workerId = deps.workerId();
-  if (!reason || !workerId) return false;
+  if (!workerId) return false;
+  const state = await deps.gate.tenant(envelope.tenant);
+  let reason = state ? heldReason(state, envelope.queue) : undefined;
+  let waitMs = 0;
+  if (!reason && envelope.rated) {
+    waitMs = await rateStartDelay(deps.db, tenantQueueName(envelope.tenant, envelope.queue), startedAt);
+    if (waitMs > 0) reason = 'rate limit';
+  }
+  if (!reason) return false;
   await deps.writer.commit(envelope.log, {
     status: 'pending',
     step: `waiting: ${reason}`,
-    requeue: { jobId: String(job.id), workerId, runAt: new Date(), attempts: envelope.attempt },
+    requeue: {
+      jobId: String(job.id),
+      workerId,
+      runAt: new Date(Date.now() + waitMs),
+      attempts: envelope.attempt,
+    },
   });
   return true;
 }
@@ -195,7 +228,9 @@ async function runJob(
   deps: ExecutionDeps,
 ) {
   const job: Job = helpers.job;
-  if (await heldBack(envelope, job, deps)) return;
+  // Taken before the start gates: a rate-limited start is counted at this time (rate-gate.ts).
+  const startedAt = new Date();
+  if (await heldBack(envelope, job, deps, startedAt)) return;
   const laned = envelope.laned;
   const info: JobInfo = {
     id: String(job.id),
@@ -215,7 +250,6 @@ async function runJob(
   if (helpers.abortSignal) allowListenerPerJob(helpers.abortSignal);
   helpers.abortSignal?.addEventListener('abort', onShutdown, { once: true });
   const ctx = taskContext(deps, info, envelope.tenant, controller.signal);
-  const startedAt = new Date();
   // duration_ms is an int column: about 24 days at most.
   const elapsed = () => Math.min(2 ** 31 - 1, Date.now() - startedAt.getTime());
   deps.metrics.started();

@@ -20,6 +20,8 @@ export interface AdmissionTickOptions {
  */
 export class AdmissionTick {
   private timer: NodeJS.Timeout | undefined;
+  /** An extra pass for the moment a rate-limited lane gets room back, ahead of the next tick. */
+  private refill: NodeJS.Timeout | undefined;
   private running = false;
   private lastReconcile = Date.now();
   private lastWarning = 0;
@@ -37,7 +39,19 @@ export class AdmissionTick {
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.refill);
     this.timer = undefined;
+    this.refill = undefined;
+  }
+
+  /** Runs a pass when the next rate window frees room, when that comes before the next tick. */
+  private planRefill(inMs: number | null): void {
+    if (inMs === null || inMs >= this.options.tickMs || this.refill || !this.timer) return;
+    this.refill = setTimeout(() => {
+      this.refill = undefined;
+      void this.tick();
+    }, inMs + 1);
+    this.refill.unref();
   }
 
   private async tick(): Promise<void> {
@@ -46,7 +60,12 @@ export class AdmissionTick {
     const { pool, logger, slots, reconcileMs } = this.options;
     try {
       // admit(), not try_admit(): an admission that keeps failing must show in this log.
-      await pool.query({ name: 'tenantry_admit', text: 'SELECT tenantry.admit($1)', values: [slots] });
+      const { rows: pass } = await pool.query<{ refill_in: string | null }>({
+        name: 'tenantry_admit',
+        text: 'SELECT tenantry.admit($1), tenantry.rate_refill_in() AS refill_in',
+        values: [slots],
+      });
+      this.planRefill(pass[0]?.refill_in == null ? null : Number(pass[0].refill_in));
       if (Date.now() - this.lastReconcile >= reconcileMs) {
         this.lastReconcile = Date.now();
         const { rows } = await pool.query<{

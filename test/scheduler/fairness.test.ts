@@ -125,10 +125,14 @@ describe('fair share', () => {
     for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 30_000);
     const at = (await starts(tdb.db, 'metered')).map((s) => s.at.getTime());
     expect(at).toHaveLength(15);
-    // Fixed windows of 5 starts: any 11 consecutive starts span at least one whole period.
-    for (let i = 0; i + 10 < at.length; i++) expect(at[i + 10]! - at[i]!).toBeGreaterThanOrEqual(1000);
-    const lane = await sql<{ window_count: number }>`
-      SELECT window_count FROM tenantry.lanes WHERE name = 'tenant_metered_default'`.execute(tdb.db);
-    expect(lane.rows[0]!.window_count).toBeLessThanOrEqual(5);
+    // No more than 5 starts (job_logs.started_at, the time the start gate counts) in any 1 s.
+    for (let i = 0; i + 5 < at.length; i++) expect(at[i + 5]! - at[i]!).toBeGreaterThanOrEqual(1000);
+    const lane = await sql<{ used: number; slices: number }>`
+      SELECT tenantry.rate_used(rate_ends, rate_counts, 0) AS used, cardinality(rate_ends) AS slices
+      FROM tenantry.lanes WHERE name = 'tenant_metered_default'`.execute(tdb.db);
+    // Only slices of the last two periods are kept (16 a period), each counting what it admitted.
+    expect(lane.rows[0]!.slices).toBeGreaterThan(0);
+    expect(lane.rows[0]!.slices).toBeLessThanOrEqual(34);
+    expect(lane.rows[0]!.used).toBeLessThanOrEqual(15);
   });
 });
