@@ -36,7 +36,6 @@ export async function rateLimit(bench: BenchDatabase, seconds: number): Promise<
   const problem = await clearJobs(bench, 'rate limit', false);
 
   const sliding = mostInSliding(starts, PERIOD_MS);
-  if (process.env.DEBUG_RATE) console.log(starts.map((t) => t - starts[0]!).join(' '));
   const variant = `${LIMIT} per ${PERIOD_MS} ms, backlog, ${seconds} s`;
   figure({
     metric: 'rate limit: most starts in any sliding 1 s',
