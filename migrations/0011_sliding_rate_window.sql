@@ -174,7 +174,10 @@ CREATE INDEX lanes_rated_idx ON lanes (name) WHERE rate_limit IS NOT NULL;
 -- back (its oldest slice leaves the window: admissions never exceed the limit, so that always
 -- frees some), or NULL. The admission tick uses it to run a pass then, not a tick later.
 CREATE FUNCTION rate_refill_in() RETURNS bigint LANGUAGE sql STABLE AS $$
-  SELECT greatest(0, min(l.rate_ends[1] + l.rate_period_ms) - (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+  -- greatest() ignores NULL: no such lane must stay NULL, not become 0.
+  SELECT CASE WHEN min(l.rate_ends[1]) IS NOT NULL
+              THEN greatest(0, min(l.rate_ends[1] + l.rate_period_ms) - (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+         END
   FROM tenantry.lanes l
   WHERE l.rate_limit IS NOT NULL AND l.runnable AND l.due <= now() AND l.inflight < l.cap
     AND cardinality(l.rate_ends) > 0

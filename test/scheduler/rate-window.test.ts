@@ -79,6 +79,21 @@ describe('rate limit start gate', () => {
     expect(started.length).toBeGreaterThanOrEqual(24);
   });
 
+  it('tells the admission tick when a full window frees room, and nothing when none waits', async () => {
+    const refillIn = async () =>
+      (await sql<{ ms: string | null }>`SELECT tenantry.rate_refill_in() AS ms`.execute(tdb.db)).rows[0]!.ms;
+    await sql`UPDATE tenantry.lanes SET due = NULL`.execute(tdb.db);
+    expect(await refillIn()).toBeNull();
+    const name = await lane('gate-e', 2);
+    // Two admissions 200 ms ago fill the window of a lane with a due job.
+    await sql`UPDATE tenantry.lanes SET due = now(), rate_counts = '{2}',
+                rate_ends = ARRAY[(extract(epoch FROM clock_timestamp()) * 1000)::bigint - 200]
+              WHERE name = ${name}`.execute(tdb.db);
+    const ms = Number(await refillIn());
+    expect(ms).toBeGreaterThan(700);
+    expect(ms).toBeLessThanOrEqual(800);
+  });
+
   it('lets every start of a lane without a limit through', async () => {
     const name = await lane('gate-d', null);
     for (let i = 0; i < 10; i++) expect(await gate(name, 1_800_000_300_000)).toBe(0);
