@@ -118,9 +118,14 @@ BEGIN
   ), logs AS MATERIALIZED (
     -- No lock on the log rows: a cancel locks the log, then waits for the lane this pass holds,
     -- and finds the job admitted (withdraw_job), so admission and cancel never race.
+    -- One index lookup per chosen job (LATERAL): a join with `id = ANY(chosen ids)` as well
+    -- was planned as a nested loop that searched the whole array for every chosen job.
     SELECT c.name, c.finish, c.attempts, l.id, l.task, l.tenant_id, l.queue, l.payload, l.max_attempts
-    FROM tenantry.job_logs l JOIN chosen c ON c.log_id = l.id
-    WHERE l.id = ANY(ARRAY(SELECT log_id FROM chosen)) AND l.status = 'pending'
+    FROM chosen c
+    CROSS JOIN LATERAL (
+      SELECT l.id, l.task, l.tenant_id, l.queue, l.payload, l.max_attempts FROM tenantry.job_logs l
+      WHERE l.id = c.log_id AND l.status = 'pending'
+    ) l
   ), ordered AS MATERIALIZED (
     SELECT logs.*, row_number() OVER (ORDER BY finish, id) AS ord, count(*) OVER () AS total FROM logs
   ), added AS (

@@ -36,7 +36,22 @@ export function heldReason(state: TenantState, queue: string): string | undefine
  * suspended tenants are forbidden too.
  * The set is cached; tenant inserts and status changes (NOTIFY) invalidate it at once, and
  * a filtered worker re-reads it more often, since new queue names announce nothing.
+ * Tenant states are cached the same way: every change to a tenant's status, limits, pauses or
+ * existence is announced (migrations 0002, 0009, 0012) and drops its entry, a lost connection
+ * drops them all, and entries are read again after STATE_MAX_AGE_MS as a backstop. The
+ * states of tenants with work waiting or admitted are read in one query at start, not one
+ * query per tenant at its first job.
  */
+/** How long a tenant's state is used without a notification before it is read again. */
+const STATE_MAX_AGE_MS = 60_000;
+
+type StateRow = { tenant_id: string; status: TenantStatus; paused: boolean; paused_queues: string[] };
+const stateOf = (row: StateRow): TenantState => ({
+  status: row.status,
+  paused: row.paused,
+  pausedQueues: row.paused_queues,
+});
+
 export class TenantGate {
   private flags: string[] = [];
   private loadedAt = 0;
@@ -70,6 +85,24 @@ export class TenantGate {
       this.loadedAt = 0;
     });
     await this.forbiddenFlags();
+    await this.loadBusyStates();
+  }
+
+  /** States of the tenants whose lanes have work, in one query (failure is not fatal: misses read them). */
+  private async loadBusyStates(): Promise<void> {
+    try {
+      const at = Date.now();
+      const { rows } = await sql<StateRow>`
+        SELECT tenant_id, status, paused, paused_queues FROM tenantry.tenant_scheduling
+        WHERE tenant_id IN (SELECT tenant_id FROM tenantry.lanes WHERE due IS NOT NULL OR inflight > 0)`.execute(
+        this.db,
+      );
+      for (const row of rows) {
+        if (!this.states.has(row.tenant_id)) this.states.set(row.tenant_id, { state: stateOf(row), at });
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'could not read tenant states ahead; they are read at first use');
+    }
   }
 
   /** For graphile-worker's `forbiddenFlags`; never throws (the last known set is used instead). */
@@ -96,15 +129,11 @@ export class TenantGate {
   /** The tenant's state at job start; undefined when it no longer exists. */
   async tenant(tenantId: string): Promise<TenantState | undefined> {
     const cached = this.states.get(tenantId);
-    if (cached && Date.now() - cached.at < 5000) return cached.state;
-    const { rows } = await sql<{ status: TenantStatus; paused: boolean; paused_queues: string[] }>`
-      SELECT status, paused, paused_queues FROM tenantry.tenant_scheduling WHERE tenant_id = ${tenantId}`.execute(
-      this.db,
-    );
-    const row = rows[0];
-    const state = row
-      ? { status: row.status, paused: row.paused, pausedQueues: row.paused_queues }
-      : undefined;
+    if (cached && Date.now() - cached.at < STATE_MAX_AGE_MS) return cached.state;
+    const { rows } = await sql<StateRow>`
+      SELECT tenant_id, status, paused, paused_queues FROM tenantry.tenant_scheduling
+      WHERE tenant_id = ${tenantId}`.execute(this.db);
+    const state = rows[0] ? stateOf(rows[0]) : undefined;
     this.states.set(tenantId, { state, at: Date.now() });
     return state;
   }
