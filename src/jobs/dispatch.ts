@@ -81,10 +81,12 @@ interface Row {
   tenant_id: string | null;
   queue: string;
   payload: string;
-  meta: string;
+  /** NULL: {} (most jobs carry none; nothing to send or parse). */
+  meta: string | null;
   source_type: string | null;
   source_id: string | null;
-  run_at: Date;
+  /** NULL: now, by the database's clock. */
+  run_at: Date | null;
   priority: number;
   max_attempts: number;
   job_key: string | null;
@@ -163,10 +165,10 @@ export function validateSpec(
     tenant_id: tenant,
     queue,
     payload: JSON.stringify(spec.payload ?? {}),
-    meta: JSON.stringify(spec.meta ?? {}),
+    meta: spec.meta == null ? null : JSON.stringify(spec.meta),
     source_type: spec.source?.type ?? null,
     source_id: spec.source ? String(spec.source.id) : null,
-    run_at: spec.runAt ?? new Date(Date.now() + (spec.delayMs ?? 0)),
+    run_at: spec.runAt ?? (spec.delayMs ? new Date(Date.now() + spec.delayMs) : null),
     priority,
     max_attempts: maxAttempts,
     job_key: spec.jobKey === undefined ? null : scopedJobKey(tenant, spec.jobKey),
@@ -262,8 +264,9 @@ async function insertTenantJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob
 async function insertCentralJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
   const { rows: inserted } = await sql<InsertedRow>`
     WITH spec AS MATERIALIZED (
-      SELECT s.*, nextval(pg_get_serial_sequence('tenantry.job_logs', 'id')) AS log_id,
-             nullif(s.queue, 'default') AS lane
+      SELECT s.task, s.queue, s.payload, coalesce(s.meta, '{}') AS meta, s.source_type, s.source_id,
+             coalesce(s.run_at, now()) AS run_at, s.priority, s.max_attempts, s.job_key, s.ord,
+             nextval('tenantry.job_logs_id_seq') AS log_id, nullif(s.queue, 'default') AS lane
       FROM unnest(
         ${column(rows, 'task')}::text[], ${column(rows, 'queue')}::text[],
         ${column(rows, 'payload')}::jsonb[], ${column(rows, 'meta')}::jsonb[],
