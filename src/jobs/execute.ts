@@ -252,6 +252,8 @@ async function runJob(
   const ctx = taskContext(deps, info, envelope.tenant, controller.signal);
   // duration_ms is an int column: about 24 days at most.
   const elapsed = () => Math.min(2 ** 31 - 1, Date.now() - startedAt.getTime());
+  // Slot time a laned attempt held, charged to its lane's fair share when long (migrations/0014).
+  const held = () => (laned ? { heldMs: elapsed() } : {});
   deps.metrics.started();
   deps.writer.note(info.logId, { status: 'running', attempts: info.attempt, startedAt });
   try {
@@ -272,6 +274,7 @@ async function runJob(
       result: resultJson(result, ctx.logger, deps.services.config.jobLimits.resultBytes),
       finishedAt: new Date(),
       durationMs: elapsed(),
+      ...held(),
       // No release: graphile-worker's own completion removes the job; a laned job frees its slot.
       finishLane: laned,
     });
@@ -283,6 +286,7 @@ async function runJob(
         status: 'cancelled',
         finishedAt: new Date(),
         durationMs: elapsed(),
+        ...held(),
         finishLane: laned,
       });
       deps.metrics.cancelled(definition.name);
@@ -318,6 +322,7 @@ async function runJob(
       errorMessage: withoutNul(error.message).slice(0, 10_000),
       errorStack: error.stack === undefined ? undefined : withoutNul(error.stack).slice(0, 20_000),
       ...(final ? { finishedAt: new Date(), durationMs: elapsed() } : {}),
+      ...held(),
       ...(permanent || (laned && final) ? { release: releaseOf(job, deps), finishLane: laned } : {}),
       ...(requeue ? { requeue } : {}),
     });

@@ -20,6 +20,8 @@ export interface JobLogChange {
   errorStack?: string;
   finishedAt?: Date;
   durationMs?: number;
+  /** A laned attempt that just ended: how long it held its worker slot (charged when long). */
+  heldMs?: number;
   /** Remove the graphile-worker job, over for good, in the same transaction (see record_job_outcomes). */
   release?: { jobId: string; workerId: string };
   /** A laned job goes back to waiting in its lane (a retry, or held back at start). */
@@ -44,8 +46,8 @@ export async function writeJobLogBatch(
   const released = changes.flatMap(([, c]) => (c.release ? [c.release] : []));
   const requeued = changes.flatMap(([, c]) => (c.requeue ? [c.requeue] : []));
   await pool.query({
-    name: 'tenantry_record_job_outcomes',
-    text: `SELECT tenantry.record_job_outcomes(${Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ')})`,
+    name: 'tenantry_record_job_outcomes_held',
+    text: `SELECT tenantry.record_job_outcomes(${Array.from({ length: 20 }, (_, i) => `$${i + 1}`).join(', ')})`,
     values: [
       released.map((r) => r.jobId),
       released.map((r) => r.workerId),
@@ -65,6 +67,7 @@ export async function writeJobLogBatch(
       col((c) => c.errorStack),
       col((c) => c.finishedAt),
       col((c) => c.durationMs),
+      col((c) => c.heldMs),
       minBudget,
     ],
   });
