@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { registry } from '../../src/tasks/index.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+
+/**
+ * A dispatch admits at most as many jobs as it added (migrations/0015), chosen by the fairness
+ * rule like any pass: a quiet tenant's job goes straight in, and the dispatcher does not pay
+ * for admitting other tenants' backlogs.
+ */
+describe('admission at dispatch', () => {
+  let tdb: TestDatabase;
+  const admitted = async () =>
+    (
+      await sql<{ lane: string; n: number }>`
+        SELECT lane, count(*)::int AS n FROM tenantry.lane_jobs WHERE job_id IS NOT NULL GROUP BY lane ORDER BY lane`.execute(
+        tdb.db,
+      )
+    ).rows;
+  const jobs = (tenant: string, n: number) =>
+    Array.from({ length: n }, () => ({ task: 'queue-gc', payload: {}, tenant }));
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    for (const id of ['backlog', 'quiet']) {
+      await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, 50)`.execute(
+        tdb.db,
+      );
+    }
+  });
+  afterAll(async () => {
+    await tdb.close();
+  });
+
+  it('admits the quiet tenant’s one job and leaves the backlog to the workers’ passes', async () => {
+    // No live worker: nothing is admitted, the backlog waits.
+    await dispatchJobs(tdb.db, registry, jobs('backlog', 50));
+    expect(await admitted()).toEqual([]);
+
+    // A worker with room for 100 jobs appears.
+    await sql`INSERT INTO tenantry.workers (id, hostname, pid, concurrency, admission_slots)
+              VALUES ('w1', 'h', 1, 10, 100)`.execute(tdb.db);
+    await dispatchJobs(tdb.db, registry, jobs('quiet', 1));
+    expect(await admitted()).toEqual([{ lane: 'tenant_quiet_default', n: 1 }]);
+
+    // A dispatch of three admits three, in fair order: virtual finish times interleave the
+    // backlog's lane (busy first) with the quiet one's (now half a job behind it).
+    await dispatchJobs(tdb.db, registry, jobs('quiet', 3));
+    expect(await admitted()).toEqual([
+      { lane: 'tenant_backlog_default', n: 2 },
+      { lane: 'tenant_quiet_default', n: 2 },
+    ]);
+
+    // A full pass (what recorded outcomes and the tick run) fills the rest of the room.
+    await sql`SELECT tenantry.admit(0)`.execute(tdb.db);
+    expect((await admitted()).reduce((n, r) => n + r.n, 0)).toBe(54);
+  });
+});
