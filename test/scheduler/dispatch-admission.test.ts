@@ -56,4 +56,31 @@ describe('admission at dispatch', () => {
     await sql`SELECT tenantry.admit(0)`.execute(tdb.db);
     expect((await admitted()).reduce((n, r) => n + r.n, 0)).toBe(54);
   });
+
+  it('keeps a lane due while it has due jobs beyond its room, and finds its next time when it runs out', async () => {
+    for (const [id, cap] of [
+      ['pair', 2],
+      ['trio', 3],
+    ] as const) {
+      await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, ${cap})`.execute(
+        tdb.db,
+      );
+      await dispatchJobs(tdb.db, registry, [
+        ...jobs(id, 3),
+        { task: 'queue-gc', payload: {}, tenant: id, delayMs: 3_600_000 },
+      ]);
+    }
+    await sql`SELECT tenantry.admit(0)`.execute(tdb.db);
+    const { rows } = await sql<{ name: string; inflight: number; ahead_s: number }>`
+      SELECT name, inflight, round(extract(epoch FROM due - now()))::int AS ahead_s
+      FROM tenantry.lanes WHERE name IN ('tenant_pair_default', 'tenant_trio_default') ORDER BY name`.execute(
+      tdb.db,
+    );
+    // pair: 2 of its 3 due jobs admitted, one still due. trio: all 3 admitted, the delayed one next.
+    expect(rows).toEqual([
+      { name: 'tenant_pair_default', inflight: 2, ahead_s: expect.any(Number) },
+      { name: 'tenant_trio_default', inflight: 3, ahead_s: 3600 },
+    ]);
+    expect(rows[0]!.ahead_s).toBeLessThanOrEqual(0);
+  });
 });
