@@ -1,11 +1,8 @@
--- Dispatch admits its own share, not a full pass. enqueue_jobs() ran a whole admission pass
--- in the dispatching transaction: under load (workers' room open, hundreds of busy lanes) that
--- admitted up to a worker's whole room of other tenants' jobs on the dispatcher's time, and a
--- quiet tenant's single job waited for it (its job log's created_at is the transaction's
--- start): dispatch took 37 ms (p50) while 1,000 tenants drained. Now a dispatch admits at most
--- as many jobs as it added, still the lowest virtual finish times of all lanes (a quiet lane,
--- placed at the front when it becomes busy, is admitted at once); recorded outcomes and the
--- tick go on running full passes.
+-- Dispatch admits its own share, not a full pass: enqueue_jobs() admitted up to a worker's
+-- whole room of other tenants' jobs on the dispatcher's time, and a quiet tenant's job waited
+-- for it (37 ms p50 dispatch while 1,000 tenants drained). Now at most as many jobs as it
+-- added, still the lowest virtual finish times of all lanes; outcome batches and the tick go
+-- on running full passes.
 --
 -- Also: admission looked up each admitted lane's earliest waiting job again after every pass
 -- (an index scan through the entries its admitted jobs left behind: 60% of the pass's lane
