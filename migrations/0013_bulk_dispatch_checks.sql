@@ -89,6 +89,8 @@ CREATE TRIGGER tenants_cascade_job_logs
 CREATE FUNCTION lanes_delete_lane_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM tenantry.lane_jobs j USING gone g WHERE j.lane = g.name;
+  -- Releases (and slot-time charges) never folded into a lane that is gone.
+  DELETE FROM tenantry.lane_releases r USING gone g WHERE r.lane = g.name;
   RETURN NULL;
 END
 $$;

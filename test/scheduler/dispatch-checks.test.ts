@@ -71,7 +71,11 @@ describe('dispatch integrity checks', () => {
     const keepWaiting = await waiting('tenant_keep_default');
     expect(await waiting('tenant_drop_default')).toBe(2);
 
+    await sql`INSERT INTO tenantry.lane_releases (lane, n) VALUES ('tenant_drop_default', 1)`.execute(tdb.db);
     await sql`DELETE FROM tenantry.tenants WHERE id = 'drop'`.execute(tdb.db);
+    expect(
+      await n(sql`SELECT count(*)::int AS n FROM tenantry.lane_releases WHERE lane = 'tenant_drop_default'`),
+    ).toBe(0);
     expect(await logsOf('drop')).toBe(0);
     expect(await lanesOf('drop')).toBe(0);
     expect(await waiting('tenant_drop_default')).toBe(0);
