@@ -167,7 +167,10 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
--- enqueue_jobs (0013), admitting at most the jobs it added.
+-- enqueue_jobs (0010) drawing log ids from the sequence looked up once (not once per row),
+-- skipping the job-key winner pass when no spec has a key, taking a NULL run_at as now() and a
+-- NULL meta as {} (the common case, which then costs nothing to send and parse: 0013's bulk
+-- dispatch work), and admitting at most the jobs it added.
 CREATE OR REPLACE FUNCTION enqueue_jobs(
   p_task text[], p_tenant text[], p_queue text[], p_payload jsonb[], p_meta jsonb[],
   p_source_type text[], p_source_id text[], p_run_at timestamptz[], p_priority integer[],
