@@ -52,6 +52,8 @@ export interface Config {
   readonly schedulerTickMs: number;
   /** RECONCILE_INTERVAL_MS: how often a worker checks the lanes' accounting (and repairs it). */
   readonly reconcileIntervalMs: number;
+  /** QUEUE_UPKEEP_MS: at most how often the cluster vacuums the queue tables (0: never; migrations/0016). */
+  readonly queueUpkeepMs: number;
   /** Failed authentications per client address and minute before 429; 0 disables the limit. */
   readonly authFailureLimit: number;
   /** Largest job payload, meta and result, as UTF-8 JSON bytes. */
@@ -251,6 +253,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     schedulerBuffer: integer(env, 'SCHEDULER_BUFFER', 20, 1, 1000),
     schedulerTickMs: integer(env, 'SCHEDULER_TICK_MS', 250, 10, 60_000),
     reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 30_000, 1000, 3_600_000),
+    queueUpkeepMs: integer(env, 'QUEUE_UPKEEP_MS', 500, 0, 3_600_000),
     authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 20, 0, 1_000_000),
     jobLimits: Object.freeze({
       payloadBytes: integer(env, 'JOB_PAYLOAD_MAX_BYTES', 65_536, 2, 4_194_304),

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type pg from 'pg';
 import type { DbOrTrx } from './database.ts';
 
 /**
@@ -12,6 +13,8 @@ import type { DbOrTrx } from './database.ts';
  * - admit() (migrations/0009) counts the jobs graphile-worker could hand out now through its
  *   partial index on `is_available` (the public view joins two tables and has no such index).
  * - knownCrontabs() below: the last run of each crontab entry (no public view has it).
+ * - vacuumQueueTables() below and queue_dead_rows() (migrations/0016) keep its jobs table
+ *   free of the dead rows a busy queue leaves faster than autovacuum clears them.
  * test/graphile-private.test.ts fails when the installed graphile-worker is another version or
  * these columns change, so an upgrade is checked here before it ships.
  */
@@ -31,4 +34,17 @@ export async function knownCrontabs(db: DbOrTrx): Promise<Map<string, Date | nul
     .execute(db)
     .catch(() => ({ rows: [] as { identifier: string; last_execution: Date | null }[] }));
   return new Map(rows.map((r) => [r.identifier, r.last_execution]));
+}
+
+/**
+ * Vacuums the tables every job churns through: graphile-worker's jobs table and the scheduler's
+ * lane tables (migrations/0016 says why). Outside any transaction, as VACUUM must be. A table
+ * another session is vacuuming is skipped, not waited for; the file is not truncated (that
+ * takes an exclusive lock, and the space is reused at once by the next jobs); a role that does
+ * not own a table gets a warning from the server and the table is left alone.
+ */
+export async function vacuumQueueTables(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    'VACUUM (TRUNCATE false, SKIP_LOCKED) graphile_worker._private_jobs, tenantry.lane_jobs, tenantry.lanes, tenantry.lane_releases',
+  );
 }

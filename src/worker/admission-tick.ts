@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { vacuumQueueTables } from '../db/graphile-private.ts';
 import type { Logger } from '../logger.ts';
 
 export interface AdmissionTickOptions {
@@ -8,7 +9,17 @@ export interface AdmissionTickOptions {
   slots: number;
   tickMs: number;
   reconcileMs: number;
+  /** QUEUE_UPKEEP_MS: at most how often the cluster vacuums the queue tables (0: never). */
+  upkeepMs: number;
+  /** Runs the upkeep vacuum: not the job-log writer's pool, whose outcome batches must not wait. */
+  upkeepPool: pg.Pool;
 }
+
+/**
+ * Dead rows the queue tables must hold before an upkeep vacuum: a quiet cluster never vacuums,
+ * a busy one (thousands of dead rows a second) every QUEUE_UPKEEP_MS.
+ */
+export const UPKEEP_MIN_DEAD_ROWS = 1000;
 
 /**
  * The scheduler's timer in each worker: an admission pass every SCHEDULER_TICK_MS (delayed
@@ -16,7 +27,9 @@ export interface AdmissionTickOptions {
  * a reconcile every RECONCILE_INTERVAL_MS that finishes admitted jobs whose outcome was never
  * recorded and repairs the lanes' counts, reporting what it found. Dispatch and recorded
  * outcomes admit at once; this catches what they cannot. Errors are logged and the next tick
- * tries again (the database may be away: the worker rides that out elsewhere).
+ * tries again (the database may be away: the worker rides that out elsewhere). The same
+ * statement asks whether this worker should vacuum the queue tables now (migrations/0016):
+ * at most one worker of the cluster does, once per QUEUE_UPKEEP_MS, when they hold dead rows.
  */
 export class AdmissionTick {
   private timer: NodeJS.Timeout | undefined;
@@ -57,15 +70,16 @@ export class AdmissionTick {
   private async tick(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const { pool, logger, slots, reconcileMs } = this.options;
+    const { pool, logger, slots, reconcileMs, upkeepMs } = this.options;
     try {
       // admit(), not try_admit(): an admission that keeps failing must show in this log.
-      const { rows: pass } = await pool.query<{ refill_in: string | null }>({
-        name: 'tenantry_admit',
-        text: 'SELECT tenantry.admit($1), tenantry.rate_refill_in() AS refill_in',
-        values: [slots],
+      const { rows: pass } = await pool.query<{ refill_in: string | null; upkeep: boolean }>({
+        name: 'tenantry_admit_upkeep',
+        text: 'SELECT tenantry.admit($1), tenantry.rate_refill_in() AS refill_in, tenantry.claim_upkeep($2, $3) AS upkeep',
+        values: [slots, upkeepMs, UPKEEP_MIN_DEAD_ROWS],
       });
       this.planRefill(pass[0]?.refill_in == null ? null : Number(pass[0].refill_in));
+      if (pass[0]?.upkeep) await vacuumQueueTables(this.options.upkeepPool);
       if (Date.now() - this.lastReconcile >= reconcileMs) {
         this.lastReconcile = Date.now();
         const { rows } = await pool.query<{

@@ -121,6 +121,8 @@ export class WorkerService {
       slots: admissionSlots,
       tickMs: config.schedulerTickMs,
       reconcileMs: config.reconcileIntervalMs,
+      upkeepMs: config.queueUpkeepMs,
+      upkeepPool: pool,
     });
     admission.start();
     const pollMs = options.pollInterval ?? 2000;
