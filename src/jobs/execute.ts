@@ -99,23 +99,27 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  * The result as stored: JSON without NUL characters, and at most `maxBytes` (JOB_RESULT_MAX_BYTES);
  * a larger one is replaced by a note of its size, so one job cannot bloat every page that lists it.
  */
-function resultJson(result: unknown, logger: Logger, maxBytes: number): string | undefined {
+function resultJson(result: unknown, logger: () => Logger, maxBytes: number): string | undefined {
   try {
-    const json = JSON.stringify(result ?? null, (_key, value) =>
-      typeof value === 'string' ? withoutNul(value) : value,
-    );
+    // The replacer walks every value; most results have no NUL to remove and skip it.
+    let json = JSON.stringify(result ?? null);
+    if (json.includes('\\u0000')) {
+      json = JSON.stringify(result ?? null, (_key, value) =>
+        typeof value === 'string' ? withoutNul(value) : value,
+      );
+    }
     const bytes = Buffer.byteLength(json);
     if (bytes > maxBytes) {
-      logger.warn(
+      logger().warn(
         { bytes, maxBytes },
         'job result is larger than JOB_RESULT_MAX_BYTES; only its size is stored',
       );
       return JSON.stringify({ truncated: true, bytes, max_bytes: maxBytes });
     }
     if (!json.includes('\\u0000')) return json;
-    logger.warn('job result has NUL characters in its keys; not stored');
+    logger().warn('job result has NUL characters in its keys; not stored');
   } catch (err) {
-    logger.warn({ err }, 'job result is not JSON-serializable; not stored');
+    logger().warn({ err }, 'job result is not JSON-serializable; not stored');
   }
   return undefined;
 }
@@ -271,7 +275,8 @@ async function runJob(
     deps.writer.settle(info.logId, {
       status: 'completed',
       progress: 100,
-      result: resultJson(result, ctx.logger, deps.services.config.jobLimits.resultBytes),
+      // The job's logger only when there is something to say: building it costs more than a no-op job.
+      result: resultJson(result, () => ctx.logger, deps.services.config.jobLimits.resultBytes),
       finishedAt: new Date(),
       durationMs: elapsed(),
       ...held(),
