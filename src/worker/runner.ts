@@ -82,7 +82,8 @@ export class WorkerService {
     await running.listen(listener);
     const writerPool = createPool({
       connectionString: options.connectionString,
-      max: 2,
+      // Two batch flights and the one for outcomes a job waits for (src/jobs/log-writer.ts).
+      max: 3,
       applicationName: 'tenantry-job-logs',
     });
     const admissionSlots = options.concurrency * config.schedulerBuffer;
