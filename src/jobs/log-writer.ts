@@ -13,7 +13,6 @@ interface Entry {
 }
 
 const MAX_BATCH = 500;
-/** Batches in flight at once, plus one more for changes a job waits for (see startFlush). */
 const MAX_FLIGHTS = 2;
 const RETRY_MAX_MS = 5_000;
 /**
@@ -52,9 +51,7 @@ export interface JobLogWriterOptions {
  *   statement carries many jobs. Should the process die before the write, the job is gone
  *   with its log still open; rescue of the dead worker settles such logs (see orphans.ts).
  * - `commit`: failures and cancellations; written at once and awaited, so graphile-worker
- *   only learns of the outcome after the log records it. The job holds its worker slot until
- *   then, so such changes get a flight of their own when the others are busy, and their batch
- *   runs its admission pass only after it has committed (migrations/0018).
+ *   only learns of the outcome after the log records it.
  * Changes to one row merge in order: the last value of each field wins. A failed write is
  * retried with backoff; a batch the server refuses is retried row by row, so one bad row
  * cannot hold back the others.
@@ -66,8 +63,6 @@ export class JobLogWriter {
   /** Rows whose write is in flight; their next change waits for it, so a row's writes stay in order. */
   private readonly inFlight = new Set<string>();
   private readonly flights = new Set<Promise<void>>();
-  /** The extra flight carrying only awaited changes, while it is in the air. */
-  private awaitedFlight: Promise<void> | undefined;
   private lastFlushAt = 0;
   private failures = 0;
   private retryAt = 0;
@@ -166,16 +161,13 @@ export class JobLogWriter {
 
   /**
    * Up to MAX_FLIGHTS batches are written at once: a job waiting for its terminal write does
-   * not also wait for the batch before it. When they are all busy, one more flight may carry
-   * the changes that jobs wait for (and only those), so a failing job does not hold its worker
-   * slot behind other jobs' batches.
+   * not also wait for the batch before it.
    */
   private startFlush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.deadline = Number.POSITIVE_INFINITY;
-    const awaitedOnly = this.flights.size >= MAX_FLIGHTS;
-    if (awaitedOnly && (this.flights.size > MAX_FLIGHTS || this.awaitedFlight)) return;
+    if (this.flights.size >= MAX_FLIGHTS) return;
     if (Date.now() < this.retryAt) {
       this.rescheduleEarliest();
       return;
@@ -183,7 +175,6 @@ export class JobLogWriter {
     const batch: Array<[string, Entry]> = [];
     for (const item of this.pending) {
       if (this.inFlight.has(item[0])) continue;
-      if (awaitedOnly && item[1].waiters.length === 0) continue;
       if (item[1].alone && batch.length > 0) continue;
       batch.push(item);
       if (item[1].alone || batch.length === MAX_BATCH) break;
@@ -197,26 +188,21 @@ export class JobLogWriter {
     const flight: Promise<void> = this.write(batch).finally(() => {
       for (const [id] of batch) this.inFlight.delete(id);
       this.flights.delete(flight);
-      if (this.awaitedFlight === flight) this.awaitedFlight = undefined;
       this.rescheduleEarliest();
     });
     this.flights.add(flight);
-    if (awaitedOnly) this.awaitedFlight = flight;
   }
 
   private async write(batch: Array<[string, Entry]>): Promise<void> {
-    // A batch someone waits for admits after it has committed: its jobs are released first.
-    const awaited = batch.some(([, entry]) => entry.waiters.length > 0);
     try {
       await writeJobLogBatch(
         this.pool,
         batch.map(([id, entry]) => [id, entry.change]),
-        awaited ? -1 : this.minBudget,
+        this.minBudget,
       );
       this.failures = 0;
       this.retryAt = 0;
       for (const [, entry] of batch) for (const w of entry.waiters) w.resolve();
-      if (awaited) await this.admit();
     } catch (err) {
       this.failures += 1;
       this.retryAt = Date.now() + Math.min(RETRY_MAX_MS, 100 * 2 ** this.failures);
@@ -239,19 +225,6 @@ export class JobLogWriter {
         // Waiters stay with their change and learn of it once it is written.
         this.requeue(id, entry, refused);
       }
-    }
-  }
-
-  /** The admission pass an awaited batch left out; should it fail, the admission tick catches up. */
-  private async admit(): Promise<void> {
-    try {
-      await this.pool.query({
-        name: 'tenantry_try_admit',
-        text: 'SELECT tenantry.try_admit($1)',
-        values: [this.minBudget],
-      });
-    } catch (err) {
-      this.logger.warn({ err }, 'admission after an awaited job log write failed; the next pass admits');
     }
   }
 

@@ -82,8 +82,7 @@ export class WorkerService {
     await running.listen(listener);
     const writerPool = createPool({
       connectionString: options.connectionString,
-      // Two batch flights and the one for outcomes a job waits for (src/jobs/log-writer.ts).
-      max: 3,
+      max: 2,
       applicationName: 'tenantry-job-logs',
     });
     const admissionSlots = options.concurrency * config.schedulerBuffer;

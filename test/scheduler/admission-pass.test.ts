@@ -1,9 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
-import { writeJobLogBatch } from '../../src/jobs/log-batch.ts';
-import { JobLogWriter } from '../../src/jobs/log-writer.ts';
-import { createLogger } from '../../src/logger.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -18,15 +15,12 @@ describe('an admission pass', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    for (const id of [...tenants, 'g', 'h']) {
+    for (const id of tenants) {
       await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, 10)`.execute(
         tdb.db,
       );
     }
     await sql`INSERT INTO tenantry.tenant_limits (tenant_id, weight) VALUES ('a', 4), ('c', 2)`.execute(
-      tdb.db,
-    );
-    await sql`INSERT INTO tenantry.tenant_limits (tenant_id, concurrency) VALUES ('g', 1), ('h', 1)`.execute(
       tdb.db,
     );
   });
@@ -82,49 +76,5 @@ describe('an admission pass', () => {
         tdb.db,
       );
     }
-  });
-
-  /** Two jobs of a tenant with cap 1, the first admitted; the log ids, first one first. */
-  const oneAdmitted = async (tenant: string) => {
-    const jobs = await dispatchJobs(
-      tdb.db,
-      registry,
-      [1, 2].map(() => ({ task: 'queue-gc', payload: {}, tenant })),
-    );
-    await sql`SELECT tenantry.try_admit(100)`.execute(tdb.db);
-    const ids = jobs.map((j) => j.id);
-    // The first one ends: graphile-worker's job goes, its outcome is what the test writes.
-    await sql`SELECT graphile_worker.complete_jobs(ARRAY(
-                SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${ids[0]}))`.execute(tdb.db);
-    return ids;
-  };
-  const admitted = async (logId: string) =>
-    (
-      await sql<{ n: number }>`
-        SELECT count(*)::int AS n FROM tenantry.lane_jobs WHERE log_id = ${logId} AND job_id IS NOT NULL`.execute(
-        tdb.db,
-      )
-    ).rows[0]!.n === 1;
-
-  it('runs in the outcome statement, or after it when the batch is awaited (negative budget)', async () => {
-    const [first, second] = await oneAdmitted('g');
-    expect(await admitted(first!)).toBe(true);
-    await writeJobLogBatch(
-      tdb.pool,
-      [[first!, { status: 'failed', finishedAt: new Date(), finishLane: true }]],
-      -1,
-    );
-    // The slot is free, but the statement left admission to its caller.
-    expect(await admitted(second!)).toBe(false);
-    await sql`SELECT tenantry.try_admit(100)`.execute(tdb.db);
-    expect(await admitted(second!)).toBe(true);
-  });
-
-  it("follows a job log writer's awaited write with an admission pass", async () => {
-    const [first, second] = await oneAdmitted('h');
-    const writer = new JobLogWriter(tdb.pool, createLogger('silent', false), { minBudget: 100 });
-    await writer.commit(first!, { status: 'failed', finishedAt: new Date(), finishLane: true });
-    expect(await writer.drain()).toBe(true);
-    expect(await admitted(second!)).toBe(true);
   });
 });
