@@ -103,10 +103,12 @@ function resultJson(result: unknown, logger: () => Logger, maxBytes: number): st
   try {
     // The replacer walks every value; most results have no NUL to remove and skip it.
     let json = JSON.stringify(result ?? null);
-    if (json.includes('\\u0000')) {
+    let clean = !json.includes('\\u0000');
+    if (!clean) {
       json = JSON.stringify(result ?? null, (_key, value) =>
         typeof value === 'string' ? withoutNul(value) : value,
       );
+      clean = !json.includes('\\u0000');
     }
     const bytes = Buffer.byteLength(json);
     if (bytes > maxBytes) {
@@ -116,7 +118,7 @@ function resultJson(result: unknown, logger: () => Logger, maxBytes: number): st
       );
       return JSON.stringify({ truncated: true, bytes, max_bytes: maxBytes });
     }
-    if (!json.includes('\\u0000')) return json;
+    if (clean) return json;
     logger().warn('job result has NUL characters in its keys; not stored');
   } catch (err) {
     logger().warn({ err }, 'job result is not JSON-serializable; not stored');

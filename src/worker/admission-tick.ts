@@ -70,7 +70,7 @@ export class AdmissionTick {
   private async tick(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const { pool, logger, slots, reconcileMs, upkeepMs } = this.options;
+    const { pool, logger, slots, reconcileMs, upkeepMs, upkeepPool } = this.options;
     try {
       // admit(), not try_admit(): an admission that keeps failing must show in this log.
       const { rows: pass } = await pool.query<{ refill_in: string | null; upkeep: boolean }>({
@@ -79,7 +79,7 @@ export class AdmissionTick {
         values: [slots, upkeepMs, UPKEEP_MIN_DEAD_ROWS],
       });
       this.planRefill(pass[0]?.refill_in == null ? null : Number(pass[0].refill_in));
-      if (pass[0]?.upkeep) await vacuumQueueTables(this.options.upkeepPool);
+      if (pass[0]?.upkeep) await vacuumQueueTables(upkeepPool);
       if (Date.now() - this.lastReconcile >= reconcileMs) {
         this.lastReconcile = Date.now();
         const { rows } = await pool.query<{
