@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { insertTenants } from '../helpers/tenants.ts';
 
 /**
  * One admission pass admits exactly the fair rule's choice (docs/scheduler.md): the `room`
@@ -15,11 +16,7 @@ describe('an admission pass', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    for (const id of tenants) {
-      await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, 10)`.execute(
-        tdb.db,
-      );
-    }
+    await insertTenants(tdb.db, tenants, 10);
     await sql`INSERT INTO tenantry.tenant_limits (tenant_id, weight) VALUES ('a', 4), ('c', 2)`.execute(
       tdb.db,
     );

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { insertTenants } from '../helpers/tenants.ts';
 
 /**
  * A dispatch admits at most as many jobs as it added (migrations/0015), chosen by the fairness
@@ -23,11 +24,7 @@ describe('admission at dispatch', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    for (const id of ['backlog', 'quiet']) {
-      await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, 50)`.execute(
-        tdb.db,
-      );
-    }
+    await insertTenants(tdb.db, ['backlog', 'quiet'], 50);
   });
   afterAll(async () => {
     await tdb.close();
@@ -62,9 +59,7 @@ describe('admission at dispatch', () => {
       ['pair', 2],
       ['trio', 3],
     ] as const) {
-      await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, ${cap})`.execute(
-        tdb.db,
-      );
+      await insertTenants(tdb.db, [id], cap);
       await dispatchJobs(tdb.db, registry, [
         ...jobs(id, 3),
         { task: 'queue-gc', payload: {}, tenant: id, delayMs: 3_600_000 },

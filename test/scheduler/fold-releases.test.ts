@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { insertTenants } from '../helpers/tenants.ts';
 
 /**
  * Freed slots are folded into their lanes' inflight by the next admission (fold_releases,
@@ -21,11 +22,7 @@ describe('fold_releases', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    for (const id of ['a', 'b']) {
-      await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, 2)`.execute(
-        tdb.db,
-      );
-    }
+    await insertTenants(tdb.db, ['a', 'b'], 2);
   });
   afterAll(async () => {
     await tdb.close();

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateStartDelay } from '../../src/jobs/rate-gate.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { insertTenants } from '../helpers/tenants.ts';
 
 /**
  * The sliding-window rate limit's start gate (rate_start(), migrations/0011), driven with
@@ -13,7 +14,7 @@ describe('rate limit start gate', () => {
   const PERIOD = 1000;
 
   const lane = async (id: string, limit: number | null) => {
-    await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, 50)`.execute(tdb.db);
+    await insertTenants(tdb.db, [id], 50);
     if (limit !== null) {
       await sql`INSERT INTO tenantry.tenant_limits (tenant_id, rate_limit, rate_period_ms)
                 VALUES (${id}, ${limit}, ${PERIOD})`.execute(tdb.db);

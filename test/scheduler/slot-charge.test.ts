@@ -4,6 +4,7 @@ import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { writeJobLogBatch } from '../../src/jobs/log-batch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { insertTenants } from '../helpers/tenants.ts';
 
 /**
  * Long attempts pay for their slot time (migrations/0014): an attempt costs one start, or its
@@ -42,11 +43,7 @@ describe('slot-time charge', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    for (const id of ['slow', 'fast']) {
-      await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, 1)`.execute(
-        tdb.db,
-      );
-    }
+    await insertTenants(tdb.db, ['slow', 'fast'], 1);
     await sql`INSERT INTO tenantry.tenant_limits (tenant_id, weight) VALUES ('slow', 2)`.execute(tdb.db);
   });
   afterAll(async () => {
@@ -74,11 +71,7 @@ describe('slot-time charge', () => {
   it('serves a lane whose attempts were short ahead of one whose attempt held its slot long', async () => {
     // The first test's lane stays out of the way.
     await sql`UPDATE tenantry.tenant_limits SET paused = true WHERE tenant_id = 'slow'`.execute(tdb.db);
-    for (const id of ['long', 'short']) {
-      await sql`INSERT INTO tenantry.tenants (id, name, concurrency) VALUES (${id}, ${id}, 1)`.execute(
-        tdb.db,
-      );
-    }
+    await insertTenants(tdb.db, ['long', 'short'], 1);
     await dispatchJobs(
       tdb.db,
       registry,
