@@ -1,5 +1,5 @@
 // (i) Bulk dispatch: dispatchJobs with 1,000 tenant jobs per call over 100 tenants (validation,
-// job_logs rows, lane rows, enqueue_jobs' admission pass), against graphile-worker's own
+// job_logs rows, lane rows, enqueue_job_batch()'s admission pass), against graphile-worker's own
 // add_jobs with 1,000 specs per call into its unnamed queue, calls alternating. No worker is
 // registered, so admission has no room and nothing runs: this is the cost of enqueueing.
 import { sql } from 'kysely';

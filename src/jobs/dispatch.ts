@@ -7,7 +7,7 @@ import { findJsonProblem, jsonBytes } from '../json-guard.ts';
 import { isTenantId } from '../tenancy.ts';
 import { authorizeDispatch, type Caller, SYSTEM } from './audience.ts';
 import { payloadProblem } from './define.ts';
-import { assertQueueName } from './lanes.ts';
+import { assertQueueName, tenantQueueName } from './lanes.ts';
 import type { TaskRegistry } from './registry.ts';
 
 /** Upper bounds on what one job may carry (JOB_PAYLOAD_MAX_BYTES, JOB_META_MAX_BYTES). */
@@ -181,7 +181,7 @@ const column = <K extends keyof Row>(rows: Row[], key: K) => rows.map((r) => r[k
 /**
  * Adds the jobs and their job_logs rows, all or none, inside the caller's transaction when `db`
  * is one. A tenant job waits in its lane (`tenant_<id>_<queue>`) until the fair scheduler admits
- * it (enqueue_jobs() in migrations/0010, which runs an admission pass at once); a central job
+ * it (enqueue_job_batch() in migrations/0018, which runs an admission pass at once); a central job
  * goes straight to graphile-worker, a named central queue running one job at a time.
  */
 export async function dispatchJobs(
@@ -249,16 +249,37 @@ function toDispatched(r: InsertedRow): DispatchedJob {
   };
 }
 
+/** The column as an array, or NULL when no row sets it (the function then takes the default). */
+function optional<K extends keyof Row>(rows: Row[], key: K): Row[K][] | null {
+  return rows.some((r) => r[key] !== null) ? column(rows, key) : null;
+}
+
 async function insertTenantJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
-  const { rows: inserted } = await sql<Omit<InsertedRow, 'task' | 'job_id'>>`
-    SELECT * FROM tenantry.enqueue_jobs(
+  // Payloads go as one JSON array: parsed once, not element by element (enqueue_job_batch()
+  // in migrations/0018 says what that saves).
+  const payloads = `[${column(rows, 'payload').join(',')}]`;
+  const metas = rows.some((r) => r.meta !== null) ? `[${rows.map((r) => r.meta ?? '{}').join(',')}]` : null;
+  const { rows: result } = await sql<{ ids: string[]; dispatched_at: Date }>`
+    SELECT * FROM tenantry.enqueue_job_batch(
       ${column(rows, 'task')}::text[], ${column(rows, 'tenant_id')}::text[], ${column(rows, 'queue')}::text[],
-      ${column(rows, 'payload')}::jsonb[], ${column(rows, 'meta')}::jsonb[],
-      ${column(rows, 'source_type')}::text[], ${column(rows, 'source_id')}::text[],
-      ${column(rows, 'run_at')}::timestamptz[], ${column(rows, 'priority')}::int[],
-      ${column(rows, 'max_attempts')}::int[], ${column(rows, 'job_key')}::text[],
-      ${column(rows, 'callback_url')}::text[])`.execute(db);
-  return inserted.map((r, i) => toDispatched({ ...r, task: rows[i]!.task, job_id: null }));
+      ${payloads}::jsonb, ${metas}::jsonb,
+      ${optional(rows, 'source_type')}::text[], ${optional(rows, 'source_id')}::text[],
+      ${optional(rows, 'run_at')}::timestamptz[], ${rows.some((r) => r.priority !== 0) ? column(rows, 'priority') : null}::int[],
+      ${column(rows, 'max_attempts')}::int[], ${optional(rows, 'job_key')}::text[],
+      ${optional(rows, 'callback_url')}::text[])`.execute(db);
+  const { ids, dispatched_at: now } = result[0]!;
+  return rows.map((r, i) => {
+    const tenantId = r.tenant_id!;
+    return toDispatched({
+      id: ids[i]!,
+      job_id: null,
+      task: r.task,
+      tenant_id: tenantId,
+      queue: r.queue,
+      lane: tenantQueueName(tenantId, r.queue),
+      run_at: r.run_at ?? now,
+    });
+  });
 }
 
 async function insertCentralJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
