@@ -30,6 +30,8 @@ export const UPKEEP_MIN_DEAD_ROWS = 1000;
  * tries again (the database may be away: the worker rides that out elsewhere). The same
  * statement asks whether this worker should vacuum the queue tables now (migrations/0016):
  * at most one worker of the cluster does, once per QUEUE_UPKEEP_MS, when they hold dead rows.
+ * It also moves the scheduler's clock (migrations/0020), the virtual time a lane starts from
+ * when it becomes busy while no other lane is.
  */
 export class AdmissionTick {
   private timer: NodeJS.Timeout | undefined;
@@ -74,8 +76,8 @@ export class AdmissionTick {
     try {
       // admit(), not try_admit(): an admission that keeps failing must show in this log.
       const { rows: pass } = await pool.query<{ refill_in: string | null; upkeep: boolean }>({
-        name: 'tenantry_admit_upkeep',
-        text: 'SELECT tenantry.admit($1), tenantry.rate_refill_in() AS refill_in, tenantry.claim_upkeep($2, $3) AS upkeep',
+        name: 'tenantry_admission_tick',
+        text: 'SELECT tenantry.admit($1), tenantry.rate_refill_in() AS refill_in, tenantry.claim_upkeep($2, $3) AS upkeep, tenantry.advance_vclock()',
         values: [slots, upkeepMs, UPKEEP_MIN_DEAD_ROWS],
       });
       this.planRefill(pass[0]?.refill_in == null ? null : Number(pass[0].refill_in));
