@@ -38,10 +38,11 @@ export async function knownCrontabs(db: DbOrTrx): Promise<Map<string, Date | nul
 
 /**
  * Vacuums the tables every job churns through: graphile-worker's jobs table and the scheduler's
- * lane tables, the four whose dead rows queue_dead_rows() counts (migrations/0016 says why). Outside any transaction, as VACUUM must be. A table
- * another session is vacuuming is skipped, not waited for; the file is not truncated (that
- * takes an exclusive lock, and the space is reused at once by the next jobs); a role that does
- * not own a table gets a warning from the server and the table is left alone.
+ * lane tables, the four whose dead rows queue_dead_rows() counts (migrations/0016 says why).
+ * Outside any transaction, as VACUUM must be. A table another session is vacuuming is skipped,
+ * not waited for; the file is not truncated (that takes an exclusive lock, and the space is
+ * reused at once by the next jobs); a role that does not own a table gets a warning from the
+ * server and the table is left alone.
  */
 export async function vacuumQueueTables(pool: pg.Pool): Promise<void> {
   await pool.query(

@@ -249,9 +249,12 @@ function toDispatched(r: InsertedRow): DispatchedJob {
   };
 }
 
-/** The column as an array, or NULL when no row sets it (the function then takes the default). */
-function optional<K extends keyof Row>(rows: Row[], key: K): Row[K][] | null {
-  return rows.some((r) => r[key] !== null) ? column(rows, key) : null;
+/**
+ * The column as an array, or NULL when every row has `absent` there (the function then takes
+ * its default: NULL, or 0 for priority).
+ */
+function optional<K extends keyof Row>(rows: Row[], key: K, absent: Row[K] | null = null): Row[K][] | null {
+  return rows.some((r) => r[key] !== absent) ? column(rows, key) : null;
 }
 
 async function insertTenantJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
@@ -264,7 +267,7 @@ async function insertTenantJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob
       ${column(rows, 'task')}::text[], ${column(rows, 'tenant_id')}::text[], ${column(rows, 'queue')}::text[],
       ${payloads}::jsonb, ${metas}::jsonb,
       ${optional(rows, 'source_type')}::text[], ${optional(rows, 'source_id')}::text[],
-      ${optional(rows, 'run_at')}::timestamptz[], ${rows.some((r) => r.priority !== 0) ? column(rows, 'priority') : null}::int[],
+      ${optional(rows, 'run_at')}::timestamptz[], ${optional(rows, 'priority', 0)}::int[],
       ${column(rows, 'max_attempts')}::int[], ${optional(rows, 'job_key')}::text[],
       ${optional(rows, 'callback_url')}::text[])`.execute(db);
   const { ids, dispatched_at: now } = result[0]!;
