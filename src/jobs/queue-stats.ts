@@ -50,8 +50,7 @@ export async function queueStats(db: DbOrTrx, tenantId?: string): Promise<QueueS
       SELECT count(*) FILTER (WHERE j.run_at <= now())::int AS ready,
              count(*) FILTER (WHERE j.run_at > now())::int AS scheduled,
              min(j.run_at) FILTER (WHERE j.run_at <= now()) AS oldest_ready_at
-      -- run_at > '-infinity' (always true) lets this use lane_jobs_due_idx (migrations/0015).
-      FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NULL AND j.run_at > '-infinity'
+      FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NULL
     ) w
     LEFT JOIN (
       SELECT j.lane, count(*) FILTER (WHERE g.locked_at IS NULL)::int AS admitted,
