@@ -9,7 +9,7 @@ import type { RunningJobs } from './cancellation.ts';
 import { type JobInfo, payloadProblem, type TaskDefinition } from './define.ts';
 import { JobCancelledError, JobTimeoutError, PermanentJobError, WorkerShutdownError } from './errors.ts';
 import { tenantQueueName } from './lanes.ts';
-import { withoutNul } from './log-batch.ts';
+import { SLOT_QUANTUM_MS, withoutNul } from './log-batch.ts';
 import type { JobLogWriter } from './log-writer.ts';
 import type { JobMetrics } from './metrics.ts';
 import { rateStartDelay } from './rate-gate.ts';
@@ -260,6 +260,16 @@ async function runJob(
   const elapsed = () => Math.min(2 ** 31 - 1, Date.now() - startedAt.getTime());
   // Slot time a laned attempt held, charged to its lane's fair share when long (migrations/0014).
   const held = () => (laned ? { heldMs: elapsed() } : {});
+  // An outcome graphile-worker may only hear of once written (a failure, a cancellation) holds
+  // the slot until then. The attempt's own slot time is charged with the outcome, so a long one
+  // (a hang until its timeout) is charged before its lane can be refilled; the time its write
+  // then held the slot is charged on top, on its own (migrations/0022).
+  const chargeWriteTime = (heldAtWrite: number) => {
+    if (!laned) return;
+    const extra = elapsed() - Math.max(heldAtWrite, SLOT_QUANTUM_MS);
+    // slot_charge(quantum + extra) is extra / quantum: what the first charge left out.
+    if (extra > 0) deps.writer.settle(info.logId, { heldMs: SLOT_QUANTUM_MS + extra });
+  };
   deps.metrics.started();
   deps.writer.note(info.logId, { status: 'running', attempts: info.attempt, startedAt });
   try {
@@ -289,13 +299,15 @@ async function runJob(
   } catch (thrown) {
     const error = toError(controller.signal.aborted ? controller.signal.reason : thrown);
     if (error instanceof JobCancelledError) {
+      const heldAtWrite = elapsed();
       await deps.writer.commit(info.logId, {
         status: 'cancelled',
         finishedAt: new Date(),
-        durationMs: elapsed(),
-        ...held(),
+        durationMs: heldAtWrite,
+        ...(laned ? { heldMs: heldAtWrite } : {}),
         finishLane: laned,
       });
+      chargeWriteTime(heldAtWrite);
       deps.metrics.cancelled(definition.name);
       ctx.logger.info('job cancelled while running');
       return; // graphile-worker removes it: a cancelled job never retries
@@ -324,15 +336,17 @@ async function runJob(
             attempts: info.attempt,
           }
         : undefined;
+    const heldAtWrite = elapsed();
     await deps.writer.commit(info.logId, {
       status: final ? 'failed' : 'pending',
       errorMessage: withoutNul(error.message).slice(0, 10_000),
       errorStack: error.stack === undefined ? undefined : withoutNul(error.stack).slice(0, 20_000),
-      ...(final ? { finishedAt: new Date(), durationMs: elapsed() } : {}),
-      ...held(),
+      ...(final ? { finishedAt: new Date(), durationMs: heldAtWrite } : {}),
+      ...(laned ? { heldMs: heldAtWrite } : {}),
       ...(permanent || (laned && final) ? { release: releaseOf(job, deps), finishLane: laned } : {}),
       ...(requeue ? { requeue } : {}),
     });
+    chargeWriteTime(heldAtWrite);
     deps.metrics.failed(definition.name, final);
     if (!permanent && !(laned && (final || requeue))) throw error;
   } finally {

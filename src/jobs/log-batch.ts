@@ -4,6 +4,12 @@ import type { JobStatus } from '../db/schema.ts';
 /** Postgres text and jsonb refuse NUL characters; a row carrying one would never be written. */
 export const withoutNul = (text: string) => text.replaceAll('\u0000', '');
 
+/**
+ * tenantry.slot_quantum_ms() (migrations/0014): an attempt that held its slot longer is charged
+ * its slot time beyond one quantum. The slot-charge test holds the two equal.
+ */
+export const SLOT_QUANTUM_MS = 10;
+
 /** Channel carrying comma-separated job-log ids whose row just changed. */
 export const JOB_LOG_CHANNEL = 'tenantry_job_logs';
 

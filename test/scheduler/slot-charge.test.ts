@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
-import { writeJobLogBatch } from '../../src/jobs/log-batch.ts';
+import { SLOT_QUANTUM_MS, writeJobLogBatch } from '../../src/jobs/log-batch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { insertTenants } from '../helpers/tenants.ts';
@@ -94,5 +94,30 @@ describe('slot-time charge', () => {
     expect(order).toEqual([lane('short'), lane('short')]);
     const [last] = await admit(1);
     expect(last!.lane).toBe(lane('long'));
+  });
+
+  it('uses the quantum the workers compute their late charges with', async () => {
+    const { rows } = await sql<{ q: number }>`SELECT tenantry.slot_quantum_ms() AS q`.execute(tdb.db);
+    expect(rows[0]!.q).toBe(SLOT_QUANTUM_MS);
+  });
+
+  it('charges slot time sent on its own after a write without touching the log row', async () => {
+    // A failed attempt's write held its slot 40 ms after the outcome was queued: the worker
+    // sends quantum + 40 ms, charged as 4 quanta (migrations/0022).
+    await sql`UPDATE tenantry.tenant_limits SET paused = false WHERE tenant_id = 'slow'`.execute(tdb.db);
+    await insertTenants(tdb.db, ['late'], 1);
+    await dispatch('late', 1);
+    const [job] = (await admit(5)).filter((r) => r.lane === lane('late'));
+    await finish(job!.log_id, 3);
+    const row = async () =>
+      (
+        await sql<{ xmin: string; status: string }>`
+          SELECT xmin::text, status FROM tenantry.job_logs WHERE id = ${job!.log_id}`.execute(tdb.db)
+      ).rows[0]!;
+    const before = { vtime: await vtime('late'), row: await row() };
+    await writeJobLogBatch(tdb.pool, [[job!.log_id, { heldMs: SLOT_QUANTUM_MS + 40 }]]);
+    await sql`SELECT tenantry.fold_releases()`.execute(tdb.db);
+    expect((await vtime('late')) - before.vtime).toBeCloseTo(4, 6);
+    expect(await row()).toEqual(before.row);
   });
 });
