@@ -31,7 +31,8 @@ export const UPKEEP_MIN_DEAD_ROWS = 1000;
  * statement asks whether this worker should vacuum the queue tables now (migrations/0016):
  * at most one worker of the cluster does, once per QUEUE_UPKEEP_MS, when they hold dead rows.
  * It also moves the scheduler's clock (migrations/0020), the virtual time a lane starts from
- * when it becomes busy while no other lane is.
+ * when it becomes busy while no other lane is. With the reconcile it checks that every lane's
+ * due time covers its waiting jobs (migrations/0023) and repairs any that does not.
  */
 export class AdmissionTick {
   private timer: NodeJS.Timeout | undefined;
@@ -96,6 +97,12 @@ export class AdmissionTick {
         if (drift.length > 0) logger.warn({ drift }, 'lane accounting was off; repaired');
         else if (rows.length > 0)
           logger.debug({ vanished: rows }, 'finished admitted jobs without a recorded outcome');
+        // A lane whose due time does not cover its waiting jobs would never be picked again.
+        const { rows: stranded } = await pool.query<{ lane: string; due: Date | null; earliest: Date }>(
+          'SELECT * FROM tenantry.repair_lane_due()',
+        );
+        if (stranded.length > 0)
+          logger.warn({ stranded }, 'lanes had waiting jobs past their due time; repaired');
       }
     } catch (err) {
       // At most one warning a minute: an outage makes every tick fail.

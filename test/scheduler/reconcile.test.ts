@@ -53,4 +53,19 @@ describe('lane accounting reconcile', () => {
       FROM tenantry.lanes WHERE name = 'tenant_acme_default'`.execute(tdb.db);
     expect(Number(lane.rows[0]?.inflight)).toBe(0);
   });
+
+  it('wakes a lane whose due time no longer covered its waiting job: the job runs', async () => {
+    await createTenantWithSchema(tdb, { id: 'asleep' });
+    // No worker yet: the job waits; then its lane loses its due time (as a defect would leave it).
+    const [job] = await dispatchJobs(tdb.db, tasks, [
+      { task: 'probe', tenant: 'asleep', payload: { mode: 'ok' } },
+    ]);
+    await sql`UPDATE tenantry.lanes SET due = NULL WHERE name = 'tenant_asleep_default'`.execute(tdb.db);
+    const worker = await startTestWorker(tdb, { registry: tasks, env: { RECONCILE_INTERVAL_MS: '1000' } });
+    try {
+      await waitForStatus(tdb.db, job!.id, ['completed'], 20_000);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
