@@ -259,7 +259,7 @@ async function runJob(
   // duration_ms is an int column: about 24 days at most.
   const elapsed = () => Math.min(2 ** 31 - 1, Date.now() - startedAt.getTime());
   // Slot time a laned attempt held, charged to its lane's fair share when long (migrations/0014).
-  const held = () => (laned ? { heldMs: elapsed() } : {});
+  const held = (ms = elapsed()) => (laned ? { heldMs: ms } : {});
   // An outcome graphile-worker may only hear of once written (a failure, a cancellation) holds
   // the slot until then. The attempt's own slot time is charged with the outcome, so a long one
   // (a hang until its timeout) is charged before its lane can be refilled; the time its write
@@ -304,7 +304,7 @@ async function runJob(
         status: 'cancelled',
         finishedAt: new Date(),
         durationMs: heldAtWrite,
-        ...(laned ? { heldMs: heldAtWrite } : {}),
+        ...held(heldAtWrite),
         finishLane: laned,
       });
       chargeWriteTime(heldAtWrite);
@@ -342,7 +342,7 @@ async function runJob(
       errorMessage: withoutNul(error.message).slice(0, 10_000),
       errorStack: error.stack === undefined ? undefined : withoutNul(error.stack).slice(0, 20_000),
       ...(final ? { finishedAt: new Date(), durationMs: heldAtWrite } : {}),
-      ...(laned ? { heldMs: heldAtWrite } : {}),
+      ...held(heldAtWrite),
       ...(permanent || (laned && final) ? { release: releaseOf(job, deps), finishLane: laned } : {}),
       ...(requeue ? { requeue } : {}),
     });
