@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DbOrTrx } from '../db/database.ts';
+import type { Db, DbOrTrx } from '../db/database.ts';
 import { DEFAULT_QUEUE } from './lanes.ts';
 
 /** One tenant lane (`tenant_<id>_<queue>`) or central queue, as `tenantry jobs monitor` shows it. */
@@ -126,6 +126,38 @@ export async function reconcileLanes(db: DbOrTrx, repair: boolean): Promise<Lane
   const { rows } = await sql<LaneDrift>`
     SELECT lane, recorded, actual, vanished FROM tenantry.reconcile_lanes(${repair})`.execute(db);
   return rows;
+}
+
+/** A lane whose due time did not cover its earliest waiting job (tenantry.repair_lane_due()). */
+export interface StrandedLane {
+  lane: string;
+  /** The lane's due time as it was (null: no pass would pick it at all). */
+  due: Date | null;
+  earliest: Date;
+}
+
+class DryRun extends Error {}
+
+/**
+ * Lanes with a waiting job their due time does not cover, which no admission pass would pick
+ * again; with `repair` their due time is set in the same call. The check and the repair are one
+ * function (migrations/0023), so a dry run performs it and rolls it back.
+ */
+export async function strandedLanes(db: Db, repair: boolean): Promise<StrandedLane[]> {
+  const check = (trx: DbOrTrx) =>
+    sql<StrandedLane>`SELECT lane, due, earliest FROM tenantry.repair_lane_due()`.execute(trx);
+  if (repair) return (await check(db)).rows;
+  let found: StrandedLane[] = [];
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      found = (await check(trx)).rows;
+      throw new DryRun();
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof DryRun)) throw err;
+    });
+  return found;
 }
 
 /**

@@ -105,21 +105,65 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
   });
 
   it('reports lane drift, repairs it unless --dry-run, and prints it as JSON', async () => {
-    expect((await tenantry(['jobs', 'reconcile'])).stdout.trim()).toBe(
-      'no drift: every lane counts its admitted jobs exactly',
-    );
+    const clean = await tenantry(['jobs', 'reconcile']);
+    expect(clean.stdout).toContain('no drift: every lane counts its admitted jobs exactly');
+    expect(clean.stdout).toContain("no stranded lane: every waiting job is within its lane's due time");
     await sql`UPDATE tenantry.lanes SET inflight = 2 WHERE name = 'tenant_acme_notifications'`.execute(
       tdb.db,
     );
     const dry = await tenantry(['jobs', 'reconcile', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(JSON.parse(dry.stdout)).toEqual([
-      { lane: 'tenant_acme_notifications', recorded: 2, actual: 0, vanished: 0 },
-    ]);
+    expect(JSON.parse(dry.stdout)).toEqual({
+      drift: [{ lane: 'tenant_acme_notifications', recorded: 2, actual: 0, vanished: 0 }],
+      stranded: [],
+    });
     const repaired = await tenantry(['jobs', 'reconcile']);
     expect(repaired.stdout).toMatch(/^tenant_acme_notifications\s+2\s+0\s+0$/m);
     expect(repaired.stdout).toContain('repaired 1 lane');
-    expect(JSON.parse((await tenantry(['jobs', 'reconcile', '--json'])).stdout)).toEqual([]);
+    expect(JSON.parse((await tenantry(['jobs', 'reconcile', '--json'])).stdout)).toEqual({
+      drift: [],
+      stranded: [],
+    });
+  });
+
+  it('finds a lane no pass would pick again, wakes it unless --dry-run', async () => {
+    // A waiting job (no worker runs here, so dispatch admits nothing) in a lane whose due time
+    // was lost: no admission pass would pick the lane again.
+    await dispatch(
+      tdb.db,
+      'send-notification',
+      { channel: 'sms', to: '+1', message: 'now' },
+      { tenant: 'acme', queue: 'stranded' },
+    );
+    await sql`UPDATE tenantry.lanes SET due = NULL WHERE name = 'tenant_acme_stranded'`.execute(tdb.db);
+    const dueOf = async () =>
+      (
+        await sql<{
+          due: Date | null;
+        }>`SELECT due FROM tenantry.lanes WHERE name = 'tenant_acme_stranded'`.execute(tdb.db)
+      ).rows[0]!.due;
+
+    const dry = await tenantry(['jobs', 'reconcile', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const report = JSON.parse(dry.stdout) as {
+      drift: unknown[];
+      stranded: Array<{ lane: string; due: unknown }>;
+    };
+    expect(report.drift).toEqual([]);
+    expect(report.stranded.map(({ lane, due }) => ({ lane, due }))).toEqual([
+      { lane: 'tenant_acme_stranded', due: null },
+    ]);
+    expect(await dueOf()).toBeNull();
+
+    const woken = await tenantry(['jobs', 'reconcile']);
+    expect(woken.code, woken.stderr).toBe(0);
+    expect(woken.stdout).toMatch(/^tenant_acme_stranded\s+\d{4}-/m);
+    expect(woken.stdout).toContain('woke 1 lane that would never have been picked again');
+    expect(await dueOf()).not.toBeNull();
+    expect(JSON.parse((await tenantry(['jobs', 'reconcile', '--json'])).stdout)).toEqual({
+      drift: [],
+      stranded: [],
+    });
   });
 
   it('answers bad input with one line and a non-zero exit', async () => {

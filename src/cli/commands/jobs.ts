@@ -61,24 +61,45 @@ export function registerJobCommands(program: Command): void {
 
   jobs
     .command('reconcile')
-    .description("check each tenant lane's running-job count against its admitted jobs, and repair drift")
-    .option('--dry-run', 'report the drift, change nothing')
-    .option('--json', 'print the drift rows as JSON')
+    .description(
+      "check each tenant lane's running-job count against its admitted jobs and its due time against its waiting jobs, and repair what is off",
+    )
+    .option('--dry-run', 'report what is off, change nothing')
+    .option('--json', 'print {"drift": [...], "stranded": [...]} as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
-      const { reconcileLanes } = await import('../../jobs/queue-stats.ts');
+      const { reconcileLanes, strandedLanes } = await import('../../jobs/queue-stats.ts');
       await withRuntime(async ({ db }) => {
         const drift = await reconcileLanes(db, !opts.dryRun);
+        const stranded = await strandedLanes(db, !opts.dryRun);
         if (opts.json) {
-          console.log(JSON.stringify(drift));
+          console.log(JSON.stringify({ drift, stranded }));
           return;
         }
-        if (drift.length === 0) {
-          console.log('no drift: every lane counts its admitted jobs exactly');
-          return;
+        const lanes = (n: number) => `${n} lane${n === 1 ? '' : 's'}`;
+        if (drift.length === 0) console.log('no drift: every lane counts its admitted jobs exactly');
+        else {
+          printTable(drift as unknown as Record<string, unknown>[], [
+            'lane',
+            'recorded',
+            'actual',
+            'vanished',
+          ]);
+          console.log(
+            opts.dryRun
+              ? `dry run: ${lanes(drift.length)} off, nothing changed`
+              : `repaired ${lanes(drift.length)}`,
+          );
         }
-        printTable(drift as unknown as Record<string, unknown>[], ['lane', 'recorded', 'actual', 'vanished']);
-        const lanes = `${drift.length} lane${drift.length === 1 ? '' : 's'}`;
-        console.log(opts.dryRun ? `dry run: ${lanes} off, nothing changed` : `repaired ${lanes}`);
+        if (stranded.length === 0)
+          console.log("no stranded lane: every waiting job is within its lane's due time");
+        else {
+          printTable(stranded as unknown as Record<string, unknown>[], ['lane', 'due', 'earliest']);
+          console.log(
+            opts.dryRun
+              ? `dry run: ${lanes(stranded.length)} would never be picked again, nothing changed`
+              : `woke ${lanes(stranded.length)} that would never have been picked again`,
+          );
+        }
       });
     });
 
