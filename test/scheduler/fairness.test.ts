@@ -19,13 +19,18 @@ describe('fair share', () => {
   let tdb: TestDatabase;
   let worker: WorkerService | undefined;
 
-  const backlog = (tenant: string, count: number, ms = 15) =>
+  const backlog = (tenant: string, count: number, ms = 15, queue?: string) =>
     dispatchJobs(
       tdb.db,
       tasks,
       Array.from(
         { length: count },
-        (): DispatchSpec => ({ task: 'probe', tenant, payload: { mode: 'sleep', ms, label: tenant } }),
+        (): DispatchSpec => ({
+          task: 'probe',
+          tenant,
+          ...(queue ? { queue } : {}),
+          payload: { mode: 'sleep', ms, label: tenant },
+        }),
       ),
     );
   const limits = (
@@ -134,5 +139,26 @@ describe('fair share', () => {
     expect(lane.rows[0]!.slices).toBeGreaterThan(0);
     expect(lane.rows[0]!.slices).toBeLessThanOrEqual(34);
     expect(lane.rows[0]!.used).toBeLessThanOrEqual(15);
+  });
+
+  it("holds a tenant's rate limit over all its queues together", async () => {
+    await createTenantWithSchema(tdb, { id: 'spread' });
+    await limits('spread', { concurrency: 20, rate: [4, 1000] });
+    const jobs = [
+      ...(await backlog('spread', 8, 1, 'emails')),
+      ...(await backlog('spread', 8, 1, 'reports')),
+    ];
+    worker = await work(8);
+    for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 30_000);
+    const { rows } = await sql<{ queue: string; at: Date }>`
+      SELECT queue, started_at AS at FROM tenantry.job_logs WHERE tenant_id = 'spread' ORDER BY started_at`.execute(
+      tdb.db,
+    );
+    expect(rows).toHaveLength(16);
+    expect(new Set(rows.map((r) => r.queue))).toEqual(new Set(['emails', 'reports']));
+    // At most 4 starts of the tenant, whichever queue, in any 1 s (job_logs.started_at is what
+    // the start gate counts): one limit, not one per queue.
+    const at = rows.map((r) => r.at.getTime());
+    for (let i = 0; i + 4 < at.length; i++) expect(at[i + 4]! - at[i]!).toBeGreaterThanOrEqual(1000);
   });
 });

@@ -1,27 +1,38 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { rateStartDelay } from '../../src/jobs/rate-gate.ts';
+import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { insertTenants } from '../helpers/tenants.ts';
 
 /**
- * The sliding-window rate limit's start gate (rate_start(), migrations/0011), driven with
- * explicit start times: whatever order starts arrive in, the starts it lets through never
- * exceed the limit in any window of one period.
+ * The sliding-window rate limit's start gate (rate_start(), migrations/0011 and 0024), driven
+ * with explicit start times: whatever order starts arrive in, the starts it lets through never
+ * exceed the limit in any window of one period, all the tenant's queues counted together.
  */
 describe('rate limit start gate', () => {
   let tdb: TestDatabase;
   const PERIOD = 1000;
 
-  const lane = async (id: string, limit: number | null) => {
-    await insertTenants(tdb.db, [id], 50);
+  const lane = async (id: string, limit: number | null, queue = 'default') => {
+    const known = await sql`SELECT 1 FROM tenantry.tenants WHERE id = ${id}`.execute(tdb.db);
+    if (known.rows.length === 0) await insertTenants(tdb.db, [id], 50);
     if (limit !== null) {
       await sql`INSERT INTO tenantry.tenant_limits (tenant_id, rate_limit, rate_period_ms)
-                VALUES (${id}, ${limit}, ${PERIOD})`.execute(tdb.db);
+                VALUES (${id}, ${limit}, ${PERIOD}) ON CONFLICT (tenant_id) DO NOTHING`.execute(tdb.db);
     }
-    await sql`SELECT tenantry.ensure_lanes(ARRAY[${id}]::text[], ARRAY['default'])`.execute(tdb.db);
-    return `tenant_${id}_default`;
+    await sql`SELECT tenantry.ensure_lanes(ARRAY[${id}]::text[], ARRAY[${queue}])`.execute(tdb.db);
+    return `tenant_${id}_${queue}`;
   };
+  const nowMs = async () =>
+    Number(
+      (
+        await sql<{
+          ms: string;
+        }>`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms`.execute(tdb.db)
+      ).rows[0]!.ms,
+    );
   const gate = (name: string, at: number) => rateStartDelay(tdb.db, name, new Date(at));
 
   beforeAll(async () => {
@@ -93,6 +104,72 @@ describe('rate limit start gate', () => {
     const ms = Number(await refillIn());
     expect(ms).toBeGreaterThan(700);
     expect(ms).toBeLessThanOrEqual(800);
+  });
+
+  it("counts the starts of all the tenant's queues against its one limit", async () => {
+    const a = await lane('gate-f', 3, 'emails');
+    const b = await lane('gate-f', 3, 'reports');
+    const t0 = 1_800_000_400_000;
+    expect(await gate(a, t0)).toBe(0);
+    expect(await gate(b, t0 + 100)).toBe(0);
+    expect(await gate(a, t0 + 200)).toBe(0);
+    // A fourth start in the same period, from either queue, waits for the first to leave.
+    const wait = await gate(b, t0 + 300);
+    expect(wait).toBeGreaterThanOrEqual(700);
+    expect(wait).toBeLessThanOrEqual(700 + 62);
+    expect(await gate(a, t0 + 300 + wait)).toBe(0);
+    // Another tenant's lane is not held back by it.
+    expect(await gate(await lane('gate-g', 3, 'emails'), t0 + 300)).toBe(0);
+  });
+
+  it("admits a tenant's queues together up to its limit in one pass", async () => {
+    await sql`UPDATE tenantry.lanes SET due = NULL`.execute(tdb.db);
+    await insertTenants(tdb.db, ['adm-r', 'adm-free'], 50);
+    await sql`INSERT INTO tenantry.tenant_limits (tenant_id, rate_limit, rate_period_ms)
+              VALUES ('adm-r', 4, 60000)`.execute(tdb.db);
+    const specs = ['adm-r', 'adm-free'].flatMap((tenant) =>
+      ['one', 'two'].flatMap((queue) =>
+        Array.from({ length: 5 }, (): DispatchSpec => ({ task: 'queue-gc', payload: {}, tenant, queue })),
+      ),
+    );
+    await dispatchJobs(tdb.db, registry, specs);
+    const admitted = async () =>
+      (
+        await sql<{ tenant: string; n: number }>`
+          SELECT l.tenant_id AS tenant, count(*)::int AS n FROM tenantry.lane_jobs j
+          JOIN tenantry.lanes l ON l.name = j.lane
+          WHERE j.job_id IS NOT NULL AND l.tenant_id IN ('adm-r', 'adm-free')
+          GROUP BY 1 ORDER BY 1`.execute(tdb.db)
+      ).rows;
+    // No worker here: dispatch admitted nothing; one pass with room for all 20.
+    expect(await admitted()).toEqual([]);
+    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
+    expect(await admitted()).toEqual([
+      { tenant: 'adm-free', n: 10 },
+      { tenant: 'adm-r', n: 4 },
+    ]);
+    // The window is full for both queues: another pass admits none of the rated tenant's jobs.
+    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
+    expect(await admitted()).toEqual([
+      { tenant: 'adm-free', n: 10 },
+      { tenant: 'adm-r', n: 4 },
+    ]);
+  });
+
+  it('tells the tick when the oldest admission that still counts leaves, not one already out', async () => {
+    await sql`UPDATE tenantry.lanes SET due = NULL`.execute(tdb.db);
+    const name = await lane('gate-h', 2);
+    const now = await nowMs();
+    // Slices are kept two periods: one from 1.5 periods ago no longer counts; two admissions
+    // 300 ms ago fill the window until they leave it, ~700 ms from now.
+    await sql`UPDATE tenantry.lanes SET due = now(), rate_counts = '{1,2}',
+                rate_ends = ARRAY[${now - 1500}::bigint, ${now - 300}::bigint]
+              WHERE name = ${name}`.execute(tdb.db);
+    const ms = Number(
+      (await sql<{ ms: string | null }>`SELECT tenantry.rate_refill_in() AS ms`.execute(tdb.db)).rows[0]!.ms,
+    );
+    expect(ms).toBeGreaterThan(600);
+    expect(ms).toBeLessThanOrEqual(700);
   });
 
   it('lets every start of a lane without a limit through', async () => {

@@ -871,7 +871,7 @@ export interface components {
             override: {
                 concurrency: number | null;
                 weight: number | null;
-                /** @description starts allowed per period in each of the tenant’s queues; null: no limit */
+                /** @description starts allowed per period, all the tenant’s queues together; null: no limit */
                 rate: {
                     limit: number;
                     /** @description milliseconds */
@@ -882,7 +882,7 @@ export interface components {
             plan_defaults: {
                 concurrency: number;
                 weight: number;
-                /** @description starts allowed per period in each of the tenant’s queues; null: no limit */
+                /** @description starts allowed per period, all the tenant’s queues together; null: no limit */
                 rate: {
                     limit: number;
                     /** @description milliseconds */
@@ -893,7 +893,7 @@ export interface components {
             effective: {
                 concurrency: number;
                 weight: number;
-                /** @description starts allowed per period in each of the tenant’s queues; null: no limit */
+                /** @description starts allowed per period, all the tenant’s queues together; null: no limit */
                 rate: {
                     limit: number;
                     /** @description milliseconds */
@@ -3441,7 +3441,7 @@ export interface operations {
                     concurrency?: number | null;
                     /** @description share of starts against competing tenants (2 gets twice 1’s); null follows the plan */
                     weight?: number | null;
-                    /** @description starts per period in each queue; a part merges into the current override (both are needed without one); null follows the plan */
+                    /** @description starts per period, all the tenant’s queues together; a part merges into the current override (both are needed without one); null follows the plan */
                     rate?: {
                         /** @example 100 */
                         limit?: number;
@@ -3461,7 +3461,7 @@ export interface operations {
                     concurrency?: number | null;
                     /** @description share of starts against competing tenants (2 gets twice 1’s); null follows the plan */
                     weight?: number | null;
-                    /** @description starts per period in each queue; a part merges into the current override (both are needed without one); null follows the plan */
+                    /** @description starts per period, all the tenant’s queues together; a part merges into the current override (both are needed without one); null follows the plan */
                     rate?: {
                         /** @example 100 */
                         limit?: number;

@@ -102,7 +102,7 @@ export function registerTenantLimitCommands(tenants: Command): void {
     .description("print a tenant's scheduling limits, or override them (effective at once)")
     .option('--concurrency <n|plan>', 'jobs of one queue running at once, 1-1000')
     .option('--weight <w|plan>', 'share of starts against competing tenants, 0.001-1000')
-    .option('--rate <N/period|plan>', 'starts per period in each queue, e.g. 100/1m')
+    .option('--rate <N/period|plan>', "starts per period, all the tenant's queues together, e.g. 100/1m")
     .option('--json', 'print the limits as JSON (as GET /api/tenants/:id/limits)')
     .action(async (id: string, opts: LimitOptions) => {
       const tenant = tenantId(id);

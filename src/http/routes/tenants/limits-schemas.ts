@@ -28,7 +28,7 @@ const RateJson = Type.Union(
     Type.Object({ limit: Type.Integer(), period_ms: Type.Integer({ description: 'milliseconds' }) }),
     Type.Null(),
   ],
-  { description: 'starts allowed per period in each of the tenant’s queues; null: no limit' },
+  { description: 'starts allowed per period, all the tenant’s queues together; null: no limit' },
 );
 
 const Settings = (description: string, nullable: boolean) => {
@@ -85,7 +85,7 @@ export const LimitsPatch = Type.Object(
         ],
         {
           description:
-            'starts per period in each queue; a part merges into the current override (both are needed without one); null follows the plan',
+            'starts per period, all the tenant’s queues together; a part merges into the current override (both are needed without one); null follows the plan',
         },
       ),
     ),
