@@ -141,7 +141,10 @@ export async function createTenants(
   return ids;
 }
 
-/** `count` jobs of `task` spread round-robin over `tenants`, `chunk` specs per dispatchJobs call. */
+/**
+ * `count` jobs of `task` spread round-robin over `tenants` (and over `queues`, when given),
+ * `chunk` specs per dispatchJobs call.
+ */
 export async function dispatchBacklog(
   bench: BenchDatabase,
   tenants: readonly string[],
@@ -149,12 +152,14 @@ export async function dispatchBacklog(
   task = 'bench-noop',
   payload: Record<string, unknown> = {},
   chunk = 2000,
+  queues: readonly string[] = [],
 ): Promise<void> {
   for (let offset = 0; offset < count; offset += chunk) {
     const specs: DispatchSpec[] = Array.from({ length: Math.min(chunk, count - offset) }, (_, i) => ({
       task,
       payload,
       tenant: tenants[(offset + i) % tenants.length],
+      ...(queues.length > 0 ? { queue: queues[(offset + i) % queues.length] } : {}),
     }));
     await dispatchJobs(bench.db, benchRegistry, specs);
   }
