@@ -13,6 +13,7 @@ interface CoreTables {
   'tenantry.idempotency_keys': IdempotencyKeysTable;
   'tenantry.workers': WorkersTable;
   'tenantry.tenant_limits': TenantLimitsTable;
+  'tenantry.queue_limits': QueueLimitsTable;
 }
 
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -98,6 +99,15 @@ export interface WorkersTable {
 }
 
 /** Per-tenant overrides of the scheduler's plan defaults (migrations/0008); NULL follows the plan. */
+/** A queue's own rate limit, on top of its tenant's (migrations/0025). */
+export interface QueueLimitsTable {
+  tenant_id: string;
+  queue: string;
+  rate_limit: number;
+  rate_period_ms: number;
+  updated_at: UpdatedAt;
+}
+
 export interface TenantLimitsTable {
   tenant_id: string;
   concurrency: number | null;

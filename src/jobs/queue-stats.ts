@@ -20,8 +20,12 @@ export interface QueueStats {
   /** The lane's scheduler settings; null for central queues. */
   cap: number | null;
   weight: number | null;
+  /** The tenant's rate limit (all its queues together); null for central queues. */
   rate_limit: number | null;
   rate_period_ms: number | null;
+  /** The queue's own rate limit, on top of the tenant's (migrations/0025). */
+  queue_rate_limit: number | null;
+  queue_rate_period_ms: number | null;
   /** Nothing new of the lane starts: its tenant or this queue is paused. */
   paused: boolean | null;
   /** The whole tenant is paused (resuming the queue alone would not start it). */
@@ -42,7 +46,8 @@ export async function queueStats(db: DbOrTrx, tenantId?: string): Promise<QueueS
   const lanes = sql<QueueStats>`
     SELECT l.tenant_id AS tenant, l.queue, coalesce(w.ready, 0) AS ready, coalesce(w.scheduled, 0) AS scheduled,
            coalesce(a.admitted, 0) AS admitted, coalesce(a.running, 0) AS running, 0 AS failed,
-           w.oldest_ready_at, l.cap, l.weight, l.rate_limit, l.rate_period_ms, l.paused,
+           w.oldest_ready_at, l.cap, l.weight, l.rate_limit, l.rate_period_ms, l.queue_rate_limit,
+           l.queue_rate_period_ms, l.paused,
            coalesce(tl.paused, false) AS tenant_paused
     FROM tenantry.lanes l
     LEFT JOIN tenantry.tenant_limits tl ON tl.tenant_id = l.tenant_id
@@ -72,6 +77,7 @@ export async function queueStats(db: DbOrTrx, tenantId?: string): Promise<QueueS
           min(g.run_at) FILTER (WHERE g.locked_at IS NULL AND g.attempts < g.max_attempts AND g.run_at <= now())
             AS oldest_ready_at,
           NULL::int AS cap, NULL::real AS weight, NULL::int AS rate_limit, NULL::int AS rate_period_ms,
+          NULL::int AS queue_rate_limit, NULL::int AS queue_rate_period_ms,
           NULL::boolean AS paused, NULL::boolean AS tenant_paused
         FROM graphile_worker.jobs g
         WHERE NOT ${isTenantJob}

@@ -10,6 +10,19 @@ export interface LimitsPatch {
   rate?: { limit?: number; periodMs?: number } | null;
   paused?: boolean | null;
   pausedQueues?: readonly string[] | null;
+  /**
+   * Rate limits of single queues, on top of the tenant's, merged per queue: a rate sets that
+   * queue's, null removes it; null for the whole map removes them all.
+   */
+  queueRates?: Readonly<Record<string, Rate | null>> | null;
+}
+
+/** What a patch does to the per-queue rate limits (tenantry.queue_limits). */
+export interface QueueRateChanges {
+  /** Remove every queue's limit before the rest applies. */
+  clear: boolean;
+  set: Array<{ queue: string; rate: Rate }>;
+  remove: string[];
 }
 
 export const LIMIT_RANGES = {
@@ -18,6 +31,7 @@ export const LIMIT_RANGES = {
   rateLimit: { min: 1, max: 1_000_000 },
   ratePeriodMs: { min: 100, max: 86_400_000 },
   pausedQueues: { max: 100 },
+  queueRates: { max: 100 },
 } as const;
 
 interface Columns {
@@ -84,4 +98,30 @@ export function patchColumns(tenantId: string, patch: LimitsPatch, current: Rate
     columns.paused_queues = [...new Set(queues)].sort();
   }
   return columns;
+}
+
+/** The per-queue rate changes a patch asks for, checked; undefined when it leaves them alone. */
+export function queueRateChanges(tenantId: string, patch: LimitsPatch): QueueRateChanges | undefined {
+  const rates = patch.queueRates;
+  if (rates === undefined) return undefined;
+  if (rates === null) return { clear: true, set: [], remove: [] };
+  if (typeof rates !== 'object' || Array.isArray(rates)) {
+    throw invalid('queue_rates', 'must be an object of queue names to {limit, period_ms} or null');
+  }
+  const entries = Object.entries(rates);
+  if (entries.length > LIMIT_RANGES.queueRates.max) {
+    throw invalid('queue_rates', `must name at most ${LIMIT_RANGES.queueRates.max} queues`);
+  }
+  const changes: QueueRateChanges = { clear: false, set: [], remove: [] };
+  for (const [queue, rate] of entries) {
+    assertQueueName(queue, tenantId, `queue_rates.${queue}`);
+    if (rate === null) {
+      changes.remove.push(queue);
+      continue;
+    }
+    checkRange(`queue_rates.${queue}.limit`, rate.limit, LIMIT_RANGES.rateLimit, true);
+    checkRange(`queue_rates.${queue}.period_ms`, rate.periodMs, LIMIT_RANGES.ratePeriodMs, true);
+    changes.set.push({ queue, rate: { limit: rate.limit, periodMs: rate.periodMs } });
+  }
+  return changes;
 }

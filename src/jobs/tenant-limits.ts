@@ -3,9 +3,14 @@ import type { Db, DbOrTrx } from '../db/database.ts';
 import type { TenantStatus } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
 import { assertQueueName } from './lanes.ts';
-import { type LimitsPatch, patchColumns } from './tenant-limits-patch.ts';
+import {
+  type LimitsPatch,
+  patchColumns,
+  type QueueRateChanges,
+  queueRateChanges,
+} from './tenant-limits-patch.ts';
 
-/** Starts allowed per period, per lane. */
+/** Starts allowed per period: a tenant's (all its queues together), or one queue's. */
 export interface Rate {
   limit: number;
   periodMs: number;
@@ -30,6 +35,8 @@ export interface TenantLimits {
   effective: SchedulingSettings;
   paused: boolean;
   pausedQueues: string[];
+  /** Queues with a rate limit of their own, on top of the tenant's (tenantry.queue_limits). */
+  queueRates: Record<string, Rate>;
   updatedAt: Date | null;
 }
 
@@ -70,6 +77,12 @@ export async function getTenantLimits(db: DbOrTrx, tenantId: string): Promise<Te
     WHERE t.id = ${tenantId}`.execute(db);
   const r = rows[0];
   if (!r) throw notFound(`tenant ${tenantId}`);
+  const queues = await db
+    .selectFrom('tenantry.queue_limits')
+    .select(['queue', 'rate_limit', 'rate_period_ms'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('queue')
+    .execute();
   return {
     tenantId,
     plan: r.plan,
@@ -87,8 +100,41 @@ export async function getTenantLimits(db: DbOrTrx, tenantId: string): Promise<Te
     effective: { concurrency: r.cap, weight: r.weight, rate: rate(r.rate_limit, r.rate_period_ms) },
     paused: r.paused,
     pausedQueues: r.paused_queues,
+    queueRates: Object.fromEntries(
+      queues.map((q) => [q.queue, { limit: q.rate_limit, periodMs: q.rate_period_ms }]),
+    ),
     updatedAt: r.updated_at,
   };
+}
+
+/** Writes per-queue rate changes; the queue_limits trigger brings the lanes in line. */
+async function applyQueueRates(trx: DbOrTrx, tenantId: string, changes: QueueRateChanges): Promise<void> {
+  const gone = changes.clear ? undefined : changes.remove;
+  if (changes.clear || gone!.length > 0) {
+    let query = trx.deleteFrom('tenantry.queue_limits').where('tenant_id', '=', tenantId);
+    if (gone) query = query.where('queue', 'in', gone);
+    await query.execute();
+  }
+  if (changes.set.length > 0) {
+    await trx
+      .insertInto('tenantry.queue_limits')
+      .values(
+        changes.set.map(({ queue, rate }) => ({
+          tenant_id: tenantId,
+          queue,
+          rate_limit: rate.limit,
+          rate_period_ms: rate.periodMs,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'queue']).doUpdateSet((eb) => ({
+          rate_limit: eb.ref('excluded.rate_limit'),
+          rate_period_ms: eb.ref('excluded.rate_period_ms'),
+          updated_at: sql`now()`,
+        })),
+      )
+      .execute();
+  }
 }
 
 async function requireTenant(db: DbOrTrx, tenantId: string): Promise<void> {
@@ -129,7 +175,10 @@ export async function updateTenantLimits(
       patch,
       stored ? rate(stored.rate_limit, stored.rate_period_ms) : null,
     );
-    if (Object.keys(columns).length > 0) {
+    const queueRates = queueRateChanges(tenantId, patch);
+    if (queueRates) await applyQueueRates(trx, tenantId, queueRates);
+    // A queue limit's change dates the overrides too (a removed one leaves no row to date it).
+    if (Object.keys(columns).length > 0 || queueRates) {
       await trx
         .insertInto('tenantry.tenant_limits')
         .values({ tenant_id: tenantId, ...columns })
@@ -213,6 +262,9 @@ export function tenantLimitsJson(l: TenantLimits) {
     effective: settingsJson(l.effective),
     paused: l.paused,
     paused_queues: l.pausedQueues,
+    queue_rates: Object.fromEntries(
+      Object.entries(l.queueRates).map(([q, r]) => [q, { limit: r.limit, period_ms: r.periodMs }]),
+    ),
     updated_at: l.updatedAt?.toISOString() ?? null,
   };
 }

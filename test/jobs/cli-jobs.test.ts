@@ -59,7 +59,7 @@ describe('tenantry worker --once and jobs commands', () => {
     // The failed job has left its lane; only --all lists a lane with nothing in it.
     expect((await tenantry(['jobs', 'monitor'])).stdout).not.toMatch(/^beta\s+ai\s/m);
     const monitor = await tenantry(['jobs', 'monitor', '--all']);
-    expect(monitor.stdout).toMatch(/^beta\s+ai\s+0\s+0\s+0\s+0\s+0\s+1\s+1\s+-\s+no$/m);
+    expect(monitor.stdout).toMatch(/^beta\s+ai\s+0\s+0\s+0\s+0\s+0\s+1\s+1\s+-\s+-\s+no$/m);
 
     const failed = await tenantry(['jobs', 'failed', '--tenant', 'beta']);
     expect(failed.code).toBe(0);
@@ -86,7 +86,7 @@ describe('tenantry worker --once and jobs commands', () => {
       tdb.db,
     );
     const dead = await tenantry(['jobs', 'monitor']);
-    expect(dead.stdout).toMatch(/^\(central\)\s+\S+\s+0\s+0\s+0\s+0\s+1\s+-\s+-\s+-\s+-$/m);
+    expect(dead.stdout).toMatch(/^\(central\)\s+\S+\s+0\s+0\s+0\s+0\s+1\s+-\s+-\s+-\s+-\s+-$/m);
     const flushed = await tenantry(['jobs', 'flush']);
     expect(flushed.stdout.trim()).toBe('flushed 1 permanently failed job from the queue');
     expect((await tenantry(['jobs', 'flush'])).stdout.trim()).toBe(

@@ -79,9 +79,11 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
 
     const monitor = await tenantry(['jobs', 'monitor', '--tenant', 'acme']);
     expect(monitor.stdout).toMatch(
-      /^TENANT\s+QUEUE\s+READY\s+SCHEDULED\s+ADMITTED\s+RUNNING\s+FAILED\s+CAP\s+WEIGHT\s+RATE\s+PAUSED$/m,
+      /^TENANT\s+QUEUE\s+READY\s+SCHEDULED\s+ADMITTED\s+RUNNING\s+FAILED\s+CAP\s+WEIGHT\s+RATE\s+QUEUE RATE\s+PAUSED$/m,
     );
-    expect(monitor.stdout).toMatch(/^acme\s+notifications\s+0\s+1\s+0\s+0\s+0\s+2\s+2\.5\s+100\/1m\s+no$/m);
+    expect(monitor.stdout).toMatch(
+      /^acme\s+notifications\s+0\s+1\s+0\s+0\s+0\s+2\s+2\.5\s+100\/1m\s+-\s+no$/m,
+    );
   });
 
   it('pauses and resumes the tenant and one queue', async () => {
@@ -102,6 +104,28 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
     expect((await tenantry(['tenants', 'resume', 'acme', '--queue', 'reports'])).stdout.trim()).toBe(
       'acme: queue reports resumed (nothing paused)',
     );
+  });
+
+  it("sets and removes one queue's own rate limit", async () => {
+    const set = await tenantry([
+      'tenants',
+      'limits',
+      'acme',
+      '--queue-rate',
+      'reports=10/1m',
+      '--queue-rate',
+      'emails=5/1s',
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/^queue rates: emails 5\/1s, reports 10\/1m$/m);
+    const json = await tenantry(['tenants', 'limits', 'acme', '--queue-rate', 'emails=none', '--json']);
+    expect(JSON.parse(json.stdout).queue_rates).toEqual({ reports: { limit: 10, period_ms: 60_000 } });
+    const rows = await sql<{
+      queue: string;
+    }>`SELECT queue FROM tenantry.queue_limits WHERE tenant_id = 'acme'`.execute(tdb.db);
+    expect(rows.rows).toEqual([{ queue: 'reports' }]);
+    await tenantry(['tenants', 'limits', 'acme', '--queue-rate', 'reports=none']);
+    expect((await tenantry(['tenants', 'limits', 'acme'])).stdout).toMatch(/^queue rates: none$/m);
   });
 
   it('reports lane drift, repairs it unless --dry-run, and prints it as JSON', async () => {
@@ -183,6 +207,18 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
       [
         ['tenants', 'limits', 'Bad_Id'],
         'tenantry: id: "Bad_Id" is not a tenant id (lowercase letters, digits, -)',
+      ],
+      [
+        ['tenants', 'limits', 'acme', '--queue-rate', 'reports=fast'],
+        'tenantry: --queue-rate: reports: must be N/period such as 10/1m (1-1000000 per 100ms-24h), or "none"',
+      ],
+      [
+        ['tenants', 'limits', 'acme', '--queue-rate', '10/1m'],
+        'tenantry: --queue-rate: "10/1m" is not QUEUE=N/period or QUEUE=none',
+      ],
+      [
+        ['tenants', 'limits', 'acme', '--queue-rate', 'Bad Q=10/1m'],
+        'tenantry: --queue-rate: must be 1-63 lowercase letters, digits, "_" or "-", starting with a letter or digit',
       ],
       [['tenants', 'limits', 'nope'], 'tenantry: tenant nope was not found'],
       [['tenants', 'pause', 'nope'], 'tenantry: tenant nope was not found'],

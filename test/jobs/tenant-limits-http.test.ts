@@ -78,6 +78,7 @@ describe('GET and PATCH /api/tenants/:id/limits, pause and resume', () => {
       effective: { concurrency: 1, weight: 2, rate: { limit: 50, period_ms: 1000 } },
       paused: false,
       paused_queues: [],
+      queue_rates: {},
       updated_at: null,
     };
     expect((await send('GET', '/api/tenants/acme/limits')).json()).toEqual(expected);
@@ -133,6 +134,75 @@ describe('GET and PATCH /api/tenants/:id/limits, pause and resume', () => {
     expect((await patch('acme', {})).json().effective).toEqual(back.json().effective);
   });
 
+  it('sets, replaces and removes rate limits of single queues, and their lanes follow at once', async () => {
+    const queueLanes = async () =>
+      (
+        await sql<{ queue: string; limit: number | null; period: number | null }>`
+          SELECT queue, queue_rate_limit AS limit, queue_rate_period_ms AS period FROM tenantry.lanes
+          WHERE tenant_id = 'globex' ORDER BY queue`.execute(tdb.db)
+      ).rows;
+    // Lanes exist once the tenant has had a job on them.
+    await dispatchJobs(
+      tdb.db,
+      registry,
+      ['notifications', 'default'].map((queue) => ({
+        task: 'send-notification',
+        tenant: 'globex',
+        queue,
+        payload: { channel: 'sms', to: '+1', message: 'x' },
+        delayMs: 3_600_000,
+      })),
+    );
+    const set = await patch('globex', {
+      queue_rates: {
+        notifications: { limit: 10, period_ms: 60_000 },
+        reports: { limit: 3, period_ms: 1000 },
+      },
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().queue_rates).toEqual({
+      notifications: { limit: 10, period_ms: 60_000 },
+      reports: { limit: 3, period_ms: 1000 },
+    });
+    // The tenant's own rate stays what it was (its plan's).
+    expect(set.json().effective.rate).toEqual({ limit: 50, period_ms: 1000 });
+    expect(await queueLanes()).toEqual([
+      { queue: 'default', limit: null, period: null },
+      { queue: 'notifications', limit: 10, period: 60_000 },
+    ]);
+    // A lane made later gets its queue's limit too.
+    await dispatchJobs(tdb.db, registry, [
+      {
+        task: 'send-notification',
+        tenant: 'globex',
+        queue: 'reports',
+        payload: { channel: 'sms', to: '+1', message: 'x' },
+        delayMs: 3_600_000,
+      },
+    ]);
+    expect((await queueLanes()).find((l) => l.queue === 'reports')).toEqual({
+      queue: 'reports',
+      limit: 3,
+      period: 1000,
+    });
+    // Merged per queue: one replaced, one removed, the other left.
+    const merged = await patch('globex', {
+      queue_rates: { notifications: { limit: 20, period_ms: 60_000 }, reports: null },
+    });
+    expect(merged.json().queue_rates).toEqual({ notifications: { limit: 20, period_ms: 60_000 } });
+    expect(await queueLanes()).toEqual([
+      { queue: 'default', limit: null, period: null },
+      { queue: 'notifications', limit: 20, period: 60_000 },
+      { queue: 'reports', limit: null, period: null },
+    ]);
+    expect((await send('GET', '/api/tenants/globex/limits')).json().queue_rates).toEqual({
+      notifications: { limit: 20, period_ms: 60_000 },
+    });
+    const cleared = await patch('globex', { queue_rates: null });
+    expect(cleared.json().queue_rates).toEqual({});
+    expect((await queueLanes()).every((l) => l.limit === null)).toBe(true);
+  });
+
   it('answers bad input with 400 problem+json naming the field', async () => {
     const cases: [unknown, string][] = [
       [{ concurrency: 0 }, 'concurrency'],
@@ -146,6 +216,11 @@ describe('GET and PATCH /api/tenants/:id/limits, pause and resume', () => {
       [{ rate: 100 }, 'rate'],
       [{ paused: 'yes' }, 'paused'],
       [{ paused_queues: ['ok', 'Not Ok'] }, 'paused_queues.1'],
+      [{ queue_rates: { reports: { limit: 0, period_ms: 1000 } } }, 'queue_rates.reports.limit'],
+      [{ queue_rates: { reports: { limit: 5 } } }, 'queue_rates.reports.period_ms'],
+      [{ queue_rates: { reports: 10 } }, 'queue_rates.reports'],
+      [{ queue_rates: { 'Not Ok': { limit: 5, period_ms: 1000 } } }, 'queue_rates.Not Ok'],
+      [{ queue_rates: [] }, 'queue_rates'],
       [{ sideways: true }, 'sideways'],
     ];
     for (const [body, field] of cases) {
@@ -194,6 +269,7 @@ describe('GET and PATCH /api/tenants/:id/limits, pause and resume', () => {
       rate: { limit: 50, period_ms: 1000 },
       paused: true,
       paused_queues: ['notifications'],
+      queue_rates: {},
     });
     expect(health.warnings).toEqual(
       expect.arrayContaining(['tenant is paused: none of its jobs start', 'queue notifications is paused']),

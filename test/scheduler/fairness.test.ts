@@ -161,4 +161,26 @@ describe('fair share', () => {
     const at = rows.map((r) => r.at.getTime());
     for (let i = 0; i + 4 < at.length; i++) expect(at[i + 4]! - at[i]!).toBeGreaterThanOrEqual(1000);
   });
+
+  it("holds one queue to its own rate limit while the tenant's other queue runs free", async () => {
+    await createTenantWithSchema(tdb, { id: 'split' });
+    await limits('split', { concurrency: 20 });
+    await sql`INSERT INTO tenantry.queue_limits (tenant_id, queue, rate_limit, rate_period_ms)
+              VALUES ('split', 'slow', 2, 1000)`.execute(tdb.db);
+    const jobs = [...(await backlog('split', 6, 1, 'slow')), ...(await backlog('split', 6, 1, 'fast'))];
+    worker = await work(8);
+    for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 30_000);
+    const { rows } = await sql<{ queue: string; at: Date }>`
+      SELECT queue, started_at AS at FROM tenantry.job_logs WHERE tenant_id = 'split' ORDER BY started_at`.execute(
+      tdb.db,
+    );
+    const at = (queue: string) => rows.filter((r) => r.queue === queue).map((r) => r.at.getTime());
+    const slow = at('slow');
+    expect(slow).toHaveLength(6);
+    for (let i = 0; i + 2 < slow.length; i++) expect(slow[i + 2]! - slow[i]!).toBeGreaterThanOrEqual(1000);
+    // The fast queue is not held by the slow one's limit: all six start before the slow queue's third.
+    const fast = at('fast');
+    expect(fast).toHaveLength(6);
+    expect(Math.max(...fast)).toBeLessThan(slow[2]!);
+  });
 });

@@ -172,6 +172,74 @@ describe('rate limit start gate', () => {
     expect(ms).toBeLessThanOrEqual(700);
   });
 
+  const queueLimit = (tenant: string, queue: string, limit: number, periodMs = PERIOD) =>
+    sql`INSERT INTO tenantry.queue_limits (tenant_id, queue, rate_limit, rate_period_ms)
+        VALUES (${tenant}, ${queue}, ${limit}, ${periodMs})`.execute(tdb.db);
+
+  it("holds one queue to its own limit, the tenant's other queues free", async () => {
+    const reports = await lane('gate-q', null, 'reports');
+    const emails = await lane('gate-q', null, 'emails');
+    await queueLimit('gate-q', 'reports', 2);
+    const t0 = 1_800_000_500_000;
+    expect(await gate(reports, t0)).toBe(0);
+    expect(await gate(reports, t0 + 100)).toBe(0);
+    const wait = await gate(reports, t0 + 200);
+    expect(wait).toBeGreaterThanOrEqual(800);
+    expect(wait).toBeLessThanOrEqual(800 + 62);
+    for (let i = 0; i < 5; i++) expect(await gate(emails, t0 + 200 + i)).toBe(0);
+    expect(await gate(reports, t0 + 200 + wait)).toBe(0);
+  });
+
+  it("holds a start when either its queue's window or its tenant's is full", async () => {
+    // Tenant 4 a period; its reports queue 2 of them (the queue limit set before the lane exists).
+    await insertTenants(tdb.db, ['gate-qt'], 50);
+    await queueLimit('gate-qt', 'reports', 2);
+    const reports = await lane('gate-qt', 4, 'reports');
+    const emails = await lane('gate-qt', 4, 'emails');
+    const t0 = 1_800_000_600_000;
+    expect(await gate(reports, t0)).toBe(0);
+    expect(await gate(reports, t0 + 10)).toBe(0);
+    expect(await gate(reports, t0 + 20)).toBeGreaterThan(0);
+    expect(await gate(emails, t0 + 30)).toBe(0);
+    expect(await gate(emails, t0 + 40)).toBe(0);
+    // The tenant's four are used: emails waits too, for the first reports start to leave.
+    const wait = await gate(emails, t0 + 50);
+    expect(wait).toBeGreaterThanOrEqual(950);
+    expect(wait).toBeLessThanOrEqual(950 + 62);
+  });
+
+  it("admits a queue with its own limit up to it, beside the tenant's other queues", async () => {
+    await sql`UPDATE tenantry.lanes SET due = NULL`.execute(tdb.db);
+    await insertTenants(tdb.db, ['adm-q'], 50);
+    await queueLimit('adm-q', 'slow', 2, 60_000);
+    await dispatchJobs(
+      tdb.db,
+      registry,
+      ['slow', 'fast'].flatMap((queue) =>
+        Array.from(
+          { length: 5 },
+          (): DispatchSpec => ({ task: 'queue-gc', payload: {}, tenant: 'adm-q', queue }),
+        ),
+      ),
+    );
+    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
+    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
+    const { rows } = await sql<{ queue: string; n: number }>`
+      SELECT l.queue, count(*)::int AS n FROM tenantry.lane_jobs j JOIN tenantry.lanes l ON l.name = j.lane
+      WHERE j.job_id IS NOT NULL AND l.tenant_id = 'adm-q' GROUP BY 1 ORDER BY 1`.execute(tdb.db);
+    expect(rows).toEqual([
+      { queue: 'fast', n: 5 },
+      { queue: 'slow', n: 2 },
+    ]);
+    // The tick hears when the slow queue's window frees: a period after the end of the slice
+    // (1/16 of the period) that holds the admissions.
+    const ms = Number(
+      (await sql<{ ms: string | null }>`SELECT tenantry.rate_refill_in() AS ms`.execute(tdb.db)).rows[0]!.ms,
+    );
+    expect(ms).toBeGreaterThan(55_000);
+    expect(ms).toBeLessThanOrEqual(60_000 + 3750);
+  });
+
   it('lets every start of a lane without a limit through', async () => {
     const name = await lane('gate-d', null);
     for (let i = 0; i < 10; i++) expect(await gate(name, 1_800_000_300_000)).toBe(0);

@@ -253,7 +253,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Override concurrency, weight or rate limit of a tenant, or pause it (admin)
+         * Override concurrency, weight or rate limits of a tenant or its queues, or pause it (admin)
          * @description A JSON Merge Patch (RFC 7396), sent as application/merge-patch+json or application/json: absent fields stay, null returns a setting to the plan default. Effective for the next admission.
          */
         patch: operations["updateTenantLimits"];
@@ -904,6 +904,14 @@ export interface components {
             paused: boolean;
             /** @description queues of the tenant on which nothing new starts */
             paused_queues: string[];
+            /** @description queues with a rate limit of their own (starts per period), on top of the tenant’s */
+            queue_rates: {
+                [key: string]: {
+                    limit: number;
+                    /** @description milliseconds */
+                    period_ms: number;
+                };
+            };
             /** @description last change of the overrides or pauses; null: never changed */
             updated_at: string | null;
         };
@@ -1161,10 +1169,14 @@ export interface components {
             cap: number | null;
             /** @description fair-share weight against competing lanes (null: a central queue) */
             weight: number | null;
-            /** @description starts allowed per rate_period_ms (null: no rate limit) */
+            /** @description the tenant's starts allowed per rate_period_ms, all its queues together (null: no rate limit) */
             rate_limit: number | null;
             /** @description the rate limit's period in milliseconds */
             rate_period_ms: number | null;
+            /** @description this queue's own starts allowed per queue_rate_period_ms, on top of the tenant's (null: none) */
+            queue_rate_limit: number | null;
+            /** @description the queue's rate limit period in milliseconds */
+            queue_rate_period_ms: number | null;
             /** @description the lane's fraction of the tenant jobs admitted (handed to workers) since share_since; null: a central queue, no baseline yet, or nothing admitted */
             fair_share: number | null;
             /** @description nothing new of the lane starts: the tenant or this queue is paused (null: a central queue) */
@@ -3024,6 +3036,13 @@ export interface operations {
                             } | null;
                             paused: boolean;
                             paused_queues: string[];
+                            /** @description queues with a rate limit of their own, on top of the tenant’s */
+                            queue_rates: {
+                                [key: string]: {
+                                    limit: number;
+                                    period_ms: number;
+                                };
+                            };
                         };
                         failed_last_24h: number;
                         cache_entries: number | null;
@@ -3455,6 +3474,18 @@ export interface operations {
                     paused?: boolean | null;
                     /** @description replaces the list; null: none */
                     paused_queues?: string[] | null;
+                    /** @description rate limits of single queues, on top of the tenant’s, merged per queue: {limit, period_ms} sets one, null removes it; null for the whole object removes them all */
+                    queue_rates?: {
+                        [key: string]: {
+                            /** @example 100 */
+                            limit: number;
+                            /**
+                             * @description milliseconds
+                             * @example 60000
+                             */
+                            period_ms: number;
+                        } | null;
+                    } | null;
                 };
                 "application/json": {
                     /** @description jobs of one queue of the tenant running at once; null follows the plan */
@@ -3475,6 +3506,18 @@ export interface operations {
                     paused?: boolean | null;
                     /** @description replaces the list; null: none */
                     paused_queues?: string[] | null;
+                    /** @description rate limits of single queues, on top of the tenant’s, merged per queue: {limit, period_ms} sets one, null removes it; null for the whole object removes them all */
+                    queue_rates?: {
+                        [key: string]: {
+                            /** @example 100 */
+                            limit: number;
+                            /**
+                             * @description milliseconds
+                             * @example 60000
+                             */
+                            period_ms: number;
+                        } | null;
+                    } | null;
                 };
             };
         };
@@ -6057,6 +6100,8 @@ export interface operations {
                      *           "weight": 1,
                      *           "rate_limit": 100,
                      *           "rate_period_ms": 60000,
+                     *           "queue_rate_limit": null,
+                     *           "queue_rate_period_ms": null,
                      *           "fair_share": 0.25,
                      *           "paused": false,
                      *           "tenant_paused": false

@@ -35,6 +35,10 @@ export function registerJobCommands(program: Command): void {
                 s.rate_limit === null || s.rate_period_ms === null
                   ? '-'
                   : formatRate({ limit: s.rate_limit, periodMs: s.rate_period_ms }),
+              'queue rate':
+                s.queue_rate_limit === null || s.queue_rate_period_ms === null
+                  ? '-'
+                  : formatRate({ limit: s.queue_rate_limit, periodMs: s.queue_rate_period_ms }),
               cap: s.cap ?? '-',
               weight: s.weight ?? '-',
               paused: s.paused === null ? '-' : s.paused ? 'yes' : 'no',
@@ -50,6 +54,7 @@ export function registerJobCommands(program: Command): void {
               'cap',
               'weight',
               'rate',
+              'queue rate',
               'paused',
             ],
           );

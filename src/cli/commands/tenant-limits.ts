@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { parseRate } from '../../config.ts';
 import { invalid } from '../../errors.ts';
-import type { TenantLimits } from '../../jobs/tenant-limits.ts';
+import { assertQueueName } from '../../jobs/lanes.ts';
+import type { Rate, TenantLimits } from '../../jobs/tenant-limits.ts';
 import type { LimitsPatch } from '../../jobs/tenant-limits-patch.ts';
 import { isTenantId } from '../../tenancy.ts';
 import { printTable } from '../table.ts';
@@ -39,11 +40,34 @@ interface LimitOptions {
   concurrency?: string;
   weight?: string;
   rate?: string;
+  queueRate: string[];
   json?: boolean;
 }
 
+/** `reports=10/1m` sets a queue's own rate limit, `reports=none` removes it. */
+function queueRatesOf(tenant: string, raw: readonly string[]): LimitsPatch['queueRates'] {
+  const rates: Record<string, Rate | null> = {};
+  for (const entry of raw) {
+    const at = entry.indexOf('=');
+    const queue = entry.slice(0, Math.max(0, at)).trim();
+    if (at < 0 || queue === '')
+      throw invalid('--queue-rate', `"${entry}" is not QUEUE=N/period or QUEUE=none`);
+    assertQueueName(queue, tenant, '--queue-rate');
+    const value = entry.slice(at + 1).trim();
+    const rate = value === 'none' ? null : parseRate(value);
+    if (rate === undefined) {
+      throw invalid(
+        '--queue-rate',
+        `${queue}: must be N/period such as 10/1m (1-1000000 per 100ms-24h), or "none"`,
+      );
+    }
+    rates[queue] = rate;
+  }
+  return rates;
+}
+
 /** The patch the options ask for; checked before any connection is made. */
-function patchOf(opts: LimitOptions): LimitsPatch {
+function patchOf(tenant: string, opts: LimitOptions): LimitsPatch {
   const patch: LimitsPatch = {};
   const concurrency = planOr(
     '--concurrency',
@@ -56,6 +80,7 @@ function patchOf(opts: LimitOptions): LimitsPatch {
   if (weight !== undefined) patch.weight = weight;
   const rate = planOr('--rate', opts.rate, parseRate, 'N/period such as 100/1m (1-1000000 per 100ms-24h)');
   if (rate !== undefined) patch.rate = rate;
+  if (opts.queueRate.length > 0) patch.queueRates = queueRatesOf(tenant, opts.queueRate);
   return patch;
 }
 
@@ -93,6 +118,8 @@ async function print(limits: TenantLimits, json: boolean | undefined): Promise<v
   );
   console.log(`paused: ${limits.paused ? 'yes' : 'no'}`);
   console.log(`paused queues: ${limits.pausedQueues.length > 0 ? limits.pausedQueues.join(', ') : 'none'}`);
+  const queueRates = Object.entries(limits.queueRates).map(([q, r]) => `${q} ${formatRate(r)}`);
+  console.log(`queue rates: ${queueRates.length > 0 ? queueRates.join(', ') : 'none'}`);
 }
 
 /** `tenantry tenants limits|pause|resume`: the fair scheduler's per-tenant controls. */
@@ -103,10 +130,16 @@ export function registerTenantLimitCommands(tenants: Command): void {
     .option('--concurrency <n|plan>', 'jobs of one queue running at once, 1-1000')
     .option('--weight <w|plan>', 'share of starts against competing tenants, 0.001-1000')
     .option('--rate <N/period|plan>', "starts per period, all the tenant's queues together, e.g. 100/1m")
+    .option(
+      '--queue-rate <queue=N/period|queue=none>',
+      "one queue's own rate limit on top of the tenant's, e.g. reports=10/1m (repeatable; none removes it)",
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
     .option('--json', 'print the limits as JSON (as GET /api/tenants/:id/limits)')
     .action(async (id: string, opts: LimitOptions) => {
       const tenant = tenantId(id);
-      const patch = patchOf(opts);
+      const patch = patchOf(tenant, opts);
       const { getTenantLimits, updateTenantLimits } = await limitsModule();
       await withRuntime(async ({ db }) => {
         const changed = Object.keys(patch).length > 0;

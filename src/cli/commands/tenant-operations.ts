@@ -168,9 +168,10 @@ export function registerTenantOperationCommands(
           );
           print(`last maintenance: ${h.lastMaintenance?.at.toISOString() ?? '-'}`);
           print(`queue:            ${h.queueDepth.pending} pending, ${h.queueDepth.running} running`);
-          const { effective, paused, pausedQueues } = h.limits;
+          const { effective, paused, pausedQueues, queueRates } = h.limits;
+          const perQueue = Object.entries(queueRates).map(([q, r]) => `, queue ${q} ${formatRate(r)}`);
           print(
-            `scheduling:       concurrency ${effective.concurrency}, weight ${effective.weight}, rate ${formatRate(effective.rate)}`,
+            `scheduling:       concurrency ${effective.concurrency}, weight ${effective.weight}, rate ${formatRate(effective.rate)}${perQueue.join('')}`,
           );
           print(
             `paused:           ${paused ? 'yes' : 'no'}${pausedQueues.length > 0 ? ` (queues ${pausedQueues.join(', ')})` : ''}`,

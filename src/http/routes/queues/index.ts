@@ -34,8 +34,16 @@ const Queue = Type.Object(
     oldest_ready_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     cap: Nullable(Type.Integer(), 'jobs of the lane running at once, cluster-wide (null: a central queue)'),
     weight: Nullable(Type.Number(), 'fair-share weight against competing lanes (null: a central queue)'),
-    rate_limit: Nullable(Type.Integer(), 'starts allowed per rate_period_ms (null: no rate limit)'),
+    rate_limit: Nullable(
+      Type.Integer(),
+      "the tenant's starts allowed per rate_period_ms, all its queues together (null: no rate limit)",
+    ),
     rate_period_ms: Nullable(Type.Integer(), "the rate limit's period in milliseconds"),
+    queue_rate_limit: Nullable(
+      Type.Integer(),
+      "this queue's own starts allowed per queue_rate_period_ms, on top of the tenant's (null: none)",
+    ),
+    queue_rate_period_ms: Nullable(Type.Integer(), "the queue's rate limit period in milliseconds"),
     fair_share: Nullable(
       Type.Number({ minimum: 0, maximum: 1 }),
       "the lane's fraction of the tenant jobs admitted (handed to workers) since share_since; " +
@@ -78,6 +86,8 @@ const QueuePage = Type.Object(
             weight: 1,
             rate_limit: 100,
             rate_period_ms: 60000,
+            queue_rate_limit: null,
+            queue_rate_period_ms: null,
             fair_share: 0.25,
             paused: false,
             tenant_paused: false,

@@ -44,6 +44,7 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
           ...tenantLimitsJson(h.limits).effective,
           paused: h.limits.paused,
           paused_queues: h.limits.pausedQueues,
+          queue_rates: tenantLimitsJson(h.limits).queue_rates,
         },
         failed_last_24h: h.failedLast24h,
         cache_entries: h.cacheEntries,

@@ -123,6 +123,11 @@ export const TenantHealthJson = Type.Object({
       rate: Type.Union([Type.Object({ limit: Type.Integer(), period_ms: Type.Integer() }), Type.Null()]),
       paused: Type.Boolean(),
       paused_queues: Type.Array(Type.String()),
+      queue_rates: Type.Record(
+        Type.String(),
+        Type.Object({ limit: Type.Integer(), period_ms: Type.Integer() }),
+        { description: 'queues with a rate limit of their own, on top of the tenant’s' },
+      ),
     },
     {
       description:

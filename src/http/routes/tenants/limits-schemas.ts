@@ -3,7 +3,7 @@ import { QUEUE_PATTERN } from '../../../jobs/lanes.ts';
 import { LIMIT_RANGES } from '../../../jobs/tenant-limits-patch.ts';
 import { TenantId } from './schemas.ts';
 
-const { concurrency, weight, rateLimit, ratePeriodMs, pausedQueues } = LIMIT_RANGES;
+const { concurrency, weight, rateLimit, ratePeriodMs, pausedQueues, queueRates } = LIMIT_RANGES;
 
 const QueueName = Type.String({
   pattern: QUEUE_PATTERN.source,
@@ -55,6 +55,11 @@ export const TenantLimits = Type.Object(
     ),
     paused: Type.Boolean({ description: 'nothing new of the tenant starts' }),
     paused_queues: Type.Array(QueueName, { description: 'queues of the tenant on which nothing new starts' }),
+    queue_rates: Type.Record(
+      Type.String({ pattern: QUEUE_PATTERN.source }),
+      Type.Object({ limit: Type.Integer(), period_ms: Type.Integer({ description: 'milliseconds' }) }),
+      { description: 'queues with a rate limit of their own (starts per period), on top of the tenant’s' },
+    ),
     updated_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'last change of the overrides or pauses; null: never changed',
     }),
@@ -95,11 +100,34 @@ export const LimitsPatch = Type.Object(
         description: 'replaces the list; null: none',
       }),
     ),
+    queue_rates: Type.Optional(
+      Type.Union(
+        [
+          Type.Record(
+            Type.String({ pattern: QUEUE_PATTERN.source }),
+            Type.Union([
+              Type.Object({ limit: RateLimit, period_ms: RatePeriod }, { additionalProperties: false }),
+              Type.Null(),
+            ]),
+            { maxProperties: queueRates.max },
+          ),
+          Type.Null(),
+        ],
+        {
+          description:
+            'rate limits of single queues, on top of the tenant’s, merged per queue: {limit, period_ms} sets one, null removes it; null for the whole object removes them all',
+        },
+      ),
+    ),
   },
   {
     additionalProperties: false,
     description: 'A JSON Merge Patch (RFC 7396): an absent field stays as it is.',
-    examples: [{ concurrency: 10, weight: 2, rate: { limit: 100, period_ms: 60_000 } }, { rate: null }],
+    examples: [
+      { concurrency: 10, weight: 2, rate: { limit: 100, period_ms: 60_000 } },
+      { rate: null },
+      { queue_rates: { reports: { limit: 10, period_ms: 60_000 }, emails: null } },
+    ],
   },
 );
 

@@ -52,7 +52,7 @@ export const tenantLimitRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = 
       schema: {
         tags: ['tenants'],
         operationId: 'updateTenantLimits',
-        summary: 'Override concurrency, weight or rate limit of a tenant, or pause it (admin)',
+        summary: 'Override concurrency, weight or rate limits of a tenant or its queues, or pause it (admin)',
         description:
           'A JSON Merge Patch (RFC 7396), sent as application/merge-patch+json or application/json: ' +
           'absent fields stay, null returns a setting to the plan default. Effective for the next admission.',
@@ -63,11 +63,23 @@ export const tenantLimitRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = 
       },
     },
     async (request) => {
-      const { rate, paused_queues, ...rest } = request.body;
+      const { rate, paused_queues, queue_rates, ...rest } = request.body;
       const patch = {
         ...rest,
         ...(rate === undefined ? {} : { rate: rate && { limit: rate.limit, periodMs: rate.period_ms } }),
         ...(paused_queues === undefined ? {} : { pausedQueues: paused_queues }),
+        ...(queue_rates === undefined
+          ? {}
+          : {
+              queueRates:
+                queue_rates &&
+                Object.fromEntries(
+                  Object.entries(queue_rates).map(([q, r]) => [
+                    q,
+                    r && { limit: r.limit, periodMs: r.period_ms },
+                  ]),
+                ),
+            }),
       };
       const limits = await updateTenantLimits(db, request.params.id, patch);
       request.log.info({ tenant: request.params.id, patch: request.body }, 'tenant limits changed');
