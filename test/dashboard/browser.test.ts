@@ -346,6 +346,9 @@ describe('the dashboard in a browser', () => {
     );
     const running = await dispatch('acme', 'demo-slow', { seconds: 30, steps: 30 });
     await waitForStatus(tdb.db, running, ['running']);
+    // A queue with a rate limit of its own shows it beside its tenant's.
+    await sql`INSERT INTO tenantry.queue_limits (tenant_id, queue, rate_limit, rate_period_ms)
+              VALUES ('globex', 'default', 10, 60000)`.execute(tdb.db);
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, ADMIN_KEY);
       await page.getByRole('heading', { name: 'Oldest waiting job' }).waitFor();
@@ -361,7 +364,12 @@ describe('the dashboard in a browser', () => {
         .getByRole('button', { name: /^Pause globex / })
         .first()
         .waitFor();
+      await page.getByRole('cell', { name: 'none; queue 10/1m' }).waitFor(WAIT);
       await screenshot(page, 'queues', true);
+      await page.evaluate(
+        `history.pushState(null, '', '/dashboard/tenants/globex'); dispatchEvent(new PopStateEvent('popstate'))`,
+      );
+      await page.getByTestId('scheduling').filter({ hasText: 'queue rates: default 10/1m' }).waitFor(WAIT);
       await page.getByRole('link', { name: 'Schedules' }).click();
       await page
         .getByRole('cell', { name: /tenant-backup/ })

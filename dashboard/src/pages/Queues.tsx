@@ -11,12 +11,18 @@ type Queue = Schemas['Queue'];
 
 const dash = (v: number | null) => (v === null ? '—' : String(v));
 
-const rateOf = (q: Queue) =>
-  q.rate_limit === null || q.rate_period_ms === null
-    ? q.tenant === null
-      ? '—'
-      : 'none'
-    : rate({ limit: q.rate_limit, period_ms: q.rate_period_ms });
+/** The tenant's rate (all its queues together), and the queue's own when it has one. */
+const rateOf = (q: Queue) => {
+  const tenant =
+    q.rate_limit === null || q.rate_period_ms === null
+      ? q.tenant === null
+        ? '—'
+        : 'none'
+      : rate({ limit: q.rate_limit, period_ms: q.rate_period_ms });
+  return q.queue_rate_limit === null || q.queue_rate_period_ms === null
+    ? tenant
+    : `${tenant}; queue ${rate({ limit: q.queue_rate_limit, period_ms: q.queue_rate_period_ms })}`;
+};
 
 /** What the lane's button does: a paused tenant resumes whole (a queue's own pause stays). */
 function pauseAction(q: Queue): { label: string; action: 'pause' | 'resume'; queue?: string } {

@@ -9,6 +9,12 @@ import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '..
 
 type Dialog = { kind: 'suspend' } | { kind: 'restore'; backup: string } | null;
 
+/** `; queue rates: reports 10/1m`, or nothing when no queue has a rate limit of its own. */
+const queueRates = (rates: Record<string, { limit: number; period_ms: number }>) => {
+  const shown = Object.entries(rates).map(([queue, r]) => `${queue} ${rate(r)}`);
+  return shown.length > 0 ? `; queue rates: ${shown.join(', ')}` : '';
+};
+
 export default function Tenant({ session, params }: { session: Session; params: Record<string, string> }) {
   const id = params.id!;
   const admin = session.kind === 'admin';
@@ -114,7 +120,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
         <dt>Scheduling</dt>
         <dd data-testid="scheduling">
           {limits.data
-            ? `${limits.data.effective.concurrency} job(s) of one queue at once, weight ${limits.data.effective.weight}, rate ${rate(limits.data.effective.rate)}${limits.data.paused ? '; paused' : ''}${limits.data.paused_queues.length > 0 ? `; paused queues: ${limits.data.paused_queues.join(', ')}` : ''}`
+            ? `${limits.data.effective.concurrency} job(s) of one queue at once, weight ${limits.data.effective.weight}, rate ${rate(limits.data.effective.rate)}${limits.data.paused ? '; paused' : ''}${limits.data.paused_queues.length > 0 ? `; paused queues: ${limits.data.paused_queues.join(', ')}` : ''}${queueRates(limits.data.queue_rates)}`
             : '—'}
         </dd>
         <dt>Owner</dt>
