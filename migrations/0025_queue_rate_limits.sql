@@ -376,13 +376,18 @@ $$;
 
 -- rate_refill_in (0024) with lanes blocked by their queue's window.
 CREATE OR REPLACE FUNCTION rate_refill_in() RETURNS bigint LANGUAGE sql STABLE AS $$
-  -- One pass over the rate-limited lanes' slices that still count, not a sum per tenant.
+  -- One pass over the slices that still count of the tenants that wait, not a sum per tenant.
   WITH clock AS (
     SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms
+  ), waiting AS (
+    -- Tenants with a rate-limited lane that would admit a due job but for the rate.
+    SELECT DISTINCT l.tenant_id FROM tenantry.lanes l
+    WHERE l.rate_limit IS NOT NULL AND l.runnable AND l.due <= now() AND l.inflight < l.cap
   ), tenants AS (
     SELECT l.tenant_id, sum(u.c) AS used, min(l.rate_limit) AS lim, min(u.e + l.rate_period_ms) FILTER (WHERE u.c > 0) AS frees
-    FROM tenantry.lanes l CROSS JOIN clock k CROSS JOIN LATERAL unnest(l.rate_ends, l.rate_counts) AS u(e, c)
-    WHERE l.rate_limit IS NOT NULL AND u.e > k.ms - l.rate_period_ms
+    FROM waiting w JOIN tenantry.lanes l ON l.tenant_id = w.tenant_id AND l.rate_limit IS NOT NULL
+    CROSS JOIN clock k CROSS JOIN LATERAL unnest(l.rate_ends, l.rate_counts) AS u(e, c)
+    WHERE u.e > k.ms - l.rate_period_ms
     GROUP BY l.tenant_id
   ), queues AS (
     SELECT min(u.e + l.queue_rate_period_ms) FILTER (WHERE u.c > 0) AS frees
@@ -392,11 +397,7 @@ CREATE OR REPLACE FUNCTION rate_refill_in() RETURNS bigint LANGUAGE sql STABLE A
     GROUP BY l.name, l.queue_rate_limit
     HAVING sum(u.c) >= l.queue_rate_limit
   ), frees AS (
-    -- A tenant whose window is full and which has a lane that would admit a due job but for it.
-    SELECT t.frees FROM tenants t
-    WHERE t.used >= t.lim AND EXISTS (
-      SELECT 1 FROM tenantry.lanes l
-      WHERE l.tenant_id = t.tenant_id AND l.rate_limit IS NOT NULL AND l.runnable AND l.due <= now() AND l.inflight < l.cap)
+    SELECT t.frees FROM tenants t WHERE t.used >= t.lim
     UNION ALL
     SELECT q.frees FROM queues q
   )
