@@ -109,10 +109,9 @@ export async function getTenantLimits(db: DbOrTrx, tenantId: string): Promise<Te
 
 /** Writes per-queue rate changes; the queue_limits trigger brings the lanes in line. */
 async function applyQueueRates(trx: DbOrTrx, tenantId: string, changes: QueueRateChanges): Promise<void> {
-  const gone = changes.clear ? undefined : changes.remove;
-  if (changes.clear || gone!.length > 0) {
+  if (changes.clear || changes.remove.length > 0) {
     let query = trx.deleteFrom('tenantry.queue_limits').where('tenant_id', '=', tenantId);
-    if (gone) query = query.where('queue', 'in', gone);
+    if (!changes.clear) query = query.where('queue', 'in', changes.remove);
     await query.execute();
   }
   if (changes.set.length > 0) {
