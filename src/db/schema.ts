@@ -98,8 +98,7 @@ export interface WorkersTable {
   stats: Json;
 }
 
-/** Per-tenant overrides of the scheduler's plan defaults (migrations/0008); NULL follows the plan. */
-/** A queue's own rate limit, on top of its tenant's (migrations/0025). */
+/** A queue's own rate limit, on top of its tenant's (migrations/0024). */
 export interface QueueLimitsTable {
   tenant_id: string;
   queue: string;
@@ -108,6 +107,7 @@ export interface QueueLimitsTable {
   updated_at: UpdatedAt;
 }
 
+/** Per-tenant overrides of the scheduler's plan defaults (migrations/0008); NULL follows the plan. */
 export interface TenantLimitsTable {
   tenant_id: string;
   concurrency: number | null;

@@ -23,7 +23,7 @@ export interface QueueStats {
   /** The tenant's rate limit (all its queues together); null for central queues. */
   rate_limit: number | null;
   rate_period_ms: number | null;
-  /** The queue's own rate limit, on top of the tenant's (migrations/0025). */
+  /** The queue's own rate limit, on top of the tenant's (migrations/0024). */
   queue_rate_limit: number | null;
   queue_rate_period_ms: number | null;
   /** Nothing new of the lane starts: its tenant or this queue is paused. */

@@ -22,6 +22,8 @@ export function registerJobCommands(program: Command): void {
         import('../../jobs/queue-stats.ts'),
         import('../../jobs/tenant-limits.ts'),
       ]);
+      const rateCell = (limit: number | null, periodMs: number | null) =>
+        limit === null || periodMs === null ? '-' : formatRate({ limit, periodMs });
       await withRuntime(async ({ db }) => {
         for (;;) {
           const stats = (await queueStats(db, opts.tenant)).filter((s) => opts.all || isBusy(s));
@@ -31,14 +33,8 @@ export function registerJobCommands(program: Command): void {
             stats.map((s) => ({
               ...s,
               tenant: s.tenant ?? '(central)',
-              rate:
-                s.rate_limit === null || s.rate_period_ms === null
-                  ? '-'
-                  : formatRate({ limit: s.rate_limit, periodMs: s.rate_period_ms }),
-              'queue rate':
-                s.queue_rate_limit === null || s.queue_rate_period_ms === null
-                  ? '-'
-                  : formatRate({ limit: s.queue_rate_limit, periodMs: s.queue_rate_period_ms }),
+              rate: rateCell(s.rate_limit, s.rate_period_ms),
+              'queue rate': rateCell(s.queue_rate_limit, s.queue_rate_period_ms),
               cap: s.cap ?? '-',
               weight: s.weight ?? '-',
               paused: s.paused === null ? '-' : s.paused ? 'yes' : 'no',

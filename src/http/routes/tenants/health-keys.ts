@@ -27,6 +27,7 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
     },
     async (request) => {
       const h = await tenantHealth(db, request.params.id, options.cacheStore);
+      const limits = tenantLimitsJson(h.limits);
       return {
         tenant: h.tenant.id,
         status: h.tenant.status,
@@ -41,10 +42,10 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
         last_maintenance_at: iso(h.lastMaintenance?.at),
         queue_depth: h.queueDepth,
         scheduling: {
-          ...tenantLimitsJson(h.limits).effective,
-          paused: h.limits.paused,
-          paused_queues: h.limits.pausedQueues,
-          queue_rates: tenantLimitsJson(h.limits).queue_rates,
+          ...limits.effective,
+          paused: limits.paused,
+          paused_queues: limits.paused_queues,
+          queue_rates: limits.queue_rates,
         },
         failed_last_24h: h.failedLast24h,
         cache_entries: h.cacheEntries,

@@ -1,24 +1,33 @@
--- Rate limits per queue, on top of the tenant's (0024): `{limit, period}` on the starts of one
--- logical queue of a tenant, e.g. its `reports` at 10 a minute while the tenant as a whole may
--- start 1,000. Set per tenant (PATCH /api/tenants/:id/limits `queue_rates`, `tenantry tenants
--- limits --queue-rate`); plans know no queues.
+-- Rate limits per tenant, all its queues together, and optionally per queue on top.
 --
--- A lane with a queue limit keeps that window's admissions in slices of its own
--- (queue_rate_ends, queue_rate_counts), cut by the queue's period: one set of slices cannot
--- serve two periods (slices are 1/16 of a period and kept two periods, so a short queue period
--- under a long tenant one would need thousands). They stay NULL on lanes without one: no bytes
--- added to the rows every admission rewrites. Admission bounds the lane's room by both windows.
+-- Rate limits were kept per lane (0011): every lane of a tenant got the tenant's limit, so a
+-- tenant with three busy queues could start three times its plan's rate. The limit is now the
+-- tenant's: each lane still records its own admissions in slices (rate_ends, rate_counts), and
+-- admission sums the slices of all the tenant's rate-limited lanes (inline, once per lane: a
+-- sum through SQL functions, twice per lane, was most of a pass when every tenant had a limit).
+-- The lanes of one tenant carry the same limit and period (the scheduling view is per tenant),
+-- and those picked in one pass share what the tenant has left: its jobs with the smallest
+-- finish times get it, whichever lane they are in. Two passes picking different lanes of one
+-- tenant at once can still admit past its room (neither sees the other's admissions); the
+-- start gate is exact and holds the excess back.
+--
+-- A queue may have a limit of its own: `{limit, period}` on the starts of one logical queue of
+-- a tenant, e.g. its `reports` at 10 a minute while the tenant as a whole may start 1,000. Set
+-- per tenant (PATCH /api/tenants/:id/limits `queue_rates`, `tenantry tenants limits
+-- --queue-rate`); plans know no queues. A lane with one keeps that window's admissions in
+-- slices of its own (queue_rate_ends, queue_rate_counts), cut by the queue's period: one set of
+-- slices cannot serve two periods (slices are 1/16 of a period and kept two periods, so a short
+-- queue period under a long tenant one would need thousands). They stay NULL on lanes without
+-- one: no bytes added to the rows every admission rewrites. Admission bounds the lane's room by
+-- both windows.
 --
 -- Starts move off the lane rows into rate_starts: one row per rate-limited tenant (scope '')
 -- and per queue with a limit (scope = the queue). The start gate locked the lane row, which
 -- every admission pass holds locked through its transaction (a writer flight, several ms under
--- load), so a rate-limited job's start waited for the pass and held its worker slot meanwhile:
--- with every tenant rate-limited (a plan with a rate) 1,000 tenants drained ~900 jobs/s
--- against ~5,000 without limits, ~600 once 0024 added the tenant lock and sums. A tenant's
--- starts are now one row (locked by the gate, which serializes them instead of 0024's advisory
--- lock), not a sum over its lanes. The gate holds a start back when either window is full,
--- gives back an admission in each (the only path that still takes the lane's lock), and
--- reports the later of the two to free.
+-- load), so a rate-limited job's start waited for the pass and held its worker slot meanwhile.
+-- A tenant's starts are one row, locked by the gate, which counts them one at a time. The gate
+-- holds a start back when either window is full, gives back an admission in each (the only
+-- path that still takes the lane's lock), and reports the later of the two to free.
 
 CREATE TABLE queue_limits (
   tenant_id      text NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -46,10 +55,6 @@ CREATE TABLE rate_starts (
   counts    integer[] NOT NULL DEFAULT '{}',
   PRIMARY KEY (tenant_id, scope)
 );
-
--- 0024's sum of a tenant's admissions or starts: admission sums inline now, and starts have a
--- row of their own.
-DROP FUNCTION tenant_rate_used(text, bigint, boolean);
 
 CREATE INDEX lanes_queue_rated_idx ON lanes (name) WHERE queue_rate_limit IS NOT NULL;
 
@@ -123,7 +128,8 @@ CREATE TRIGGER queue_limits_lanes_follow
   AFTER INSERT OR UPDATE OR DELETE ON queue_limits
   FOR EACH ROW EXECUTE FUNCTION lanes_follow_queue_limits();
 
--- admit (0024): a lane's room bounded by its queue's window too, admissions recorded there.
+-- admit (0021): a rate-limited lane's room is what its tenant has left, all its lanes' admissions
+-- counted, and what its queue's own window has left; admissions recorded in both.
 CREATE OR REPLACE FUNCTION admit(p_min_budget integer DEFAULT 0, p_max integer DEFAULT NULL) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   v_room integer;
@@ -374,7 +380,11 @@ BEGIN
 END
 $$;
 
--- rate_refill_in (0024) with lanes blocked by their queue's window.
+-- Milliseconds until the first tenant or queue whose lanes would admit a due job but for its
+-- rate gets room back (its oldest admission slice that still counts leaves the window), or
+-- NULL. 0011's took a lane's oldest kept slice, which may already be out of the window (slices
+-- are kept two periods): it answered 0 while the window was still full, and the admission tick
+-- then ran a pass every millisecond until the window freed.
 CREATE OR REPLACE FUNCTION rate_refill_in() RETURNS bigint LANGUAGE sql STABLE AS $$
   -- One pass over the slices that still count of the tenants that wait, not a sum per tenant.
   WITH clock AS (
