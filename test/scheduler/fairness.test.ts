@@ -64,21 +64,23 @@ describe('fair share', () => {
       await createTenantWithSchema(tdb, { id });
       await limits(id, { concurrency: 50, weight });
     }
-    const jobs = [...(await backlog('wa', 60)), ...(await backlog('wb', 60)), ...(await backlog('wc', 60))];
+    const jobs = [...(await backlog('wa', 60)), ...(await backlog('wb', 60)), ...(await backlog('wc', 80))];
     worker = await work(4);
     for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 60_000);
     const { rows } = await sql<{ tenant: string }>`
       SELECT data->>'tenant' AS tenant FROM probe_events
-      WHERE data->>'event' = 'start' AND data->>'tenant' IN ('wa', 'wb', 'wc') ORDER BY at, id LIMIT 80`.execute(
+      WHERE data->>'event' = 'start' AND data->>'tenant' IN ('wa', 'wb', 'wc') ORDER BY at, id LIMIT 120`.execute(
       tdb.db,
     );
-    expect(rows).toHaveLength(80);
+    expect(rows).toHaveLength(120);
     const count = (t: string) => rows.filter((r) => r.tenant === t).length;
-    // While all three have work: 25 / 25 / 50 of the starts, within 10% of each target (counted
-    // in whole starts: 20 ± 2, 20 ± 2, 40 ± 4 of 80; a float share at exactly 10% read as over).
-    expect(Math.abs(count('wa') - 20)).toBeLessThanOrEqual(2);
-    expect(Math.abs(count('wb') - 20)).toBeLessThanOrEqual(2);
-    expect(Math.abs(count('wc') - 40)).toBeLessThanOrEqual(4);
+    // While all three have work (the first 120 starts: wc, with twice the weight, has 80 jobs):
+    // 25 / 25 / 50 of the starts, within 10% of each target, counted in whole starts (30 ± 3,
+    // 30 ± 3, 60 ± 6). The jobs in flight where the count stops shift a few starts between
+    // tenants whatever the sample; over 80 starts that alone was 10% on a loaded machine.
+    expect(Math.abs(count('wa') - 30)).toBeLessThanOrEqual(3);
+    expect(Math.abs(count('wb') - 30)).toBeLessThanOrEqual(3);
+    expect(Math.abs(count('wc') - 60)).toBeLessThanOrEqual(6);
   });
 
   it('serves a tenant that was idle ahead of one that has been busy (not first come, first served)', async () => {
