@@ -12,7 +12,7 @@ import { tenantQueueName } from './lanes.ts';
 import { SLOT_QUANTUM_MS, withoutNul } from './log-batch.ts';
 import type { JobLogWriter } from './log-writer.ts';
 import type { JobMetrics } from './metrics.ts';
-import { rateStartDelay } from './rate-gate.ts';
+import { needsStartGate, type RateCharge, type StartGate } from './rate-gate.ts';
 import type { TaskServices } from './services.ts';
 import { taskContext } from './task-context.ts';
 import { heldReason, type TenantGate } from './tenant-gate.ts';
@@ -24,6 +24,8 @@ export interface ExecutionDeps {
   writer: JobLogWriter;
   running: RunningJobs;
   gate: TenantGate;
+  /** The start gate of rate-limited jobs. */
+  starts: StartGate;
   metrics: JobMetrics;
   services: TaskServices;
   /** graphile-worker's pool id (the `locked_by` of our jobs), once the pool exists. */
@@ -40,19 +42,23 @@ interface Envelope {
   laned: boolean;
   /** Its lane had a rate limit when it was admitted: its start is counted (rate-gate.ts). */
   rated: boolean;
+  /** Its admission's charge to its rate windows (absent for jobs admitted before 0025). */
+  charge: RateCharge | undefined;
   /** Attempts made before this admission (a laned job's retries are new graphile-worker jobs). */
   attempt: number;
 }
 
 function envelopeOf(raw: unknown): Envelope | undefined {
   if (typeof raw !== 'object' || raw === null || !('log' in raw)) return undefined;
-  const { log, tenant, queue, payload, laned, rated, attempt } = raw as {
+  const { log, tenant, queue, payload, laned, rated, rated_at, rated_until, attempt } = raw as {
     log: unknown;
     tenant?: unknown;
     queue?: unknown;
     payload?: unknown;
     laned?: unknown;
     rated?: unknown;
+    rated_at?: unknown;
+    rated_until?: unknown;
     attempt?: unknown;
   };
   if (typeof log !== 'number' && typeof log !== 'string') return undefined;
@@ -63,6 +69,10 @@ function envelopeOf(raw: unknown): Envelope | undefined {
     payload,
     laned: laned === true && typeof tenant === 'string',
     rated: rated === true && laned === true && typeof tenant === 'string',
+    charge:
+      typeof rated_at === 'number' && typeof rated_until === 'number'
+        ? { atMs: rated_at, untilMs: rated_until }
+        : undefined,
     attempt: typeof attempt === 'number' && Number.isInteger(attempt) && attempt >= 0 ? attempt : 0,
   };
 }
@@ -171,6 +181,7 @@ async function adoptCronJob(
     payload,
     laned: false,
     rated: false,
+    charge: undefined,
     attempt: 0,
   };
 }
@@ -209,8 +220,9 @@ async function heldBack(
   const state = await deps.gate.tenant(envelope.tenant);
   let reason = state ? heldReason(state, envelope.queue) : undefined;
   let waitMs = 0;
-  if (!reason && envelope.rated) {
-    waitMs = await rateStartDelay(deps.db, tenantQueueName(envelope.tenant, envelope.queue), startedAt);
+  if (!reason && envelope.rated && needsStartGate(envelope.charge, startedAt)) {
+    const lane = tenantQueueName(envelope.tenant, envelope.queue);
+    waitMs = await deps.starts.delay(lane, startedAt, envelope.charge?.atMs);
     if (waitMs > 0) reason = 'rate limit';
   }
   if (!reason) return false;

@@ -1,17 +1,88 @@
-import { sql } from 'kysely';
-import type { Db } from '../db/database.ts';
+import type pg from 'pg';
+
+/** Starts passed through the gate in one statement at most (a worker runs far fewer at once). */
+const MAX_BATCH = 500;
+
+interface Pending {
+  lane: string;
+  atMs: number;
+  admittedMs: number | null;
+  resolve: (waitMs: number) => void;
+  reject: (err: unknown) => void;
+}
+
+/** When a rate-limited job was charged to its windows at admission (migrations/0025). */
+export interface RateCharge {
+  /** The admission pass's time (ms since the epoch, the database's clock). */
+  atMs: number;
+  /** The end of the earliest slice it was charged to. */
+  untilMs: number;
+}
 
 /**
- * The start of a job of a rate-limited lane at `startedAt` (see rate_start() in
- * migrations/0011 and 0024): 0 when it may start, which records the start; otherwise how many
- * milliseconds until its tenant's starts, all its queues together, leave room in their sliding
- * window. Admission already spaces a tenant's jobs by its limit; this holds the promise when
- * admitted jobs wait for a free slot and would otherwise start together, and when two passes
- * admitted jobs of one tenant's different queues at once. The start is counted at the time the
- * job log records as its start, so the limit holds for job_logs.started_at exactly.
+ * Whether a rate-limited job starting at `startedAt` needs the start gate. Admission charged
+ * it to its windows in the slice of the pass; a start before that slice ends is counted by that
+ * charge. A later start (the job waited for a slot across a slice's end), or one of a job
+ * admitted without a known charge, goes through the gate.
  */
-export async function rateStartDelay(db: Db, lane: string, startedAt: Date): Promise<number> {
-  const { rows } = await sql<{ wait: string }>`
-    SELECT tenantry.rate_start(${lane}, ${startedAt.getTime()}::bigint) AS wait`.execute(db);
-  return Number(rows[0]?.wait ?? 0);
+export function needsStartGate(charge: RateCharge | undefined, startedAt: Date): boolean {
+  return charge === undefined || startedAt.getTime() >= charge.untilMs;
+}
+
+/**
+ * The start gate of a worker's rate-limited jobs that start after their admission's slice
+ * (rate_start() and rate_start_batch() in migrations/0025): the job's admission charge comes off
+ * and its start is charged in the slice it falls in, when its windows have room; else the job
+ * goes back to its lane. The start is counted at the time the job log records as its start, so
+ * the limit holds for job_logs.started_at (up to the skew between the worker's clock and the
+ * database's, which charged the admission).
+ *
+ * Starts asked for while a call is in flight go together in the next one: one statement and
+ * one commit for all of them, where each was a round trip of its own with its worker slot held.
+ */
+export class StartGate {
+  private readonly pool: pg.Pool;
+  private queued: Pending[] = [];
+  private flying = false;
+
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * 0 when the job of `lane` may start at `startedAt`, which charges the start; otherwise how
+   * many milliseconds until its tenant's window (all its queues together), or its queue's, has
+   * room (its admission's charge, made at `admittedMs`, is given back: it returns to its lane).
+   */
+  delay(lane: string, startedAt: Date, admittedMs?: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.queued.push({ lane, atMs: startedAt.getTime(), admittedMs: admittedMs ?? null, resolve, reject });
+      if (!this.flying) void this.fly();
+    });
+  }
+
+  private async fly(): Promise<void> {
+    this.flying = true;
+    try {
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0, MAX_BATCH);
+        try {
+          const { rows } = await this.pool.query<{ waits: string[] }>({
+            name: 'tenantry-rate-start-batch',
+            text: 'SELECT tenantry.rate_start_batch($1::text[], $2::bigint[], $3::bigint[]) AS waits',
+            values: [batch.map((p) => p.lane), batch.map((p) => p.atMs), batch.map((p) => p.admittedMs)],
+          });
+          const waits = rows[0]?.waits ?? [];
+          batch.forEach((p, i) => {
+            p.resolve(Number(waits[i] ?? 0));
+          });
+        } catch (err) {
+          // Each start fails as its own gate call did: the attempt fails and is retried.
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.flying = false;
+    }
+  }
 }

@@ -12,6 +12,7 @@ import { RunningJobs } from '../jobs/cancellation.ts';
 import { JobLogWriter } from '../jobs/log-writer.ts';
 import { JobMetrics } from '../jobs/metrics.ts';
 import { syncPlanLimits } from '../jobs/plan-limits.ts';
+import { StartGate } from '../jobs/rate-gate.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
 import type { TaskServices } from '../jobs/services.ts';
 import { TenantGate, type WorkerFilter } from '../jobs/tenant-gate.ts';
@@ -113,7 +114,7 @@ export class WorkerService {
       crontabFile: options.crontabFile,
       pollInterval: options.pollInterval,
       gate,
-      deps: { db, tenantDb, logger, writer, running, gate, metrics, services },
+      deps: { db, tenantDb, logger, writer, running, gate, starts: new StartGate(pool), metrics, services },
     });
     const admission = new AdmissionTick({
       pool: writerPool,

@@ -136,9 +136,9 @@ describe('fair share', () => {
     // No more than 5 starts (job_logs.started_at, the time the start gate counts) in any 1 s.
     for (let i = 0; i + 5 < at.length; i++) expect(at[i + 5]! - at[i]!).toBeGreaterThanOrEqual(1000);
     const lane = await sql<{ used: number; slices: number }>`
-      SELECT tenantry.rate_used(rate_ends, rate_counts, 0) AS used, cardinality(rate_ends) AS slices
-      FROM tenantry.lanes WHERE name = 'tenant_metered_default'`.execute(tdb.db);
-    // Only slices of the last two periods are kept (16 a period), each counting what it admitted.
+      SELECT tenantry.rate_used(ends, counts, 0) AS used, cardinality(ends) AS slices
+      FROM tenantry.rate_windows WHERE tenant_id = 'metered' AND scope = ''`.execute(tdb.db);
+    // Only slices of the last two periods are kept (16 a period), each counting the charges made in it.
     expect(lane.rows[0]!.slices).toBeGreaterThan(0);
     expect(lane.rows[0]!.slices).toBeLessThanOrEqual(34);
     expect(lane.rows[0]!.used).toBeLessThanOrEqual(15);
