@@ -16,6 +16,7 @@ import { failureIsolation } from './lib/jobs-isolation.ts';
 import { quietLatency } from './lib/jobs-latency.ts';
 import { PgBossBench, type PgBossThroughput } from './lib/jobs-pgboss.ts';
 import { rateLimit } from './lib/jobs-rate.ts';
+import { ratedAtLimit, ratedThroughput } from './lib/jobs-rate-scale.ts';
 import { RAW_LOCAL_QUEUE, rawThroughput } from './lib/jobs-raw.ts';
 import { type TenantryThroughput, tenantryThroughput } from './lib/jobs-tenantry.ts';
 import { median } from './lib/report.ts';
@@ -170,7 +171,15 @@ async function throughputFigures(bench: BenchDatabase): Promise<void> {
   });
 }
 
+/** `--only=rate,shares`: only the phases whose name contains one of these words. */
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+  .filter(Boolean);
+
 async function phase(name: string, run: () => Promise<void>): Promise<void> {
+  if (only && !only.some((word) => name.includes(word))) return;
   const t0 = performance.now();
   await run();
   process.stderr.write(`  (${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
@@ -186,6 +195,10 @@ try {
   await phase('weighted shares', () => weightedShares(bench, quick ? 20 : 30));
   await phase('quiet tenant latency', () => quietLatency(bench, quick ? 20_000 : 100_000, LIMIT_MS));
   await phase('rate limit', () => rateLimit(bench, quick ? 6 : 15));
+  await phase('rate limits at scale', async () => {
+    await ratedThroughput(bench, quick ? 10_000 : 30_000, ROUNDS);
+    await ratedAtLimit(bench, 3, quick ? 4 : 8);
+  });
   await phase('failure isolation', () => failureIsolation(bench, quick ? 4000 : 30_000, ISOLATION_ROUNDS));
   await phase('bulk dispatch', () => bulkDispatch(bench, quick ? 20 : 50));
 } finally {

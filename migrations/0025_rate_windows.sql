@@ -95,7 +95,7 @@ $$;
 -- starts up to the grace fewer a period (100 ms of a 1 s period: ~6%, of 1 min: ~0.2%).
 CREATE FUNCTION rate_span_ms(p_period_ms integer) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT p_period_ms + least(greatest(1, p_period_ms / 16), 100)
+  SELECT p_period_ms + tenantry.rate_grace_ms(p_period_ms)
 $$;
 
 -- The slices' arithmetic in PL/pgSQL (0011 wrote it in SQL). A SQL function that cannot be
@@ -383,6 +383,9 @@ BEGIN
                                (p.tenant, CASE WHEN p.qlim IS NOT NULL THEN p.queue END)) AS s(tenant, scope)
     WHERE s.scope IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM tenantry.rate_windows r WHERE r.tenant_id = s.tenant AND r.scope = s.scope)
+    -- In one order: a pass inserting a row another pass has just inserted waits for it, and
+    -- two passes inserting two new windows in opposite orders would wait for each other.
+    ORDER BY s.tenant, s.scope
     ON CONFLICT DO NOTHING;
     WITH picked AS (
       SELECT * FROM unnest(v_tenants, v_queues, v_limits, v_periods, v_qlimits, v_qperiods, v_rooms)

@@ -14,7 +14,7 @@ const PERIOD_MS = 1000;
 const QUEUES = ['default', 'reports'];
 
 /** Most of the sorted times `at` within any window of `ms` (both ends included but one ms). */
-function mostInSliding(at: readonly number[], ms: number): number {
+export function mostInSliding(at: readonly number[], ms: number): number {
   let most = 0;
   for (let i = 0, j = 0; i < at.length; i++) {
     while (at[j]! < at[i]! - ms + 1) j++;

@@ -125,6 +125,30 @@ describe('fair share', () => {
     expect(await laneOverlap(tdb.db, 'lone')).toBe(3);
   });
 
+  it("moves a late start's charge from its admission's slice to its start's, through the worker's gate", async () => {
+    await createTenantWithSchema(tdb, { id: 'late' });
+    await limits('late', { concurrency: 20, rate: [5, 1000] });
+    const jobs = await backlog('late', 3, 1);
+    // Admitted with no worker running; they start well after their charge stopped standing for
+    // a start (the end of the pass's 62 ms slice and a 62 ms grace).
+    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
+    const { rows: admitted } = await sql<{ until: string }>`
+      SELECT DISTINCT payload->>'rated_until' AS until FROM graphile_worker._private_jobs
+      WHERE payload->>'tenant' = 'late'`.execute(tdb.db);
+    expect(admitted).toHaveLength(1);
+    const admissionSlice = Number(admitted[0]!.until) - 62;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    worker = await work(4);
+    for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 30_000);
+    const { rows } = await sql<{ ends: string[]; counts: number[] }>`
+      SELECT ends, counts FROM tenantry.rate_windows WHERE tenant_id = 'late' AND scope = ''`.execute(tdb.db);
+    const slices = rows[0]!.ends.map((end, i) => ({ end: Number(end), count: rows[0]!.counts[i]! }));
+    // Three charges in all, none left in the admission's slice: each moved to its start's.
+    expect(slices.reduce((n, s) => n + s.count, 0)).toBe(3);
+    expect(slices.find((s) => s.end === admissionSlice)?.count).toBe(0);
+    expect(slices.filter((s) => s.end > admissionSlice + 62).reduce((n, s) => n + s.count, 0)).toBe(3);
+  });
+
   it('holds a rate-limited tenant’s excess jobs until its window refills, losing none', async () => {
     await createTenantWithSchema(tdb, { id: 'metered' });
     await limits('metered', { concurrency: 20, rate: [5, 1000] });

@@ -53,6 +53,10 @@ describe('rate limit start gate', () => {
     );
     return { ends: rows[0]!.ends.map(Number), counts: rows[0]!.counts };
   };
+  const queueLimit = (tenant: string, queue: string, limit: number, periodMs = PERIOD) =>
+    sql`INSERT INTO tenantry.queue_limits (tenant_id, queue, rate_limit, rate_period_ms)
+        VALUES (${tenant}, ${queue}, ${limit}, ${periodMs})`.execute(tdb.db);
+
   // The end of the slice (1/16 of the period, in whole ms) that holds `at`.
   const sliceEnd = (at: number) => (Math.floor(at / Math.floor(PERIOD / 16)) + 1) * Math.floor(PERIOD / 16);
 
@@ -223,6 +227,62 @@ describe('rate limit start gate', () => {
     ]);
   });
 
+  it('charges admissions to the window, and tells each job until when that charge stands for its start', async () => {
+    await sql`UPDATE tenantry.lanes SET due = NULL`.execute(tdb.db);
+    await insertTenants(tdb.db, ['adm-until'], 50);
+    await sql`INSERT INTO tenantry.tenant_limits (tenant_id, rate_limit, rate_period_ms)
+              VALUES ('adm-until', 10, 1000)`.execute(tdb.db);
+    await queueLimit('adm-until', 'reports', 5, 60_000);
+    await dispatchJobs(
+      tdb.db,
+      registry,
+      ['reports', 'reports', 'emails'].map((queue) => ({
+        task: 'queue-gc',
+        payload: {},
+        tenant: 'adm-until',
+        queue,
+      })),
+    );
+    const before = await nowMs();
+    expect(await admit(1000)).toBe(3);
+    const { rows } = await sql<{ queue: string; rated: boolean; at: string; until: string }>`
+      SELECT payload->>'queue' AS queue, (payload->>'rated')::boolean AS rated, payload->>'rated_at' AS at,
+             payload->>'rated_until' AS until
+      FROM graphile_worker._private_jobs WHERE payload->>'tenant' = 'adm-until' ORDER BY 1`.execute(tdb.db);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      const at = Number(row.at);
+      expect(row.rated).toBe(true);
+      expect(at).toBeGreaterThanOrEqual(before);
+      // The tenant's slice (62 ms of 1 s) ends first, even for the reports queue (3,750 ms of 1 min).
+      expect(Number(row.until)).toBe(sliceEnd(at) + GRACE);
+    }
+    // One charge per admission: three in the tenant's window, two in the reports queue's.
+    expect((await windowOf('adm-until')).counts).toEqual([3]);
+    expect((await windowOf('adm-until', 'reports')).counts).toEqual([2]);
+  });
+
+  it('gives no room to a lane whose window another transaction holds, and keeps it due', async () => {
+    await sql`UPDATE tenantry.lanes SET due = NULL`.execute(tdb.db);
+    await insertTenants(tdb.db, ['adm-held'], 50);
+    await sql`INSERT INTO tenantry.tenant_limits (tenant_id, rate_limit, rate_period_ms)
+              VALUES ('adm-held', 10, 1000)`.execute(tdb.db);
+    await setWindow('adm-held', '', [], []);
+    await dispatchJobs(tdb.db, registry, [{ task: 'queue-gc', payload: {}, tenant: 'adm-held' }]);
+    const holder = await tdb.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM tenantry.rate_windows WHERE tenant_id = 'adm-held' FOR UPDATE`);
+      // The pass does not wait for it: it admits nothing now and does not set the lane aside.
+      expect(await admit(1000)).toBe(0);
+      expect(await blockedUntil('tenant_adm-held_default')).toBeNull();
+      await holder.query('COMMIT');
+    } finally {
+      holder.release();
+    }
+    expect(await admit(1000)).toBe(1);
+  });
+
   it('tells the tick when the oldest admission that still counts leaves, not one already out', async () => {
     await sql`UPDATE tenantry.lanes SET due = NULL`.execute(tdb.db);
     const name = await lane('gate-h', 2);
@@ -236,10 +296,6 @@ describe('rate limit start gate', () => {
     expect(ms).toBeGreaterThan(550 + GRACE);
     expect(ms).toBeLessThanOrEqual(700 + GRACE);
   });
-
-  const queueLimit = (tenant: string, queue: string, limit: number, periodMs = PERIOD) =>
-    sql`INSERT INTO tenantry.queue_limits (tenant_id, queue, rate_limit, rate_period_ms)
-        VALUES (${tenant}, ${queue}, ${limit}, ${periodMs})`.execute(tdb.db);
 
   it("holds one queue to its own limit, the tenant's other queues free", async () => {
     const reports = await lane('gate-q', null, 'reports');
