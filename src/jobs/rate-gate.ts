@@ -15,15 +15,16 @@ interface Pending {
 export interface RateCharge {
   /** The admission pass's time (ms since the epoch, the database's clock). */
   atMs: number;
-  /** The end of the earliest slice it was charged to. */
+  /** Until when that charge stands for its start: its slice's end and the grace (0025). */
   untilMs: number;
 }
 
 /**
  * Whether a rate-limited job starting at `startedAt` needs the start gate. Admission charged
- * it to its windows in the slice of the pass; a start before that slice ends is counted by that
- * charge. A later start (the job waited for a slot across a slice's end), or one of a job
- * admitted without a known charge, goes through the gate.
+ * it to its windows in the slice of the pass; a start before that slice ends, or within the
+ * grace after it (every check counts the grace back), is stood for by that charge. A later start
+ * (the job waited long for a slot), or one of a job admitted without a known charge, goes
+ * through the gate.
  */
 export function needsStartGate(charge: RateCharge | undefined, startedAt: Date): boolean {
   return charge === undefined || startedAt.getTime() >= charge.untilMs;

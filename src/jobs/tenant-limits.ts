@@ -3,6 +3,7 @@ import type { Db, DbOrTrx } from '../db/database.ts';
 import type { TenantStatus } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
 import { assertQueueName } from './lanes.ts';
+import { type RateUse, rateUse } from './rate-use.ts';
 import {
   type LimitsPatch,
   patchColumns,
@@ -37,6 +38,8 @@ export interface TenantLimits {
   pausedQueues: string[];
   /** Queues with a rate limit of their own, on top of the tenant's (tenantry.queue_limits). */
   queueRates: Record<string, Rate>;
+  /** What the tenant's rate windows hold now (rate-use.ts). */
+  rateUse: RateUse;
   updatedAt: Date | null;
 }
 
@@ -83,6 +86,7 @@ export async function getTenantLimits(db: DbOrTrx, tenantId: string): Promise<Te
     .where('tenant_id', '=', tenantId)
     .orderBy('queue')
     .execute();
+  const use = await rateUse(db, tenantId);
   return {
     tenantId,
     plan: r.plan,
@@ -103,6 +107,7 @@ export async function getTenantLimits(db: DbOrTrx, tenantId: string): Promise<Te
     queueRates: Object.fromEntries(
       queues.map((q) => [q.queue, { limit: q.rate_limit, periodMs: q.rate_period_ms }]),
     ),
+    rateUse: use,
     updatedAt: r.updated_at,
   };
 }
@@ -264,6 +269,7 @@ export function tenantLimitsJson(l: TenantLimits) {
     queue_rates: Object.fromEntries(
       Object.entries(l.queueRates).map(([q, r]) => [q, { limit: r.limit, period_ms: r.periodMs }]),
     ),
+    rate_use: l.rateUse,
     updated_at: l.updatedAt?.toISOString() ?? null,
   };
 }

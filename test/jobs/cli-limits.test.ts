@@ -118,6 +118,8 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
     ]);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/^queue rates: emails 5\/1s, reports 10\/1m$/m);
+    // What each window holds now (the tenant's, at 100/1m, and each limited queue's): nothing yet.
+    expect(set.stdout).toMatch(/^rate use now: 0 in the tenant's window, 0 in emails's, 0 in reports's$/m);
     const json = await tenantry(['tenants', 'limits', 'acme', '--queue-rate', 'emails=none', '--json']);
     expect(JSON.parse(json.stdout).queue_rates).toEqual({ reports: { limit: 10, period_ms: 60_000 } });
     const rows = await sql<{

@@ -79,6 +79,7 @@ describe('GET and PATCH /api/tenants/:id/limits, pause and resume', () => {
       paused: false,
       paused_queues: [],
       queue_rates: {},
+      rate_use: { tenant: 0, queues: {} },
       updated_at: null,
     };
     expect((await send('GET', '/api/tenants/acme/limits')).json()).toEqual(expected);
@@ -203,6 +204,40 @@ describe('GET and PATCH /api/tenants/:id/limits, pause and resume', () => {
     expect((await queueLanes()).every((l) => l.limit === null)).toBe(true);
   });
 
+  it("shows what the tenant's rate windows hold now, the tenant's and each limited queue's", async () => {
+    await patch('globex', {
+      rate: { limit: 100, period_ms: 1000 },
+      queue_rates: { reports: { limit: 5, period_ms: 60_000 } },
+    });
+    const now = Number(
+      (
+        await sql<{
+          ms: string;
+        }>`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms`.execute(tdb.db)
+      ).rows[0]!.ms,
+    );
+    // Charges as admission and the start gate make them (migrations/0025): 3 in the tenant's
+    // window now, 4 more that left it; 2 in the reports queue's.
+    await sql`INSERT INTO tenantry.rate_windows (tenant_id, scope, ends, counts)
+              VALUES ('globex', '', ARRAY[${now - 1500}, ${now + 10}]::bigint[], '{4,3}'),
+                     ('globex', 'reports', ARRAY[${now + 10}]::bigint[], '{2}')
+              ON CONFLICT (tenant_id, scope) DO UPDATE SET ends = excluded.ends, counts = excluded.counts`.execute(
+      tdb.db,
+    );
+    const limits = (await send('GET', '/api/tenants/globex/limits')).json();
+    expect(limits.rate_use).toEqual({ tenant: 3, queues: { reports: 2 } });
+    expect((await send('GET', '/api/tenants/globex/health')).json().scheduling.rate_use).toEqual({
+      tenant: 3,
+      queues: { reports: 2 },
+    });
+    // The queue's limit removed, its window is not shown; the tenant's override removed, its
+    // plan's rate (50 a second) counts the same window.
+    await patch('globex', { rate: null, queue_rates: null });
+    const plan = (await send('GET', '/api/tenants/globex/limits')).json();
+    expect(plan.effective.rate).toEqual({ limit: 50, period_ms: 1000 });
+    expect(plan.rate_use).toEqual({ tenant: 3, queues: {} });
+  });
+
   it('answers bad input with 400 problem+json naming the field', async () => {
     const cases: [unknown, string][] = [
       [{ concurrency: 0 }, 'concurrency'],
@@ -270,6 +305,7 @@ describe('GET and PATCH /api/tenants/:id/limits, pause and resume', () => {
       paused: true,
       paused_queues: ['notifications'],
       queue_rates: {},
+      rate_use: { tenant: 0, queues: {} },
     });
     expect(health.warnings).toEqual(
       expect.arrayContaining(['tenant is paused: none of its jobs start', 'queue notifications is paused']),

@@ -912,6 +912,15 @@ export interface components {
                     period_ms: number;
                 };
             };
+            /** @description starts counted against the rate limits now: admitted jobs (started or about to) and late starts, over the last period and up to 100 ms before it */
+            rate_use: {
+                /** @description charges in the tenant’s window now (null: no rate limit) */
+                tenant: number | null;
+                /** @description charges in each window of a queue with a rate limit of its own */
+                queues: {
+                    [key: string]: number;
+                };
+            };
             /** @description last change of the overrides or pauses; null: never changed */
             updated_at: string | null;
         };
@@ -3041,6 +3050,15 @@ export interface operations {
                                 [key: string]: {
                                     limit: number;
                                     period_ms: number;
+                                };
+                            };
+                            /** @description starts counted against the rate limits now: admitted jobs (started or about to) and late starts, over the last period and up to 100 ms before it */
+                            rate_use: {
+                                /** @description charges in the tenant’s window now (null: no rate limit) */
+                                tenant: number | null;
+                                /** @description charges in each window of a queue with a rate limit of its own */
+                                queues: {
+                                    [key: string]: number;
                                 };
                             };
                         };

@@ -15,6 +15,13 @@ const queueRates = (rates: Record<string, { limit: number; period_ms: number }>)
   return shown.length > 0 ? `; queue rates: ${shown.join(', ')}` : '';
 };
 
+/** `12 in the tenant's window, 3 in reports's`, or nothing when the tenant has no rate limit. */
+const rateUse = (use: { tenant: number | null; queues: Record<string, number> }) =>
+  [
+    ...(use.tenant === null ? [] : [`${use.tenant} in the tenant's window`]),
+    ...Object.entries(use.queues).map(([queue, n]) => `${n} in ${queue}'s`),
+  ].join(', ');
+
 export default function Tenant({ session, params }: { session: Session; params: Record<string, string> }) {
   const id = params.id!;
   const admin = session.kind === 'admin';
@@ -123,6 +130,12 @@ export default function Tenant({ session, params }: { session: Session; params: 
             ? `${limits.data.effective.concurrency} job(s) of one queue at once, weight ${limits.data.effective.weight}, rate ${rate(limits.data.effective.rate)}${limits.data.paused ? '; paused' : ''}${limits.data.paused_queues.length > 0 ? `; paused queues: ${limits.data.paused_queues.join(', ')}` : ''}${queueRates(limits.data.queue_rates)}`
             : '—'}
         </dd>
+        {limits.data && rateUse(limits.data.rate_use) && (
+          <>
+            <dt>Rate use now</dt>
+            <dd data-testid="rate-use">{rateUse(limits.data.rate_use)}</dd>
+          </>
+        )}
         <dt>Owner</dt>
         <dd>{t.owner ?? '—'}</dd>
         <dt>Cache entries</dt>

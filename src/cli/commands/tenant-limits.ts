@@ -85,7 +85,10 @@ function patchOf(tenant: string, opts: LimitOptions): LimitsPatch {
 }
 
 async function print(limits: TenantLimits, json: boolean | undefined): Promise<void> {
-  const { formatRate, tenantLimitsJson } = await limitsModule();
+  const [{ formatRate, tenantLimitsJson }, { rateUseText }] = await Promise.all([
+    limitsModule(),
+    import('../../jobs/rate-use.ts'),
+  ]);
   if (json) {
     console.log(JSON.stringify(tenantLimitsJson(limits), null, 2));
     return;
@@ -120,6 +123,8 @@ async function print(limits: TenantLimits, json: boolean | undefined): Promise<v
   console.log(`paused queues: ${limits.pausedQueues.length > 0 ? limits.pausedQueues.join(', ') : 'none'}`);
   const queueRates = Object.entries(limits.queueRates).map(([q, r]) => `${q} ${formatRate(r)}`);
   console.log(`queue rates: ${queueRates.length > 0 ? queueRates.join(', ') : 'none'}`);
+  const use = rateUseText(limits.rateUse);
+  if (use) console.log(`rate use now: ${use}`);
 }
 
 /** `tenantry tenants limits|pause|resume`: the fair scheduler's per-tenant controls. */

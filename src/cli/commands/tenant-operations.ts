@@ -149,12 +149,14 @@ export function registerTenantOperationCommands(
     .command('health <id>')
     .description('status, schema size, backups, last maintenance, queue depth, recent failures')
     .action(async (id: string) => {
-      const [{ tenantHealth }, { humanSize }, { createCacheStore }, { formatRate }] = await Promise.all([
-        import('../../lifecycle/health.ts'),
-        backups(),
-        cacheRuntime(),
-        import('../../jobs/tenant-limits.ts'),
-      ]);
+      const [{ tenantHealth }, { humanSize }, { createCacheStore }, { formatRate }, { rateUseText }] =
+        await Promise.all([
+          import('../../lifecycle/health.ts'),
+          backups(),
+          cacheRuntime(),
+          import('../../jobs/tenant-limits.ts'),
+          import('../../jobs/rate-use.ts'),
+        ]);
       await withRuntime(async (runtime) => {
         const store = createCacheStore(runtime.config, { db: runtime.db });
         try {
@@ -168,11 +170,13 @@ export function registerTenantOperationCommands(
           );
           print(`last maintenance: ${h.lastMaintenance?.at.toISOString() ?? '-'}`);
           print(`queue:            ${h.queueDepth.pending} pending, ${h.queueDepth.running} running`);
-          const { effective, paused, pausedQueues, queueRates } = h.limits;
+          const { effective, paused, pausedQueues, queueRates, rateUse } = h.limits;
           const perQueue = Object.entries(queueRates).map(([q, r]) => `, queue ${q} ${formatRate(r)}`);
           print(
             `scheduling:       concurrency ${effective.concurrency}, weight ${effective.weight}, rate ${formatRate(effective.rate)}${perQueue.join('')}`,
           );
+          const use = rateUseText(rateUse);
+          if (use) print(`rate use now:     ${use}`);
           print(
             `paused:           ${paused ? 'yes' : 'no'}${pausedQueues.length > 0 ? ` (queues ${pausedQueues.join(', ')})` : ''}`,
           );

@@ -46,6 +46,7 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
           paused: limits.paused,
           paused_queues: limits.paused_queues,
           queue_rates: limits.queue_rates,
+          rate_use: limits.rate_use,
         },
         failed_last_24h: h.failedLast24h,
         cache_entries: h.cacheEntries,

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { RateUse } from './limits-schemas.ts';
 import { TenantId } from './schemas.ts';
 
 export const Params = Type.Object({ id: TenantId });
@@ -128,6 +129,7 @@ export const TenantHealthJson = Type.Object({
         Type.Object({ limit: Type.Integer(), period_ms: Type.Integer() }),
         { description: 'queues with a rate limit of their own, on top of the tenant’s' },
       ),
+      rate_use: RateUse,
     },
     {
       description:

@@ -39,6 +39,22 @@ const Settings = (description: string, nullable: boolean) => {
   );
 };
 
+/** What the rate windows hold now: what the next start or admission is counted against. */
+export const RateUse = Type.Object(
+  {
+    tenant: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'charges in the tenant’s window now (null: no rate limit)',
+    }),
+    queues: Type.Record(Type.String({ pattern: QUEUE_PATTERN.source }), Type.Integer(), {
+      description: 'charges in each window of a queue with a rate limit of its own',
+    }),
+  },
+  {
+    description:
+      'starts counted against the rate limits now: admitted jobs (started or about to) and late starts, over the last period and up to 100 ms before it',
+  },
+);
+
 export const TenantLimits = Type.Object(
   {
     tenant: TenantId,
@@ -60,6 +76,7 @@ export const TenantLimits = Type.Object(
       Type.Object({ limit: Type.Integer(), period_ms: Type.Integer({ description: 'milliseconds' }) }),
       { description: 'queues with a rate limit of their own (starts per period), on top of the tenant’s' },
     ),
+    rate_use: RateUse,
     updated_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'last change of the overrides or pauses; null: never changed',
     }),
