@@ -34,10 +34,12 @@ describe('fair scheduler invariants, two worker processes', () => {
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
     await PROBE_TABLE_DDL.execute(tdb.db);
-    for (const id of ['solo', 'duo', 'hol', 'later', 'keyed', 'sleepy'])
+    for (const id of ['solo', 'duo', 'hol', 'later', 'keyed', 'sleepy', 'metered'])
       await createTenantWithSchema(tdb, { id });
     await sql`INSERT INTO tenantry.tenant_limits (tenant_id, concurrency) VALUES ('duo', 2)`.execute(tdb.db);
     await sql`UPDATE tenantry.tenants SET status = 'suspended' WHERE id = 'sleepy'`.execute(tdb.db);
+    await sql`INSERT INTO tenantry.tenant_limits (tenant_id, concurrency, rate_limit, rate_period_ms)
+              VALUES ('metered', 10, 3, 1000)`.execute(tdb.db);
 
     // Priorities within one lane: lower first, then dispatch order.
     await dispatch(
@@ -74,12 +76,21 @@ describe('fair scheduler invariants, two worker processes', () => {
     ]);
     expect(await cancelJob(tdb.db, logs.cancelled![0]!)).toEqual({ status: 'cancelled' });
     await dispatch('sleepy', [{ tenant: 'sleepy', payload: { mode: 'ok' as const, label: 'held' } }]);
+    // A rate limit of 3 starts a second over two queues, both workers admitting and starting.
+    await dispatch(
+      'metered',
+      Array.from({ length: 9 }, (_, i) => ({
+        tenant: 'metered',
+        queue: i % 2 ? 'emails' : 'reports',
+        payload: { mode: 'ok' as const, label: `m${i}` },
+      })),
+    );
 
     for (let i = 0; i < 2; i++)
       workers.push(
         await spawnWorker({ DATABASE_URL: tdb.url, WORKER_CONCURRENCY: '4', SCHEDULER_BUFFER: '2' }),
       );
-    for (const name of ['solo', 'duo', 'hol', 'later', 'keyed2'])
+    for (const name of ['solo', 'duo', 'hol', 'later', 'keyed2', 'metered'])
       for (const id of logs[name]!) await waitForStatus(tdb.db, id, ['completed'], 30_000);
   }, 120_000);
 
@@ -91,6 +102,17 @@ describe('fair scheduler invariants, two worker processes', () => {
   it('never runs more of a lane at once than its cap, cluster-wide, and uses the cap', async () => {
     expect(await laneOverlap(tdb.db, 'solo')).toBe(1);
     expect(await laneOverlap(tdb.db, 'duo')).toBe(2);
+  });
+
+  it('holds a rate limit cluster-wide: never more starts in any sliding period than the limit', async () => {
+    const { rows } = await sql<{ at: Date }>`
+      SELECT started_at AS at FROM tenantry.job_logs WHERE tenant_id = 'metered' ORDER BY started_at`.execute(
+      tdb.db,
+    );
+    const at = rows.map((r) => r.at.getTime());
+    expect(at).toHaveLength(9);
+    // Any 4 consecutive starts span at least the period.
+    for (let i = 0; i + 3 < at.length; i++) expect(at[i + 3]! - at[i]!).toBeGreaterThanOrEqual(1000);
   });
 
   it('starts a lane’s jobs by priority, then in dispatch order', async () => {
