@@ -353,14 +353,12 @@ BEGIN
   -- Lanes set aside for their rate (rate_blocked_until) are passed by until their window frees.
   SELECT array_agg(p.name ORDER BY p.vtime), array_agg(p.vtime ORDER BY p.vtime),
          array_agg(p.weight ORDER BY p.vtime), array_agg(least(p.cap_room, v_room) ORDER BY p.vtime),
-         array_agg(p.tenant_id ORDER BY p.vtime), array_agg(p.queue ORDER BY p.vtime),
-         array_agg(p.rate_limit ORDER BY p.vtime), array_agg(p.rate_period_ms ORDER BY p.vtime),
-         array_agg(p.queue_rate_limit ORDER BY p.vtime), array_agg(p.queue_rate_period_ms ORDER BY p.vtime),
-         coalesce(bool_or(p.rate_limit IS NOT NULL OR p.queue_rate_limit IS NOT NULL), false)
-  INTO v_names, v_vtimes, v_weights, v_rooms, v_tenants, v_queues, v_limits, v_periods, v_qlimits, v_qperiods, v_rated
+         array_agg(p.tenant_id ORDER BY p.vtime),
+         coalesce(bool_or(p.rated), false)
+  INTO v_names, v_vtimes, v_weights, v_rooms, v_tenants, v_rated
   FROM (
-    SELECT l.name, l.vtime, l.weight, l.tenant_id, l.queue, l.cap - l.inflight AS cap_room, l.rate_limit,
-           l.rate_period_ms, l.queue_rate_limit, l.queue_rate_period_ms
+    SELECT l.name, l.vtime, l.weight, l.tenant_id, l.cap - l.inflight AS cap_room,
+           l.rate_limit IS NOT NULL OR l.queue_rate_limit IS NOT NULL AS rated
     FROM tenantry.lanes l
     WHERE l.due IS NOT NULL AND l.runnable AND l.due <= now() AND l.inflight < l.cap
       AND (l.rate_blocked_until IS NULL OR l.rate_blocked_until <= v_now_ms)
@@ -371,6 +369,13 @@ BEGIN
   IF v_names IS NULL THEN RETURN 0; END IF;
 
   IF v_rated THEN
+    -- The picked lanes' limits, read again only when one of them has a limit (most passes of
+    -- a deployment without rate limits carry none of this).
+    SELECT array_agg(l.queue ORDER BY a.o), array_agg(l.rate_limit ORDER BY a.o),
+           array_agg(l.rate_period_ms ORDER BY a.o), array_agg(l.queue_rate_limit ORDER BY a.o),
+           array_agg(l.queue_rate_period_ms ORDER BY a.o)
+    INTO v_queues, v_limits, v_periods, v_qlimits, v_qperiods
+    FROM unnest(v_names) WITH ORDINALITY AS a(name, o) JOIN tenantry.lanes l ON l.name = a.name;
     -- The windows of the picked lanes' limits, locked without waiting: a window is charged by
     -- one pass (or start gate) at a time, so what it has left is exact here. A lane whose
     -- window another holds gets no room this pass (and stays due); one whose window is full
