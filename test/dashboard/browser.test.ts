@@ -371,7 +371,10 @@ describe('the dashboard in a browser', () => {
       );
       await page.getByTestId('scheduling').filter({ hasText: 'queue rates: default 10/1m' }).waitFor(WAIT);
       // What the queue's window holds now (no rate limit of the tenant's own: no tenant window).
-      await page.getByTestId('rate-use').filter({ hasText: /^\d+ in default's$/ }).waitFor(WAIT);
+      await page
+        .getByTestId('rate-use')
+        .filter({ hasText: /^\d+ in default's$/ })
+        .waitFor(WAIT);
       await page.getByRole('link', { name: 'Schedules' }).click();
       await page
         .getByRole('cell', { name: /tenant-backup/ })
