@@ -564,3 +564,11 @@ CREATE OR REPLACE FUNCTION rate_refill_in() RETURNS bigint LANGUAGE sql STABLE A
   WHERE l.runnable AND l.due <= now() AND l.inflight < l.cap
   GROUP BY c.ms
 $$;
+
+-- The windows are rewritten by every pass that admits for their tenant (and by late starts),
+-- as often as the lanes: the workers' upkeep vacuums them with the queue tables (0016).
+CREATE OR REPLACE FUNCTION queue_dead_rows() RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT coalesce(sum(pg_stat_get_dead_tuples(to_regclass(t))), 0)::bigint
+  FROM unnest(ARRAY['graphile_worker._private_jobs', 'tenantry.lane_jobs', 'tenantry.lanes',
+                    'tenantry.lane_releases', 'tenantry.rate_windows']) AS t
+$$;

@@ -38,7 +38,8 @@ export async function knownCrontabs(db: DbOrTrx): Promise<Map<string, Date | nul
 
 /**
  * Vacuums the tables every job churns through: graphile-worker's jobs table and the scheduler's
- * lane tables, the four whose dead rows queue_dead_rows() counts (migrations/0016 says why).
+ * lane tables and rate windows, those whose dead rows queue_dead_rows() counts (migrations/0016
+ * says why, 0025 adds the windows).
  * Outside any transaction, as VACUUM must be. A table another session is vacuuming is skipped,
  * not waited for; the file is not truncated (that takes an exclusive lock, and the space is
  * reused at once by the next jobs); a role that does not own a table gets a warning from the
@@ -46,6 +47,6 @@ export async function knownCrontabs(db: DbOrTrx): Promise<Map<string, Date | nul
  */
 export async function vacuumQueueTables(pool: pg.Pool): Promise<void> {
   await pool.query(
-    'VACUUM (TRUNCATE false, SKIP_LOCKED) graphile_worker._private_jobs, tenantry.lane_jobs, tenantry.lanes, tenantry.lane_releases',
+    'VACUUM (TRUNCATE false, SKIP_LOCKED) graphile_worker._private_jobs, tenantry.lane_jobs, tenantry.lanes, tenantry.lane_releases, tenantry.rate_windows',
   );
 }
