@@ -165,16 +165,20 @@ export async function dispatchBacklog(
   }
 }
 
-/** Per-tenant settings through tenant_limits, as PATCH /api/tenants/:id/limits writes them. */
+/**
+ * Per-tenant settings through tenant_limits, as PATCH /api/tenants/:id/limits writes them (every
+ * column: what is not given follows the plan); one statement for any number of tenants.
+ */
 export async function setLimits(
   bench: BenchDatabase,
-  tenant: string,
+  tenants: string | readonly string[],
   limits: { concurrency?: number; weight?: number; rateLimit?: number; ratePeriodMs?: number },
 ): Promise<void> {
   await sql`
     INSERT INTO tenantry.tenant_limits (tenant_id, concurrency, weight, rate_limit, rate_period_ms)
-    VALUES (${tenant}, ${limits.concurrency ?? null}, ${limits.weight ?? null}, ${limits.rateLimit ?? null},
-            ${limits.ratePeriodMs ?? null})
+    SELECT id, ${limits.concurrency ?? null}::int, ${limits.weight ?? null}::real, ${limits.rateLimit ?? null}::int,
+           ${limits.ratePeriodMs ?? null}::int
+    FROM unnest(${typeof tenants === 'string' ? [tenants] : tenants}::text[]) AS id
     ON CONFLICT (tenant_id) DO UPDATE SET concurrency = excluded.concurrency, weight = excluded.weight,
       rate_limit = excluded.rate_limit, rate_period_ms = excluded.rate_period_ms, updated_at = now()`.execute(
     bench.db,

@@ -7,26 +7,13 @@
 import { sql } from 'kysely';
 import type { BenchDatabase } from './database.ts';
 import { clearJobs } from './jobs-checks.ts';
-import { createTenants, dispatchBacklog, figure, tenantryWorker } from './jobs-harness.ts';
+import { createTenants, dispatchBacklog, figure, setLimits, tenantryWorker } from './jobs-harness.ts';
 import { mostInSliding } from './jobs-rate.ts';
 import { tenantryThroughput } from './jobs-tenantry.ts';
 import { median } from './report.ts';
 
 const TENANTS = 1000;
 const PERIOD_MS = 1000;
-
-/** Every tenant's rate limit through tenant_limits, as PATCH /api/tenants/:id/limits writes it. */
-async function setRates(
-  bench: BenchDatabase,
-  tenants: readonly string[],
-  limit: number | null,
-): Promise<void> {
-  await sql`
-    INSERT INTO tenantry.tenant_limits (tenant_id, rate_limit, rate_period_ms)
-    SELECT id, ${limit}::int, ${limit === null ? null : PERIOD_MS}::int FROM unnest(${tenants}::text[]) AS id
-    ON CONFLICT (tenant_id) DO UPDATE SET rate_limit = excluded.rate_limit,
-      rate_period_ms = excluded.rate_period_ms, updated_at = now()`.execute(bench.db);
-}
 
 export async function ratedThroughput(bench: BenchDatabase, jobs: number, rounds: number): Promise<void> {
   const tenants = await createTenants(bench, TENANTS, 'rs');
@@ -35,7 +22,7 @@ export async function ratedThroughput(bench: BenchDatabase, jobs: number, rounds
   const problems: string[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const limit of [null, 100_000]) {
-      await setRates(bench, tenants, limit);
+      await setLimits(bench, tenants, limit === null ? {} : { rateLimit: limit, ratePeriodMs: PERIOD_MS });
       const run = await tenantryThroughput(bench, tenants, jobs);
       (limit === null ? free : rated).push(run.rate);
       if (run.startsOverCap > 0 || run.repeats > 0 || run.problem) {
@@ -45,7 +32,7 @@ export async function ratedThroughput(bench: BenchDatabase, jobs: number, rounds
       }
     }
   }
-  await setRates(bench, tenants, null);
+  await setLimits(bench, tenants, {});
   const ratio = median(rated.map((r, i) => r / free[i]!));
   figure({
     metric: 'throughput, Tenantry with every tenant rate-limited (limit far above its rate)',
@@ -60,7 +47,7 @@ export async function ratedThroughput(bench: BenchDatabase, jobs: number, rounds
 
 export async function ratedAtLimit(bench: BenchDatabase, limit: number, seconds: number): Promise<void> {
   const tenants = await createTenants(bench, TENANTS, 'rl', 20);
-  await setRates(bench, tenants, limit);
+  await setLimits(bench, tenants, { rateLimit: limit, ratePeriodMs: PERIOD_MS });
   await dispatchBacklog(bench, tenants, TENANTS * limit * (seconds + 3), 'bench-noop', {}, 2000, ['a', 'b']);
   const worker = await tenantryWorker(bench);
   await worker.start();
@@ -70,7 +57,7 @@ export async function ratedAtLimit(bench: BenchDatabase, limit: number, seconds:
     SELECT tenant_id AS tenant, started_at AS at FROM tenantry.job_logs
     WHERE tenant_id LIKE 'rl%' AND started_at IS NOT NULL ORDER BY tenant_id, started_at`.execute(bench.db);
   const problem = await clearJobs(bench, 'rate limits at scale', false);
-  await setRates(bench, tenants, null);
+  await setLimits(bench, tenants, {});
   const byTenant = new Map<string, number[]>();
   for (const r of rows) {
     const at = byTenant.get(r.tenant) ?? [];
