@@ -7,15 +7,16 @@ import type { Logger } from '../logger.ts';
 import { runInTenant } from '../tenancy.ts';
 import type { RunningJobs } from './cancellation.ts';
 import { type JobInfo, payloadProblem, type TaskDefinition } from './define.ts';
+import { type Envelope, envelopeOf } from './envelope.ts';
 import { JobCancelledError, JobTimeoutError, PermanentJobError, WorkerShutdownError } from './errors.ts';
-import { tenantQueueName } from './lanes.ts';
 import { SLOT_QUANTUM_MS, withoutNul } from './log-batch.ts';
 import type { JobLogWriter } from './log-writer.ts';
 import type { JobMetrics } from './metrics.ts';
-import { needsStartGate, type RateCharge, type StartGate } from './rate-gate.ts';
+import type { StartGate } from './rate-gate.ts';
 import type { TaskServices } from './services.ts';
+import { heldBack } from './start-checks.ts';
 import { taskContext } from './task-context.ts';
-import { heldReason, type TenantGate } from './tenant-gate.ts';
+import type { TenantGate } from './tenant-gate.ts';
 
 export interface ExecutionDeps {
   db: Db;
@@ -30,51 +31,6 @@ export interface ExecutionDeps {
   services: TaskServices;
   /** graphile-worker's pool id (the `locked_by` of our jobs), once the pool exists. */
   workerId: () => string | undefined;
-}
-
-/** What dispatch puts in a graphile-worker job's payload. */
-interface Envelope {
-  log: string;
-  tenant: string | undefined;
-  queue: string;
-  payload: unknown;
-  /** Admitted from a lane by the scheduler (migrations/0009): retries go back to the lane. */
-  laned: boolean;
-  /** Its lane had a rate limit when it was admitted: its start is counted (rate-gate.ts). */
-  rated: boolean;
-  /** Its admission's charge to its rate windows (absent for jobs admitted before 0025). */
-  charge: RateCharge | undefined;
-  /** Attempts made before this admission (a laned job's retries are new graphile-worker jobs). */
-  attempt: number;
-}
-
-function envelopeOf(raw: unknown): Envelope | undefined {
-  if (typeof raw !== 'object' || raw === null || !('log' in raw)) return undefined;
-  const { log, tenant, queue, payload, laned, rated, rated_at, rated_until, attempt } = raw as {
-    log: unknown;
-    tenant?: unknown;
-    queue?: unknown;
-    payload?: unknown;
-    laned?: unknown;
-    rated?: unknown;
-    rated_at?: unknown;
-    rated_until?: unknown;
-    attempt?: unknown;
-  };
-  if (typeof log !== 'number' && typeof log !== 'string') return undefined;
-  return {
-    log: String(log),
-    tenant: typeof tenant === 'string' ? tenant : undefined,
-    queue: typeof queue === 'string' ? queue : 'default',
-    payload,
-    laned: laned === true && typeof tenant === 'string',
-    rated: rated === true && laned === true && typeof tenant === 'string',
-    charge:
-      typeof rated_at === 'number' && typeof rated_until === 'number'
-        ? { atMs: rated_at, untilMs: rated_until }
-        : undefined,
-    attempt: typeof attempt === 'number' && Number.isInteger(attempt) && attempt >= 0 ? attempt : 0,
-  };
 }
 
 /** graphile-worker's own retry delay, used for laned jobs' retries too: e^min(10, attempt) seconds. */
@@ -202,41 +158,6 @@ export function toGraphileTask(definition: TaskDefinition, deps: ExecutionDeps):
     }
     await runJob(definition, envelope, helpers, deps);
   };
-}
-
-/**
- * A laned job whose tenant or lane may not start now (suspended, paused, or its rate limit
- * reached) goes back to its lane, no attempt counted.
- */
-async function heldBack(
-  envelope: Envelope,
-  job: Job,
-  deps: ExecutionDeps,
-  startedAt: Date,
-): Promise<boolean> {
-  if (!envelope.laned || envelope.tenant === undefined) return false;
-  const workerId = deps.workerId();
-  if (!workerId) return false;
-  const state = await deps.gate.tenant(envelope.tenant);
-  let reason = state ? heldReason(state, envelope.queue) : undefined;
-  let waitMs = 0;
-  if (!reason && envelope.rated && needsStartGate(envelope.charge, startedAt)) {
-    const lane = tenantQueueName(envelope.tenant, envelope.queue);
-    waitMs = await deps.starts.delay(lane, startedAt, envelope.charge?.atMs);
-    if (waitMs > 0) reason = 'rate limit';
-  }
-  if (!reason) return false;
-  await deps.writer.commit(envelope.log, {
-    status: 'pending',
-    step: `waiting: ${reason}`,
-    requeue: {
-      jobId: String(job.id),
-      workerId,
-      runAt: new Date(Date.now() + waitMs),
-      attempts: envelope.attempt,
-    },
-  });
-  return true;
 }
 
 async function runJob(
