@@ -144,26 +144,58 @@ export interface StrandedLane {
 
 class DryRun extends Error {}
 
-/**
- * Lanes with a waiting job their due time does not cover, which no admission pass would pick
- * again; with `repair` their due time is set in the same call. The check and the repair are one
- * function (migrations/0023), so a dry run performs it and rolls it back.
- */
-export async function strandedLanes(db: Db, repair: boolean): Promise<StrandedLane[]> {
-  const check = (trx: DbOrTrx) =>
-    sql<StrandedLane>`SELECT lane, due, earliest FROM tenantry.repair_lane_due()`.execute(trx);
-  if (repair) return (await check(db)).rows;
-  let found: StrandedLane[] = [];
+/** Runs a check that repairs what it finds; without `repair` it runs and is rolled back. */
+async function checkOrRepair<T>(
+  db: Db,
+  repair: boolean,
+  check: (trx: DbOrTrx) => Promise<T[]>,
+): Promise<T[]> {
+  if (repair) return check(db);
+  let found: T[] = [];
   await db
     .transaction()
     .execute(async (trx) => {
-      found = (await check(trx)).rows;
+      found = await check(trx);
       throw new DryRun();
     })
     .catch((err: unknown) => {
       if (!(err instanceof DryRun)) throw err;
     });
   return found;
+}
+
+/**
+ * Lanes with a waiting job their due time does not cover, which no admission pass would pick
+ * again; with `repair` their due time is set in the same call. The check and the repair are one
+ * function (migrations/0023), so a dry run performs it and rolls it back.
+ */
+export async function strandedLanes(db: Db, repair: boolean): Promise<StrandedLane[]> {
+  return checkOrRepair(db, repair, async (trx) => {
+    const { rows } =
+      await sql<StrandedLane>`SELECT lane, due, earliest FROM tenantry.repair_lane_due()`.execute(trx);
+    return rows;
+  });
+}
+
+/** A laned job graphile-worker had failed for good while its log stayed open (tenantry.fail_abandoned_laned()). */
+export interface AbandonedJob {
+  /** The job log's id. */
+  id: string;
+  lane: string;
+  error: string;
+}
+
+/**
+ * Laned jobs graphile-worker failed for good without their outcome written (their log open,
+ * their lane's slot held); with `repair` their logs are failed and their slots freed in the
+ * same call (migrations/0026).
+ */
+export async function abandonedJobs(db: Db, repair: boolean): Promise<AbandonedJob[]> {
+  return checkOrRepair(db, repair, async (trx) => {
+    const { rows } = await sql<AbandonedJob>`
+      SELECT log_id::text AS id, lane, last_error AS error FROM tenantry.fail_abandoned_laned()`.execute(trx);
+    return rows;
+  });
 }
 
 /**

@@ -32,7 +32,8 @@ export const UPKEEP_MIN_DEAD_ROWS = 1000;
  * at most one worker of the cluster does, once per QUEUE_UPKEEP_MS, when they hold dead rows.
  * It also moves the scheduler's clock (migrations/0020), the virtual time a lane starts from
  * when it becomes busy while no other lane is. With the reconcile it checks that every lane's
- * due time covers its waiting jobs (migrations/0023) and repairs any that does not.
+ * due time covers its waiting jobs (migrations/0023) and repairs any that does not, and fails
+ * laned jobs graphile-worker failed for good without their outcome written (migrations/0026).
  */
 export class AdmissionTick {
   private timer: NodeJS.Timeout | undefined;
@@ -103,6 +104,12 @@ export class AdmissionTick {
         );
         if (stranded.length > 0)
           logger.warn({ stranded }, 'lanes had waiting jobs past their due time; repaired');
+        // A laned job graphile-worker failed for good holds its lane's slot with its log open.
+        const { rows: abandoned } = await pool.query<{ log_id: string; lane: string; last_error: string }>(
+          'SELECT * FROM tenantry.fail_abandoned_laned()',
+        );
+        if (abandoned.length > 0)
+          logger.warn({ abandoned }, 'laned jobs graphile-worker had failed for good were left open; failed');
       }
     } catch (err) {
       // At most one warning a minute: an outage makes every tick fail.

@@ -134,6 +134,7 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
     const clean = await tenantry(['jobs', 'reconcile']);
     expect(clean.stdout).toContain('no drift: every lane counts its admitted jobs exactly');
     expect(clean.stdout).toContain("no stranded lane: every waiting job is within its lane's due time");
+    expect(clean.stdout).toContain('no abandoned job: every job graphile-worker failed has its outcome');
     await sql`UPDATE tenantry.lanes SET inflight = 2 WHERE name = 'tenant_acme_notifications'`.execute(
       tdb.db,
     );
@@ -142,6 +143,7 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
     expect(JSON.parse(dry.stdout)).toEqual({
       drift: [{ lane: 'tenant_acme_notifications', recorded: 2, actual: 0, vanished: 0 }],
       stranded: [],
+      abandoned: [],
     });
     const repaired = await tenantry(['jobs', 'reconcile']);
     expect(repaired.stdout).toMatch(/^tenant_acme_notifications\s+2\s+0\s+0$/m);
@@ -149,6 +151,7 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
     expect(JSON.parse((await tenantry(['jobs', 'reconcile', '--json'])).stdout)).toEqual({
       drift: [],
       stranded: [],
+      abandoned: [],
     });
   });
 
@@ -173,9 +176,11 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
     expect(dry.code, dry.stderr).toBe(0);
     const report = JSON.parse(dry.stdout) as {
       drift: unknown[];
+      abandoned: unknown[];
       stranded: Array<{ lane: string; due: unknown }>;
     };
     expect(report.drift).toEqual([]);
+    expect(report.abandoned).toEqual([]);
     expect(report.stranded.map(({ lane, due }) => ({ lane, due }))).toEqual([
       { lane: 'tenant_acme_stranded', due: null },
     ]);
@@ -189,6 +194,7 @@ describe('tenantry tenants limits|pause|resume and jobs reconcile', { timeout: 1
     expect(JSON.parse((await tenantry(['jobs', 'reconcile', '--json'])).stdout)).toEqual({
       drift: [],
       stranded: [],
+      abandoned: [],
     });
   });
 

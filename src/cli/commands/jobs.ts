@@ -63,17 +63,18 @@ export function registerJobCommands(program: Command): void {
   jobs
     .command('reconcile')
     .description(
-      "check each tenant lane's running-job count against its admitted jobs and its due time against its waiting jobs, and repair what is off",
+      "check each tenant lane's running-job count against its admitted jobs and its due time against its waiting jobs, find jobs graphile-worker failed for good whose log stayed open, and repair what is off",
     )
     .option('--dry-run', 'report what is off, change nothing')
-    .option('--json', 'print {"drift": [...], "stranded": [...]} as JSON')
+    .option('--json', 'print {"drift": [...], "stranded": [...], "abandoned": [...]} as JSON')
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
-      const { reconcileLanes, strandedLanes } = await import('../../jobs/queue-stats.ts');
+      const { abandonedJobs, reconcileLanes, strandedLanes } = await import('../../jobs/queue-stats.ts');
       await withRuntime(async ({ db }) => {
         const drift = await reconcileLanes(db, !opts.dryRun);
         const stranded = await strandedLanes(db, !opts.dryRun);
+        const abandoned = await abandonedJobs(db, !opts.dryRun);
         if (opts.json) {
-          console.log(JSON.stringify({ drift, stranded }));
+          console.log(JSON.stringify({ drift, stranded, abandoned }));
           return;
         }
         const lanes = (n: number) => `${n} lane${n === 1 ? '' : 's'}`;
@@ -99,6 +100,17 @@ export function registerJobCommands(program: Command): void {
             opts.dryRun
               ? `dry run: ${lanes(stranded.length)} would never be picked again, nothing changed`
               : `woke ${lanes(stranded.length)} that would never have been picked again`,
+          );
+        }
+        const jobsN = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
+        if (abandoned.length === 0)
+          console.log('no abandoned job: every job graphile-worker failed has its outcome');
+        else {
+          printTable(abandoned as unknown as Record<string, unknown>[], ['id', 'lane', 'error']);
+          console.log(
+            opts.dryRun
+              ? `dry run: ${jobsN(abandoned.length)} failed for good with an open log, nothing changed`
+              : `failed ${jobsN(abandoned.length)} graphile-worker had failed for good, freeing ${abandoned.length === 1 ? 'its slot' : 'their slots'}`,
           );
         }
       });
