@@ -13,6 +13,7 @@ import {
   executions,
   firstCompletionAfter,
   jobCounts,
+  peakStarts,
   prepareDatabase,
   settledJobCounts,
 } from './lib/chaos-database.ts';
@@ -20,7 +21,7 @@ import { dispatchBulk } from './lib/chaos-dispatch.ts';
 import { runFaults } from './lib/chaos-faults.ts';
 import { ADMIN_KEY, createFleet, type Fleet, startFleet } from './lib/chaos-fleet.ts';
 import { checkWorkers, type Liveness } from './lib/chaos-liveness.ts';
-import { chaosPlan, tenantIds } from './lib/chaos-plan.ts';
+import { chaosPlan, ratedTenants, tenantIds } from './lib/chaos-plan.ts';
 import { ChaosReport } from './lib/chaos-report.ts';
 import { reportChaos } from './lib/chaos-summary.ts';
 import { RECOVERING_MS, Timeline } from './lib/chaos-timeline.ts';
@@ -98,7 +99,8 @@ try {
   await postgres.start();
   say(`throwaway PostgreSQL at ${postgres.url.replace(/\/[^/]*$/, '')}; logs in ${logDir}`);
   conn = benchConnection(postgres.url);
-  await prepareDatabase(conn, tenants);
+  const rated = ratedTenants(plan, tenants);
+  await prepareDatabase(conn, tenants, { ids: rated, ...plan.rated });
   const apiPort = await freePort();
   fleet = createFleet(plan, postgres.url, apiPort, logDir);
   await startFleet(fleet);
@@ -141,6 +143,7 @@ try {
     say(line);
   }
   const runs = await executions(conn.db);
+  const ratedPeak = await peakStarts(conn.db, rated, plan.rated.periodMs);
   const recoveries = [];
   for (const fault of timeline.databaseFaults()) {
     const at =
@@ -169,6 +172,7 @@ try {
     settledAfter,
     allTerminal,
     killedPids: new Set(timeline.faults.flatMap((f) => (f.pid === undefined ? [] : [f.pid]))),
+    rated: { tenants: rated.length, limit: plan.rated.limit, periodMs: plan.rated.periodMs, peak: ratedPeak },
   });
   if (timedOut) say(`the time limit cut the run short: figures are what was measured by then`);
   exitCode = timedOut ? 2 : report.missed > 0 ? 1 : 0;

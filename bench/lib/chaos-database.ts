@@ -28,8 +28,15 @@ export function benchConnection(url: string): BenchConnection {
   return { pool, db, close: () => db.destroy() };
 }
 
-/** Control-plane and graphile-worker schemas, the chaos_runs table, and `tenants` provisioned. */
-export async function prepareDatabase(conn: BenchConnection, tenants: string[]): Promise<void> {
+/**
+ * Control-plane and graphile-worker schemas, the chaos_runs table, and `tenants` provisioned;
+ * the `rated` ones held to a rate limit.
+ */
+export async function prepareDatabase(
+  conn: BenchConnection,
+  tenants: string[],
+  rated?: { ids: string[]; limit: number; periodMs: number },
+): Promise<void> {
   await migrateControlPlane(conn.db, conn.pool);
   await CHAOS_RUNS_DDL.execute(conn.db);
   await CHAOS_RUNS_INDEX.execute(conn.db);
@@ -45,6 +52,30 @@ export async function prepareDatabase(conn: BenchConnection, tenants: string[]):
     }
   };
   await Promise.all(Array.from({ length: 3 }, provisionNext));
+  if (!rated?.ids.length) return;
+  await sql`INSERT INTO tenantry.tenant_limits (tenant_id, rate_limit, rate_period_ms)
+            SELECT id, ${rated.limit}, ${rated.periodMs} FROM unnest(${rated.ids}::text[]) AS t(id)`.execute(
+    conn.db,
+  );
+}
+
+/**
+ * The most starts of one of `tenants` within any period of `periodMs` (each start against the
+ * starts of its tenant in the period it begins), from the job logs. A log keeps its last
+ * attempt's start only, so this is at most the true figure; held-back starts are not recorded.
+ */
+export async function peakStarts(db: Db, tenants: string[], periodMs: number): Promise<number> {
+  const { rows } = await sql<{ peak: number | null }>`
+    WITH s AS (
+      SELECT tenant_id, started_at FROM tenantry.job_logs
+      WHERE tenant_id = ANY(${tenants}::text[]) AND started_at IS NOT NULL
+    )
+    SELECT max(n)::int AS peak FROM (
+      SELECT (SELECT count(*) FROM s b WHERE b.tenant_id = a.tenant_id AND b.started_at >= a.started_at
+                AND b.started_at < a.started_at + ${periodMs} * interval '1 millisecond') AS n
+      FROM s a
+    ) c`.execute(db);
+  return rows[0]?.peak ?? 0;
 }
 
 export interface JobCounts {

@@ -26,6 +26,12 @@ export interface ChaosPlan {
   settleSeconds: number;
   /** The whole run, setup to figures; past it the run reports what it has and exits non-zero. */
   limitSeconds: number;
+  /**
+   * Every `every`-th tenant is held to `limit` starts per `periodMs`: near the rate its share of
+   * the jobs arrives at, so its jobs wait in their lanes, start late through the start gate and
+   * are held back while the faults hit.
+   */
+  rated: { every: number; limit: number; periodMs: number };
 }
 
 const common = {
@@ -35,6 +41,7 @@ const common = {
   rescueAfterMs: 5_000,
   shutdownTimeoutMs: 2_000,
   settleSeconds: 120,
+  rated: { every: 5, limit: 5, periodMs: 1_000 },
 };
 
 /**
@@ -85,6 +92,10 @@ export interface JobSpec {
 }
 
 export const tenantIds = (count: number) => Array.from({ length: count }, (_, i) => `chaos-${i}`);
+
+/** The tenants the plan rate-limits: every `rated.every`-th. */
+export const ratedTenants = (plan: ChaosPlan, tenants: string[]) =>
+  tenants.filter((_, i) => i % plan.rated.every === 0);
 
 /**
  * The i-th job of the run: ~70% quick, 15% slow (200-2000 ms), 10% flaky, 5% timeout, spread

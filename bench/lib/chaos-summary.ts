@@ -19,6 +19,8 @@ export interface ChaosResults {
   allTerminal: boolean;
   /** Workers the benchmark SIGKILLed: a duplicate first completed in one is at-least-once at work. */
   killedPids: Set<number>;
+  /** The rate-limited tenants: their limit and the most starts any had within one period. */
+  rated: { tenants: number; limit: number; periodMs: number; peak: number };
 }
 
 /** Where the duplicates come from: a kill between a handler's end and its completion being recorded, or not. */
@@ -71,6 +73,14 @@ export function reportChaos(report: ChaosReport, r: ChaosResults): void {
     `${r.executions.unfinished} unfinished`,
   );
   report.figure('duplicate executions', r.executions.duplicated, 'jobs', undefined, duplicateDetail(r));
+  const { rated } = r;
+  report.figure(
+    `most starts of a rate-limited tenant in any ${rated.periodMs} ms`,
+    rated.peak,
+    'starts',
+    { text: `<= ${rated.limit}`, met: rated.peak <= rated.limit },
+    `${rated.tenants} tenants held to ${rated.limit} starts per ${rated.periodMs} ms; from the job logs (last attempts' starts)`,
+  );
   report.figure(
     'drain after the last fault',
     r.settledAfter,
