@@ -78,41 +78,34 @@ export function registerJobCommands(program: Command): void {
           return;
         }
         const lanes = (n: number) => `${n} lane${n === 1 ? '' : 's'}`;
-        if (drift.length === 0) console.log('no drift: every lane counts its admitted jobs exactly');
-        else {
-          printTable(drift as unknown as Record<string, unknown>[], [
-            'lane',
-            'recorded',
-            'actual',
-            'vanished',
-          ]);
-          console.log(
-            opts.dryRun
-              ? `dry run: ${lanes(drift.length)} off, nothing changed`
-              : `repaired ${lanes(drift.length)}`,
-          );
-        }
-        if (stranded.length === 0)
-          console.log("no stranded lane: every waiting job is within its lane's due time");
-        else {
-          printTable(stranded as unknown as Record<string, unknown>[], ['lane', 'due', 'earliest']);
-          console.log(
-            opts.dryRun
-              ? `dry run: ${lanes(stranded.length)} would never be picked again, nothing changed`
-              : `woke ${lanes(stranded.length)} that would never have been picked again`,
-          );
-        }
         const jobsN = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
-        if (abandoned.length === 0)
-          console.log('no abandoned job: every job graphile-worker failed has its outcome');
-        else {
-          printTable(abandoned as unknown as Record<string, unknown>[], ['id', 'lane', 'error']);
-          console.log(
-            opts.dryRun
-              ? `dry run: ${jobsN(abandoned.length)} failed for good with an open log, nothing changed`
-              : `failed ${jobsN(abandoned.length)} graphile-worker had failed for good, freeing ${abandoned.length === 1 ? 'its slot' : 'their slots'}`,
-          );
-        }
+        // Each check: what it found as a table and what was done, or one line saying all is well.
+        const section = <T>(found: T[], columns: string[], clean: string, dry: string, done: string) => {
+          if (found.length === 0) return console.log(clean);
+          printTable(found as unknown as Record<string, unknown>[], columns);
+          console.log(opts.dryRun ? `dry run: ${dry}, nothing changed` : done);
+        };
+        section(
+          drift,
+          ['lane', 'recorded', 'actual', 'vanished'],
+          'no drift: every lane counts its admitted jobs exactly',
+          `${lanes(drift.length)} off`,
+          `repaired ${lanes(drift.length)}`,
+        );
+        section(
+          stranded,
+          ['lane', 'due', 'earliest'],
+          "no stranded lane: every waiting job is within its lane's due time",
+          `${lanes(stranded.length)} would never be picked again`,
+          `woke ${lanes(stranded.length)} that would never have been picked again`,
+        );
+        section(
+          abandoned,
+          ['id', 'lane', 'error'],
+          'no abandoned job: every job graphile-worker failed has its outcome',
+          `${jobsN(abandoned.length)} failed for good with an open log`,
+          `failed ${jobsN(abandoned.length)} graphile-worker had failed for good, freeing ${abandoned.length === 1 ? 'its slot' : 'their slots'}`,
+        );
       });
     });
 
