@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -25,6 +25,26 @@ describe('lane accounting reconcile', () => {
       await sql<{ lane: string; recorded: number; actual: number; vanished: number }>`
         SELECT * FROM tenantry.reconcile_lanes(${repair})`.execute(tdb.db)
     ).rows;
+
+  /**
+   * A tenant job left as graphile-worker leaves one whose task function threw on its last
+   * attempt with no outcome of ours written: kept, unlocked, attempts used up. Returns its log
+   * id and the graphile-worker job's.
+   */
+  const abandon = async (tenant: string, error: string, also: DispatchSpec[] = []) => {
+    await createTenantWithSchema(tdb, { id: tenant });
+    const [job, ...others] = await dispatchJobs(tdb.db, tasks, [
+      { task: 'probe', tenant, payload: { mode: 'ok' } },
+      ...also,
+    ]);
+    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
+    const { rows } = await sql<{ id: string }>`
+      SELECT f.id FROM graphile_worker.permanently_fail_jobs(
+        ARRAY(SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${job!.id} AND job_id IS NOT NULL),
+        ${error}) f`.execute(tdb.db);
+    expect(rows).toHaveLength(1);
+    return { log: job!.id, jobId: rows[0]!.id, others };
+  };
 
   it('reports a lane whose count drifted, repairs it, and then finds nothing', async () => {
     await dispatchJobs(tdb.db, tasks, [
@@ -71,27 +91,21 @@ describe('lane accounting reconcile', () => {
   });
 
   it('fails a laned job graphile-worker failed for good with its log open, freeing its slot', async () => {
-    await createTenantWithSchema(tdb, { id: 'dropped' });
-    const [job, other] = await dispatchJobs(tdb.db, tasks, [
-      { task: 'probe', tenant: 'dropped', payload: { mode: 'ok' } },
+    const {
+      log: id,
+      jobId,
+      others,
+    } = await abandon('dropped', 'the outcome could not be written', [
       { task: 'probe', tenant: 'dropped', payload: { mode: 'ok' }, delayMs: 600_000 },
     ]);
-    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
-    // What graphile-worker leaves when a task function throws on the job's last attempt and no
-    // outcome of ours was written: the job kept, unlocked, attempts used up.
-    const { rows: marked } = await sql<{ id: string }>`
-      SELECT f.id FROM graphile_worker.permanently_fail_jobs(
-        ARRAY(SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${job!.id} AND job_id IS NOT NULL),
-        'the outcome could not be written') f`.execute(tdb.db);
-    expect(marked).toHaveLength(1);
     expect(await reconcile(true)).toEqual([]);
 
     const { rows: failed } = await sql<{ log_id: string; lane: string; last_error: string }>`
       SELECT * FROM tenantry.fail_abandoned_laned()`.execute(tdb.db);
     expect(failed).toEqual([
-      { log_id: job!.id, lane: 'tenant_dropped_default', last_error: 'the outcome could not be written' },
+      { log_id: id, lane: 'tenant_dropped_default', last_error: 'the outcome could not be written' },
     ]);
-    const log = await waitForStatus(tdb.db, job!.id, ['failed'], 1000);
+    const log = await waitForStatus(tdb.db, id, ['failed'], 1000);
     // Every attempt counted: graphile-worker ended the job once all it had left were used.
     expect(log).toMatchObject({
       attempts: log.max_attempts,
@@ -99,57 +113,41 @@ describe('lane accounting reconcile', () => {
     });
     expect(log.finished_at).not.toBeNull();
     const { rows: left } = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE id = ${marked[0]!.id}`.execute(tdb.db);
+      SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE id = ${jobId}`.execute(tdb.db);
     expect(left[0]!.n).toBe(0);
     // Its slot is free (the release folds in the next pass); the delayed job still waits.
     await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
     const { rows: lane } = await sql<{ inflight: number }>`
       SELECT inflight FROM tenantry.lanes WHERE name = 'tenant_dropped_default'`.execute(tdb.db);
     expect(lane[0]!.inflight).toBe(0);
-    expect((await waitForStatus(tdb.db, other!.id, ['pending'], 1000)).status).toBe('pending');
+    expect((await waitForStatus(tdb.db, others[0]!.id, ['pending'], 1000)).status).toBe('pending');
     // Found once: a second run (another worker's reconcile) has nothing left to do.
     expect((await sql`SELECT * FROM tenantry.fail_abandoned_laned()`.execute(tdb.db)).rows).toEqual([]);
   });
 
   it('has the worker’s reconcile fail such a job', async () => {
-    await createTenantWithSchema(tdb, { id: 'dropped2' });
-    const [job] = await dispatchJobs(tdb.db, tasks, [
-      { task: 'probe', tenant: 'dropped2', payload: { mode: 'ok' } },
-    ]);
-    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
-    await sql`SELECT graphile_worker.permanently_fail_jobs(
-      ARRAY(SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${job!.id} AND job_id IS NOT NULL))`.execute(
-      tdb.db,
-    );
+    const { log: id } = await abandon('dropped2', 'failed for good');
     const worker = await startTestWorker(tdb, { registry: tasks, env: { RECONCILE_INTERVAL_MS: '1000' } });
     try {
-      const log = await waitForStatus(tdb.db, job!.id, ['failed'], 20_000);
-      expect(log.error_message).toBe('Manually marked as failed');
+      const log = await waitForStatus(tdb.db, id, ['failed'], 20_000);
+      expect(log.error_message).toBe('failed for good');
     } finally {
       await worker.stop();
     }
   });
 
   it('lists such a job with `tenantry jobs reconcile --dry-run` and fails it without', async () => {
-    await createTenantWithSchema(tdb, { id: 'dropped3' });
-    const [job] = await dispatchJobs(tdb.db, tasks, [
-      { task: 'probe', tenant: 'dropped3', payload: { mode: 'ok' } },
-    ]);
-    await sql`SELECT tenantry.admit(100)`.execute(tdb.db);
-    await sql`SELECT graphile_worker.permanently_fail_jobs(
-      ARRAY(SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${job!.id} AND job_id IS NOT NULL), 'gone')`.execute(
-      tdb.db,
-    );
+    const { log: id } = await abandon('dropped3', 'gone');
     const tenantry = (args: string[]) => runCli(args, { DATABASE_URL: tdb.url, LOG_LEVEL: 'warn' });
     const dry = await tenantry(['jobs', 'reconcile', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    const abandoned = [{ id: job!.id, lane: 'tenant_dropped3_default', error: 'gone' }];
+    const abandoned = [{ id: id, lane: 'tenant_dropped3_default', error: 'gone' }];
     expect(JSON.parse(dry.stdout)).toMatchObject({ abandoned });
-    expect((await waitForStatus(tdb.db, job!.id, ['pending'], 1000)).status).toBe('pending');
+    expect((await waitForStatus(tdb.db, id, ['pending'], 1000)).status).toBe('pending');
     const repaired = await tenantry(['jobs', 'reconcile']);
     expect(repaired.code, repaired.stderr).toBe(0);
-    expect(repaired.stdout).toMatch(new RegExp(`^${job!.id}\\s+tenant_dropped3_default\\s+gone$`, 'm'));
+    expect(repaired.stdout).toMatch(new RegExp(`^${id}\\s+tenant_dropped3_default\\s+gone$`, 'm'));
     expect(repaired.stdout).toContain('failed 1 job graphile-worker had failed for good, freeing its slot');
-    expect((await waitForStatus(tdb.db, job!.id, ['failed'], 1000)).error_message).toBe('gone');
+    expect((await waitForStatus(tdb.db, id, ['failed'], 1000)).error_message).toBe('gone');
   });
 });
