@@ -43,8 +43,8 @@ export interface JobLogWriterOptions {
    * next admission with it: 10 busy tenants (cap 5) drained ~25% slower, 1,000 no faster.
    */
   settleGapMs?: number;
-  /** This worker's admission slots, passed to each batch's admission pass (record_job_outcomes). */
-  minBudget?: number;
+  /** This worker's admission slots now, passed to each batch's admission pass (record_job_outcomes). */
+  minBudget?: () => number;
 }
 
 /**
@@ -74,7 +74,7 @@ export class JobLogWriter {
   private retryAt = 0;
   private readonly windowMs: number;
   private readonly settleGapMs: number;
-  private readonly minBudget: number;
+  private readonly minBudget: () => number;
 
   private readonly pool: pg.Pool;
   private readonly logger: Logger;
@@ -84,7 +84,7 @@ export class JobLogWriter {
     this.logger = logger;
     this.windowMs = options.windowMs ?? 25;
     this.settleGapMs = options.settleGapMs ?? 0;
-    this.minBudget = options.minBudget ?? 0;
+    this.minBudget = options.minBudget ?? (() => 0);
   }
 
   note(id: string, change: JobLogChange): void {
@@ -204,7 +204,7 @@ export class JobLogWriter {
       await writeJobLogBatch(
         this.pool,
         batch.map(([id, entry]) => [id, entry.change]),
-        this.minBudget,
+        this.minBudget(),
       );
       this.failures = 0;
       this.retryAt = 0;

@@ -43,11 +43,14 @@ export function needsStartGate(charge: RateCharge | undefined, startedAt: Date):
  */
 export class StartGate {
   private readonly pool: pg.Pool;
+  private readonly onLate: () => void;
   private queued: Pending[] = [];
   private flying = false;
 
-  constructor(pool: pg.Pool) {
+  /** `onLate` hears of every start that needs the gate (src/worker/admission-depth.ts). */
+  constructor(pool: pg.Pool, onLate: () => void = () => {}) {
     this.pool = pool;
+    this.onLate = onLate;
   }
 
   /**
@@ -56,6 +59,7 @@ export class StartGate {
    * room (its admission's charge, made at `admittedMs`, is given back: it returns to its lane).
    */
   delay(lane: string, startedAt: Date, admittedMs?: number): Promise<number> {
+    this.onLate();
     return new Promise<number>((resolve, reject) => {
       this.queued.push({ lane, atMs: startedAt.getTime(), admittedMs: admittedMs ?? null, resolve, reject });
       if (!this.flying) void this.fly();

@@ -5,8 +5,8 @@ import type { Logger } from '../logger.ts';
 export interface AdmissionTickOptions {
   pool: pg.Pool;
   logger: Logger;
-  /** This worker's admission slots (concurrency × SCHEDULER_BUFFER). */
-  slots: number;
+  /** This worker's admission slots now (src/worker/admission-depth.ts). */
+  slots: () => number;
   tickMs: number;
   reconcileMs: number;
   /** QUEUE_UPKEEP_MS: at most how often the cluster vacuums the queue tables (0: never). */
@@ -80,7 +80,7 @@ export class AdmissionTick {
       const { rows: pass } = await pool.query<{ refill_in: string | null; upkeep: boolean }>({
         name: 'tenantry_admission_tick',
         text: 'SELECT tenantry.admit($1), tenantry.rate_refill_in() AS refill_in, tenantry.claim_upkeep($2, $3) AS upkeep, tenantry.advance_vclock()',
-        values: [slots, upkeepMs, UPKEEP_MIN_DEAD_ROWS],
+        values: [slots(), upkeepMs, UPKEEP_MIN_DEAD_ROWS],
       });
       this.planRefill(pass[0]?.refill_in == null ? null : Number(pass[0].refill_in));
       if (pass[0]?.upkeep) await vacuumQueueTables(upkeepPool);

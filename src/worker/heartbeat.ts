@@ -13,8 +13,8 @@ export interface HeartbeatOptions {
   /** graphile-worker's pool id: the `locked_by` of every job this process runs. */
   workerId: string;
   concurrency: number;
-  /** concurrency × SCHEDULER_BUFFER: how many jobs admission keeps queued for this worker. */
-  admissionSlots?: number;
+  /** How many jobs admission keeps queued for this worker now (src/worker/admission-depth.ts). */
+  admissionSlots?: () => number;
   filter: WorkerFilter;
   metrics: JobMetrics;
   rescueAfterMs: number;
@@ -78,6 +78,20 @@ export class Heartbeat {
     await this.options.db.deleteFrom('tenantry.workers').where('id', '=', this.options.workerId).execute();
   }
 
+  /**
+   * Publishes this worker's admission slots at once, between beats (admission passes sum the
+   * live workers' slots); the next beat writes them anyway.
+   */
+  async publishSlots(): Promise<void> {
+    const slots = this.options.admissionSlots?.();
+    if (slots === undefined) return;
+    await this.options.db
+      .updateTable('tenantry.workers')
+      .set({ admission_slots: slots })
+      .where('id', '=', this.options.workerId)
+      .execute();
+  }
+
   private async beat(): Promise<void> {
     const { db, workerId, concurrency, filter, metrics } = this.options;
     if (!this.options.healthy()) {
@@ -91,15 +105,17 @@ export class Heartbeat {
         hostname: os.hostname(),
         pid: process.pid,
         concurrency,
-        admission_slots: this.options.admissionSlots ?? concurrency,
+        admission_slots: this.options.admissionSlots?.() ?? concurrency,
         tenants: filter.tenants?.length ? [...filter.tenants] : null,
         queues: filter.queues?.length ? [...filter.queues] : null,
         stats: JSON.stringify(metrics.snapshot()),
       })
       .onConflict((oc) =>
-        oc
-          .column('id')
-          .doUpdateSet((eb) => ({ last_seen_at: sql<Date>`now()`, stats: eb.ref('excluded.stats') })),
+        oc.column('id').doUpdateSet((eb) => ({
+          last_seen_at: sql<Date>`now()`,
+          stats: eb.ref('excluded.stats'),
+          admission_slots: eb.ref('excluded.admission_slots'),
+        })),
       )
       .execute();
     this.heardSince ??= Date.now();

@@ -19,6 +19,7 @@ import { TenantGate, type WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createNotificationRouter, type NotificationRouter } from '../notifications/router.ts';
+import { AdmissionDepth } from './admission-depth.ts';
 import { AdmissionTick } from './admission-tick.ts';
 import { graphileLogger } from './graphile-logger.ts';
 import { type GraphileSetup, graphileSetup } from './graphile-options.ts';
@@ -49,6 +50,8 @@ interface Parts {
   metrics: JobMetrics;
   services: TaskServices;
   graphile: GraphileSetup;
+  /** How many jobs admission keeps queued for this worker now. */
+  depth: AdmissionDepth;
   supervisor: PoolSupervisor;
   closeOwned: () => Promise<void>;
 }
@@ -86,7 +89,8 @@ export class WorkerService {
       max: 2,
       applicationName: 'tenantry-job-logs',
     });
-    const admissionSlots = options.concurrency * config.schedulerBuffer;
+    const depth = new AdmissionDepth(options.concurrency, config.schedulerBuffer);
+    const admissionSlots = () => depth.current();
     const writer = new JobLogWriter(writerPool, logger, { minBudget: admissionSlots });
     const metrics = new JobMetrics();
     const services: TaskServices = {
@@ -114,7 +118,20 @@ export class WorkerService {
       crontabFile: options.crontabFile,
       pollInterval: options.pollInterval,
       gate,
-      deps: { db, tenantDb, logger, writer, running, gate, starts: new StartGate(pool), metrics, services },
+      deps: {
+        db,
+        tenantDb,
+        logger,
+        writer,
+        running,
+        gate,
+        // A late start lowers this worker's admission depth; published at once when it does.
+        starts: new StartGate(pool, () => {
+          if (depth.late()) void service.heartbeat?.publishSlots().catch(() => {});
+        }),
+        metrics,
+        services,
+      },
     });
     const admission = new AdmissionTick({
       pool: writerPool,
@@ -136,6 +153,7 @@ export class WorkerService {
       metrics,
       services,
       graphile,
+      depth,
       closeOwned: async () => {
         admission.stop();
         await tenantDb.destroy();
@@ -182,7 +200,7 @@ export class WorkerService {
       logger,
       workerId: workerPool.id,
       concurrency,
-      admissionSlots: concurrency * config.schedulerBuffer,
+      admissionSlots: () => this.parts.depth.current(),
       filter: this.options.filter ?? {},
       metrics: this.parts.metrics,
       rescueAfterMs: config.workerRescueAfterMs,

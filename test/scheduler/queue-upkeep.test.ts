@@ -102,7 +102,7 @@ describe('queue upkeep', () => {
       pool: tdb.pool,
       upkeepPool: tdb.pool,
       logger: createLogger('silent', false),
-      slots: 0,
+      slots: () => 0,
       tickMs: 20,
       reconcileMs: 3_600_000,
       upkeepMs: 1,
