@@ -125,7 +125,8 @@ export class WorkerService {
         writer,
         running,
         gate,
-        // A late start lowers this worker's admission depth; published at once when it does.
+        // Late starts crowding lower this worker's admission depth, published at once (a write
+        // that fails is left to the next beat, which writes the depth of that moment).
         starts: new StartGate(pool, () => {
           if (depth.late()) void service.heartbeat?.publishSlots().catch(() => {});
         }),
