@@ -1,27 +1,25 @@
-import { makeWorkerUtils, runOnce, type WorkerPool } from 'graphile-worker';
+import { runOnce, type WorkerPool } from 'graphile-worker';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import type { CacheStore } from '../cache/contract.ts';
 import { PostgresStore } from '../cache/postgres-store.ts';
 import type { Config } from '../config.ts';
 import { createPool, type Db } from '../db/database.ts';
-import { Listener } from '../db/listener.ts';
+import type { Listener } from '../db/listener.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Resolver } from '../job-logs/callback-delivery.ts';
-import { RunningJobs } from '../jobs/cancellation.ts';
 import { JobLogWriter } from '../jobs/log-writer.ts';
 import { JobMetrics } from '../jobs/metrics.ts';
-import { syncPlanLimits } from '../jobs/plan-limits.ts';
 import { StartGate } from '../jobs/rate-gate.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
 import type { TaskServices } from '../jobs/services.ts';
-import { TenantGate, type WorkerFilter } from '../jobs/tenant-gate.ts';
+import type { WorkerFilter } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createNotificationRouter, type NotificationRouter } from '../notifications/router.ts';
 import { AdmissionDepth } from './admission-depth.ts';
 import { AdmissionTick } from './admission-tick.ts';
-import { graphileLogger } from './graphile-logger.ts';
+import { connectWorker } from './connect-worker.ts';
 import { type GraphileSetup, graphileSetup } from './graphile-options.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LoopHealth } from './loop-health.ts';
@@ -77,13 +75,7 @@ export class WorkerService {
   static async create(options: WorkerOptions): Promise<WorkerService> {
     const { config, db, pool, logger } = options;
     await waitForDatabase(pool, { timeoutMs: config.databaseWaitMs, logger });
-    await syncPlanLimits(db, config.planScheduling);
-    const listener = new Listener(options.connectionString, logger);
-    await listener.start();
-    const gate = new TenantGate(db, options.filter ?? {}, logger);
-    await gate.start(listener);
-    const running = new RunningJobs();
-    await running.listen(listener);
+    const { listener, gate, running, workerUtils } = await connectWorker(options);
     const writerPool = createPool({
       connectionString: options.connectionString,
       max: 2,
@@ -98,7 +90,7 @@ export class WorkerService {
       mailer:
         options.services?.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }, logger),
       notifications: options.services?.notifications ?? createNotificationRouter(logger),
-      workerUtils: await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(logger) }),
+      workerUtils,
       cache: options.services?.cache ?? new PostgresStore(db),
       connectionString: options.connectionString,
       resolver: options.services?.resolver,
