@@ -48,8 +48,6 @@ export class AdmissionDepth {
   /**
    * A rate-limited job starts past its charge. Once they crowd (the threshold within a second)
    * the depth is lowered for the hold, renewed while they go on; true when this call lowered it.
-   * The worker's heartbeat writes each change to its `workers` row within 250 ms (admission
-   * passes sum the live workers' slots).
    */
   late(): boolean {
     const now = this.now();

@@ -40,14 +40,8 @@ export function heartbeatIntervalMs(rescueAfterMs: number): number {
  * they run again with one more attempt counted. Every live worker performs the check; it is
  * idempotent.
  */
-/** How often a worker checks whether its admission slots changed since it last wrote them. */
-const SLOTS_CHECK_MS = 250;
-
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
-  private slotsTimer: NodeJS.Timeout | undefined;
-  /** The admission slots last written to this worker's row. */
-  private publishedSlots: number | undefined;
   private beating: Promise<void> = Promise.resolve();
   /** Since when this worker's own heartbeat has been written without a gap. */
   private heardSince: number | undefined;
@@ -71,13 +65,6 @@ export class Heartbeat {
       });
     }, this.intervalMs);
     this.timer.unref();
-    // Admission passes sum the live workers' slots: a change (admission-depth.ts) is written
-    // within a check, not at the next beat (up to 10 s away).
-    this.slotsTimer = setInterval(() => {
-      if (this.options.admissionSlots?.() === this.publishedSlots) return;
-      this.publishSlots().catch(() => {}); // the next check or beat writes it again
-    }, SLOTS_CHECK_MS);
-    this.slotsTimer.unref();
   }
 
   /**
@@ -86,13 +73,15 @@ export class Heartbeat {
    */
   async stop(deregister = true): Promise<void> {
     clearInterval(this.timer);
-    clearInterval(this.slotsTimer);
     await this.beating;
     if (!deregister) return;
     await this.options.db.deleteFrom('tenantry.workers').where('id', '=', this.options.workerId).execute();
   }
 
-  /** Writes this worker's admission slots now, between beats. */
+  /**
+   * Publishes this worker's admission slots at once, between beats (admission passes sum the
+   * live workers' slots); the next beat writes them anyway.
+   */
   async publishSlots(): Promise<void> {
     const slots = this.options.admissionSlots?.();
     if (slots === undefined) return;
@@ -101,7 +90,6 @@ export class Heartbeat {
       .set({ admission_slots: slots })
       .where('id', '=', this.options.workerId)
       .execute();
-    this.publishedSlots = slots;
   }
 
   private async beat(): Promise<void> {
@@ -110,7 +98,6 @@ export class Heartbeat {
       this.heardSince = undefined;
       return;
     }
-    const slots = this.options.admissionSlots?.() ?? concurrency;
     await db
       .insertInto('tenantry.workers')
       .values({
@@ -118,7 +105,7 @@ export class Heartbeat {
         hostname: os.hostname(),
         pid: process.pid,
         concurrency,
-        admission_slots: slots,
+        admission_slots: this.options.admissionSlots?.() ?? concurrency,
         tenants: filter.tenants?.length ? [...filter.tenants] : null,
         queues: filter.queues?.length ? [...filter.queues] : null,
         stats: JSON.stringify(metrics.snapshot()),
@@ -131,7 +118,6 @@ export class Heartbeat {
         })),
       )
       .execute();
-    this.publishedSlots = slots;
     this.heardSince ??= Date.now();
     if (Date.now() - this.heardSince >= this.options.rescueAfterMs) {
       await rescueDeadWorkers(db, this.options.rescueAfterMs, this.options.logger);

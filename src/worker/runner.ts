@@ -117,8 +117,11 @@ export class WorkerService {
         writer,
         running,
         gate,
-        // Late starts crowding lower this worker's admission depth (its heartbeat publishes it).
-        starts: new StartGate(pool, () => depth.late()),
+        // Late starts crowding lower this worker's admission depth, published at once (a write
+        // that fails is left to the next beat, which writes the depth of that moment).
+        starts: new StartGate(pool, () => {
+          if (depth.late()) void service.heartbeat?.publishSlots().catch(() => {});
+        }),
         metrics,
         services,
       },

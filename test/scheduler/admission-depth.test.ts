@@ -55,7 +55,7 @@ describe('heartbeat admission slots', () => {
     await tdb.close();
   });
 
-  it('publishes the current slots at once, when they change between beats, and with each beat', async () => {
+  it('publishes the current slots at once between beats, and with each beat', async () => {
     let slots = 200;
     const heartbeat = new Heartbeat({
       db: tdb.db,
@@ -82,12 +82,6 @@ describe('heartbeat admission slots', () => {
       slots = 80;
       await heartbeat.publishSlots();
       expect(await published()).toBe(80);
-      // A change is written by the heartbeat's own check, between beats.
-      slots = 90;
-      for (let i = 0; i < 100 && (await published()) !== 90; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(await published()).toBe(90);
       // A beat over the existing row (here the first beat of a restart) writes them too.
       await heartbeat.stop(false);
       slots = 120;
