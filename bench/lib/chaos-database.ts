@@ -6,6 +6,7 @@ import { createTenantSchema } from '../../src/db/tenant-schema.ts';
 import { insertTenant } from '../../src/db/tenants.ts';
 import { withConnectionTransaction } from '../../src/db/transaction.ts';
 import { CHAOS_RUNS_DDL, CHAOS_RUNS_INDEX } from '../../test/fixtures/chaos-tasks.ts';
+import { mostPerTenant } from './sliding-window.ts';
 
 export interface BenchConnection {
   pool: pg.Pool;
@@ -60,22 +61,16 @@ export async function prepareDatabase(
 }
 
 /**
- * The most starts of one of `tenants` within any period of `periodMs` (each start against the
- * starts of its tenant in the period it begins), from the job logs. A log keeps its last
- * attempt's start only, so this is at most the true figure; held-back starts are not recorded.
+ * The most starts of one of `tenants` within any period of `periodMs`, from the job logs. A log
+ * keeps its last attempt's start only, so this is at most the true figure; held-back starts
+ * are not recorded.
  */
 export async function peakStarts(db: Db, tenants: string[], periodMs: number): Promise<number> {
-  const { rows } = await sql<{ peak: number | null }>`
-    WITH s AS (
-      SELECT tenant_id, started_at FROM tenantry.job_logs
-      WHERE tenant_id = ANY(${tenants}::text[]) AND started_at IS NOT NULL
-    )
-    SELECT max(n)::int AS peak FROM (
-      SELECT (SELECT count(*) FROM s b WHERE b.tenant_id = a.tenant_id AND b.started_at >= a.started_at
-                AND b.started_at < a.started_at + ${periodMs} * interval '1 millisecond') AS n
-      FROM s a
-    ) c`.execute(db);
-  return rows[0]?.peak ?? 0;
+  const { rows } = await sql<{ tenant: string; at: Date }>`
+    SELECT tenant_id AS tenant, started_at AS at FROM tenantry.job_logs
+    WHERE tenant_id = ANY(${tenants}::text[]) AND started_at IS NOT NULL
+    ORDER BY tenant_id, started_at`.execute(db);
+  return mostPerTenant(rows, periodMs);
 }
 
 export interface JobCounts {

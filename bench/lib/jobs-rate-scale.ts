@@ -8,9 +8,9 @@ import { sql } from 'kysely';
 import type { BenchDatabase } from './database.ts';
 import { clearJobs } from './jobs-checks.ts';
 import { createTenants, dispatchBacklog, figure, setLimits, tenantryWorker } from './jobs-harness.ts';
-import { mostInSliding } from './jobs-rate.ts';
 import { tenantryThroughput } from './jobs-tenantry.ts';
 import { median } from './report.ts';
+import { mostPerTenant } from './sliding-window.ts';
 
 const TENANTS = 1000;
 const PERIOD_MS = 1000;
@@ -58,13 +58,7 @@ export async function ratedAtLimit(bench: BenchDatabase, limit: number, seconds:
     WHERE tenant_id LIKE 'rl%' AND started_at IS NOT NULL ORDER BY tenant_id, started_at`.execute(bench.db);
   const problem = await clearJobs(bench, 'rate limits at scale', false);
   await setLimits(bench, tenants, {});
-  const byTenant = new Map<string, number[]>();
-  for (const r of rows) {
-    const at = byTenant.get(r.tenant) ?? [];
-    at.push(r.at.getTime());
-    byTenant.set(r.tenant, at);
-  }
-  const most = Math.max(0, ...[...byTenant.values()].map((at) => mostInSliding(at, PERIOD_MS)));
+  const most = mostPerTenant(rows, PERIOD_MS);
   const share = rows.length / (TENANTS * limit * seconds);
   const variant = `${TENANTS.toLocaleString('en')} tenants at ${limit} / 1 s each, backlog over 2 queues, ${seconds} s`;
   figure({
@@ -74,7 +68,7 @@ export async function ratedAtLimit(bench: BenchDatabase, limit: number, seconds:
     unit: 'starts',
     target: `<= ${limit}`,
     met: most <= limit,
-    detail: `${rows.length} starts by ${byTenant.size} tenants${problem ? `; ${problem}` : ''}`,
+    detail: `${rows.length} starts by ${new Set(rows.map((r) => r.tenant)).size} tenants${problem ? `; ${problem}` : ''}`,
   });
   figure({
     metric: 'rate limits at scale: starts against the tenants’ limits together',

@@ -8,20 +8,11 @@ import { sql } from 'kysely';
 import type { BenchDatabase } from './database.ts';
 import { clearJobs } from './jobs-checks.ts';
 import { createTenants, dispatchBacklog, figure, setLimits, tenantryWorker } from './jobs-harness.ts';
+import { mostInSliding } from './sliding-window.ts';
 
 const LIMIT = 20;
 const PERIOD_MS = 1000;
 const QUEUES = ['default', 'reports'];
-
-/** Most of the sorted times `at` within any window of `ms` (both ends included but one ms). */
-export function mostInSliding(at: readonly number[], ms: number): number {
-  let most = 0;
-  for (let i = 0, j = 0; i < at.length; i++) {
-    while (at[j]! < at[i]! - ms + 1) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 export async function rateLimit(bench: BenchDatabase, seconds: number): Promise<void> {
   const [tenant] = await createTenants(bench, 1, 'rated');
