@@ -62,9 +62,10 @@ BEGIN
   IF v_room <= 0 THEN RETURN 0; END IF;
   -- A full pass takes the turn when it is free and is then bound by nothing but the room; one
   -- that finds it taken, or a dispatch's pass, runs beside the pass holding it and admits only
-  -- jobs within 10 (starts of weight 1) of the lowest vtime of the lanes that could take a job now (read without
-  -- a lock, so lanes the other pass holds count). Nobody waits for the turn: a writer flight
-  -- waiting there held the worker's next outcomes back.
+  -- jobs within 10 (starts of weight 1) of the lowest vtime of the lanes that could take a job
+  -- now: the lanes of the pick below, read without a lock, so those the other pass holds
+  -- count. Nobody waits for the turn: a writer flight waiting there held the worker's next
+  -- outcomes back.
   IF NOT (p_max IS NULL AND pg_try_advisory_xact_lock(hashtext('tenantry.admission'), 0)) THEN
     SELECT l.vtime + 10 INTO v_limit FROM tenantry.lanes l
     WHERE l.due IS NOT NULL AND l.runnable AND l.due <= now() AND l.inflight < l.cap
