@@ -6,9 +6,11 @@
 //   (b) raw graphile-worker, one named queue per tenant, same settings, 100 and 10,000 queues
 //   (c) pg-boss, groupConcurrency = the tenant cap, 10 to 10,000 groups, with its cap overshoot
 //   (d) Tenantry, 1 to 10,000 tenants (cap 5 each), job logs on, with caps checked from job_logs
+//   (d0) Tenantry's central jobs (no lane), job logs on: what (d) costs before any lane
 //   (e) weighted shares  (f) quiet tenant latency  (g) rate limit  (h) failure isolation
 //   (i) bulk dispatch
 import { type BenchDatabase, benchDatabase } from './lib/database.ts';
+import { centralThroughput } from './lib/jobs-central.ts';
 import { bulkDispatch } from './lib/jobs-dispatch.ts';
 import { weightedShares } from './lib/jobs-fairness.ts';
 import { CAP, CONCURRENCY, createTenants, figure, figures, type Throughput } from './lib/jobs-harness.ts';
@@ -192,6 +194,7 @@ try {
     `jobs benchmark${quick ? ' (--quick)' : ''}: ${CONCURRENCY} worker slots on every side\n`,
   );
   await phase('throughput', () => throughputFigures(bench));
+  await phase('central jobs', () => centralThroughput(bench, RAW_JOBS, ROUNDS));
   await phase('weighted shares', () => weightedShares(bench, quick ? 20 : 30));
   await phase('quiet tenant latency', () => quietLatency(bench, quick ? 20_000 : 100_000, LIMIT_MS));
   await phase('rate limit', () => rateLimit(bench, quick ? 6 : 15));

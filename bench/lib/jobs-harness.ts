@@ -106,7 +106,18 @@ const hanging = defineTask({
   },
 });
 
-export const benchRegistry = new TaskRegistry([noop, nap, failing, hanging]);
+/** A no-op job with no tenant: no lane, straight to graphile-worker, its job log kept as always. */
+const central = defineTask({
+  name: 'bench-central',
+  audience: 'system',
+  maxAttempts: 1,
+  payload: Type.Object({}),
+  async handler(_payload, ctx) {
+    tally.count('', ctx.job.logId);
+  },
+});
+
+export const benchRegistry = new TaskRegistry([noop, nap, failing, hanging, central]);
 
 /** A Tenantry worker (concurrency CONCURRENCY), built but not started; `env` as the process would read it. */
 export function tenantryWorker(
