@@ -5,22 +5,14 @@
 // ends, through the same task wrapper and batched writer as a tenant job. Tenant jobs add the
 // lane on top of this, so the ratio here bounds theirs from above (issue 14 asks 0.4x of raw).
 import { sql } from 'kysely';
-import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import type { BenchDatabase } from './database.ts';
 import { clearJobs } from './jobs-checks.ts';
-import { benchRegistry, CONCURRENCY, figure, tenantryWorker, timedDrain } from './jobs-harness.ts';
+import { CONCURRENCY, dispatchBacklog, figure, tenantryWorker, timedDrain } from './jobs-harness.ts';
 import { rawThroughput } from './jobs-raw.ts';
 import { median } from './report.ts';
 
 async function centralRate(bench: BenchDatabase, jobs: number): Promise<number> {
-  for (let offset = 0; offset < jobs; offset += 2000) {
-    const n = Math.min(2000, jobs - offset);
-    await dispatchJobs(
-      bench.db,
-      benchRegistry,
-      Array.from({ length: n }, () => ({ task: 'bench-central', payload: {} })),
-    );
-  }
+  await dispatchBacklog(bench, [], jobs, 'bench-central');
   await sql`ANALYZE tenantry.job_logs, graphile_worker._private_jobs`.execute(bench.db);
   const worker = await tenantryWorker(bench);
   const { rate } = await timedDrain(() => worker.start(), jobs);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { parseConfig } from '../../src/config.ts';
-import { defineTask } from '../../src/jobs/define.ts';
+import { defineTask, type TaskAudience } from '../../src/jobs/define.ts';
 import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { TaskRegistry } from '../../src/jobs/registry.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -61,15 +61,18 @@ class Tally {
 
 export const tally = new Tally();
 
-const noop = defineTask({
-  name: 'bench-noop',
-  audience: 'tenant',
-  maxAttempts: 1,
-  payload: Type.Object({}),
-  async handler(_payload, ctx) {
-    tally.count(ctx.tenantId ?? '', ctx.job.logId);
-  },
-});
+/** A job that only counts its run: a tenant's (`bench-noop`), or a central one with no tenant and so no lane. */
+const noopTask = (name: string, audience: TaskAudience) =>
+  defineTask({
+    name,
+    audience,
+    maxAttempts: 1,
+    payload: Type.Object({}),
+    async handler(_payload, ctx) {
+      tally.count(ctx.tenantId ?? '', ctx.job.logId);
+    },
+  });
+const noop = noopTask('bench-noop', 'tenant');
 
 const nap = defineTask({
   name: 'bench-sleep',
@@ -106,16 +109,8 @@ const hanging = defineTask({
   },
 });
 
-/** A no-op job with no tenant: no lane, straight to graphile-worker, its job log kept as always. */
-const central = defineTask({
-  name: 'bench-central',
-  audience: 'system',
-  maxAttempts: 1,
-  payload: Type.Object({}),
-  async handler(_payload, ctx) {
-    tally.count('', ctx.job.logId);
-  },
-});
+/** No tenant: no lane, straight to graphile-worker, its job log kept as always. */
+const central = noopTask('bench-central', 'system');
 
 export const benchRegistry = new TaskRegistry([noop, nap, failing, hanging, central]);
 
@@ -153,8 +148,8 @@ export async function createTenants(
 }
 
 /**
- * `count` jobs of `task` spread round-robin over `tenants` (and over `queues`, when given),
- * `chunk` specs per dispatchJobs call.
+ * `count` jobs of `task` spread round-robin over `tenants` (none: central jobs, for a task that
+ * runs centrally) and over `queues`, when given; `chunk` specs per dispatchJobs call.
  */
 export async function dispatchBacklog(
   bench: BenchDatabase,
@@ -169,7 +164,7 @@ export async function dispatchBacklog(
     const specs: DispatchSpec[] = Array.from({ length: Math.min(chunk, count - offset) }, (_, i) => ({
       task,
       payload,
-      tenant: tenants[(offset + i) % tenants.length],
+      ...(tenants.length > 0 ? { tenant: tenants[(offset + i) % tenants.length] } : {}),
       ...(queues.length > 0 ? { queue: queues[(offset + i) % queues.length] } : {}),
     }));
     await dispatchJobs(bench.db, benchRegistry, specs);

@@ -4,6 +4,7 @@ import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { insertTenants } from '../helpers/tenants.ts';
+import { finishAllAdmitted } from './lane-queries.ts';
 
 /**
  * One admission pass admits exactly the fair rule's choice (docs/scheduler.md): the `room`
@@ -66,12 +67,7 @@ describe('an admission pass', () => {
       const now = admitted.map((r) => r.log_id).filter((id) => before.has(id));
       expect(now.sort()).toEqual([...expected].sort());
       // Out of graphile-worker again, so the next pass has the same room.
-      await sql`SELECT graphile_worker.complete_jobs(ARRAY(SELECT job_id FROM tenantry.lane_jobs WHERE job_id IS NOT NULL))`.execute(
-        tdb.db,
-      );
-      await sql`SELECT tenantry.finish_admitted(ARRAY(SELECT log_id FROM tenantry.lane_jobs WHERE job_id IS NOT NULL))`.execute(
-        tdb.db,
-      );
+      await finishAllAdmitted(tdb.db);
     }
   });
 });

@@ -5,6 +5,7 @@ import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { insertTenants } from '../helpers/tenants.ts';
+import { admittedIn, finishAllAdmitted } from './lane-queries.ts';
 
 /**
  * try_admit (migrations/0029) returns at once when no lane is ready and no release is pending:
@@ -20,12 +21,7 @@ describe('an admission pass with nothing to do', () => {
       await sql<{ inflight: number; due: Date | null }>`
         SELECT inflight, due FROM tenantry.lanes WHERE tenant_id = ${tenant}`.execute(tdb.db)
     ).rows[0]!;
-  const admitted = async (tenant: string) =>
-    (
-      await sql<{ n: number }>`
-        SELECT count(*)::int AS n FROM tenantry.lane_jobs
-        WHERE lane = ${`tenant_${tenant}_default`} AND job_id IS NOT NULL`.execute(tdb.db)
-    ).rows[0]!.n;
+  const admitted = (tenant: string) => admittedIn(tdb.db, tenant);
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
@@ -65,12 +61,7 @@ describe('an admission pass with nothing to do', () => {
 
   it('still folds a pending release of a lane with nothing waiting', async () => {
     // The job admitted above finishes: its slot is released, and its lane has no job waiting.
-    await sql`SELECT graphile_worker.complete_jobs(ARRAY(SELECT job_id FROM tenantry.lane_jobs WHERE job_id IS NOT NULL))`.execute(
-      tdb.db,
-    );
-    await sql`SELECT tenantry.finish_admitted(ARRAY(SELECT log_id FROM tenantry.lane_jobs WHERE job_id IS NOT NULL))`.execute(
-      tdb.db,
-    );
+    await finishAllAdmitted(tdb.db);
     expect(await lane('solo')).toMatchObject({ inflight: 1, due: null });
     const { rows } = await sql<{ n: number }>`SELECT tenantry.try_admit(10) AS n`.execute(tdb.db);
     expect(rows[0]!.n).toBe(0);

@@ -4,6 +4,7 @@ import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { insertTenants } from '../helpers/tenants.ts';
+import { finishAllAdmitted } from './lane-queries.ts';
 
 /**
  * A lane that becomes busy while no other lane is starts from the scheduler's clock (the floor
@@ -29,12 +30,7 @@ describe('scheduler clock', () => {
     for (;;) {
       const { rows } = await sql<{ n: number }>`SELECT tenantry.admit(100) AS n`.execute(tdb.db);
       await sql`SELECT tenantry.advance_vclock()`.execute(tdb.db);
-      await sql`SELECT graphile_worker.complete_jobs(ARRAY(SELECT job_id FROM tenantry.lane_jobs WHERE job_id IS NOT NULL))`.execute(
-        tdb.db,
-      );
-      await sql`SELECT tenantry.finish_admitted(ARRAY(SELECT log_id FROM tenantry.lane_jobs WHERE job_id IS NOT NULL))`.execute(
-        tdb.db,
-      );
+      await finishAllAdmitted(tdb.db);
       if (rows[0]!.n === 0) break;
     }
     await sql`SELECT tenantry.admit(100)`.execute(tdb.db);

@@ -5,6 +5,7 @@ import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { insertTenants } from '../helpers/tenants.ts';
+import { admittedIn, finishAllAdmitted } from './lane-queries.ts';
 
 /**
  * Admission passes side by side (migrations/0028): the pass holding the turn is bound by its
@@ -23,20 +24,10 @@ describe('admission passes side by side', () => {
     clients.push(client);
     return client;
   };
-  const admitted = async (tenant: string) =>
-    (
-      await sql<{ n: number }>`
-        SELECT count(*)::int AS n FROM tenantry.lane_jobs
-        WHERE lane = ${`tenant_${tenant}_default`} AND job_id IS NOT NULL`.execute(tdb.db)
-    ).rows[0]!.n;
+  const admitted = (tenant: string) => admittedIn(tdb.db, tenant);
   /** Takes every admitted job out again (graphile-worker and lanes), so the next test starts clean. */
   const unadmitAll = async () => {
-    await sql`SELECT graphile_worker.complete_jobs(ARRAY(SELECT job_id FROM tenantry.lane_jobs WHERE job_id IS NOT NULL))`.execute(
-      tdb.db,
-    );
-    await sql`SELECT tenantry.finish_admitted(ARRAY(SELECT log_id FROM tenantry.lane_jobs WHERE job_id IS NOT NULL))`.execute(
-      tdb.db,
-    );
+    await finishAllAdmitted(tdb.db);
     await sql`SELECT tenantry.fold_releases()`.execute(tdb.db);
   };
   const vtimes = (values: Record<string, number>) =>
