@@ -1,0 +1,20 @@
+-- job_logs pages keep room for a second version of every row they hold (fillfactor 70 -> 40).
+--
+-- A job's terminal change rewrites its log row; that stays a HOT update (no index touched,
+-- 0002) only when the new version fits on the row's own page. The writer sends one batch of
+-- changes per statement, and rows dispatched together sit on the same pages, so a batch
+-- usually rewrites most of a page's rows in one transaction: none of the old versions it leaves
+-- can be pruned before it commits, and the page must hold a second copy of all of them, a
+-- larger one (the end adds timestamps, attempts, the result: 125 -> 172 bytes for a small
+-- job). At 70 it held one for about 45% of its rows: in scratch drains of 50,000 central no-op
+-- jobs, 21,252 to 23,373 of 50,000 updates were HOT; each of the others wrote a new entry into
+-- every job_logs index. At 45, 47,770 to 47,905 (a 400-row batch with a small result: 372);
+-- at 40, all 50,000, with the same heap size after the drain (15.8 MB against 15.4-15.8: the
+-- non-HOT versions had gone to new pages). Alternating drains, 70 against the lower setting (45 or 40):
+-- central jobs faster in five of six pairs (+8% median), 10 busy tenants in four of four
+-- (+1-9%), 1,000 tenants in three of three (+4% mean) (docs/benchmarks.md).
+--
+-- A later change (a long job's `running` note, then its end) finds the earlier versions dead
+-- and pruned on the page's next visit, so the room is reused. Only new pages take the setting:
+-- existing rows keep their pages, which are finished jobs' rows and rarely written again.
+ALTER TABLE job_logs SET (fillfactor = 40);
