@@ -2,26 +2,22 @@ import type pg from 'pg';
 import { isConnectionError, isRetryableConflict, sqlState } from '../db/errors.ts';
 import type { Logger } from '../logger.ts';
 import { type JobLogChange, writeJobLogBatch } from './log-batch.ts';
-
-interface Entry {
-  change: JobLogChange;
-  waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
-  /** When the change should be written at the latest (ms since epoch). */
-  due: number;
-  /** Write this entry in a statement of its own (a batch holding it was refused). */
-  alone?: boolean;
-}
+import { type PendingEntry, PendingLogChanges } from './log-pending.ts';
 
 const MAX_BATCH = 500;
 const MAX_FLIGHTS = 2;
-const RETRY_MAX_MS = 5_000;
 /**
- * Rows kept while the database cannot be written (an outage): far more than a process runs at
- * once. Past it, changes to rows not yet pending are refused (oldest kept): progress notes are
- * dropped, terminal changes reject their waiters, which fail the attempt for a retry.
+ * How long a flight carrying only unawaited changes (successful jobs' ends) waits for the one
+ * in the air, at most. Two sent back to back fell into step: the one whose admission pass held
+ * the turn held every lane, and the other, a millisecond behind, could neither admit nor fold
+ * the slots its jobs freed. So a second flight goes only beside a slow one (a long pass, many
+ * tenants); an awaited change (a failure, a cancellation) still goes at once. Alternating
+ * scratch drains of 30,000 jobs against back-to-back flights: 10 busy tenants +16-21%, 100
+ * +3%, 1,000 +7-10%. One flight only: 10 tenants faster, 1,000 5% slower; a 10 ms gap before
+ * every flight: 10 tenants ~25% slower (docs/benchmarks.md).
  */
-const MAX_PENDING_ROWS = 50_000;
-
+const SECOND_FLIGHT_AFTER_MS = 6;
+const RETRY_MAX_MS = 5_000;
 /**
  * Whether a failed write says something about the data (set aside) rather than about the
  * server or the moment (kept and written again): connection loss, shutdown, too many
@@ -36,13 +32,8 @@ function refusedAsData(err: unknown): boolean {
 export interface JobLogWriterOptions {
   /** How long progress and `running` changes wait to be merged with later ones. */
   windowMs?: number;
-  /**
-   * Least time between two flushes carrying only unawaited terminal changes; default 0. The
-   * flight limit batches them anyway: what finishes while MAX_FLIGHTS batches are in flight
-   * goes in the next one. A 10 ms gap held every finished job's release that long, and a lane's
-   * next admission with it: 10 busy tenants (cap 5) drained ~25% slower, 1,000 no faster.
-   */
-  settleGapMs?: number;
+  /** Least age of the flight in the air before unawaited changes go beside it; default SECOND_FLIGHT_AFTER_MS. */
+  secondFlightAfterMs?: number;
   /** This worker's admission slots now, passed to each batch's admission pass (record_job_outcomes). */
   minBudget?: () => number;
 }
@@ -52,10 +43,11 @@ export interface JobLogWriterOptions {
  * - `note`: progress and `running`; waits up to `windowMs`, so a job finishing inside the
  *   window costs one write instead of two.
  * - `settle`: a successful job's terminal change. Not awaited: graphile-worker's own completion
- *   may remove the job first. Written in the next flight (at once while fewer than
- *   MAX_FLIGHTS are in the air), so under load one statement carries every job that finished
- *   during the flights before it. Should the process die before the write, the job is gone
- *   with its log still open; rescue of the dead worker settles such logs (see orphans.ts).
+ *   may remove the job first. Written in the next flight (at once when none is in the air,
+ *   beside one only once it has been out `secondFlightAfterMs`), so under load one statement
+ *   carries every job that finished during the flights before it. Should the process die
+ *   before the write, the job is gone with its log still open; rescue of the dead worker
+ *   settles such logs (see orphans.ts).
  * - `commit`: failures and cancellations; written at once and awaited, so graphile-worker
  *   only learns of the outcome after the log records it.
  * Changes to one row merge in order: the last value of each field wins. A failed write is
@@ -63,18 +55,19 @@ export interface JobLogWriterOptions {
  * cannot hold back the others.
  */
 export class JobLogWriter {
-  private pending = new Map<string, Entry>();
+  private readonly pending = new PendingLogChanges();
   private timer: NodeJS.Timeout | undefined;
   private deadline = Number.POSITIVE_INFINITY;
   /** Rows whose write is in flight; their next change waits for it, so a row's writes stay in order. */
   private readonly inFlight = new Set<string>();
   private readonly flights = new Set<Promise<void>>();
-  private lastFlushAt = 0;
   private failures = 0;
   private retryAt = 0;
   private readonly windowMs: number;
-  private readonly settleGapMs: number;
   private readonly minBudget: () => number;
+  private readonly secondFlightAfterMs: number;
+  /** When each flight in the air started. */
+  private readonly flightStarts = new Map<Promise<void>, number>();
 
   private readonly pool: pg.Pool;
   private readonly logger: Logger;
@@ -83,7 +76,7 @@ export class JobLogWriter {
     this.pool = pool;
     this.logger = logger;
     this.windowMs = options.windowMs ?? 25;
-    this.settleGapMs = options.settleGapMs ?? 0;
+    this.secondFlightAfterMs = options.secondFlightAfterMs ?? SECOND_FLIGHT_AFTER_MS;
     this.minBudget = options.minBudget ?? (() => 0);
   }
 
@@ -93,7 +86,7 @@ export class JobLogWriter {
   }
 
   settle(id: string, change: JobLogChange): void {
-    const entry = this.merge(id, change, Math.max(Date.now(), this.lastFlushAt + this.settleGapMs));
+    const entry = this.merge(id, change, Date.now());
     if (entry) this.schedule(entry.due);
   }
 
@@ -101,7 +94,7 @@ export class JobLogWriter {
     return new Promise((resolve, reject) => {
       const entry = this.merge(id, change, Date.now());
       if (!entry) return reject(new Error('job log backlog is full; the change was not kept'));
-      entry.waiters.push({ resolve, reject });
+      this.pending.wait(id, { resolve, reject });
       this.schedule(Date.now());
     });
   }
@@ -130,18 +123,11 @@ export class JobLogWriter {
   }
 
   /** The row's pending entry with `change` merged in; undefined when the backlog is full. */
-  private merge(id: string, change: JobLogChange, due: number): Entry | undefined {
-    let entry = this.pending.get(id);
-    if (!entry && this.pending.size >= MAX_PENDING_ROWS) {
-      this.logger.error({ jobLog: id, kept: this.pending.size }, 'job log backlog is full; change not kept');
-      return undefined;
-    }
+  private merge(id: string, change: JobLogChange, due: number): PendingEntry | undefined {
+    const entry = this.pending.merge(id, change, due);
     if (!entry) {
-      entry = { change: {}, waiters: [], due };
-      this.pending.set(id, entry);
+      this.logger.error({ jobLog: id, kept: this.pending.size }, 'job log backlog is full; change not kept');
     }
-    Object.assign(entry.change, change);
-    entry.due = Math.min(entry.due, due);
     return entry;
   }
 
@@ -160,8 +146,7 @@ export class JobLogWriter {
   }
 
   private rescheduleEarliest(): void {
-    let due = Number.POSITIVE_INFINITY;
-    for (const entry of this.pending.values()) due = Math.min(due, entry.due);
+    const due = this.pending.earliestDue();
     if (due !== Number.POSITIVE_INFINITY) this.schedule(due);
   }
 
@@ -174,32 +159,32 @@ export class JobLogWriter {
     this.timer = undefined;
     this.deadline = Number.POSITIVE_INFINITY;
     if (this.flights.size >= MAX_FLIGHTS) return;
+    // Unawaited changes go beside a flight in the air only once it has been out a while.
+    if (this.flights.size > 0 && !this.pending.anyAwaited) {
+      const at = Math.min(...this.flightStarts.values()) + this.secondFlightAfterMs;
+      if (Date.now() < at) {
+        this.schedule(at);
+        return;
+      }
+    }
     if (Date.now() < this.retryAt) {
       this.rescheduleEarliest();
       return;
     }
-    const batch: Array<[string, Entry]> = [];
-    for (const item of this.pending) {
-      if (this.inFlight.has(item[0])) continue;
-      if (item[1].alone && batch.length > 0) continue;
-      batch.push(item);
-      if (item[1].alone || batch.length === MAX_BATCH) break;
-    }
+    const batch = this.pending.take(this.inFlight, MAX_BATCH);
     if (batch.length === 0) return;
-    this.lastFlushAt = Date.now();
-    for (const [id] of batch) {
-      this.pending.delete(id);
-      this.inFlight.add(id);
-    }
+    for (const [id] of batch) this.inFlight.add(id);
     const flight: Promise<void> = this.write(batch).finally(() => {
       for (const [id] of batch) this.inFlight.delete(id);
       this.flights.delete(flight);
+      this.flightStarts.delete(flight);
       this.rescheduleEarliest();
     });
     this.flights.add(flight);
+    this.flightStarts.set(flight, Date.now());
   }
 
-  private async write(batch: Array<[string, Entry]>): Promise<void> {
+  private async write(batch: Array<[string, PendingEntry]>): Promise<void> {
     try {
       await writeJobLogBatch(
         this.pool,
@@ -229,19 +214,8 @@ export class JobLogWriter {
           continue;
         }
         // Waiters stay with their change and learn of it once it is written.
-        this.requeue(id, entry, refused);
+        this.pending.requeue(id, entry, refused);
       }
     }
-  }
-
-  /** Puts a failed change back under any newer change to the same row. */
-  private requeue(id: string, entry: Entry, alone: boolean): void {
-    const newer = this.pending.get(id);
-    this.pending.set(id, {
-      change: { ...entry.change, ...newer?.change },
-      waiters: [...entry.waiters, ...(newer?.waiters ?? [])],
-      due: Math.min(entry.due, newer?.due ?? entry.due),
-      alone: alone || newer?.alone,
-    });
   }
 }

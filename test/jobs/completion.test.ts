@@ -148,7 +148,7 @@ describe('job completion', () => {
 
   it('writes a batch row by row when the database refuses it, so one bad change holds back no other', async () => {
     const [good, bad, awaited, refused] = await dispatch(4);
-    const writer = new JobLogWriter(tdb.pool, silent, { windowMs: 1, settleGapMs: 1 });
+    const writer = new JobLogWriter(tdb.pool, silent, { windowMs: 1 });
     writer.settle(good!.id, { status: 'completed', progress: 100, result: '{"ok":true}' });
     // Both violate the status CHECK constraint.
     writer.note(bad!.id, { status: 'bogus' as never, progress: 50 });
