@@ -12,9 +12,9 @@ const MAX_FLIGHTS = 2;
  * the turn held every lane, and the other, a millisecond behind, could neither admit nor fold
  * the slots its jobs freed. So a second flight goes only beside a slow one (a long pass, many
  * tenants); an awaited change (a failure, a cancellation) still goes at once. Alternating
- * scratch drains of 30,000 jobs against back-to-back flights: 10 busy tenants +16-21%, 100
- * +3%, 1,000 +7-10%. One flight only: 10 tenants faster, 1,000 5% slower; a 10 ms gap before
- * every flight: 10 tenants ~25% slower (docs/benchmarks.md).
+ * drains of 50,000 jobs against back-to-back flights: 10 busy tenants +11% (four of four), 100
+ * and 1,000 even. One flight only: 10 tenants faster, 1,000 5% slower; a 10 ms gap before
+ * every flight: 10 tenants ~25% slower (docs/benchmarks.md, run AB).
  */
 const SECOND_FLIGHT_AFTER_MS = 6;
 const RETRY_MAX_MS = 5_000;
