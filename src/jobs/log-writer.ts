@@ -60,14 +60,13 @@ export class JobLogWriter {
   private deadline = Number.POSITIVE_INFINITY;
   /** Rows whose write is in flight; their next change waits for it, so a row's writes stay in order. */
   private readonly inFlight = new Set<string>();
-  private readonly flights = new Set<Promise<void>>();
+  /** Batches in the air, with when each started. */
+  private readonly flights = new Map<Promise<void>, number>();
   private failures = 0;
   private retryAt = 0;
   private readonly windowMs: number;
   private readonly minBudget: () => number;
   private readonly secondFlightAfterMs: number;
-  /** When each flight in the air started. */
-  private readonly flightStarts = new Map<Promise<void>, number>();
 
   private readonly pool: pg.Pool;
   private readonly logger: Logger;
@@ -112,7 +111,7 @@ export class JobLogWriter {
       }
       this.retryAt = Math.min(this.retryAt, Date.now() + 200);
       this.startFlush();
-      await Promise.race([...this.flights, new Promise((r) => setTimeout(r, 50))]);
+      await Promise.race([...this.flights.keys(), new Promise((r) => setTimeout(r, 50))]);
     }
     return true;
   }
@@ -161,7 +160,7 @@ export class JobLogWriter {
     if (this.flights.size >= MAX_FLIGHTS) return;
     // Unawaited changes go beside a flight in the air only once it has been out a while.
     if (this.flights.size > 0 && !this.pending.anyAwaited) {
-      const at = Math.min(...this.flightStarts.values()) + this.secondFlightAfterMs;
+      const at = Math.min(...this.flights.values()) + this.secondFlightAfterMs;
       if (Date.now() < at) {
         this.schedule(at);
         return;
@@ -177,11 +176,9 @@ export class JobLogWriter {
     const flight: Promise<void> = this.write(batch).finally(() => {
       for (const [id] of batch) this.inFlight.delete(id);
       this.flights.delete(flight);
-      this.flightStarts.delete(flight);
       this.rescheduleEarliest();
     });
-    this.flights.add(flight);
-    this.flightStarts.set(flight, Date.now());
+    this.flights.set(flight, Date.now());
   }
 
   private async write(batch: Array<[string, PendingEntry]>): Promise<void> {
