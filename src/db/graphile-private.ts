@@ -43,10 +43,12 @@ export async function knownCrontabs(db: DbOrTrx): Promise<Map<string, Date | nul
  * Outside any transaction, as VACUUM must be. A table another session is vacuuming is skipped,
  * not waited for; the file is not truncated (that takes an exclusive lock, and the space is
  * reused at once by the next jobs); a role that does not own a table gets a warning from the
- * server and the table is left alone.
+ * server and the table is left alone. No parallel workers: these indexes are small, and starting
+ * workers for them, then waiting for them, made each pass 3-4 times longer (1,000 busy tenants:
+ * ~100 ms at the median against ~25-35 ms), all of it on the cores the jobs run on.
  */
 export async function vacuumQueueTables(pool: pg.Pool): Promise<void> {
   await pool.query(
-    'VACUUM (TRUNCATE false, SKIP_LOCKED) graphile_worker._private_jobs, tenantry.lane_jobs, tenantry.lanes, tenantry.lane_releases, tenantry.rate_windows',
+    'VACUUM (TRUNCATE false, SKIP_LOCKED, PARALLEL 0) graphile_worker._private_jobs, tenantry.lane_jobs, tenantry.lanes, tenantry.lane_releases, tenantry.rate_windows',
   );
 }
