@@ -74,7 +74,11 @@ export interface TaskDefinition<N extends string = string, S extends TSchema = T
   readonly check: Validator<Record<never, never>, S>;
 }
 
-/** The first way `payload` fails the task's schema, as a dotted path (`items.0.name`) and a message. */
+/**
+ * The first way `payload` fails the task's schema, as a dotted path (`items.0.name`) and a
+ * message. A missing or unknown property is named in the path, so the message speaks of that
+ * property (typebox's own lists every property the object lacks, under the first one's name).
+ */
 export function payloadProblem(
   definition: TaskDefinition,
   payload: unknown,
@@ -82,16 +86,24 @@ export function payloadProblem(
   if (definition.check.Check(payload)) return undefined;
   const first = definition.check.Errors(payload)[0];
   if (!first) return { path: '', message: 'does not match the task schema' };
-  const missing =
-    first.keyword === 'required'
-      ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0]
-      : first.keyword === 'additionalProperties'
-        ? (first.params as { additionalProperties?: string[] }).additionalProperties?.[0]
-        : undefined;
-  const path = [first.instancePath.replace(/^\//, '').replaceAll('/', '.'), missing]
-    .filter(Boolean)
-    .join('.');
-  return { path, message: first.message };
+  const parent = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const within = (name: string) => [parent, name].filter(Boolean).join('.');
+  if (first.keyword === 'required') {
+    const [name, ...others] = (first.params as { requiredProperties?: string[] }).requiredProperties ?? [];
+    if (name !== undefined) {
+      const also = others.length > 0 ? ` (also missing: ${others.map(within).join(', ')})` : '';
+      return { path: within(name), message: `is required${also}` };
+    }
+  }
+  // typebox reports an unknown property first as the `false` schema it met at that property.
+  if (first.keyword === 'boolean' && first.schemaPath.endsWith('/additionalProperties')) {
+    return { path: parent, message: 'is not a property this task takes' };
+  }
+  if (first.keyword === 'additionalProperties') {
+    const [name] = (first.params as { additionalProperties?: string[] }).additionalProperties ?? [];
+    if (name !== undefined) return { path: within(name), message: 'is not a property this task takes' };
+  }
+  return { path: parent, message: first.message };
 }
 
 /** typebox/compile, loaded synchronously (require of an ES module) when the first schema is compiled. */

@@ -172,7 +172,21 @@ describe('dispatch', () => {
       'payload.channel',
       /.+/,
     ],
-    [{ task: 'send-notification', payload: { channel: 'sms', message: 'y' } }, 'payload.to', /required/],
+    [
+      { task: 'send-notification', payload: { channel: 'sms', message: 'y' } },
+      'payload.to',
+      /: is required$/,
+    ],
+    [
+      { task: 'send-notification', payload: {} },
+      'payload.channel',
+      /: is required \(also missing: to, message\)$/,
+    ],
+    [
+      { task: 'send-notification', payload: { channel: 'sms', to: 'x', message: 'y', colour: 'red' } },
+      'payload.colour',
+      /: is not a property this task takes$/,
+    ],
     [{ task: 'queue-gc', payload: {}, queue: 'Bad Queue' }, 'queue', /lowercase/],
     [{ task: 'queue-gc', payload: {}, queue: 'tenant_x' }, 'queue', /tenant_/],
     [{ task: 'queue-gc', payload: {}, priority: 1.5 }, 'priority', /whole number/],
