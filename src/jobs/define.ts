@@ -84,7 +84,8 @@ export function payloadProblem(
   payload: unknown,
 ): { path: string; message: string } | undefined {
   if (definition.check.Check(payload)) return undefined;
-  const first = definition.check.Errors(payload)[0];
+  const errors = definition.check.Errors(payload);
+  const first = errors[0];
   if (!first) return { path: '', message: 'does not match the task schema' };
   const parent = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
   const within = (name: string) => [parent, name].filter(Boolean).join('.');
@@ -102,6 +103,16 @@ export function payloadProblem(
   if (first.keyword === 'additionalProperties') {
     const [name] = (first.params as { additionalProperties?: string[] }).additionalProperties ?? [];
     if (name !== undefined) return { path: within(name), message: 'is not a property this task takes' };
+  }
+  // A union of literals fails once per literal: name them all.
+  if (first.keyword === 'const') {
+    const allowed = errors
+      .filter((e) => e.keyword === 'const' && e.instancePath === first.instancePath)
+      .map((e) => JSON.stringify((e.params as { allowedValue?: unknown }).allowedValue));
+    return {
+      path: parent,
+      message: allowed.length > 1 ? `must be one of ${allowed.join(', ')}` : `must be ${allowed[0]}`,
+    };
   }
   return { path: parent, message: first.message };
 }

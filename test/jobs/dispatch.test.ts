@@ -170,7 +170,7 @@ describe('dispatch', () => {
     [
       { task: 'send-notification', payload: { channel: 'fax', to: 'x', message: 'y' } },
       'payload.channel',
-      /.+/,
+      /: must be one of "sms", "whatsapp", "calendar"$/,
     ],
     [
       { task: 'send-notification', payload: { channel: 'sms', message: 'y' } },
