@@ -45,7 +45,7 @@ export async function openRuntime(
     connectionString = embedded.connectionString;
     logger.info({ port: embedded.port, dataDir: config.dataDir }, 'embedded PostgreSQL started');
   }
-  const pool = createPool({ connectionString, max: poolSize });
+  const pool = createPool({ connectionString, max: poolSize, idleTimeoutMs: config.databaseIdleTimeoutMs });
   const db = createDb(pool);
   let closing: Promise<void> | undefined;
   return {

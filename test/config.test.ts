@@ -15,6 +15,7 @@ describe('parseConfig', () => {
       backupDir: '/srv/app/.data/backups',
       workerConcurrency: 5,
       shutdownTimeoutMs: 30_000,
+      databaseIdleTimeoutMs: 300_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -32,6 +33,7 @@ describe('parseConfig', () => {
         BACKUP_DIR: 'backups',
         WORKER_CONCURRENCY: '12',
         SHUTDOWN_TIMEOUT_MS: '5000',
+        DATABASE_IDLE_TIMEOUT_MS: '60000',
       },
       '/srv',
     );
@@ -46,6 +48,7 @@ describe('parseConfig', () => {
       backupDir: '/srv/backups',
       workerConcurrency: 12,
       shutdownTimeoutMs: 5000,
+      databaseIdleTimeoutMs: 60_000,
     });
   });
 
@@ -53,6 +56,10 @@ describe('parseConfig', () => {
     [{ PORT: 'abc' }, 'PORT: must be a whole number, got "abc"'],
     [{ PORT: '70000' }, 'PORT: must be between 0 and 65535, got 70000'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY: must be between 1 and 1000, got 0'],
+    [
+      { DATABASE_IDLE_TIMEOUT_MS: '10' },
+      'DATABASE_IDLE_TIMEOUT_MS: must be between 1000 and 86400000, got 10',
+    ],
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS: must be a whole number, got "-1"'],
     [
       { LOG_LEVEL: 'loud' },

@@ -15,6 +15,8 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** Session settings for every connection, as libpq's `options` (`-c name=value`). */
   settings?: Record<string, string>;
+  /** How long an idle connection stays open (DATABASE_IDLE_TIMEOUT_MS; node-postgres' 10 s without it). */
+  idleTimeoutMs?: number;
 }
 
 export function createPool({
@@ -22,6 +24,7 @@ export function createPool({
   max = 10,
   applicationName = 'tenantry',
   settings,
+  idleTimeoutMs = 10_000,
 }: DatabaseOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
@@ -35,6 +38,11 @@ export function createPool({
         }
       : {}),
     connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: idleTimeoutMs,
+    // An idle connection kept for minutes must not be dropped silently by a NAT or firewall on
+    // the way (some forget a quiet flow after ~5 minutes): TCP keepalives keep the flow known.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 60_000,
   });
   // An idle client losing its server (restart, failover) must not crash the process;
   // the next checkout gets a fresh connection.

@@ -80,6 +80,7 @@ export class WorkerService {
       connectionString: options.connectionString,
       max: 2,
       applicationName: 'tenantry-job-logs',
+      idleTimeoutMs: config.databaseIdleTimeoutMs,
     });
     const depth = new AdmissionDepth(options.concurrency, config.schedulerBuffer);
     const admissionSlots = () => depth.current();
