@@ -72,9 +72,31 @@ export function sendProblem(
 }
 
 type ValidationError = FastifyError & {
-  validation: { instancePath: string; message?: string; params?: Record<string, unknown> }[];
+  validation: ValidationIssue[];
   validationContext?: string;
 };
+type ValidationIssue = {
+  keyword?: string;
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+};
+
+const UNION_KEYWORDS = new Set(['anyOf', 'oneOf']);
+
+/**
+ * The issue to name first. Where a union failed, each branch reports its own issues at that
+ * place; a branch refused only for its type is not the one the client meant (an empty array
+ * sent for "one job or an array of them" fails the array's minimum, not "must be object").
+ */
+function tellingIssue(issues: ValidationIssue[]): ValidationIssue | undefined {
+  const unions = new Set(
+    issues.filter((i) => UNION_KEYWORDS.has(i.keyword ?? '')).map((i) => i.instancePath),
+  );
+  const branchNoise = (i: ValidationIssue) =>
+    unions.has(i.instancePath) && (i.keyword === 'type' || UNION_KEYWORDS.has(i.keyword ?? ''));
+  return issues.find((i) => !branchNoise(i)) ?? issues[0];
+}
 
 function fieldOf(issue: ValidationError['validation'][number]): string {
   const missing = issue.params?.missingProperty ?? issue.params?.additionalProperty;
@@ -111,7 +133,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         field: fieldOf(issue),
         message: issue.message ?? 'is invalid',
       }));
-      const first = errors[0] ?? { field: '(root)', message: 'is invalid' };
+      const telling = tellingIssue(validation);
+      const first = errors[telling ? validation.indexOf(telling) : 0] ?? {
+        field: '(root)',
+        message: 'is invalid',
+      };
       return sendProblem(reply, request, 'validation_failed', `${where} ${first.field}: ${first.message}`, {
         field: first.field,
         errors,

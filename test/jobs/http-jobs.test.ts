@@ -65,6 +65,13 @@ describe('POST /api/jobs', () => {
     expect(await logCount()).toBe(before);
   });
 
+  it('names what an empty array lacks, not the single-job form it was not meant as', async () => {
+    const empty = await post([]);
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toMatchObject({ code: 'validation_failed', field: '(root)' });
+    expect(empty.json().detail).toMatch(/fewer than 1 items/);
+  });
+
   it.each([
     [{ task: 'nope' }, 'task'],
     [{ ...notification, payload: { channel: 'pigeon', to: 'x', message: 'y' } }, 'payload.channel'],
