@@ -26,18 +26,32 @@ export const LATE_STARTS_PER_SLOT = 10;
  */
 export class AdmissionDepth {
   private lateUntil = 0;
+  /** Fires when the hold ends, so the full depth is published then, not at the next beat. */
+  private restore: NodeJS.Timeout | undefined;
   private countedSince = 0;
   private counted = 0;
   readonly full: number;
   readonly reduced: number;
   private readonly threshold: number;
   private readonly now: () => number;
+  private readonly changed: () => void;
 
-  constructor(concurrency: number, buffer: number, now: () => number = Date.now) {
+  /**
+   * `changed` is called when the depth drops and again when it comes back: admission passes
+   * sum the live workers' published slots, so other workers' passes would otherwise count the
+   * lowered depth until this worker's next beat (up to 10 s).
+   */
+  constructor(
+    concurrency: number,
+    buffer: number,
+    now: () => number = Date.now,
+    changed: () => void = () => {},
+  ) {
     this.full = concurrency * buffer;
     this.reduced = concurrency * Math.min(buffer, LATE_START_ROUNDS);
     this.threshold = concurrency * LATE_STARTS_PER_SLOT;
     this.now = now;
+    this.changed = changed;
   }
 
   /** The admission slots to ask for now. */
@@ -57,8 +71,22 @@ export class AdmissionDepth {
     }
     this.counted += 1;
     if (this.counted < this.threshold) return false;
-    const lowered = this.reduced < this.full && this.current() === this.full;
+    if (this.reduced === this.full) return false;
+    const lowered = this.current() === this.full;
     this.lateUntil = now + LATE_START_HOLD_MS;
+    clearTimeout(this.restore);
+    this.restore = setTimeout(() => {
+      this.restore = undefined;
+      if (this.current() === this.full) this.changed();
+    }, LATE_START_HOLD_MS + 1);
+    this.restore.unref();
+    if (lowered) this.changed();
     return lowered;
+  }
+
+  /** No publication after the worker stops. */
+  stop(): void {
+    clearTimeout(this.restore);
+    this.restore = undefined;
   }
 }

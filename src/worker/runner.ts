@@ -82,7 +82,12 @@ export class WorkerService {
       applicationName: 'tenantry-job-logs',
       idleTimeoutMs: config.databaseIdleTimeoutMs,
     });
-    const depth = new AdmissionDepth(options.concurrency, config.schedulerBuffer);
+    // Late starts crowding lower this worker's admission depth, published at once, and so is its
+    // return to the full depth (a write that fails is left to the next beat, which writes the
+    // depth of that moment).
+    const depth = new AdmissionDepth(options.concurrency, config.schedulerBuffer, Date.now, () => {
+      void service.heartbeat?.publishSlots().catch(() => {});
+    });
     const admissionSlots = () => depth.current();
     const writer = new JobLogWriter(writerPool, logger, { minBudget: admissionSlots });
     const metrics = new JobMetrics();
@@ -118,11 +123,7 @@ export class WorkerService {
         writer,
         running,
         gate,
-        // Late starts crowding lower this worker's admission depth, published at once (a write
-        // that fails is left to the next beat, which writes the depth of that moment).
-        starts: new StartGate(pool, () => {
-          if (depth.late()) void service.heartbeat?.publishSlots().catch(() => {});
-        }),
+        starts: new StartGate(pool, () => depth.late()),
         metrics,
         services,
       },
@@ -150,6 +151,7 @@ export class WorkerService {
       depth,
       closeOwned: async () => {
         admission.stop();
+        depth.stop();
         await tenantDb.destroy();
         await writerPool.end();
       },

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JobMetrics } from '../../src/jobs/metrics.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
@@ -27,6 +27,30 @@ describe('admission depth', () => {
     expect(depth.current()).toBe(depth.reduced);
     now += LATE_START_HOLD_MS;
     expect(depth.current()).toBe(200);
+  });
+
+  it('says so when the depth drops and again when the hold ends, not before', () => {
+    vi.useFakeTimers();
+    try {
+      const seen: number[] = [];
+      const depth: AdmissionDepth = new AdmissionDepth(10, 20, Date.now, () => seen.push(depth.current()));
+      for (let i = 0; i < 10 * LATE_STARTS_PER_SLOT; i++) depth.late();
+      expect(seen).toEqual([depth.reduced]);
+      // Late starts crowding on renew the hold: nothing to say yet.
+      vi.advanceTimersByTime(LATE_START_HOLD_MS - 1);
+      for (let i = 0; i < 10 * LATE_STARTS_PER_SLOT; i++) depth.late();
+      vi.advanceTimersByTime(LATE_START_HOLD_MS - 1);
+      expect(seen).toEqual([depth.reduced]);
+      vi.advanceTimersByTime(2);
+      expect(seen).toEqual([depth.reduced, depth.full]);
+      // Stopped: a hold started before the stop ends silently.
+      for (let i = 0; i < 10 * LATE_STARTS_PER_SLOT; i++) depth.late();
+      depth.stop();
+      vi.advanceTimersByTime(2 * LATE_START_HOLD_MS);
+      expect(seen).toEqual([depth.reduced, depth.full, depth.reduced]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('counts late starts per second: a few each second never lower it', () => {
