@@ -85,20 +85,23 @@ type ValidationIssue = {
 const UNION_KEYWORDS = new Set(['anyOf', 'oneOf']);
 
 /**
- * The issue to name first. Where a union failed, each branch reports its own issues at that
+ * The index of the issue to name first. Where a union failed, each branch reports its own issues at that
  * place; a branch refused only for its type is not the one the client meant (an empty array
  * sent for "one job or an array of them" fails the array's minimum, not "must be object").
  */
-function tellingIssue(issues: ValidationIssue[]): ValidationIssue | undefined {
+function tellingIssue(issues: ValidationIssue[]): number {
   const unions = new Set(
     issues.filter((i) => UNION_KEYWORDS.has(i.keyword ?? '')).map((i) => i.instancePath),
   );
   const branchNoise = (i: ValidationIssue) =>
     unions.has(i.instancePath) && (i.keyword === 'type' || UNION_KEYWORDS.has(i.keyword ?? ''));
-  return issues.find((i) => !branchNoise(i)) ?? issues[0];
+  return Math.max(
+    0,
+    issues.findIndex((i) => !branchNoise(i)),
+  );
 }
 
-function fieldOf(issue: ValidationError['validation'][number]): string {
+function fieldOf(issue: ValidationIssue): string {
   const missing = issue.params?.missingProperty ?? issue.params?.additionalProperty;
   const pointer = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
   return [pointer, missing].filter((p) => p !== undefined && p !== '').join('.') || '(root)';
@@ -133,11 +136,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         field: fieldOf(issue),
         message: issue.message ?? 'is invalid',
       }));
-      const telling = tellingIssue(validation);
-      const first = errors[telling ? validation.indexOf(telling) : 0] ?? {
-        field: '(root)',
-        message: 'is invalid',
-      };
+      const first = errors[tellingIssue(validation)] ?? { field: '(root)', message: 'is invalid' };
       return sendProblem(reply, request, 'validation_failed', `${where} ${first.field}: ${first.message}`, {
         field: first.field,
         errors,
