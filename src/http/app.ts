@@ -27,6 +27,7 @@ import { sessionRoutes } from './routes/session/index.ts';
 import { statsRoutes } from './routes/stats/index.ts';
 import { tenantRoutes } from './routes/tenants/index.ts';
 import { workerRoutes } from './routes/workers/index.ts';
+import { StreamAccess } from './stream-access.ts';
 
 export interface AppDeps extends RouteDeps {
   adminKey: string;
@@ -87,7 +88,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { health: deps.health });
   await app.register(tenantRoutes, { db: deps.db, config: deps.config, cacheStore: deps.cacheStore });
   await app.register(jobRoutes, { db: deps.db, registry: deps.registry, config: deps.config });
-  await app.register(jobLogRoutes, deps);
+  // Open event streams end when their key is revoked or their tenant stops being active.
+  const streams = new StreamAccess(deps.db, deps.connectionString, deps.logger);
+  app.addHook('preClose', async () => streams.close());
+  await app.register(jobLogRoutes, { ...deps, streams });
   await app.register(exportRoutes, deps);
   await app.register(cacheRoutes, { db: deps.db, store: deps.cacheStore });
   await app.register(metricsRoutes, { db: deps.db, rescueAfterMs: deps.config.workerRescueAfterMs });
@@ -98,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(workerRoutes, deps);
   await app.register(scheduleRoutes, deps);
   await app.register(jobBulkRoutes, deps);
-  await app.register(eventRoutes, deps);
+  await app.register(eventRoutes, { ...deps, streams });
   await app.register(dashboardRoutes, { dir: deps.dashboardDir });
   return app;
 }

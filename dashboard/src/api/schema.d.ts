@@ -476,7 +476,7 @@ export interface paths {
         };
         /**
          * Live status and progress (Server-Sent Events)
-         * @description An `event: job` with the current state first, then one per change; after a terminal status an `event: end` closes the stream. A reconnect (with `Last-Event-ID`) to a finished job is answered 204, which tells a browser EventSource to stop reconnecting. A `: heartbeat` comment is sent every 15 seconds.
+         * @description An `event: job` with the current state first, then one per change; after a terminal status an `event: end` closes the stream. A reconnect (with `Last-Event-ID`) to a finished job is answered 204, which tells a browser EventSource to stop reconnecting. A `: heartbeat` comment is sent every 15 seconds. The stream ends when its key is revoked or its tenant stops being active.
          */
         get: operations["streamJobLogEvents"];
         put?: never;
@@ -795,7 +795,7 @@ export interface paths {
         };
         /**
          * Live job-log and tenant changes for a whole page (Server-Sent Events)
-         * @description One stream for a page rather than one per row. `event: ready` first; then `event: jobs` with `{"job_logs": [...]}` (list rows of the jobs that changed, at most one message every 500 ms), `event: tenant` with `{"id", "status"}` when a tenant is provisioned or changes status, and `event: resync` when changes were too many or may have been lost (re-read the page). A tenant key receives its own tenant only. A `: heartbeat` comment is sent every 15 seconds.
+         * @description One stream for a page rather than one per row. `event: ready` first; then `event: jobs` with `{"job_logs": [...]}` (list rows of the jobs that changed, at most one message every 500 ms), `event: tenant` with `{"id", "status"}` when a tenant is provisioned or changes status, and `event: resync` when changes were too many or may have been lost (re-read the page). A tenant key receives its own tenant only. A `: heartbeat` comment is sent every 15 seconds. The stream ends when its key is revoked or its tenant stops being active.
          */
         get: operations["streamEvents"];
         put?: never;

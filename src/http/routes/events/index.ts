@@ -4,13 +4,16 @@ import { notFound } from '../../../errors.ts';
 import { JobLogPageHub } from '../../../job-logs/page-hub.ts';
 import type { Logger } from '../../../logger.ts';
 import { problemResponses } from '../../problem.ts';
-import type { RouteDeps } from '../deps.ts';
+import type { StreamRouteDeps } from '../deps.ts';
 import { TenantFilterDescription, tenantScope } from '../principal-scope.ts';
 
 const HEARTBEAT_MS = 15_000;
 
 /** GET /api/events: one Server-Sent Events stream per page of job-log and tenant-status changes. */
-export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, connectionString }) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
+  app,
+  { db, connectionString, streams },
+) => {
   const hub = new JobLogPageHub(db, connectionString, app.log as Logger);
   app.addHook('preClose', async () => hub.close());
 
@@ -26,7 +29,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { d
           '`{"job_logs": [...]}` (list rows of the jobs that changed, at most one message every 500 ms), ' +
           '`event: tenant` with `{"id", "status"}` when a tenant is provisioned or changes status, and ' +
           '`event: resync` when changes were too many or may have been lost (re-read the page). A tenant ' +
-          'key receives its own tenant only. A `: heartbeat` comment is sent every 15 seconds.',
+          'key receives its own tenant only. A `: heartbeat` comment is sent every 15 seconds. The stream ends ' +
+          'when its key is revoked or its tenant stops being active.',
         querystring: Type.Object({
           tenant: Type.Optional(Type.String({ maxLength: 63, description: TenantFilterDescription })),
         }),
@@ -61,6 +65,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { d
       const raw = reply.raw;
       let closed = false;
       let unsubscribe = () => {};
+      let letGo = () => {};
       const write = (event: string, data: unknown) => {
         if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
@@ -69,6 +74,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { d
         closed = true;
         clearInterval(heartbeat);
         unsubscribe();
+        letGo();
         raw.end();
       };
 
@@ -97,6 +103,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { d
         });
         if (closed) return stop();
         unsubscribe = stop;
+        // Ends the stream when the key is revoked or the tenant stops being active.
+        const release = await streams.hold(request.principal, end);
+        if (closed) return release();
+        letGo = release;
         write('ready', {});
       } catch (err) {
         request.log.error({ err }, 'event stream failed');

@@ -6,13 +6,16 @@ import { jobLogEvent, TERMINAL_STATUSES } from '../../../job-logs/json.ts';
 import { findJobLog, type JobLogRow } from '../../../job-logs/repository.ts';
 import type { Logger } from '../../../logger.ts';
 import { problemResponses } from '../../problem.ts';
-import type { RouteDeps } from '../deps.ts';
+import type { StreamRouteDeps } from '../deps.ts';
 import { JobLogId } from './schemas.ts';
 
 const HEARTBEAT_MS = 15_000;
 
 /** GET /api/job-logs/:id/events: Server-Sent Events of one job's status and progress. */
-export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, connectionString }) => {
+export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
+  app,
+  { db, connectionString, streams },
+) => {
   const hub = new JobLogHub(db, connectionString, app.log as Logger);
   // Open streams would hold the server open; end them before it closes.
   app.addHook('preClose', async () => hub.close());
@@ -28,7 +31,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
           'An `event: job` with the current state first, then one per change; after a terminal status an ' +
           '`event: end` closes the stream. A reconnect (with `Last-Event-ID`) to a finished job is answered ' +
           '204, which tells a browser EventSource to stop reconnecting. A `: heartbeat` comment is sent every ' +
-          '15 seconds.',
+          '15 seconds. The stream ends when its key is revoked or its tenant stops being active.',
         params: Type.Object({ id: JobLogId }),
         produces: ['text/event-stream'],
         response: {
@@ -64,11 +67,13 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       let last = '';
       let closed = false;
       let unsubscribe = () => {};
+      let letGo = () => {};
       const end = () => {
         if (closed) return;
         closed = true;
         clearInterval(heartbeat);
         unsubscribe();
+        letGo();
         raw.end();
       };
       const send = (row: JobLogRow) => {
@@ -102,6 +107,10 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         const stop = await hub.subscribe(id, { update: send, end });
         if (closed) return stop();
         unsubscribe = stop;
+        // Ends the stream when the key is revoked or the tenant stops being active.
+        const release = await streams.hold(request.principal, end);
+        if (closed) return release();
+        letGo = release;
         const row = await findJobLog(db, id, tenantId);
         if (row) send(row);
         else end();

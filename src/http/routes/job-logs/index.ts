@@ -8,7 +8,7 @@ import { jobLogStats } from '../../../job-logs/stats.ts';
 import { cancelJob, retryJob } from '../../../jobs/control.ts';
 import type { Principal } from '../../auth.ts';
 import { problemResponses } from '../../problem.ts';
-import type { RouteDeps } from '../deps.ts';
+import type { StreamRouteDeps } from '../deps.ts';
 import { jobLogEvents } from './events.ts';
 import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats, JobLogSummary } from './schemas.ts';
 
@@ -25,7 +25,7 @@ const ownTenant = (principal: Principal) => (principal.kind === 'tenant' ? princ
 const Params = Type.Object({ id: JobLogId });
 
 /** Job-log routes: list, show, stats, cancel, retry, cleanup, live events. */
-export const jobLogRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
+export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (app, deps) => {
   const { db } = deps;
   app.addSchema(JobLog);
   app.addSchema(JobLogSummary);
