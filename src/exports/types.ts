@@ -26,18 +26,47 @@ export const EXPORT_FILTERS: Record<ExportType, Record<string, FilterKind>> = {
 
 export type ExportFilters = Record<string, string>;
 
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2})))?$/;
+
+/**
+ * An RFC 3339 date-time, or a full date (midnight UTC), that PostgreSQL reads as the same
+ * instant: years 0001-9999, real days of the month. `Date.parse` is no check for that: it takes
+ * "1", "2024-02-30" and "+275760-09-13", which the export's query then failed on, after the
+ * request had been accepted.
+ */
+export function isDateTime(value: string): boolean {
+  const m = DATE_TIME.exec(value);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const days = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !leap(year) ? 1 : 0);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > days) return false;
+  if (m[4] === undefined) return true;
+  const [h, min, sec] = [Number(m[4]), Number(m[5]), Number(m[6])];
+  const [oh, om] = [Number(m[7] ?? 0), Number(m[8] ?? 0)];
+  return h <= 23 && min <= 59 && sec <= 59 && oh <= 23 && om <= 59;
+}
+
+const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
 /** Checks filters against the export type; errors name `filters.<name>`. */
 export function validateFilters(type: ExportType, filters: Record<string, unknown>): ExportFilters {
   const allowed = EXPORT_FILTERS[type];
   const out: ExportFilters = {};
   for (const [name, value] of Object.entries(filters)) {
-    const kind = allowed[name];
+    // Own properties only: "constructor" or "toString" are not filters of any export.
+    const kind = Object.hasOwn(allowed, name) ? allowed[name] : undefined;
     const field = `filters.${name}`;
     if (kind === undefined) throw invalid(field, `is not a filter of ${type} exports`);
     if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
       throw invalid(field, 'must be a non-empty string of at most 200 characters');
     }
-    if (kind === 'timestamp' && Number.isNaN(Date.parse(value))) throw invalid(field, 'must be a date-time');
+    if (kind === 'timestamp' && !isDateTime(value)) {
+      throw invalid(
+        field,
+        'must be a date-time (RFC 3339, e.g. 2026-01-31T00:00:00Z) or a date (2026-01-31)',
+      );
+    }
     if (kind === 'id' && !/^\d{1,18}$/.test(value)) throw invalid(field, 'must be a numeric id');
     out[name] = value;
   }

@@ -79,6 +79,39 @@ describe('exports', () => {
     expect(text.trimEnd().split('\n')).toHaveLength(CLIENTS + 1);
   });
 
+  it('refuses a date filter PostgreSQL would not read, or an inherited name, before writing anything', async () => {
+    const count = async () =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenantry.exports`.execute(tdb.db)).rows[0]!.n;
+    const before = await count();
+    for (const value of [
+      '1',
+      '2024-02-30',
+      '2023-02-29',
+      '+275760-09-13T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+      'Tue',
+    ]) {
+      const res = await post({ export_type: 'clients', filters: { created_after: value } });
+      expect(res.statusCode, value).toBe(400);
+      expect(res.json()).toMatchObject({ field: 'filters.created_after' });
+      expect(res.json().detail).toContain('must be a date-time');
+    }
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      const res = await post({ export_type: 'job_logs', filters: JSON.parse(`{"${name}": "x"}`) });
+      expect(res.statusCode, name).toBe(400);
+      expect(res.json().field).toBe(`filters.${name}`);
+    }
+    expect(await count()).toBe(before);
+
+    // What is accepted, the export's query reads: each of these completes.
+    for (const value of ['2024-02-29', '2026-01-31T10:00:00+02:00', '2026-01-31 10:00:00.123456z']) {
+      const res = await post({ export_type: 'clients', filters: { created_before: value } });
+      expect(res.statusCode, value).toBe(202);
+      await finish(res.json().job_log_id);
+      expect((await status(res.json().id)).json().status, value).toBe('completed');
+    }
+  });
+
   it('exports filtered rows to JSON, and lists this tenant’s exports only', async () => {
     const { id, job_log_id } = (
       await post({ export_type: 'clients', format: 'json', filters: { search: 'john' } })
