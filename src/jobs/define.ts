@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Kysely } from 'kysely';
-import type { Static, TSchema } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import type { Validator } from 'typebox/compile';
 import type { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db } from '../db/database.ts';
@@ -123,6 +123,14 @@ const compile = <S extends TSchema>(schema: S): Validator<Record<never, never>, 
   (require('typebox/compile') as typeof import('typebox/compile')).Compile(schema);
 
 const TASK_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * A payload field naming a row (a bigint id): bounded at dispatch, since JSON numbers past 2^53
+ * are not exact and 1e300 is an integer to JSON Schema; unbounded, such a job was accepted and
+ * then failed on PostgreSQL's "out of range for type bigint".
+ */
+export const RowId = (description: string) =>
+  Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 
 /** Declares a task once: its name, payload schema and policies. The payload type follows from the schema. */
 export function defineTask<const N extends string, S extends TSchema>(

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { deadline } from '../deadline.ts';
-import { defineTask } from '../jobs/define.ts';
+import { defineTask, RowId } from '../jobs/define.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 
 interface AiReply {
@@ -22,7 +22,7 @@ export const processCompanyContext = defineTask({
   queue: 'ai',
   maxAttempts: 3,
   timeoutMs: 60_000,
-  payload: Type.Object({ client_id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+  payload: Type.Object({ client_id: RowId("the client's id") }, { additionalProperties: false }),
   async handler(payload, ctx) {
     const { aiEndpointUrl, aiTimeoutMs } = ctx.services.config;
     const client = await ctx.db

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { defineTask } from '../jobs/define.ts';
+import { defineTask, RowId } from '../jobs/define.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 import { renderAppointmentMail } from '../mail/templates/appointment.ts';
 
@@ -13,7 +13,7 @@ export const sendAppointmentEmail = defineTask({
   timeoutMs: 60_000,
   payload: Type.Object(
     {
-      appointment_id: Type.Integer({ minimum: 1 }),
+      appointment_id: RowId("the appointment's id"),
       kind: Type.Union([
         Type.Literal('confirmation'),
         Type.Literal('cancellation'),

@@ -187,6 +187,22 @@ describe('dispatch', () => {
       'payload.colour',
       /: is not a property this task takes$/,
     ],
+    // Row ids past 2^53 (1e20, 1e300 are integers to JSON Schema) were accepted, then failed in
+    // the worker on PostgreSQL's bigint range.
+    [
+      { task: 'process-company-context', tenant: 'acme', payload: { client_id: 1e20 } },
+      'payload.client_id',
+      /9007199254740991/,
+    ],
+    [
+      {
+        task: 'send-appointment-email',
+        tenant: 'acme',
+        payload: { appointment_id: 1e300, kind: 'reminder' },
+      },
+      'payload.appointment_id',
+      /9007199254740991/,
+    ],
     [{ task: 'queue-gc', payload: {}, queue: 'Bad Queue' }, 'queue', /lowercase/],
     [{ task: 'queue-gc', payload: {}, queue: 'tenant_x' }, 'queue', /tenant_/],
     [{ task: 'queue-gc', payload: {}, priority: 1.5 }, 'priority', /whole number/],

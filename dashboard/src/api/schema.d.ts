@@ -1355,6 +1355,7 @@ export interface components {
              */
             task: "process-company-context";
             payload: {
+                /** @description the client's id */
                 client_id: number;
             };
             /** @description admin keys: the tenant a tenant task runs for; tenant keys: their own (or omit) */
@@ -1404,6 +1405,7 @@ export interface components {
              */
             task: "send-appointment-email";
             payload: {
+                /** @description the appointment's id */
                 appointment_id: number;
                 kind: "confirmation" | "cancellation" | "reminder";
             };
