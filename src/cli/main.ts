@@ -16,7 +16,11 @@ module.enableCompileCache?.();
 const program = new Command('tenantry')
   .description('Multi-tenant background work on PostgreSQL')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)')
+  // Usage errors are one line like every other failure (subcommands inherit this).
+  .configureOutput({
+    outputError: (text, write) =>
+      write(`tenantry: ${text.replace(/^error: /, '').trimEnd()} (run with --help for usage)\n`),
+  })
   .exitOverride();
 
 registerServeCommands(program);
@@ -26,6 +30,12 @@ registerJobLogCommands(program);
 registerCacheCommands(program);
 registerTenantCommands(program);
 registerDemoCommand(program);
+
+// Output piped into a reader that stops early (`jobs monitor --watch | head -1`): done, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 /** Any failure is one line on stderr and exit code 1; commander's own usage errors keep theirs. */
 try {

@@ -1,6 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../src/tasks/index.ts';
@@ -45,6 +45,20 @@ describe('tenantry jobs logs|stats and exports', () => {
     expect(download.code).toBe(0);
     const text = await readFile(file, 'utf8');
     expect(text.trimEnd().split('\n')).toHaveLength(251);
+
+    // An existing file is replaced only when asked, and a download that fails part-way leaves
+    // it as it was, with nothing else beside it.
+    const again = await tenantry(['exports', 'download', id, '-o', file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(`tenantry: ${file} exists; pass --force to replace it`);
+    await sql`DELETE FROM tenantry.export_chunks WHERE export_id = ${id} AND seq = 0`.execute(tdb.db);
+    const broken = await tenantry(['exports', 'download', id, '-o', file, '--force']);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('missing chunk 0');
+    expect(await readFile(file, 'utf8')).toBe(text);
+    expect((await readdir(dirname(file))).filter((f) => f.includes(basename(file)))).toEqual([
+      basename(file),
+    ]);
   });
 
   it('refuses an unknown filter, naming it', async () => {

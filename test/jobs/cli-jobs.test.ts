@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_DELAY_MS as CLI_MAX_DELAY_MS } from '../../src/cli/commands/jobs-dispatch.ts';
+import { MAX_DELAY_MS } from '../../src/jobs/dispatch.ts';
 import { dispatch } from '../../src/tasks/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -103,5 +105,53 @@ describe('tenantry worker --once and jobs commands', () => {
     expect(badTenant.stderr.trim()).toBe('tenantry: --tenant "Bad_Id" is not a valid tenant name');
     const noTarget = await tenantry(['jobs', 'retry']);
     expect(noTarget.stderr.trim()).toBe('tenantry: name a job-log id or pass --all');
+    const both = await tenantry(['jobs', 'retry', '8', '--all']);
+    expect(both.code).toBe(1);
+    expect(both.stderr.trim()).toBe('tenantry: name a job-log id or pass --all, not both');
+  });
+
+  it.each([
+    // Refused by the action before: exit 1 and nothing printed at all.
+    [['tenants', 'show', 'BAD!'], /argument 'id'\. must be a tenant id/],
+    [['tenants', 'settings', 'acme', '{bad'], /argument 'patch'\. must be a JSON object/],
+    // Unbounded before: PostgreSQL's range errors, a 1 ms timer, an exhausted heap.
+    [['jobs', 'logs', '--limit', '99999999999999999999'], /'--limit <n>'.*from 1 to 10000/],
+    [['jobs', 'stats', '--hours', '99999999'], /'--hours <n>'.*from 1 to 8760/],
+    [['jobs', 'monitor', '--watch', '--interval', '99999999'], /'--interval <seconds>'.*from 1 to 3600/],
+    [['worker', '--concurrency', '1000000'], /'--concurrency <n>'.*from 1 to 1000/],
+    [
+      ['tenants', 'maintenance', '--all', '--cleanup', '--days', '99999999999'],
+      /'--days <n>'.*from 1 to 36500/,
+    ],
+    [['jobs', 'dispatch', 'queue-gc', '--max-attempts', '26'], /'--max-attempts <n>'.*from 1 to 25/],
+    // Unchecked before: an unknown tenant's empty list, exit 0.
+    [['jobs', 'failed', '--tenant', 'BAD!'], /'--tenant <id>'.*must be a tenant id/],
+    [['jobs', 'logs', '--nope'], /unknown option '--nope'/],
+  ])('refuses %j in one line naming the argument, before connecting', async (args, message) => {
+    const res = await runCli(args, { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'warn' });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe('');
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/^tenantry: /);
+    expect(res.stderr).toMatch(message);
+  });
+
+  it('dispatches with --delay-ms 0 (refused as "1 or more" before)', async () => {
+    const payload = JSON.stringify({ channel: 'sms', to: '+34600000000', message: 'hi' });
+    const res = await tenantry([
+      'jobs',
+      'dispatch',
+      'send-notification',
+      '--tenant',
+      'alpha',
+      '--payload',
+      payload,
+      '--delay-ms',
+      '0',
+    ]);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toMatch(/^dispatched job \d+ \(send-notification for alpha/);
+    // The option's bound is dispatch's own (kept apart so the CLI starts without the dispatch code).
+    expect(CLI_MAX_DELAY_MS).toBe(MAX_DELAY_MS);
   });
 });

@@ -1,19 +1,13 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { CacheStore } from '../../cache/contract.ts';
 import type { CacheStats } from '../../cache/stats.ts';
 import { parseConfig } from '../../config.ts';
-import { isTenantId } from '../../tenancy.ts';
+import { tenantIdArg } from '../options.ts';
 
 /** Where the commands read their settings and write their report; tests pass their own. */
 export interface CacheCommandIo {
   env?: NodeJS.ProcessEnv;
   print?: (line: string) => void;
-}
-
-function tenantId(value: string): string {
-  if (!isTenantId(value))
-    throw new InvalidArgumentError('must be a tenant id (lowercase letters, digits, -)');
-  return value;
 }
 
 /** Opens the database (and Redis when CACHE_STORE=redis) for one command, and closes both after. */
@@ -46,7 +40,7 @@ export function registerCacheCommands(program: Command, io: CacheCommandIo = {})
   cache
     .command('flush')
     .description("remove one tenant's cache entries, or the central ones")
-    .option('--tenant <id>', 'the tenant whose entries to remove (it need not exist any more)', tenantId)
+    .option('--tenant <id>', 'the tenant whose entries to remove (it need not exist any more)', tenantIdArg)
     .option('--central', 'remove the central (tenant-less) entries')
     .action(async (opts: { tenant?: string; central?: boolean }) => {
       if ((opts.tenant === undefined) === !opts.central) {
@@ -65,7 +59,7 @@ export function registerCacheCommands(program: Command, io: CacheCommandIo = {})
   cache
     .command('stats')
     .description('entries, bytes and expired entries awaiting the sweep, per tenant')
-    .option('--tenant <id>', 'only this tenant', tenantId)
+    .option('--tenant <id>', 'only this tenant', tenantIdArg)
     .option('--json', 'print the figures as one JSON object')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
       await withStore(env, async (store) => {

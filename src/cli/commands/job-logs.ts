@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.ts';
 import type { JobStatus } from '../../db/schema.ts';
 import type { ExportFormat, ExportType } from '../../db/schema-job-logs.ts';
 import { EXPORT_FORMATS, EXPORT_TYPES } from '../../exports/kinds.ts';
-import { collect, positiveInt } from '../options.ts';
+import { collect, intArg, listLimit, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 
@@ -52,10 +52,10 @@ export function registerJobLogCommands(program: Command): void {
   jobs
     .command('logs')
     .description('job logs, newest first')
-    .option('--tenant <id>', "only this tenant's jobs")
+    .option('--tenant <id>', "only this tenant's jobs", tenantIdArg)
     .option('--status <status>', STATUSES.join(' | '), oneOf(STATUSES))
     .option('--task <name>', 'only this task')
-    .option('--limit <n>', 'at most this many', positiveInt, 50)
+    .option('--limit <n>', 'at most this many (up to 10000)', listLimit, 50)
     .action(async (opts: { tenant?: string; status?: JobStatus; task?: string; limit: number }) => {
       const { listJobLogs } = await import('../../job-logs/repository.ts');
       await withRuntime(async ({ db }) => {
@@ -85,8 +85,8 @@ export function registerJobLogCommands(program: Command): void {
   jobs
     .command('stats')
     .description('counts by status and per task over a window')
-    .option('--tenant <id>', 'only this tenant')
-    .option('--hours <n>', 'window length in hours', positiveInt, 24)
+    .option('--tenant <id>', 'only this tenant', tenantIdArg)
+    .option('--hours <n>', 'window length in hours (up to 8760, a year)', intArg(1, 8760), 24)
     .action(async (opts: { tenant?: string; hours: number }) => {
       const { jobLogStats } = await import('../../job-logs/stats.ts');
       await withRuntime(async ({ db }) => {
@@ -110,7 +110,7 @@ export function registerJobLogCommands(program: Command): void {
   exports
     .command('create')
     .description('start an export and show its progress until it ends (a worker must be running)')
-    .requiredOption('--tenant <id>', 'the tenant to export')
+    .requiredOption('--tenant <id>', 'the tenant to export', tenantIdArg)
     .requiredOption('--type <type>', EXPORT_TYPES.join(' | '), oneOf(EXPORT_TYPES))
     .option('--format <format>', EXPORT_FORMATS.join(' | '), oneOf(EXPORT_FORMATS), 'csv')
     .option('--filter <name=value>', 'repeatable, e.g. --filter search=john', filterPair, [])
@@ -151,8 +151,8 @@ export function registerJobLogCommands(program: Command): void {
     .command('status')
     .description('exports, newest first, or one export')
     .argument('[id]', 'export id')
-    .option('--tenant <id>', 'only this tenant')
-    .option('--limit <n>', 'at most this many', positiveInt, 20)
+    .option('--tenant <id>', 'only this tenant', tenantIdArg)
+    .option('--limit <n>', 'at most this many (up to 10000)', listLimit, 20)
     .action(async (id: string | undefined, opts: { tenant?: string; limit: number }) => {
       const { findExport, listExports } = await import('../../exports/repository.ts');
       await withRuntime(async ({ db }) => {
@@ -189,9 +189,10 @@ export function registerJobLogCommands(program: Command): void {
     .description('write a completed export to a file (default: its own name) or to stdout with -o -')
     .argument('<id>', 'export id')
     .option('-o, --output <file>', 'where to write; - for stdout')
-    .action(async (id: string, opts: { output?: string }) => {
-      const [{ createWriteStream }, { pipeline }, { findExport }, { readExport }] = await Promise.all([
-        import('node:fs'),
+    .option('--force', 'replace the file if it exists')
+    .action(async (id: string, opts: { output?: string; force?: boolean }) => {
+      const [{ writeExportFile }, { pipeline }, { findExport }, { readExport }] = await Promise.all([
+        import('../export-file.ts'),
         import('node:stream/promises'),
         import('../../exports/repository.ts'),
         import('../../exports/storage.ts'),
@@ -201,11 +202,13 @@ export function registerJobLogCommands(program: Command): void {
         if (!row) throw new Error(`export ${id} was not found`);
         if (row.status !== 'completed' || row.chunk_count === null)
           throw new Error(`export ${id} is ${row.status}`);
+        const chunks = row.chunk_count;
         const target = opts.output ?? row.filename;
-        await pipeline(
-          readExport(db, id, row.chunk_count),
-          target === '-' ? process.stdout : createWriteStream(target),
-        );
+        if (target === '-') await pipeline(readExport(db, id, chunks), process.stdout);
+        else
+          await writeExportFile(target, Boolean(opts.force), (out) =>
+            pipeline(readExport(db, id, chunks), out),
+          );
         if (target !== '-') console.error(`wrote ${row.byte_size} bytes to ${target}`);
       });
     });

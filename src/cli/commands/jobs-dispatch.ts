@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseConfig } from '../../config.ts';
-import { positiveInt } from '../options.ts';
+import { intArg, tenantIdArg } from '../options.ts';
 import { withRuntime } from '../with-runtime.ts';
 
 function json(value: string): unknown {
@@ -12,10 +12,8 @@ function json(value: string): unknown {
   }
 }
 
-function integer(value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
-  return Number(value);
-}
+/** The longest delay a job may be given (MAX_DELAY_MS of src/jobs/dispatch.ts: ten years). */
+export const MAX_DELAY_MS = 315_576_000_000;
 
 interface DispatchFlags {
   tenant?: string;
@@ -37,13 +35,13 @@ export function registerDispatchCommand(jobs: Command): void {
     .command('dispatch')
     .description('dispatch a job as an operator (admin rights; system tasks are refused)')
     .argument('<task>', 'task name')
-    .option('--tenant <id>', 'the tenant a tenant task runs for')
+    .option('--tenant <id>', 'the tenant a tenant task runs for', tenantIdArg)
     .option('--payload <json>', 'the task payload as JSON', json, {})
     .option('--queue <name>', 'logical queue (default: the task queue)')
-    .option('--delay-ms <ms>', 'run after this delay', positiveInt)
-    .option('--priority <n>', 'lower runs first', integer)
+    .option('--delay-ms <ms>', 'run after this delay (up to ten years)', intArg(0, MAX_DELAY_MS))
+    .option('--priority <n>', 'lower runs first (-32768 to 32767)', intArg(-32_768, 32_767))
     .option('--job-key <key>', "replaces this tenant's pending job with the same key")
-    .option('--max-attempts <n>', 'attempts before the job fails for good', positiveInt)
+    .option('--max-attempts <n>', 'attempts before the job fails for good (1 to 25)', intArg(1, 25))
     .action(async (task: string, opts: DispatchFlags) => {
       const config = parseConfig();
       const { dispatchAs } = await import('../../tasks/index.ts');

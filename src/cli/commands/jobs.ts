@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { positiveInt } from '../options.ts';
+import { AppError } from '../../errors.ts';
+import { intArg, listLimit, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 import { registerDispatchCommand } from './jobs-dispatch.ts';
@@ -13,10 +14,10 @@ export function registerJobCommands(program: Command): void {
     .description(
       'per tenant lane and central queue: ready, scheduled, admitted and running jobs, cap, weight, rate, pause',
     )
-    .option('--tenant <id>', "only this tenant's lanes")
+    .option('--tenant <id>', "only this tenant's lanes", tenantIdArg)
     .option('--all', 'also lanes with no job and no pause')
     .option('--watch', 'refresh until interrupted')
-    .option('--interval <seconds>', 'refresh interval with --watch', positiveInt, 2)
+    .option('--interval <seconds>', 'refresh interval with --watch (1 to 3600)', intArg(1, 3600), 2)
     .action(async (opts: { tenant?: string; all?: boolean; watch?: boolean; interval: number }) => {
       const [{ isBusy, queueStats }, { formatRate }] = await Promise.all([
         import('../../jobs/queue-stats.ts'),
@@ -112,8 +113,8 @@ export function registerJobCommands(program: Command): void {
   jobs
     .command('failed')
     .description('permanently failed jobs (the dead letter), newest first')
-    .option('--tenant <id>', "only this tenant's jobs")
-    .option('--limit <n>', 'at most this many', positiveInt, 50)
+    .option('--tenant <id>', "only this tenant's jobs", tenantIdArg)
+    .option('--limit <n>', 'at most this many (up to 10000)', listLimit, 50)
     .action(async (opts: { tenant?: string; limit: number }) => {
       await withRuntime(async ({ db }) => {
         let query = db
@@ -136,9 +137,10 @@ export function registerJobCommands(program: Command): void {
     .description('put a failed or cancelled job back in the queue (attempts reset)')
     .argument('[id]', 'job-log id')
     .option('--all', 'every permanently failed job')
-    .option('--tenant <id>', 'with --all: only this tenant')
+    .option('--tenant <id>', 'with --all: only this tenant', tenantIdArg)
     .action(async (id: string | undefined, opts: { all?: boolean; tenant?: string }) => {
       if (!id && !opts.all) throw new Error('name a job-log id or pass --all');
+      if (id && (opts.all || opts.tenant)) throw new Error('name a job-log id or pass --all, not both');
       const { retryJob } = await import('../../jobs/control.ts');
       await withRuntime(async ({ db }) => {
         if (id) {
@@ -149,15 +151,27 @@ export function registerJobCommands(program: Command): void {
         let query = db.selectFrom('tenantry.job_logs').select('id').where('status', '=', 'failed');
         if (opts.tenant) query = query.where('tenant_id', '=', opts.tenant);
         const failed = await query.execute();
-        for (const row of failed) await retryJob(db, row.id);
-        console.log(`retried ${failed.length} failed job${failed.length === 1 ? '' : 's'}`);
+        let retried = 0;
+        for (const row of failed) {
+          // Retried (or cancelled, removed) by someone else since the list was read: not ours to count.
+          const done = await retryJob(db, row.id).then(
+            () => true,
+            (err: unknown) => {
+              if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found'))
+                return false;
+              throw err;
+            },
+          );
+          if (done) retried++;
+        }
+        console.log(`retried ${retried} failed job${retried === 1 ? '' : 's'}`);
       });
     });
 
   jobs
     .command('flush')
     .description('delete permanently failed jobs from the queue (their job logs stay, marked failed)')
-    .option('--tenant <id>', "only this tenant's jobs")
+    .option('--tenant <id>', "only this tenant's jobs", tenantIdArg)
     .action(async (opts: { tenant?: string }) => {
       const { flushFailedJobs } = await import('../../jobs/queue-stats.ts');
       await withRuntime(async ({ db }) => {

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { positiveInt } from '../options.ts';
+import { intArg } from '../options.ts';
 import { withRuntime } from '../with-runtime.ts';
 
 export function registerMigrateCommand(program: Command): void {
@@ -7,7 +7,7 @@ export function registerMigrateCommand(program: Command): void {
     .command('migrate')
     .description('apply control-plane and graphile-worker migrations, then migrate every tenant schema')
     .addOption(
-      new Option('--concurrency <n>', 'tenant schemas migrated at once').argParser(positiveInt).default(4),
+      new Option('--concurrency <n>', 'tenant schemas migrated at once').argParser(intArg(1, 64)).default(4),
     )
     .option('--skip-tenants', 'only the control plane and graphile-worker')
     .action(async (opts: { concurrency: number; skipTenants?: boolean }) => {

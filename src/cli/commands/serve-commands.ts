@@ -3,7 +3,7 @@ import { parseConfig } from '../../config.ts';
 import { QUEUE_PATTERN } from '../../jobs/lanes.ts';
 import type { WorkerFilter } from '../../jobs/tenant-gate.ts';
 import { isTenantId } from '../../tenancy.ts';
-import { collect, positiveInt } from '../options.ts';
+import { collect, intArg } from '../options.ts';
 import type { ServeOptions } from '../serve.ts';
 
 type LaunchOptions = Omit<ServeOptions, 'worker'> & {
@@ -116,7 +116,7 @@ export function registerServeCommands(program: Command): void {
     .description('a worker process (with cron unless --no-cron)')
     .option('--tenant <id>', "only this tenant's jobs (repeatable; central jobs are skipped)", collect, [])
     .option('--queue <name>', 'only this logical queue (repeatable)', collect, [])
-    .option('--concurrency <n>', 'jobs run at once (default WORKER_CONCURRENCY)', positiveInt)
+    .option('--concurrency <n>', 'jobs run at once, 1 to 1000 (default WORKER_CONCURRENCY)', intArg(1, 1000))
     .option('--once', 'run until no job is ready, then exit 0')
     .option('--no-cron', 'do not run the crontab schedule in this process')
     .option('--no-migrate', 'do not apply migrations at start')

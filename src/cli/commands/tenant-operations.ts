@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseConfig } from '../../config.ts';
 import type { TenantRunSummary } from '../../lifecycle/operator.ts';
 import type { Runtime } from '../../runtime.ts';
-import { positiveInt } from '../options.ts';
+import { intArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 
@@ -43,7 +43,7 @@ export function registerTenantOperationCommands(
     .description('back up one tenant or all: pg_dump -Fc, verified, checksummed, optionally encrypted')
     .option('--tenant <id>', 'one tenant', tenantIdArg)
     .option('--all', 'every tenant')
-    .option('--keep <n>', 'then keep only the newest N backups of each', positiveInt)
+    .option('--keep <n>', 'then keep only the newest N backups of each (1 to 1000)', intArg(1, 1000))
     .option('--check', 'only check that pg_dump/pg_restore exist and match the server')
     .action(async (opts: Scope & { keep?: number; check?: boolean }) => {
       const [
@@ -75,15 +75,15 @@ export function registerTenantOperationCommands(
     });
 
   tenants
-    .command('restore <id>')
+    .command('restore')
+    .argument('<id>', 'tenant id', tenantIdArg)
     .description(
       "list a tenant's backups, or restore one (pauses its jobs, swaps the schema, flushes its cache)",
     )
     .option('--list', 'list the backups')
     .option('--latest', 'restore the newest backup')
     .option('--backup <file>', 'restore this backup file (a name from --list)')
-    .action(async (id: string, opts: { list?: boolean; latest?: boolean; backup?: string }) => {
-      const tenant = tenantIdArg(id);
+    .action(async (tenant: string, opts: { list?: boolean; latest?: boolean; backup?: string }) => {
       if ([opts.list, opts.latest, opts.backup].filter(Boolean).length !== 1) {
         throw new Error('choose exactly one of --list, --latest or --backup FILE');
       }
@@ -116,12 +116,12 @@ export function registerTenantOperationCommands(
     .option('--tenant <id>', 'one tenant', tenantIdArg)
     .option('--all', 'every tenant')
     .option('--backup', 'back up first')
-    .option('--keep <n>', 'with --backup: keep the newest N', positiveInt)
+    .option('--keep <n>', 'with --backup: keep the newest N (1 to 1000)', intArg(1, 1000))
     .option('--optimize', 'ANALYZE and REINDEX CONCURRENTLY of bloated indexes')
     .option('--analyze', 'ANALYZE the tenant tables')
     .option('--vacuum', 'VACUUM (ANALYZE) the tenant tables (never FULL)')
     .option('--cleanup', 'delete finished job logs, expired exports and events older than --days')
-    .option('--days <n>', 'age for --cleanup', positiveInt, 365)
+    .option('--days <n>', 'age for --cleanup (1 to 36500)', intArg(1, 36_500), 365)
     .option('--dry-run', 'report what would happen, with counts; change nothing')
     .action(async (opts: Scope & Record<string, unknown> & { days: number }) => {
       const options = {
@@ -146,7 +146,8 @@ export function registerTenantOperationCommands(
     });
 
   tenants
-    .command('health <id>')
+    .command('health')
+    .argument('<id>', 'tenant id', tenantIdArg)
     .description('status, schema size, backups, last maintenance, queue depth, recent failures')
     .action(async (id: string) => {
       const [{ tenantHealth }, { humanSize }, { createCacheStore }, { formatRate }, { rateUseText }] =
@@ -160,7 +161,7 @@ export function registerTenantOperationCommands(
       await withRuntime(async (runtime) => {
         const store = createCacheStore(runtime.config, { db: runtime.db });
         try {
-          const h = await tenantHealth(runtime.db, tenantIdArg(id), store);
+          const h = await tenantHealth(runtime.db, id, store);
           print(
             `tenant:           ${h.tenant.id} (${h.tenant.status}${h.tenant.status_reason ? `: ${h.tenant.status_reason}` : ''})`,
           );

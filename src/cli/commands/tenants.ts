@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Tenant } from '../../db/tenants.ts';
 import { notFound } from '../../errors.ts';
-import { isTenantId } from '../../tenancy.ts';
+import { tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 import { registerTenantLimitCommands } from './tenant-limits.ts';
@@ -9,12 +9,6 @@ import { registerTenantOperationCommands } from './tenant-operations.ts';
 
 const lifecycle = () => import('../../lifecycle/index.ts');
 const tenantRows = () => import('../../db/tenants.ts');
-
-export function tenantIdArg(value: string): string {
-  if (!isTenantId(value))
-    throw new InvalidArgumentError('must be a tenant id (lowercase letters, digits, -)');
-  return value;
-}
 
 function jsonObject(value: string): Record<string, unknown> {
   let parsed: unknown;
@@ -78,57 +72,59 @@ export function registerTenantCommands(program: Command): void {
     );
 
   tenants
-    .command('show <id>')
+    .command('show')
+    .argument('<id>', 'tenant id', tenantIdArg)
     .description('one tenant as JSON')
     .action(async (id: string) => {
       const { findTenant } = await tenantRows();
       await withRuntime(async ({ db }) => {
-        const tenant = await findTenant(db, tenantIdArg(id));
+        const tenant = await findTenant(db, id);
         if (!tenant) throw notFound(`tenant ${id}`);
         printTenant(tenant);
       });
     });
 
   tenants
-    .command('settings <id> [patch]')
+    .command('settings')
+    .argument('<id>', 'tenant id', tenantIdArg)
+    .argument('[patch]', 'a JSON merge patch', jsonObject)
     .description('print the settings, or merge a JSON merge patch into them (null removes a key)')
-    .action(async (id: string, patch: string | undefined) => {
+    .action(async (id: string, patch: Record<string, unknown> | undefined) => {
       const [{ updateSettings }, { findTenant }] = await Promise.all([lifecycle(), tenantRows()]);
       await withRuntime(async ({ db }) => {
-        const tenant = patch
-          ? await updateSettings(db, tenantIdArg(id), jsonObject(patch))
-          : await findTenant(db, tenantIdArg(id));
+        const tenant = patch ? await updateSettings(db, id, patch) : await findTenant(db, id);
         if (!tenant) throw notFound(`tenant ${id}`);
         console.log(JSON.stringify(tenant.settings, null, 2));
       });
     });
 
   tenants
-    .command('activate <id>')
+    .command('activate')
+    .argument('<id>', 'tenant id', tenantIdArg)
     .description('activate a tenant (also lifts a suspension); its waiting jobs start')
     .action(async (id: string) => {
       const { setActive } = await lifecycle();
-      await withRuntime(async ({ db }) => printStatus(await setActive(db, tenantIdArg(id), true)));
+      await withRuntime(async ({ db }) => printStatus(await setActive(db, id, true)));
     });
 
   tenants
-    .command('deactivate <id>')
+    .command('deactivate')
+    .argument('<id>', 'tenant id', tenantIdArg)
     .description('deactivate an active tenant: its keys get 403 and its jobs wait')
     .option('--reason <reason>', 'shown to the tenant’s API clients')
     .action(async (id: string, opts: { reason?: string }) => {
       const { setActive } = await lifecycle();
-      await withRuntime(async ({ db }) =>
-        printStatus(await setActive(db, tenantIdArg(id), false, opts.reason ?? null)),
-      );
+      await withRuntime(async ({ db }) => printStatus(await setActive(db, id, false, opts.reason ?? null)));
     });
 
   tenants
-    .command('suspend <id>')
+    .command('suspend')
+    .argument('<id>', 'tenant id', tenantIdArg)
     .description('suspend a tenant with a reason: its keys get 403 and its jobs wait')
     .requiredOption('--reason <reason>', 'shown to the tenant’s API clients')
     .action(async (id: string, opts: { reason: string }) => {
       const { suspend } = await lifecycle();
-      await withRuntime(async ({ db }) => printStatus(await suspend(db, tenantIdArg(id), opts.reason)));
+      await withRuntime(async ({ db }) => printStatus(await suspend(db, id, opts.reason)));
     });
 
   registerTenantOperationCommands(program, tenants, tenantIdArg);
