@@ -8,6 +8,7 @@ import { registerJobCommands } from './commands/jobs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
 import { registerServeCommands } from './commands/serve-commands.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
+import { Interrupted } from './interrupt.ts';
 
 // V8's compiled code (and the TypeScript Node strips) is cached on disk across runs: a warm
 // start skips most of the parsing. No effect on behaviour; NODE_COMPILE_CACHE overrides the place.
@@ -42,6 +43,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof Interrupted) {
+    console.error(`tenantry: ${err.message}`);
+    process.exit(130);
+  }
   console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }

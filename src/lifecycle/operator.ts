@@ -9,7 +9,7 @@ import { pauseTenantJobs } from './task-deps.ts';
  * BackupDeps for operator commands, which run the work in their own process (as the seed's
  * artisan commands did) instead of queueing a job: same pause, flush and limits as the tasks.
  */
-export function operatorBackupDeps(runtime: Runtime, cache?: CacheStore): BackupDeps {
+export function operatorBackupDeps(runtime: Runtime, cache?: CacheStore, signal?: AbortSignal): BackupDeps {
   const { config } = runtime;
   return {
     db: runtime.db,
@@ -17,6 +17,8 @@ export function operatorBackupDeps(runtime: Runtime, cache?: CacheStore): Backup
     backupDir: config.backupDir,
     encryptionKey: config.backupEncryptionKey,
     timeoutMs: config.backupTimeoutMs,
+    // The command's Ctrl-C (src/cli/interrupt.ts): the tools stop and a restore is undone.
+    signal,
     pauseJobs: (tenantId) => pauseTenantJobs({ controlDb: runtime.db }, tenantId),
     // Only a restore changes data under the cache; backups and maintenance need no store.
     flushCache: cache
@@ -40,11 +42,14 @@ export async function runForTenants<T>(
   label: string,
   tenants: string[],
   fn: (tenant: string) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<TenantRunSummary<T>> {
   const progress = tenantProgress(label, tenants.length);
   const summary: TenantRunSummary<T> = { ok: [], failed: [] };
   try {
     for (const tenant of tenants) {
+      // Interrupted: the tenants not reached yet are left alone, not each failed in turn.
+      if (signal?.aborted) break;
       try {
         summary.ok.push({ tenant, result: await fn(tenant) });
         progress.tick(tenant, true);

@@ -1,8 +1,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Db } from '../../db/database.ts';
 import type { JobStatus } from '../../db/schema.ts';
 import type { ExportFormat, ExportType } from '../../db/schema-job-logs.ts';
 import { EXPORT_FORMATS, EXPORT_TYPES } from '../../exports/kinds.ts';
+import { follow, waitingHint } from '../export-follow.ts';
+import { interruptible } from '../interrupt.ts';
 import { collect, intArg, listLimit, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
@@ -22,29 +23,6 @@ function filterPair(value: string, previous: string[]): string[] {
 }
 
 /** Shows the export's progress until it ends; resolves with its final status. */
-async function follow(db: Db, id: string): Promise<string> {
-  const [{ default: cliProgress }, { findExport }] = await Promise.all([
-    import('cli-progress'),
-    import('../../exports/repository.ts'),
-  ]);
-  const bar = new cliProgress.SingleBar(
-    { format: 'export {id} [{bar}] {percentage}% {step}', stream: process.stderr, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(100, 0, { id, step: '' });
-  try {
-    for (;;) {
-      const row = await findExport(db, id);
-      if (!row) throw new Error(`export ${id} was not found`);
-      bar.update(row.status === 'completed' ? 100 : (row.progress ?? 0), { step: row.step ?? row.status });
-      if (row.status !== 'pending' && row.status !== 'running') return row.status;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  } finally {
-    bar.stop();
-  }
-}
-
 /** `tenantry jobs logs | stats` and `tenantry exports …`. */
 export function registerJobLogCommands(program: Command): void {
   const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs');
@@ -140,7 +118,12 @@ export function registerJobLogCommands(program: Command): void {
           });
           console.log(`export ${id} (job log ${jobLogId})`);
           if (!opts.wait) return;
-          const status = await follow(db, id);
+          for (const line of await waitingHint(db, opts.tenant)) console.error(line);
+          // Ctrl-C stops following, not the export: it runs on in a worker.
+          const status = await interruptible(
+            `following export ${id} (it goes on: tenantry exports status ${id})`,
+            (signal) => follow(db, id, signal),
+          );
           console.log(`export ${id} ${status}`);
           if (status !== 'completed') process.exitCode = 1;
         });

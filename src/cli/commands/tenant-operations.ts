@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseConfig } from '../../config.ts';
 import type { TenantRunSummary } from '../../lifecycle/operator.ts';
 import type { Runtime } from '../../runtime.ts';
+import { interruptible } from '../interrupt.ts';
 import { intArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
@@ -60,11 +61,18 @@ export function registerTenantOperationCommands(
           return;
         }
         const ids = await scopeTenants(runtime, opts);
-        const deps = operatorBackupDeps(runtime);
-        const summary = await runForTenants('backup', ids, async (id) => {
-          const backup = await createBackup(deps, id);
-          const pruned = opts.keep ? (await pruneBackups(deps, id, opts.keep)).removed.length : 0;
-          return { tenant: id, file: backup.fileName, size: humanSize(backup.sizeBytes), pruned };
+        const summary = await interruptible('the backup', (signal) => {
+          const deps = operatorBackupDeps(runtime, undefined, signal);
+          return runForTenants(
+            'backup',
+            ids,
+            async (id) => {
+              const backup = await createBackup(deps, id);
+              const pruned = opts.keep ? (await pruneBackups(deps, id, opts.keep)).removed.length : 0;
+              return { tenant: id, file: backup.fileName, size: humanSize(backup.sizeBytes), pruned };
+            },
+            signal,
+          );
         });
         printTable(
           summary.ok.map((r) => r.result),
@@ -101,7 +109,9 @@ export function registerTenantOperationCommands(
         const store = createCacheStore(runtime.config, { db: runtime.db });
         try {
           const source = opts.backup ? { file: opts.backup } : ({ latest: true } as const);
-          const result = await restoreBackup(operatorBackupDeps(runtime, store), tenant, source);
+          const result = await interruptible(`the restore of ${tenant}`, (signal) =>
+            restoreBackup(operatorBackupDeps(runtime, store, signal), tenant, source),
+          );
           print(`restored ${tenant} from ${result.backup.fileName} in ${result.durationMs} ms`);
           for (const warning of result.warnings) console.error(`warning: ${warning}`);
         } finally {
@@ -138,8 +148,10 @@ export function registerTenantOperationCommands(
       checkMaintenanceOptions(options);
       await withRuntime(async (runtime) => {
         const ids = await scopeTenants(runtime, opts);
-        const deps = operatorBackupDeps(runtime);
-        const summary = await runForTenants('maintenance', ids, (id) => runMaintenance(deps, id, options));
+        const summary = await interruptible('the maintenance', (signal) => {
+          const deps = operatorBackupDeps(runtime, undefined, signal);
+          return runForTenants('maintenance', ids, (id) => runMaintenance(deps, id, options), signal);
+        });
         for (const { result } of summary.ok) print(JSON.stringify(result));
         reportFailures(summary);
       });
