@@ -64,6 +64,46 @@ describe('problem+json errors', () => {
     expect(expectProblem(param, 400)).toMatchObject({ field: 'id' });
   });
 
+  it.each([
+    // A choice of constants lists them (it said "must be equal to constant", once per choice).
+    [
+      'GET',
+      '/api/job-logs?status=bogus',
+      undefined,
+      'querystring status: must be one of "pending", "running", "completed", "failed", "cancelled"',
+    ],
+    [
+      'POST',
+      '/api/exports',
+      { export_type: 'clients', format: 'xml' },
+      'body format: must be one of "csv", "json"',
+    ],
+    [
+      'POST',
+      '/api/tenants',
+      { name: 'x', plan: 'gold' },
+      'body plan: must be one of "free", "pro", "business"',
+    ],
+    // The union branch the client meant: the one whose property was sent (it named `backup`).
+    ['POST', '/api/tenants/acme/restore', { latest: false }, 'body latest: must be true'],
+    ['POST', '/api/tenants/acme/restore', { latest: 'true' }, 'body latest: must be boolean'],
+    ['POST', '/api/tenants/acme/restore', { backup: 5 }, 'body backup: must be string'],
+    ['POST', '/api/tenants/acme/restore', {}, 'body backup: is required (or latest instead)'],
+  ] as const)('%s %s %j: %s', async (method, url, payload, detail) => {
+    const res = await app.inject({
+      method,
+      url,
+      headers: bearer(ADMIN_KEY),
+      ...(payload ? { payload } : {}),
+    });
+    const body = expectProblem(res, 400);
+    expect(body.detail).toBe(detail);
+    expect(body.field).toBe(detail.split(' ')[1]!.replace(/:$/, ''));
+    // Each issue once.
+    const keys = body.errors.map((e: { field: string; message: string }) => `${e.field} ${e.message}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it('maps vocabulary codes to their status, such as 409 for a conflict', async () => {
     const body = expectProblem(await app.inject({ method: 'POST', url: '/clash' }), 409);
     expect(body).toMatchObject({ code: 'conflict', title: 'Conflict', detail: 'tenant acme already exists' });

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { type Static, Type } from 'typebox';
 import { appErrorFromDatabase } from '../db/errors.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.ts';
+import { describeIssues, type ValidationIssue } from './validation-issues.ts';
 
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 2;
@@ -75,37 +76,6 @@ type ValidationError = FastifyError & {
   validation: ValidationIssue[];
   validationContext?: string;
 };
-type ValidationIssue = {
-  keyword?: string;
-  instancePath: string;
-  message?: string;
-  params?: Record<string, unknown>;
-};
-
-const UNION_KEYWORDS = new Set(['anyOf', 'oneOf']);
-
-/**
- * The index of the issue to name first. Where a union failed, each branch reports its own issues at that
- * place; a branch refused only for its type is not the one the client meant (an empty array
- * sent for "one job or an array of them" fails the array's minimum, not "must be object").
- */
-function tellingIssue(issues: ValidationIssue[]): number {
-  const unions = new Set(
-    issues.filter((i) => UNION_KEYWORDS.has(i.keyword ?? '')).map((i) => i.instancePath),
-  );
-  const branchNoise = (i: ValidationIssue) =>
-    unions.has(i.instancePath) && (i.keyword === 'type' || UNION_KEYWORDS.has(i.keyword ?? ''));
-  return Math.max(
-    0,
-    issues.findIndex((i) => !branchNoise(i)),
-  );
-}
-
-function fieldOf(issue: ValidationIssue): string {
-  const missing = issue.params?.missingProperty ?? issue.params?.additionalProperty;
-  const pointer = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-  return [pointer, missing].filter((p) => p !== undefined && p !== '').join('.') || '(root)';
-}
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
@@ -132,11 +102,7 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const validation = (error as ValidationError).validation;
     if (Array.isArray(validation)) {
       const where = (error as ValidationError).validationContext ?? 'body';
-      const errors = validation.map((issue) => ({
-        field: fieldOf(issue),
-        message: issue.message ?? 'is invalid',
-      }));
-      const first = errors[tellingIssue(validation)] ?? { field: '(root)', message: 'is invalid' };
+      const { first, errors } = describeIssues(validation);
       return sendProblem(reply, request, 'validation_failed', `${where} ${first.field}: ${first.message}`, {
         field: first.field,
         errors,
