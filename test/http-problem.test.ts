@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/errors.ts';
 import type { App } from '../src/http/app.ts';
@@ -124,6 +125,47 @@ describe('problem+json errors', () => {
       payload: 'a: 1',
     });
     expectProblem(media, 415);
+  });
+
+  it('refuses bodies that are not UTF-8 JSON before any route reads them', async () => {
+    const post = (contentType: string, payload: string | Buffer) =>
+      app.inject({ method: 'POST', url: '/clash', headers: { 'content-type': contentType }, payload });
+    // JSON sent as text, or in another charset, was parsed as a string ("must be object") or as UTF-8.
+    expect(expectProblem(await post('text/plain', '{"a":1}'), 415).code).toBe('unsupported_media_type');
+    expect(expectProblem(await post('application/json; charset=utf-16', '{"a":1}'), 415).detail).toContain(
+      'charset=utf-16',
+    );
+    // Invalid bytes were decoded to U+FFFD and stored so, silently.
+    const bad = expectProblem(
+      await post('application/json', Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d])),
+      400,
+    );
+    expect(bad.detail).toContain('not valid UTF-8');
+    expect((await post('application/json; charset=UTF-8', '{"a":1}')).statusCode).toBe(409);
+  });
+
+  it("answers requests Node's HTTP parser refuses with problem+json too", async () => {
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = Number(new URL(base).port);
+    const raw = async (request: string) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.end(request);
+      let text = '';
+      for await (const chunk of socket) text += chunk.toString();
+      const [head, body] = text.split('\r\n\r\n');
+      return { status: Number(head!.split(' ')[1]), head: head!, body: JSON.parse(body!) };
+    };
+    const big = await raw(`GET /api/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(big.status).toBe(431);
+    expect(big.head).toMatch(/content-type: application\/problem\+json/i);
+    expect(big.body).toMatchObject({ status: 431, code: 'headers_too_large' });
+    const garbage = await raw('NOT A REQUEST\r\n\r\n');
+    expect(garbage.status).toBe(400);
+    expect(garbage.body).toMatchObject({
+      status: 400,
+      code: 'bad_request',
+      detail: 'the HTTP request is malformed',
+    });
   });
 
   it('hides internals of a 500 and logs them instead', async () => {

@@ -10,7 +10,7 @@ import { lazyCompilersFactory } from './compilers.ts';
 import { registerInputGuard } from './input-guard.ts';
 import { registerOpenApi } from './openapi.ts';
 import { PageTokens } from './pagination.ts';
-import { registerProblemHandlers, sendProblem } from './problem.ts';
+import { registerProblemHandlers, sendProblem, writeClientProblem } from './problem.ts';
 import { cacheRoutes } from './routes/cache/index.ts';
 import { dashboardRoutes } from './routes/dashboard/index.ts';
 import type { RouteDeps } from './routes/deps.ts';
@@ -59,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     schemaController: { compilersFactory: lazyCompilersFactory() as never },
     bodyLimit: 5 * 1024 * 1024,
+    clientErrorHandler: writeClientProblem,
     // URLs the router refuses before any route runs still answer problem+json.
     frameworkErrors: (error, request, reply) =>
       sendProblem(

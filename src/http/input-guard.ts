@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { invalid } from '../errors.ts';
+import { AppError, invalid } from '../errors.ts';
 import { findJsonProblem, jsonTextTooDeep, MAX_DEPTH, stringProblem } from '../json-guard.ts';
 
 /** JSON media types the API reads; merge-patch for PATCH .../settings (RFC 7396). */
 export const JSON_TYPES = ['application/json', 'application/merge-patch+json'];
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Request headers the API reads and passes on; anything else is ignored. */
 const READ_HEADERS = ['idempotency-key', 'last-event-id', 'x-request-id'];
@@ -28,13 +30,29 @@ function checkPart(part: unknown, prefix: string): void {
  * - JSON bodies nested deeper than MAX_DEPTH (checked on the text, before parsing);
  * - NUL characters, unpaired surrogates and non-finite numbers (`1e309`) anywhere in the body,
  *   the query, the path parameters and the headers we read;
- * - an empty body is `{}` for operations whose body fields are all optional.
+ * - an empty body is `{}` for operations whose body fields are all optional;
+ * - a body that is not UTF-8 (a charset other than UTF-8 is a 415, invalid bytes a 400).
  */
 export function registerInputGuard(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+  // No operation reads plain text: JSON sent as text/plain is a 415, not "body must be object".
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset && !/^utf-?8$/i.test(charset)) {
+      return done(
+        new AppError('unsupported_media_type', `the body must be UTF-8 JSON (charset=${charset} was sent)`),
+        undefined,
+      );
+    }
+    let text: string;
+    try {
+      // Fatal: invalid bytes were decoded to U+FFFD and stored as such, silently.
+      text = UTF8.decode(body as Buffer);
+    } catch {
+      return done(invalid('(root)', 'the body is not valid UTF-8'), undefined);
+    }
     if (text.trim() === '') return done(null, undefined);
     if (jsonTextTooDeep(text)) {
       return done(invalid('(root)', `the JSON body nests deeper than ${MAX_DEPTH} levels`), undefined);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { appErrorFromDatabase } from '../db/errors.ts';
@@ -70,6 +72,36 @@ export function sendProblem(
     ...extensions,
   };
   return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers over its limit, a
+ * malformed request line or length) are answered problem+json too, then the connection closed:
+ * Fastify's default wrote its own JSON shape there.
+ */
+export function writeClientProblem(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
+  const { status, title } = ERROR_CODES[code];
+  const detail =
+    code === 'headers_too_large'
+      ? 'the request line and headers are larger than the server accepts'
+      : 'the HTTP request is malformed';
+  const body = JSON.stringify({
+    type: `urn:tenantry:problem:${code}`,
+    title,
+    status,
+    detail,
+    instance: randomUUID(),
+    code,
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 type ValidationError = FastifyError & {
