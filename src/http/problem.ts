@@ -119,6 +119,12 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** The single error handler: every error leaves as problem+json; 5xx details stay in the log. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A client that went away in the middle of its body: the socket's ECONNRESET is not the
+    // database's (it was logged as "database refused the request" and answered 503).
+    if (request.raw.readableAborted && !(error instanceof AppError)) {
+      request.log.info({ err: error }, 'the client closed the connection before its request was read');
+      return sendProblem(reply, request, 'bad_request', 'the request was closed before its body was read');
+    }
     const fromDatabase = error instanceof AppError ? undefined : appErrorFromDatabase(error);
     if (fromDatabase) {
       request.log[fromDatabase.status >= 500 ? 'warn' : 'info'](
