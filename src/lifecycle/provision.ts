@@ -83,6 +83,22 @@ function checkRequest(request: ProvisionRequest): string {
 }
 
 /**
+ * The owner as plan limits count it (case-insensitively, in the database): in Unicode's
+ * compatibility form (full-width ＢＯＢ is BOB) and trimmed, with no control or invisible format
+ * characters. "bob@example.com ", "bob@example.com\u200b" and full-width letters each passed as
+ * a new owner, so the owner's plan limit could be stepped around.
+ */
+function ownerOf(owner: string | null | undefined): string | null {
+  if (owner === null || owner === undefined) return null;
+  const normal = owner.normalize('NFKC').trim();
+  if (normal.length === 0 || normal.length > 320) throw invalid('owner', 'must be 1-320 characters');
+  if (/[\p{Cc}\p{Cf}]/u.test(normal)) {
+    throw invalid('owner', 'must not contain control or invisible (format) characters');
+  }
+  return normal;
+}
+
+/**
  * Creates a tenant: row, schema `tenant_<id>` with its migrations, an API key, the
  * `provisioned` event and the welcome-email job, all in one transaction, so any failure
  * leaves none of them behind (the schema is transactional DDL in PostgreSQL).
@@ -94,7 +110,7 @@ function checkRequest(request: ProvisionRequest): string {
 export async function provision(deps: ProvisionDeps, request: ProvisionRequest): Promise<Provisioned> {
   const id = checkRequest(request);
   const settings = validateSettings(request.settings ?? {});
-  const owner = request.owner ?? null;
+  const owner = ownerOf(request.owner);
   planLimit(deps.config, request.plan);
   try {
     return await inConnectionTransaction(deps.db, async (trx) => {

@@ -128,6 +128,25 @@ describe('provisioning', () => {
       'plan_limit_reached',
     );
     await expectAppError(provision(deps, { name: 'x', plan: 'platinum' }), 'validation_failed');
+    // The same owner however it is padded or spelled in Unicode (each was a new owner before).
+    for (const [id, owner] of [
+      ['p5', 'pat '],
+      ['p6', '\u00a0Pat'],
+      ['p7', '\uff30\uff41\uff54'],
+    ] as const) {
+      await expectAppError(
+        provision(deps, { id, name: id, plan: 'pro', owner }),
+        'forbidden',
+        'plan_limit_reached',
+      );
+    }
+    for (const owner of ['pat\u200b', 'pa\u0000t', '   ']) {
+      await expectAppError(
+        provision(deps, { id: 'p8', name: 'p8', plan: 'pro', owner }),
+        'validation_failed',
+      );
+    }
+    expect(await leftovers('p8')).toMatchObject({ tenant: false, schemas: [] });
   });
 
   it('validates settings and ids before touching the database', async () => {
