@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Config } from './config.ts';
@@ -24,18 +25,30 @@ export interface RuntimeOptions {
    * when there is one (operator commands, extra workers), rather than starting our own.
    */
   attach?: boolean;
+  /**
+   * Without DATABASE_URL, refuse to initialise a new embedded cluster: an operator command run
+   * on a DATA_DIR with none (a typo, or before the first start) made an empty one there and
+   * then failed on its missing tables, with nothing said about the directory.
+   */
+  existingOnly?: boolean;
 }
 
 export async function openRuntime(
   config: Config,
   logger: Logger,
-  { poolSize = 10, attach = true }: RuntimeOptions = {},
+  { poolSize = 10, attach = true, existingOnly = false }: RuntimeOptions = {},
 ): Promise<Runtime> {
   let embedded: EmbeddedPostgres | undefined;
   const dataDir = path.join(config.dataDir, 'postgres');
   let connectionString = config.databaseUrl ?? (attach ? await attachEmbedded(dataDir) : undefined);
   if (connectionString && !config.databaseUrl)
     logger.debug({ dataDir }, 'using the running embedded PostgreSQL');
+  if (!connectionString && existingOnly && !existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    throw new Error(
+      `DATA_DIR ${config.dataDir} holds no Tenantry database: start Tenantry there first (tenantry start), ` +
+        'or set DATABASE_URL',
+    );
+  }
   if (!connectionString) {
     const pgLog = logger.child({ component: 'embedded-postgres' });
     embedded = await EmbeddedPostgres.start({

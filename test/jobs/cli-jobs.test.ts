@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DELAY_MS as CLI_MAX_DELAY_MS } from '../../src/cli/commands/jobs-dispatch.ts';
@@ -134,6 +137,17 @@ describe('tenantry worker --once and jobs commands', () => {
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
     expect(res.stderr).toMatch(/^tenantry: /);
     expect(res.stderr).toMatch(message);
+  });
+
+  it('does not set up a database on a DATA_DIR that has none (only migrate and start do)', async () => {
+    const dataDir = path.join(os.tmpdir(), `tenantry-no-data-${process.pid}`);
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir };
+    const res = await runCli(['tenants', 'list'], env, { inherit: false });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(
+      `tenantry: DATA_DIR ${dataDir} holds no Tenantry database: start Tenantry there first (tenantry start), or set DATABASE_URL`,
+    );
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('dispatches with --delay-ms 0 (refused as "1 or more" before)', async () => {

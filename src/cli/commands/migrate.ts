@@ -19,24 +19,30 @@ export function registerMigrateCommand(program: Command): void {
           import('../../lifecycle/progress-bar.ts'),
         ]);
       // One connection per parallel tenant, plus one for the control plane.
-      await withRuntime(async (runtime) => {
-        const { applied } = await migrateControlPlane(runtime.db, runtime.pool);
-        console.log(
-          applied.length ? `applied ${applied.length}: ${applied.join(', ')}` : 'control plane is up to date',
-        );
-        if (opts.skipTenants) return;
-        const tenants = await allTenantIds(runtime.db);
-        const progress = tenantProgress('migrate', tenants.length);
-        const summary = await migrateAllTenants(runtime.db, {
-          tenants,
-          concurrency: opts.concurrency,
-          onTenant: (o) => progress.tick(o.tenant, o.error === undefined),
-        }).finally(() => progress.stop());
-        console.log(
-          `tenants: ${summary.tenants}, migrated ${summary.migrated}, up to date ${summary.upToDate}, failed ${summary.failed.length}`,
-        );
-        for (const failure of summary.failed) console.error(`  ${failure.tenant}: ${failure.error}`);
-        if (summary.failed.length > 0) process.exitCode = 1;
-      }, opts.concurrency + 1);
+      await withRuntime(
+        async (runtime) => {
+          const { applied } = await migrateControlPlane(runtime.db, runtime.pool);
+          console.log(
+            applied.length
+              ? `applied ${applied.length}: ${applied.join(', ')}`
+              : 'control plane is up to date',
+          );
+          if (opts.skipTenants) return;
+          const tenants = await allTenantIds(runtime.db);
+          const progress = tenantProgress('migrate', tenants.length);
+          const summary = await migrateAllTenants(runtime.db, {
+            tenants,
+            concurrency: opts.concurrency,
+            onTenant: (o) => progress.tick(o.tenant, o.error === undefined),
+          }).finally(() => progress.stop());
+          console.log(
+            `tenants: ${summary.tenants}, migrated ${summary.migrated}, up to date ${summary.upToDate}, failed ${summary.failed.length}`,
+          );
+          for (const failure of summary.failed) console.error(`  ${failure.tenant}: ${failure.error}`);
+          if (summary.failed.length > 0) process.exitCode = 1;
+        },
+        opts.concurrency + 1,
+        { mayCreate: true },
+      );
     });
 }
