@@ -35,7 +35,7 @@ const depth = (issue: ValidationIssue) =>
  *   (`backup: must have required property`), and over a branch refused only for its type (an
  *   empty array sent for "one job or an array of them" fails the array's minimum, not "must be
  *   object"). Where every branch misses a property, the message names the alternatives.
- * - Repeated entries are listed once.
+ * - Repeated entries are listed once, and a union's own failure only when nothing else is.
  */
 export function describeIssues(issues: ValidationIssue[]): { first: FieldError; errors: FieldError[] } {
   const unions = new Set(
@@ -80,7 +80,10 @@ export function describeIssues(issues: ValidationIssue[]): { first: FieldError; 
   const rendered = issues.map((i) => ({ field: fieldOf(i), message: messageOf(i) }));
   const first = rendered[Math.max(0, pick)] ?? { field: '(root)', message: 'is invalid' };
   const seen = new Set<string>();
-  const errors = rendered.filter((e) => {
+  // "must match a schema in anyOf", and a branch refused for its type, say nothing the issues
+  // of the branches do not; they are listed only when nothing else is.
+  const telling = pick < 0 ? rendered : rendered.filter((_, n) => !noise(issues[n]!));
+  const errors = telling.filter((e) => {
     const key = `${e.field}\u0000${e.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
