@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { Listener } from '../db/listener.ts';
+import { ListenerOnDemand } from '../db/listener-on-demand.ts';
 import type { Logger } from '../logger.ts';
 import type { Principal } from './auth.ts';
 
@@ -23,17 +23,23 @@ interface Held {
  */
 export class StreamAccess {
   private readonly held = new Set<Held>();
-  private listener: Listener | undefined;
-  private starting: Promise<void> | undefined;
+  private readonly listening: ListenerOnDemand;
 
   private readonly db: Db;
-  private readonly connectionString: string;
   private readonly logger: Logger;
 
   constructor(db: Db, connectionString: string, logger: Logger) {
     this.db = db;
-    this.connectionString = connectionString;
     this.logger = logger;
+    this.listening = new ListenerOnDemand(connectionString, logger, async (listener) => {
+      await listener.listen(KEY_REVOKED_CHANNEL, (id) => this.revoked(id));
+      await listener.listen(TENANT_CHANNEL, (id) =>
+        this.check(
+          [...this.held].filter((h) => h.principal.kind === 'tenant' && h.principal.tenantId === id),
+        ),
+      );
+      listener.onReconnect(() => this.check([...this.held]));
+    });
   }
 
   /**
@@ -49,7 +55,7 @@ export class StreamAccess {
     if (principal.keyId === null) return release;
     this.held.add(entry);
     try {
-      await this.start();
+      await this.listening.start();
     } catch (err) {
       release();
       throw err;
@@ -60,28 +66,7 @@ export class StreamAccess {
 
   async close(): Promise<void> {
     this.held.clear();
-    await this.listener?.close();
-  }
-
-  private start(): Promise<void> {
-    this.starting ??= (async () => {
-      const listener = new Listener(this.connectionString, this.logger);
-      this.listener = listener;
-      await listener.listen(KEY_REVOKED_CHANNEL, (id) => this.revoked(id));
-      await listener.listen(TENANT_CHANNEL, (id) =>
-        this.check(
-          [...this.held].filter((h) => h.principal.kind === 'tenant' && h.principal.tenantId === id),
-        ),
-      );
-      listener.onReconnect(() => this.check([...this.held]));
-      await listener.start();
-    })();
-    // A failed start is not cached: the next stream tries again.
-    this.starting.catch(() => {
-      this.starting = undefined;
-      this.listener = undefined;
-    });
-    return this.starting;
+    await this.listening.close();
   }
 
   private revoked(keyId: string): void {

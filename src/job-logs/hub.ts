@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts';
-import { Listener } from '../db/listener.ts';
+import { ListenerOnDemand } from '../db/listener-on-demand.ts';
 import { JOB_LOG_CHANNEL } from '../jobs/log-batch.ts';
 import type { Logger } from '../logger.ts';
 import { findJobLogs, type JobLogRow } from './repository.ts';
@@ -18,17 +18,19 @@ export interface Subscriber {
  */
 export class JobLogHub {
   private readonly followers = new Map<string, Set<Subscriber>>();
-  private listener: Listener | undefined;
-  private starting: Promise<void> | undefined;
+  private readonly listening: ListenerOnDemand;
 
   private readonly db: Db;
-  private readonly connectionString: string;
   private readonly logger: Logger;
 
   constructor(db: Db, connectionString: string, logger: Logger) {
     this.db = db;
-    this.connectionString = connectionString;
     this.logger = logger;
+    this.listening = new ListenerOnDemand(connectionString, logger, async (listener) => {
+      await listener.listen(JOB_LOG_CHANNEL, (payload) => this.refresh(payload.split(',')));
+      // Notifications sent while disconnected are lost: re-read everything followed.
+      listener.onReconnect(() => this.refresh([...this.followers.keys()]));
+    });
   }
 
   /** Follows job log `id`; resolves once notifications are flowing. Returns the unsubscribe function. */
@@ -44,7 +46,7 @@ export class JobLogHub {
       if (set.size === 0 && this.followers.get(id) === set) this.followers.delete(id);
     };
     try {
-      await this.start();
+      await this.listening.start();
     } catch (err) {
       unsubscribe();
       throw err;
@@ -55,24 +57,7 @@ export class JobLogHub {
   async close(): Promise<void> {
     for (const set of this.followers.values()) for (const s of set) s.end();
     this.followers.clear();
-    await this.listener?.close();
-  }
-
-  private start(): Promise<void> {
-    this.starting ??= (async () => {
-      const listener = new Listener(this.connectionString, this.logger);
-      this.listener = listener;
-      await listener.listen(JOB_LOG_CHANNEL, (payload) => this.refresh(payload.split(',')));
-      // Notifications sent while disconnected are lost: re-read everything followed.
-      listener.onReconnect(() => this.refresh([...this.followers.keys()]));
-      await listener.start();
-    })();
-    // A failed start is not cached: the next client tries again.
-    this.starting.catch(() => {
-      this.starting = undefined;
-      this.listener = undefined;
-    });
-    return this.starting;
+    await this.listening.close();
   }
 
   private refresh(ids: string[]): void {

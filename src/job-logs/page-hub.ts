@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { Listener } from '../db/listener.ts';
+import { ListenerOnDemand } from '../db/listener-on-demand.ts';
 import { JOB_LOG_CHANNEL } from '../jobs/log-batch.ts';
 import type { Logger } from '../logger.ts';
 import { jobLogSummaryJson } from './json.ts';
@@ -37,17 +37,21 @@ export class JobLogPageHub {
   private readonly changed = new Set<string>();
   private overflow = false;
   private timer: NodeJS.Timeout | undefined;
-  private listener: Listener | undefined;
-  private starting: Promise<void> | undefined;
+  private readonly listening: ListenerOnDemand;
 
   private readonly db: Db;
-  private readonly connectionString: string;
   private readonly logger: Logger;
 
   constructor(db: Db, connectionString: string, logger: Logger) {
     this.db = db;
-    this.connectionString = connectionString;
     this.logger = logger;
+    this.listening = new ListenerOnDemand(connectionString, logger, async (listener) => {
+      await listener.listen(JOB_LOG_CHANNEL, (payload) => this.note(payload.split(',')));
+      await listener.listen(TENANT_CHANNEL, (payload) => this.tenantChanged(payload));
+      listener.onReconnect(() => {
+        for (const s of this.subscribers) s.resync('reconnected');
+      });
+    });
   }
 
   async subscribe(subscriber: PageSubscriber): Promise<() => void> {
@@ -56,7 +60,7 @@ export class JobLogPageHub {
       this.subscribers.delete(subscriber);
     };
     try {
-      await this.start();
+      await this.listening.start();
     } catch (err) {
       unsubscribe();
       throw err;
@@ -72,25 +76,7 @@ export class JobLogPageHub {
     clearTimeout(this.timer);
     for (const s of this.subscribers) s.end();
     this.subscribers.clear();
-    await this.listener?.close();
-  }
-
-  private start(): Promise<void> {
-    this.starting ??= (async () => {
-      const listener = new Listener(this.connectionString, this.logger);
-      this.listener = listener;
-      await listener.listen(JOB_LOG_CHANNEL, (payload) => this.note(payload.split(',')));
-      await listener.listen(TENANT_CHANNEL, (payload) => this.tenantChanged(payload));
-      listener.onReconnect(() => {
-        for (const s of this.subscribers) s.resync('reconnected');
-      });
-      await listener.start();
-    })();
-    this.starting.catch(() => {
-      this.starting = undefined;
-      this.listener = undefined;
-    });
-    return this.starting;
+    await this.listening.close();
   }
 
   private note(ids: string[]): void {
