@@ -2,9 +2,11 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { findTenant } from '../../src/db/tenants.ts';
 import { createBackup, listBackups, restoreBackup } from '../../src/lifecycle/backup/index.ts';
 import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
 import { asideSchema, recoverInterruptedRestore, supersededSchema } from '../../src/lifecycle/backup/swap.ts';
+import { pauseTenantJobs } from '../../src/lifecycle/task-deps.ts';
 import {
   addTenant,
   type BackupHarness,
@@ -148,8 +150,16 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', 
 
     // Died after success, before the old copy was dropped.
     await sql`CREATE SCHEMA ${sql.id(supersededSchema('crashed'))}`.execute(h.tdb.db);
-    const again = await restoreBackup(h.deps(), 'crashed', { latest: true });
+    // ...and its tenant left paused by it ("restore in progress"): resumed by this restore.
+    await sql`UPDATE tenantry.tenants SET status = 'inactive', status_reason = 'restore in progress'
+              WHERE id = 'crashed'`.execute(h.tdb.db);
+    const again = await restoreBackup(
+      h.deps({ pauseJobs: (id) => pauseTenantJobs({ controlDb: h.tdb.db }, id) }),
+      'crashed',
+      { latest: true },
+    );
     expect(again.recovered).toBe('dropped_stale_copy');
+    expect(await findTenant(h.tdb.db, 'crashed')).toMatchObject({ status: 'active', status_reason: null });
     expect(await snapshot(h.tdb, 'crashed')).toEqual(before);
     expect(await schemaNames(h.tdb, 'crashed')).toEqual(['tenant_crashed']);
   });
