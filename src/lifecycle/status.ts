@@ -3,6 +3,9 @@ import type { TenantStatus } from '../db/schema.ts';
 import { lockTenant, type Tenant, updateTenant } from '../db/tenants.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
 import { recordTenantEvent } from './backup/index.ts';
+import { withTenantBackupLock } from './backup/lock.ts';
+import { asideSchema, recoverInterruptedRestore } from './backup/swap.ts';
+import { schemaExists } from './backup/tenant.ts';
 import { applySettingsPatch, type TenantSettings } from './settings.ts';
 
 /**
@@ -33,16 +36,27 @@ export async function changeStatus(
   });
 }
 
+/**
+ * A tenant whose schema a restore set aside (`__pre_restore`) is either being restored now
+ * (the restore holds the tenant's backup lock) or was left so by a restore that was killed.
+ * Activating it then would run its jobs and API calls on a half-restored or missing schema:
+ * a running restore makes the activation a 409, and a dead one's schema is put back first.
+ */
+async function finishInterruptedRestore(db: Db, id: string): Promise<void> {
+  if (!(await schemaExists(db, asideSchema(id)))) return;
+  await withTenantBackupLock(db, id, 'exclusive', 1000, () => recoverInterruptedRestore(db, id, 5000));
+}
+
 /** active <-> inactive; `true` also lifts a suspension. */
-export function setActive(
+export async function setActive(
   db: Db,
   id: string,
   active: boolean,
   reason: string | null = null,
 ): Promise<Tenant> {
-  return active
-    ? changeStatus(db, id, 'active', null, ['inactive', 'suspended'])
-    : changeStatus(db, id, 'inactive', reason, ['active']);
+  if (!active) return changeStatus(db, id, 'inactive', reason, ['active']);
+  await finishInterruptedRestore(db, id);
+  return changeStatus(db, id, 'active', null, ['inactive', 'suspended']);
 }
 
 /** From any status; the reason is shown to the tenant's API clients in the 403. */

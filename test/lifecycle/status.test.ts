@@ -1,7 +1,10 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { findTenant } from '../../src/db/tenants.ts';
 import type { App } from '../../src/http/app.ts';
+import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
+import { asideSchema } from '../../src/lifecycle/backup/swap.ts';
 import { provision, setActive, suspend, updateSettings } from '../../src/lifecycle/index.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
@@ -21,6 +24,35 @@ describe('tenant status and settings', () => {
   afterAll(async () => {
     await app.close();
     await tdb.close();
+  });
+
+  it('puts back the schema a killed restore set aside before activating, and refuses while a restore runs', async () => {
+    await provision({ db: tdb.db, config }, { id: 'halted', name: 'Halted', plan: 'business' });
+    await sql`INSERT INTO tenant_halted.clients (name) VALUES ('kept')`.execute(tdb.db);
+    // What a restore killed after setting the schema aside leaves: no live schema, paused.
+    await sql`ALTER SCHEMA tenant_halted RENAME TO ${sql.id(asideSchema('halted'))}`.execute(tdb.db);
+    await setActive(tdb.db, 'halted', false, 'restore in progress');
+
+    let release!: () => void;
+    const running = withTenantBackupLock(
+      tdb.db,
+      'halted',
+      'exclusive',
+      1000,
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+        }),
+    );
+    while (!release) await new Promise((r) => setTimeout(r, 10));
+    await expectAppError(setActive(tdb.db, 'halted', true), 'conflict', 'backup_in_progress');
+    expect((await findTenant(tdb.db, 'halted'))?.status).toBe('inactive');
+    release();
+    await running;
+
+    expect(await setActive(tdb.db, 'halted', true)).toMatchObject({ status: 'active' });
+    const { rows } = await sql<{ name: string }>`SELECT name FROM tenant_halted.clients`.execute(tdb.db);
+    expect(rows).toEqual([{ name: 'kept' }]);
   });
 
   it('merges settings as a JSON merge patch and validates the result', async () => {
