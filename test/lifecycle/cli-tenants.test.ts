@@ -36,6 +36,10 @@ describe('tenantry tenants, schedule and migrate commands', { timeout: 180_000 }
     expect(bad.code).not.toBe(0);
     const list = await tenantry(['tenants', 'list']);
     expect(list.stdout).toMatch(/^cli\s+CLI Co\s+pro\s+active/m);
+    // An unknown tenant is named, as restore --latest names it (it listed "(none)", exit 0).
+    const unknown = await tenantry(['tenants', 'restore', 'nosuch', '--list']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('tenantry: tenant nosuch was not found');
   });
 
   it.skipIf(Boolean(inject('pgToolsMissing')))(

@@ -95,10 +95,16 @@ export function registerTenantOperationCommands(
       if ([opts.list, opts.latest, opts.backup].filter(Boolean).length !== 1) {
         throw new Error('choose exactly one of --list, --latest or --backup FILE');
       }
-      const [{ humanSize, listBackups, restoreBackup }, { operatorBackupDeps }, { createCacheStore }] =
-        await Promise.all([backups(), operator(), cacheRuntime()]);
+      const [
+        { humanSize, listBackups, restoreBackup },
+        { operatorBackupDeps },
+        { createCacheStore },
+        { findTenant },
+      ] = await Promise.all([backups(), operator(), cacheRuntime(), import('../../db/tenants.ts')]);
       await withRuntime(async (runtime) => {
         if (opts.list) {
+          // As --latest does: an unknown tenant is named, not listed as having no backups.
+          if (!(await findTenant(runtime.db, tenant))) throw new Error(`tenant ${tenant} was not found`);
           const backups = await listBackups({ db: runtime.db }, tenant);
           printTable(
             backups.map((b) => ({ ...b, size: humanSize(b.sizeBytes) })),
