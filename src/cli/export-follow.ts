@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 
@@ -21,12 +22,8 @@ export async function follow(db: Db, id: string, signal: AbortSignal): Promise<s
       if (!row) throw new Error(`export ${id} was not found`);
       bar.update(row.status === 'completed' ? 100 : (row.progress ?? 0), { step: row.step ?? row.status });
       if (row.status !== 'pending' && row.status !== 'running') return row.status;
-      signal.throwIfAborted();
-      await new Promise((r) => {
-        const timer = setTimeout(r, 500);
-        signal.addEventListener('abort', () => r(clearTimeout(timer)), { once: true });
-      });
-      signal.throwIfAborted();
+      // Rejects at once on abort, and leaves no listener behind on the signal between polls.
+      await sleep(500, undefined, { signal });
     }
   } finally {
     bar.stop();
