@@ -6,6 +6,7 @@ import { dispatchJobs } from '../src/jobs/dispatch.ts';
 import { registry } from '../src/tasks/index.ts';
 import { slow } from './fixtures/slow-worker.ts';
 import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { createTenantWithSchema, jobLog } from './helpers/worker.ts';
 
 const tasks = registry.with([slow]);
 
@@ -81,5 +82,38 @@ describe('graceful shutdown on SIGTERM', () => {
       .executeTakeFirst();
     expect(log).toMatchObject({ status: 'pending', attempts: 1 });
     expect(log?.error_message).toMatch(/shut down/);
+  });
+
+  it('returns a tenant job that overruns SHUTDOWN_TIMEOUT_MS to its lane uncounted, even on its last attempt', async () => {
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    const child = await startWorker(tdb.url, 300);
+    // One attempt only: counting the shutdown as one failed it for good.
+    const [job] = await dispatchJobs(tdb.db, tasks, [
+      { task: 'slow', tenant: 'acme', payload: { ms: 20_000 }, maxAttempts: 1 },
+    ]);
+    await expect
+      .poll(async () => (await jobLog(tdb.db, job!.id)).status, { timeout: 10_000 })
+      .toBe('running');
+
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+
+    expect(code).toBe(0);
+    const log = await jobLog(tdb.db, job!.id);
+    expect(log).toMatchObject({ status: 'pending', attempts: 0, finished_at: null });
+    expect(log.error_message).toBe(
+      'worker shut down before the job finished; it runs again, this attempt not counted',
+    );
+    // Back in its lane with no attempt counted; the admission that freed slot triggered may have
+    // queued it again, unlocked, for the next worker to take.
+    const lane = await sql<{ attempts: number; locked: boolean | null; gw_attempts: number | null }>`
+      SELECT lj.attempts, g.locked_at IS NOT NULL AS locked, g.attempts AS gw_attempts
+      FROM tenantry.lane_jobs lj LEFT JOIN graphile_worker.jobs g ON g.id = lj.job_id
+      WHERE lj.log_id = ${job!.id}`.execute(tdb.db);
+    expect(lane.rows).toHaveLength(1);
+    expect(lane.rows[0]!.attempts).toBe(0);
+    expect(lane.rows[0]!.locked ?? false).toBe(false);
+    expect(lane.rows[0]!.gw_attempts ?? 0).toBe(0);
   });
 });

@@ -16,7 +16,7 @@ export class JobCancelledError extends Error {
 export class WorkerShutdownError extends Error {
   override readonly name = 'WorkerShutdownError';
   constructor() {
-    super('worker shut down before the job finished; it will be retried');
+    super('worker shut down before the job finished');
   }
 }
 

@@ -245,6 +245,23 @@ async function runJob(
       ctx.logger.info('job cancelled while running');
       return; // graphile-worker removes it: a cancelled job never retries
     }
+    const workerId = deps.workerId();
+    // A shutdown is not the job's failure: a laned job goes back to its lane, due at once,
+    // with this attempt not counted, as a job held back at its start does. Counting it failed
+    // a job for good when two deploys in a row met it on its last attempts ("it will be
+    // retried", it said). A central job's attempt is graphile-worker's to count.
+    if (error instanceof WorkerShutdownError && laned && workerId) {
+      const heldAtWrite = elapsed();
+      await deps.writer.commit(info.logId, {
+        status: 'pending',
+        attempts: info.attempt - 1,
+        errorMessage: `${error.message}; it runs again, this attempt not counted`,
+        ...held(heldAtWrite),
+        requeue: { jobId: String(job.id), workerId, runAt: new Date(), attempts: info.attempt - 1 },
+      });
+      ctx.logger.warn('job returned to its lane: the worker shut down before it finished');
+      return;
+    }
     const permanent = error instanceof PermanentJobError;
     const final = permanent || info.attempt >= info.maxAttempts;
     ctx.logger[final ? 'error' : 'warn'](
@@ -257,7 +274,6 @@ async function runJob(
         (err: unknown) => ctx.logger.error({ err }, 'onFailed hook failed'),
       );
     }
-    const workerId = deps.workerId();
     // A laned job's retry waits in its lane, not in graphile-worker, so it holds no slot while
     // it backs off; graphile-worker then completes a job that is already gone (a no-op).
     const requeue =
