@@ -2,7 +2,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Db } from '../db/database.ts';
 import type { ExportFormat, ExportType } from '../db/schema-job-logs.ts';
-import { EXPORT_SETTING, type ExportFilters, exportQuery, exportSettings } from './types.ts';
+import { csvExportQuery, EXPORT_SETTING, type ExportFilters, exportQuery, exportSettings } from './types.ts';
 
 /**
  * COPY of the export query, so the server encodes the file at COPY's own speed: CSV with a
@@ -41,7 +41,11 @@ export async function openExportSource(
   spec: { type: ExportType; format: ExportFormat; tenantId: string; filters: ExportFilters },
 ): Promise<ExportSource> {
   const query = exportQuery(spec.type, spec.tenantId, spec.filters).compile(compiler);
-  if (query.parameters.length > 0) throw new Error('an export query must hold no bind parameter');
+  const encoded =
+    spec.format === 'csv' ? csvExportQuery(spec.type, spec.tenantId, spec.filters).compile(compiler) : query;
+  if (query.parameters.length + encoded.parameters.length > 0) {
+    throw new Error('an export query must hold no bind parameter');
+  }
   const client = new pg.Client({ connectionString, application_name: 'tenantry-export' });
   client.on('error', () => {});
   await client.connect();
@@ -56,7 +60,7 @@ export async function openExportSource(
       exportSettings(spec.tenantId, spec.filters),
     ]);
     const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM (${query.sql}) AS q`);
-    const stream = client.query(copyTo(copyStatement(spec.format, query.sql)));
+    const stream = client.query(copyTo(copyStatement(spec.format, encoded.sql)));
     return { total: Number(rows[0]?.n ?? 0), stream, close };
   } catch (err) {
     await close();

@@ -108,6 +108,34 @@ export const EXPORT_COLUMNS: Record<ExportType, readonly string[]> = {
 
 const cols = (type: ExportType) => sql.join(EXPORT_COLUMNS[type].map((c) => sql.ref(c)));
 
+/** A cell a spreadsheet would evaluate (see csvExportQuery), as a PostgreSQL regular expression. */
+const FORMULA = '^([=@\t\r]|[+-].*[^0-9 ()./+-])';
+
+/** The text columns of each export: what a tenant or its users wrote, or an error message. */
+const TEXT_COLUMNS: Record<ExportType, ReadonlySet<string>> = {
+  clients: new Set(['name', 'email', 'phone', 'company_context']),
+  appointments: new Set(['status', 'service', 'notes']),
+  job_logs: new Set(['task', 'queue', 'status', 'step', 'error_message']),
+};
+
+/**
+ * The export query for a CSV file: a text cell that a spreadsheet would take for a formula gets
+ * a leading apostrophe (OWASP's advice against CSV injection; spreadsheets show the text without
+ * it): one starting with = @, a tab or a carriage return, and one starting with + or - that holds
+ * more than a number or a phone number can (`+34 600 000 000` and `-12` stay as they are: they
+ * call no function). `=HYPERLINK(...)` in a client's name or a job's error message was written
+ * as is, quoted but live when the file was opened. JSON files carry the text unchanged.
+ */
+export function csvExportQuery(type: ExportType, tenantId: string, f: ExportFilters): RawBuilder<unknown> {
+  const list = EXPORT_COLUMNS[type].map((c) => {
+    const ref = sql.ref(`q.${c}`);
+    return TEXT_COLUMNS[type].has(c)
+      ? sql`CASE WHEN ${ref} ~ ${sql.lit(FORMULA)} THEN '''' || ${ref} ELSE ${ref} END AS ${sql.ref(c)}`
+      : sql`${ref}`;
+  });
+  return sql`SELECT ${sql.join(list)} FROM (${exportQuery(type, tenantId, f)}) AS q ORDER BY q.id`;
+}
+
 /** Session setting holding an export's tenant and filters while its query runs (see exportQuery). */
 export const EXPORT_SETTING = 'tenantry.export';
 

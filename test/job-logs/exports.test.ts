@@ -152,6 +152,41 @@ describe('exports', () => {
     );
   });
 
+  it('writes text a spreadsheet would run as a formula inert in CSV files, unchanged in JSON', async () => {
+    const names = [
+      '=HYPERLINK("http://x","formula")',
+      '+formula',
+      '-formula',
+      '@formula',
+      '\tformula',
+      'a formula',
+    ];
+    for (const name of names) {
+      await sql`INSERT INTO ${sql.table(`${tenantSchema('globex')}.clients`)} (name, phone)
+        VALUES (${name}, '+34 600 000 000')`.execute(tdb.db);
+    }
+    const download = async (format: string) => {
+      const { id, job_log_id } = (
+        await post({ export_type: 'clients', format, filters: { search: 'formula' } }, globex)
+      ).json();
+      await finish(job_log_id);
+      return app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: globex });
+    };
+    const csv = (await download('csv')).body.trimEnd().split('\n').slice(1);
+    expect(csv.map((line) => line.split(',')[1])).toEqual([
+      `"'=HYPERLINK(""http://x""`,
+      "'+formula",
+      "'-formula",
+      "'@formula",
+      "'\tformula",
+      'a formula',
+    ]);
+    // A number or a phone number is no formula: the phone column stays as written.
+    expect(csv.map((line) => line.split(',').at(-4))).toEqual(names.map(() => '+34 600 000 000'));
+    expect(csv[0]).toMatch(/^\d+,/);
+    expect((await download('json')).json().map((r: { name: string }) => r.name)).toEqual(names);
+  });
+
   it('exports the tenant’s own job logs', async () => {
     const { id, job_log_id } = (await post({ export_type: 'job_logs', format: 'json' })).json();
     await finish(job_log_id);
