@@ -108,8 +108,18 @@ export const EXPORT_COLUMNS: Record<ExportType, readonly string[]> = {
 
 const cols = (type: ExportType) => sql.join(EXPORT_COLUMNS[type].map((c) => sql.ref(c)));
 
-/** A cell a spreadsheet would evaluate (see csvExportQuery), as a PostgreSQL regular expression. */
-const FORMULA = '^([=@\t\r]|[+-].*[^0-9 ()./+-])';
+/**
+ * Whether a text cell is one a spreadsheet would evaluate (see csvExportQuery). The first
+ * character is tested before any regular expression: a regular expression over every text cell
+ * cost the export ~22% of its rate (1,000,000 clients: ~490,000 against ~615,000 rows/s), this
+ * ~15% (537,000-578,000 against 645,000-665,000, three alternating pairs; bench:exports' phones
+ * all start with '+', so each row still runs one).
+ */
+const formula = (ref: RawBuilder<unknown>) =>
+  // ascii(): the first character's code. = @ tab CR always; + - when more than a number follows.
+  // All are below 65 ('A'): most cells (names, emails, text) stop at the first comparison.
+  sql`(ascii(${ref}) < 65 AND (ascii(${ref}) IN (61, 64, 9, 13)
+       OR (ascii(${ref}) IN (43, 45) AND ${ref} ~ '[^0-9 ()./+-]')))`;
 
 /** The text columns of each export: what a tenant or its users wrote, or an error message. */
 const TEXT_COLUMNS: Record<ExportType, ReadonlySet<string>> = {
@@ -130,7 +140,7 @@ export function csvExportQuery(type: ExportType, tenantId: string, f: ExportFilt
   const list = EXPORT_COLUMNS[type].map((c) => {
     const ref = sql.ref(`q.${c}`);
     return TEXT_COLUMNS[type].has(c)
-      ? sql`CASE WHEN ${ref} ~ ${sql.lit(FORMULA)} THEN '''' || ${ref} ELSE ${ref} END AS ${sql.ref(c)}`
+      ? sql`CASE WHEN ${formula(ref)} THEN '''' || ${ref} ELSE ${ref} END AS ${sql.ref(c)}`
       : sql`${ref}`;
   });
   return sql`SELECT ${sql.join(list)} FROM (${exportQuery(type, tenantId, f)}) AS q ORDER BY q.id`;
