@@ -45,6 +45,7 @@ const NAV: { href: string; label: string; admin?: boolean; match: RegExp }[] = [
 const LIVE_TEXT = {
   live: 'Live',
   connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
   paused: 'Paused',
   hidden: 'Paused while hidden',
   stopped: 'Not live',
@@ -72,8 +73,12 @@ function PageHost({ session }: { session: Session }) {
   const [mod, setMod] = useState<{ route: Route; page: PageModule } | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   useEffect(() => {
+    // A page without a stream of its own shows "Not live", not the last page's state.
+    liveStateStore.set('stopped');
     if (!match) return;
     document.title = `${match.route.title} · Tenantry`;
+    // A failed download of another page (the server was away) must not stay on every page after.
+    setError(undefined);
     let current = true;
     match.route.load().then(
       (page) => current && setMod({ route: match.route, page }),

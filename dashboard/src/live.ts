@@ -9,7 +9,7 @@ pausedStore.subscribe((paused) => sessionStorage.setItem('tenantry.paused', paus
 const visibleStore = new Store<boolean>(document.visibilityState !== 'hidden');
 document.addEventListener('visibilitychange', () => visibleStore.set(document.visibilityState !== 'hidden'));
 
-export type LiveState = 'live' | 'connecting' | 'paused' | 'hidden' | 'stopped';
+export type LiveState = 'live' | 'connecting' | 'reconnecting' | 'paused' | 'hidden' | 'stopped';
 
 /** What the header's indicator shows: the state of the page's one stream. */
 export const liveStateStore = new Store<LiveState>('connecting');
@@ -47,6 +47,8 @@ export function useEventStream(
         opened.current = true;
       },
       onEvent: (type, data) => handler.current(type, data),
+      // The connection dropped or the server is away: not live until it is open again.
+      onRetry: () => setState('reconnecting'),
       onStop: () => setState('stopped'),
     });
     return close;

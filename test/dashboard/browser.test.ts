@@ -111,6 +111,29 @@ describe('the dashboard in a browser', () => {
     });
   });
 
+  it('gets over a page that failed to download: the next page loads, and the failed one on a retry', async () => {
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY);
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      // The server away, or a redeploy that renamed the file: the Schedules chunk fails once.
+      let failed = 0;
+      await page.route(/\/assets\/Schedules-[^/]+\.js$/, (route) =>
+        failed++ === 0 ? route.abort() : route.continue(),
+      );
+      await page.getByRole('link', { name: 'Schedules' }).click();
+      await page.getByText('Could not load the page').waitFor(WAIT);
+      // No page, no stream: the header says so, not the Overview's "Live".
+      await page.getByText('Not live', { exact: true }).waitFor(WAIT);
+      await page.getByRole('link', { name: 'Jobs' }).click();
+      await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor(WAIT);
+      expect(await page.getByText('Could not load the page').count()).toBe(0);
+      await page.getByText('Live', { exact: true }).waitFor(WAIT);
+      await page.getByRole('link', { name: 'Schedules' }).click();
+      await page.getByRole('heading', { name: 'Schedules', level: 1 }).waitFor(WAIT);
+      expect(failed).toBe(2);
+    });
+  });
+
   it('works from the keyboard: sign in with Enter, skip link first, then the pages', async () => {
     await withContext(async (context) => {
       const page = await context.newPage();
@@ -391,6 +414,22 @@ describe('the dashboard in a browser', () => {
         );
         expect(overflow).toBeLessThanOrEqual(0);
         await screenshot(page, 'jobs-360px', true);
+        // Tables whose header cells are only for screen readers (Actions, Download) scroll in
+        // their box; those cells sat past the table's edge and widened the whole page.
+        for (const [path, title] of [
+          ['/queues', 'Queues'],
+          ['/exports', 'Exports'],
+        ] as const) {
+          await page.evaluate(
+            `history.pushState(null, '', '/dashboard${path}'); dispatchEvent(new PopStateEvent('popstate'))`,
+          );
+          await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+          await page.locator('table').first().waitFor();
+          const wide = await page.evaluate<number>(
+            'document.documentElement.scrollWidth - window.innerWidth',
+          );
+          expect(wide, path).toBeLessThanOrEqual(0);
+        }
       },
       { width: 360, height: 780 },
     );

@@ -4,6 +4,8 @@ export interface StreamHandlers {
   onEvent(type: string, data: unknown): void;
   /** The stream is open (after each reconnect too). */
   onOpen?(): void;
+  /** The connection failed or dropped; it is tried again after `retry` milliseconds. */
+  onRetry?(): void;
   /** Gave up: the server refused (4xx) or asked not to reconnect (204). */
   onStop?(reason: string): void;
 }
@@ -32,14 +34,14 @@ export function openStream(url: string, handlers: StreamHandlers): () => void {
         cache: 'no-store',
       });
     } catch {
-      if (!controller.signal.aborted) timer = setTimeout(connect, retryMs);
+      if (!controller.signal.aborted) retry();
       return;
     }
     if (response.status === 204) return handlers.onStop?.('finished');
     if (!response.ok || !response.body) {
       const body = await response.json().catch(() => undefined);
       const error = toApiError(response, body);
-      if (response.status >= 500) timer = setTimeout(connect, retryMs);
+      if (response.status >= 500) retry();
       else handlers.onStop?.(error.message);
       return;
     }
@@ -80,7 +82,11 @@ export function openStream(url: string, handlers: StreamHandlers): () => void {
     } catch {
       // Aborted or the connection dropped: reconnect below unless closed.
     }
-    if (!controller.signal.aborted) timer = setTimeout(connect, retryMs);
+    if (!controller.signal.aborted) retry();
+  };
+  const retry = () => {
+    handlers.onRetry?.();
+    timer = setTimeout(connect, retryMs);
   };
 
   void connect();

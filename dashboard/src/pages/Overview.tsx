@@ -1,8 +1,9 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
-import { useEventStream, useThrottled } from '../live.ts';
+import { pausedStore, useEventStream, useThrottled } from '../live.ts';
 import { Link } from '../router.tsx';
 import type { Session } from '../session.ts';
+import { useStore } from '../store.ts';
 import { ThroughputChart } from '../ui/chart.tsx';
 import { useLoad } from '../ui/data.ts';
 import { ago, count, duration } from '../ui/format.ts';
@@ -41,6 +42,14 @@ export default function Overview({ session }: { session: Session }) {
   // Figures are re-read after changes arrive, at most every 3 seconds, whatever the job rate.
   const refreshSoon = useThrottled(refresh, 3000);
   useEventStream('/api/events', () => refreshSoon(), refresh);
+  // Heartbeats are not job events: without this an idle, healthy worker aged into "Stalled".
+  const paused = useStore(pausedStore);
+  const reloadWorkers = workers.reload;
+  useEffect(() => {
+    if (!admin || paused) return;
+    const timer = setInterval(reloadWorkers, 10_000);
+    return () => clearInterval(timer);
+  }, [admin, paused, reloadWorkers]);
 
   const busiest = (queues.data?.queues ?? [])
     .filter((q) => q.ready + q.running + q.scheduled > 0)
