@@ -44,7 +44,9 @@ export const deliverCallback = defineTask({
         headers: {
           'user-agent': 'tenantry-callbacks',
           'tenantry-signature': signBody(secret, body),
-          'tenantry-delivery': `${job_log_id}-${ctx.job.id}`,
+          // The same on every retry of one delivery (its own job log), so a receiver can drop
+          // duplicates; graphile-worker's job id changed each time a retry was admitted again.
+          'tenantry-delivery': `${job_log_id}-${ctx.job.logId}`,
           'tenantry-attempt': String(ctx.job.attempt),
         },
       });

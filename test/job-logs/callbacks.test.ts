@@ -109,6 +109,9 @@ describe('completion callbacks', () => {
     expect(log).toMatchObject({ status: 'completed', attempts: 2 });
     const mine = deliveries.filter((d) => JSON.parse(d.body).job_log.id === id);
     expect(mine.map((d) => d.headers['tenantry-attempt'])).toEqual(['1', '2']);
+    // One delivery, retried: one id to dedupe on.
+    expect(new Set(mine.map((d) => d.headers['tenantry-delivery'])).size).toBe(1);
+    expect(mine[0]!.headers['tenantry-delivery']).toMatch(new RegExp(`^${id}-\\d+$`));
     expect(JSON.parse(mine[1]!.body).event).toBe('job.failed');
   });
 
