@@ -26,7 +26,9 @@ export interface CacheStore {
   /**
    * Adds `by` to the integer stored at `key` and returns the result. A missing (or expired)
    * key starts at 0 with no expiry; an existing entry keeps its expiry. A value that is not
-   * a 64-bit integer is a `conflict` AppError and stays unchanged.
+   * a 64-bit integer is a `conflict` AppError and stays unchanged. The stored value is an exact
+   * 64-bit integer (as Redis keeps one); the number returned is a JavaScript number, exact only
+   * within ±(2^53 - 1): past that it is the nearest double (read the entry as text for more).
    */
   increment(key: string, by: number): Promise<number>;
 

@@ -34,7 +34,10 @@ export function validateTtl(ttlSeconds: unknown, field = 'ttlSeconds'): number {
   return ttlSeconds;
 }
 
-/** The step of increment/decrement: any safe integer, so both stores compute exactly. */
+/**
+ * The step of increment/decrement: any safe integer, so both stores add exactly what was asked
+ * (the sum is exact in the store; the number returned is exact within ±(2^53 - 1)).
+ */
 export function validateStep(by: unknown, field = 'by'): number {
   if (typeof by !== 'number' || !Number.isSafeInteger(by)) {
     throw invalid(field, `must be a whole number, got ${describeNumber(by)}`);
