@@ -236,6 +236,33 @@ describe('the dashboard in a browser', () => {
     expect((await waitForStatus(tdb.db, globexId, ['failed'])).status).toBe('failed');
   });
 
+  it('keeps a selection to the rows on screen: another page starts with none selected', async () => {
+    // 55 delayed jobs: two pages of 50, none of them starting during the test.
+    const ids: string[] = [];
+    for (let n = 0; n < 55; n++)
+      ids.push(await dispatch('globex', 'switch-task', { label: `paged ${n}` }, { delayMs: 3_600_000 }));
+    await withContext(async (context) => {
+      const page = await signIn(
+        context,
+        baseUrl,
+        ADMIN_KEY,
+        '/jobs?tenant=globex&status=pending&task=switch-task',
+      );
+      await page.getByRole('checkbox', { name: `Select job ${ids.at(-1)}` }).check();
+      await page.getByRole('button', { name: 'Retry selected (1)' }).waitFor();
+      await page.getByRole('button', { name: 'Next page' }).click();
+      await page.locator(`tr[data-job="${ids[0]}"]`).waitFor(WAIT);
+      await page.getByRole('button', { name: 'Retry selected (0)' }).waitFor(WAIT);
+      // The dialog's way out does not read as the action it refuses ("Cancel" beside "Cancel 1 job").
+      await page.getByRole('checkbox', { name: `Select job ${ids[0]}` }).check();
+      await page.getByRole('button', { name: 'Cancel selected (1)' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Cancel jobs' });
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+    });
+    expect((await waitForStatus(tdb.db, ids[0]!, ['pending'])).status).toBe('pending');
+  });
+
   it('suspends a tenant with a reason, whose key is then refused with it, and activates it again', async () => {
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants');

@@ -54,6 +54,8 @@ export default function Jobs({ session }: { session: Session }) {
     setToken(undefined);
     setSelected(new Set());
   }, [key]);
+  // A selection is of the rows on screen: another page's rows are not what "selected" acted on.
+  useEffect(() => setSelected(new Set()), [token]);
 
   const list = useLoad(
     () =>

@@ -150,7 +150,7 @@ export function Confirm(props: {
         {props.children}
         <div class="actions">
           <button type="button" onClick={props.onCancel}>
-            Cancel
+            Close
           </button>
           <button type="submit" class={props.danger ? 'danger' : 'primary'} disabled={props.ready === false}>
             {props.confirmLabel}
