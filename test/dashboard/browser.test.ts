@@ -270,6 +270,10 @@ describe('the dashboard in a browser', () => {
       await screenshot(page, 'tenants', true);
       await page.locator('tr[data-tenant="initech"]').getByRole('link', { name: 'Initech Inc' }).click();
       await page.getByRole('heading', { name: /Initech Inc/ }).waitFor();
+      // The tenant's own dashboard, open on a live page while it is suspended.
+      const tenantSide = await context.browser()!.newContext();
+      const open = await signIn(tenantSide, baseUrl, keys.initech!, '/jobs');
+      await open.getByText('Live', { exact: true }).waitFor(WAIT);
       await page.getByRole('button', { name: 'Suspend…' }).click();
       const dialog = page.getByRole('dialog', { name: 'Suspend initech' });
       await dialog.getByLabel('Reason (shown to the tenant)').fill('unpaid invoice 2026-7');
@@ -277,6 +281,12 @@ describe('the dashboard in a browser', () => {
       await page.getByTestId('status-reason').filter({ hasText: 'unpaid invoice 2026-7' }).waitFor(WAIT);
       await page.locator('.job-head [data-status=suspended]').waitFor();
       await screenshot(page, 'tenant', true);
+      // Signed out with the reason, without a click: its stream was ended and its reconnect refused.
+      await open
+        .getByRole('alert')
+        .filter({ hasText: 'tenant initech is suspended: unpaid invoice 2026-7' })
+        .waitFor(WAIT);
+      await tenantSide.close();
 
       await withContext(async (other) => {
         const tenantPage = await other.newPage();

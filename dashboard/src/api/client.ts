@@ -44,6 +44,13 @@ export const setUnauthorizedHandler = (handler: (error: ApiError) => void) => {
   onUnauthorized = handler;
 };
 
+/** Signs the session out when `error` says its key no longer works; true when it did. */
+export function keyRefused(error: ApiError): boolean {
+  if (error.status !== 401 && error.code !== 'tenant_unavailable') return false;
+  onUnauthorized?.(error);
+  return true;
+}
+
 export function authHeaders(key = keyStore.get()): Record<string, string> {
   return key ? { authorization: `Bearer ${key}` } : {};
 }
@@ -72,7 +79,7 @@ export async function call<T>(
   }
   if (result.error !== undefined || !result.response.ok) {
     const error = toApiError(result.response, result.error);
-    if (error.status === 401 || error.code === 'tenant_unavailable') onUnauthorized?.(error);
+    keyRefused(error);
     throw error;
   }
   return result.data as T;

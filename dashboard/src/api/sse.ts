@@ -1,4 +1,4 @@
-import { authHeaders, toApiError } from './client.ts';
+import { authHeaders, keyRefused, toApiError } from './client.ts';
 
 export interface StreamHandlers {
   onEvent(type: string, data: unknown): void;
@@ -42,7 +42,12 @@ export function openStream(url: string, handlers: StreamHandlers): () => void {
       const body = await response.json().catch(() => undefined);
       const error = toApiError(response, body);
       if (response.status >= 500) retry();
-      else handlers.onStop?.(error.message);
+      else {
+        handlers.onStop?.(error.message);
+        // The server ends a stream whose key is revoked or whose tenant stops being active; the
+        // reconnect's refusal signs the page out with its reason, not leaving it silently stale.
+        keyRefused(error);
+      }
       return;
     }
     handlers.onOpen?.();
