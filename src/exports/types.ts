@@ -10,7 +10,10 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   json: 'application/json',
 };
 
-type FilterKind = 'text' | 'timestamp' | 'id';
+type FilterKind = 'text' | 'timestamp' | 'id' | 'job_status';
+
+/** What a job log's status can be: a filter on anything else matched nothing, silently. */
+const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 
 /** The filters each export type accepts; anything else is refused, naming it. */
 export const EXPORT_FILTERS: Record<ExportType, Record<string, FilterKind>> = {
@@ -21,7 +24,7 @@ export const EXPORT_FILTERS: Record<ExportType, Record<string, FilterKind>> = {
     starts_after: 'timestamp',
     starts_before: 'timestamp',
   },
-  job_logs: { status: 'text', task: 'text', created_after: 'timestamp', created_before: 'timestamp' },
+  job_logs: { status: 'job_status', task: 'text', created_after: 'timestamp', created_before: 'timestamp' },
 };
 
 export type ExportFilters = Record<string, string>;
@@ -68,6 +71,9 @@ export function validateFilters(type: ExportType, filters: Record<string, unknow
       );
     }
     if (kind === 'id' && !/^\d{1,18}$/.test(value)) throw invalid(field, 'must be a numeric id');
+    if (kind === 'job_status' && !JOB_STATUSES.includes(value)) {
+      throw invalid(field, `must be one of ${JOB_STATUSES.map((s) => JSON.stringify(s)).join(', ')}`);
+    }
     out[name] = value;
   }
   return out;

@@ -96,6 +96,10 @@ describe('exports', () => {
       expect(res.json()).toMatchObject({ field: 'filters.created_after' });
       expect(res.json().detail).toContain('must be a date-time');
     }
+    const weird = await post({ export_type: 'job_logs', filters: { status: 'weird' } });
+    expect(weird.statusCode).toBe(400);
+    expect(weird.json()).toMatchObject({ field: 'filters.status' });
+    expect(weird.json().detail).toContain('must be one of "pending"');
     for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
       const res = await post({ export_type: 'job_logs', filters: JSON.parse(`{"${name}": "x"}`) });
       expect(res.statusCode, name).toBe(400);
