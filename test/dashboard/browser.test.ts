@@ -248,6 +248,11 @@ describe('the dashboard in a browser', () => {
         ADMIN_KEY,
         '/jobs?tenant=globex&status=pending&task=switch-task',
       );
+      // Delayed jobs say when they run.
+      await page
+        .locator(`tr[data-job="${ids.at(-1)}"] .runs-at`)
+        .filter({ hasText: /^runs in (59|60) min$/ })
+        .waitFor();
       await page.getByRole('checkbox', { name: `Select job ${ids.at(-1)}` }).check();
       await page.getByRole('button', { name: 'Retry selected (1)' }).waitFor();
       await page.getByRole('button', { name: 'Next page' }).click();

@@ -4,7 +4,7 @@ import { useEventStream, useThrottled } from '../live.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
-import { ago, ms } from '../ui/format.ts';
+import { ago, dateTime, ms } from '../ui/format.ts';
 import {
   Confirm,
   Empty,
@@ -282,6 +282,12 @@ export default function Jobs({ session }: { session: Session }) {
                     </td>
                     <td>
                       <StatusBadge status={r.status} label={r.status_label} />
+                      {/* A delayed job is pending too: say when it runs. */}
+                      {r.status === 'pending' && Date.parse(r.run_at) - now > 2000 && (
+                        <small class="runs-at" title={dateTime(r.run_at)}>
+                          runs {ago(r.run_at, now)}
+                        </small>
+                      )}
                     </td>
                     <td>
                       {r.status === 'running' ? (
