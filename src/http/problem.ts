@@ -59,19 +59,21 @@ export function sendProblem(
   detail: string,
   extensions: Record<string, unknown> = {},
 ): FastifyReply {
-  const { status, title } = ERROR_CODES[code];
-  if (status === 503 && !reply.hasHeader('retry-after'))
+  const body = problemBody(code, detail, request.id, extensions);
+  if (body.status === 503 && !reply.hasHeader('retry-after'))
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-  const body = {
-    type: `urn:tenantry:problem:${code}`,
-    title,
-    status,
-    detail,
-    instance: request.id,
-    code,
-    ...extensions,
-  };
-  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/** The RFC 9457 body of an error of the vocabulary. */
+function problemBody(
+  code: ErrorCode,
+  detail: string,
+  instance: string,
+  extensions: Record<string, unknown> = {},
+) {
+  const { status, title } = ERROR_CODES[code];
+  return { type: `urn:tenantry:problem:${code}`, title, status, detail, instance, code, ...extensions };
 }
 
 /**
@@ -85,21 +87,14 @@ export function writeClientProblem(err: Error & { code?: string }, socket: Duple
     return;
   }
   const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
-  const { status, title } = ERROR_CODES[code];
   const detail =
     code === 'headers_too_large'
       ? 'the request line and headers are larger than the server accepts'
       : 'the HTTP request is malformed';
-  const body = JSON.stringify({
-    type: `urn:tenantry:problem:${code}`,
-    title,
-    status,
-    detail,
-    instance: randomUUID(),
-    code,
-  });
+  const problem = problemBody(code, detail, randomUUID());
+  const body = JSON.stringify(problem);
   socket.end(
-    `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

@@ -3,7 +3,7 @@ import { parseConfig } from '../../config.ts';
 import type { TenantRunSummary } from '../../lifecycle/operator.ts';
 import type { Runtime } from '../../runtime.ts';
 import { interruptible } from '../interrupt.ts';
-import { intArg } from '../options.ts';
+import { intArg, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 
@@ -34,11 +34,7 @@ function reportFailures(summary: TenantRunSummary<unknown>): void {
 }
 
 /** The long-running operator commands: backup, restore, maintenance, health, schedule. */
-export function registerTenantOperationCommands(
-  program: Command,
-  tenants: Command,
-  tenantIdArg: (value: string) => string,
-): void {
+export function registerTenantOperationCommands(program: Command, tenants: Command): void {
   tenants
     .command('backup')
     .description('back up one tenant or all: pg_dump -Fc, verified, checksummed, optionally encrypted')

@@ -127,7 +127,7 @@ export function registerTenantCommands(program: Command): void {
       await withRuntime(async ({ db }) => printStatus(await suspend(db, id, opts.reason)));
     });
 
-  registerTenantOperationCommands(program, tenants, tenantIdArg);
+  registerTenantOperationCommands(program, tenants);
   registerTenantLimitCommands(tenants);
 }
 
