@@ -24,9 +24,9 @@ export async function interruptible<T>(what: string, work: (signal: AbortSignal)
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await work(controller.signal);
-    if (controller.signal.aborted) throw controller.signal.reason;
-    return result;
+    // Work that finished despite the signal (a restore already past its swap) was done: its
+    // result is reported, not "interrupted". Work that stops early on the signal throws.
+    return await work(controller.signal);
   } catch (err) {
     // Whatever the aborted work threw (pg_restore killed, a query cut short), the cause is the signal.
     if (controller.signal.aborted) throw controller.signal.reason;

@@ -49,11 +49,13 @@ export async function runForTenants<T>(
   try {
     for (const tenant of tenants) {
       // Interrupted: the tenants not reached yet are left alone, not each failed in turn.
-      if (signal?.aborted) break;
+      signal?.throwIfAborted();
       try {
         summary.ok.push({ tenant, result: await fn(tenant) });
         progress.tick(tenant, true);
       } catch (err) {
+        // Stopped by the signal: not this tenant's failure, and the run ends here.
+        signal?.throwIfAborted();
         summary.failed.push({ tenant, error: (err as Error).message });
         progress.tick(tenant, false);
       }
