@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runOnce, type WorkerPool } from 'graphile-worker';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
@@ -8,6 +9,8 @@ import { createPool, type Db } from '../db/database.ts';
 import type { Listener } from '../db/listener.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Resolver } from '../job-logs/callback-delivery.ts';
+import type { RunningJobs } from '../jobs/cancellation.ts';
+import { WorkerShutdownError } from '../jobs/errors.ts';
 import { JobLogWriter } from '../jobs/log-writer.ts';
 import { JobMetrics } from '../jobs/metrics.ts';
 import { StartGate } from '../jobs/rate-gate.ts';
@@ -42,8 +45,15 @@ export interface WorkerOptions {
   services?: { mailer?: Mailer; notifications?: NotificationRouter; cache?: CacheStore; resolver?: Resolver };
 }
 
+/**
+ * How long jobs aborted at the shutdown timeout get to write their outcome (a laned job goes
+ * back to its lane) before graphile-worker's forced stop fails whatever is still running.
+ */
+const OUTCOME_WRITE_GRACE_MS = 5_000;
+
 interface Parts {
   listener: Listener;
+  running: RunningJobs;
   writer: JobLogWriter;
   metrics: JobMetrics;
   services: TaskServices;
@@ -144,6 +154,7 @@ export class WorkerService {
     health.watch(graphile.events);
     const parts: Omit<Parts, 'supervisor'> = {
       listener,
+      running,
       writer,
       metrics,
       services,
@@ -258,6 +269,17 @@ export class WorkerService {
         { shutdownTimeoutMs: grace },
         'running jobs did not finish in time; failing them for retry',
       );
+      // Our handlers stop first and write their outcomes: a laned job goes back to its lane with
+      // the attempt uncounted, which needs graphile-worker's lock on it. Its forced stop unlocks
+      // and fails the jobs still running with an attempt counted, so it comes only after these
+      // writes, and only for what they could not settle in time (PostgreSQL unreachable, say).
+      this.parts.running.abortAll(new WorkerShutdownError());
+      const writes = new AbortController();
+      const written = await Promise.race([
+        graceful,
+        sleep(OUTCOME_WRITE_GRACE_MS, 'timeout' as const, { signal: writes.signal }),
+      ]).finally(() => writes.abort());
+      if (written === 'done') return;
       try {
         // Fails the running jobs with this message; graphile-worker retries them with backoff.
         await this.parts.supervisor.workerPool?.forcefulShutdown(
