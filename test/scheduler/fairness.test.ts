@@ -64,23 +64,24 @@ describe('fair share', () => {
       await createTenantWithSchema(tdb, { id });
       await limits(id, { concurrency: 50, weight });
     }
-    const jobs = [...(await backlog('wa', 60)), ...(await backlog('wb', 60)), ...(await backlog('wc', 80))];
+    const jobs = [...(await backlog('wa', 120)), ...(await backlog('wb', 120)), ...(await backlog('wc', 160))];
     worker = await work(4);
     for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 60_000);
     const { rows } = await sql<{ tenant: string }>`
       SELECT data->>'tenant' AS tenant FROM probe_events
-      WHERE data->>'event' = 'start' AND data->>'tenant' IN ('wa', 'wb', 'wc') ORDER BY at, id LIMIT 120`.execute(
+      WHERE data->>'event' = 'start' AND data->>'tenant' IN ('wa', 'wb', 'wc') ORDER BY at, id LIMIT 240`.execute(
       tdb.db,
     );
-    expect(rows).toHaveLength(120);
+    expect(rows).toHaveLength(240);
     const count = (t: string) => rows.filter((r) => r.tenant === t).length;
-    // While all three have work (the first 120 starts: wc, with twice the weight, has 80 jobs):
-    // 25 / 25 / 50 of the starts, within 10% of each target, counted in whole starts (30 ± 3,
-    // 30 ± 3, 60 ± 6). The jobs in flight where the count stops shift a few starts between
-    // tenants whatever the sample; over 80 starts that alone was 10% on a loaded machine.
-    expect(Math.abs(count('wa') - 30)).toBeLessThanOrEqual(3);
-    expect(Math.abs(count('wb') - 30)).toBeLessThanOrEqual(3);
-    expect(Math.abs(count('wc') - 60)).toBeLessThanOrEqual(6);
+    // While all three have work (the first 240 starts: wc, with twice the weight, has 160 jobs):
+    // 25 / 25 / 50 of the starts, within 10% of each target, counted in whole starts (60 ± 6,
+    // 60 ± 6, 120 ± 12). The jobs in flight where the count stops shift a few starts between
+    // tenants whatever the sample (4 of 30 on a loaded machine, over 120 starts): the sample is
+    // large enough that this edge stays inside the bound.
+    expect(Math.abs(count('wa') - 60)).toBeLessThanOrEqual(6);
+    expect(Math.abs(count('wb') - 60)).toBeLessThanOrEqual(6);
+    expect(Math.abs(count('wc') - 120)).toBeLessThanOrEqual(12);
   });
 
   it('serves a tenant that was idle ahead of one that has been busy (not first come, first served)', async () => {
