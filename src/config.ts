@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type CacheLimits, DEFAULT_CACHE_LIMITS } from './cache/limits.ts';
 
 /**
  * Every setting Tenantry reads from the environment, parsed once at startup.
@@ -20,6 +21,8 @@ export interface Config {
   readonly crontabFile: string;
   /** Where the tenant cache lives; `redis` needs REDIS_URL. */
   readonly cacheStore: 'postgres' | 'redis';
+  /** CACHE_VALUE_MAX_BYTES and CACHE_TENANT_MAX_BYTES (0 there: no bound). */
+  readonly cacheLimits: CacheLimits;
   /** 32-byte key for AES-256-GCM encryption of backups at rest; unset keeps backups plain. */
   readonly backupEncryptionKey: Buffer | undefined;
   /** Time limit for one pg_dump or pg_restore run. */
@@ -241,6 +244,23 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     crontabFile: path.resolve(cwd, read(env, 'CRONTAB_FILE') ?? 'crontab'),
     cacheStore: cacheStore(env, redisUrl),
+    cacheLimits: Object.freeze({
+      valueBytes: integer(
+        env,
+        'CACHE_VALUE_MAX_BYTES',
+        DEFAULT_CACHE_LIMITS.valueBytes,
+        1024,
+        512 * 1024 * 1024,
+      ),
+      scopeBytes:
+        integer(
+          env,
+          'CACHE_TENANT_MAX_BYTES',
+          DEFAULT_CACHE_LIMITS.scopeBytes ?? 0,
+          0,
+          Number.MAX_SAFE_INTEGER,
+        ) || null,
+    }),
     backupEncryptionKey: encryptionKey(env),
     backupTimeoutMs: integer(env, 'BACKUP_TIMEOUT_MS', 3_600_000, 1000, 86_400_000),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),

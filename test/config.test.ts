@@ -16,8 +16,10 @@ describe('parseConfig', () => {
       workerConcurrency: 5,
       shutdownTimeoutMs: 30_000,
       databaseIdleTimeoutMs: 300_000,
+      cacheLimits: { valueBytes: 1_048_576, scopeBytes: 268_435_456 },
     });
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.cacheLimits)).toBe(true);
   });
 
   it('reads every variable', () => {
@@ -34,6 +36,8 @@ describe('parseConfig', () => {
         WORKER_CONCURRENCY: '12',
         SHUTDOWN_TIMEOUT_MS: '5000',
         DATABASE_IDLE_TIMEOUT_MS: '60000',
+        CACHE_VALUE_MAX_BYTES: '4096',
+        CACHE_TENANT_MAX_BYTES: '1000000',
       },
       '/srv',
     );
@@ -49,7 +53,9 @@ describe('parseConfig', () => {
       workerConcurrency: 12,
       shutdownTimeoutMs: 5000,
       databaseIdleTimeoutMs: 60_000,
+      cacheLimits: { valueBytes: 4096, scopeBytes: 1_000_000 },
     });
+    expect(parseConfig({ CACHE_TENANT_MAX_BYTES: '0' }).cacheLimits.scopeBytes).toBeNull();
   });
 
   it.each([
@@ -72,6 +78,8 @@ describe('parseConfig', () => {
     [{ CACHE_STORE: 'memcached' }, 'CACHE_STORE: must be postgres or redis, got "memcached"'],
     [{ CACHE_STORE: 'redis' }, 'CACHE_STORE: is redis but REDIS_URL is not set'],
     [{ BACKUP_ENCRYPTION_KEY: 'abcd' }, 'BACKUP_ENCRYPTION_KEY: must be 32 bytes'],
+    [{ CACHE_VALUE_MAX_BYTES: '10' }, 'CACHE_VALUE_MAX_BYTES: must be between 1024 and 536870912, got 10'],
+    [{ CACHE_TENANT_MAX_BYTES: '1MB' }, 'CACHE_TENANT_MAX_BYTES: must be a whole number, got "1MB"'],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrowError(ConfigError);
     expect(() => parseConfig(env)).toThrowError(message);

@@ -1,4 +1,5 @@
 import { AppError } from '../errors.ts';
+import type { CacheLimits } from './limits.ts';
 
 /**
  * What a cache backend must do. Stores deal in full keys (`tenant_<id>_<key>`, `central_<key>`)
@@ -13,6 +14,8 @@ import { AppError } from '../errors.ts';
  */
 export interface CacheStore {
   readonly name: CacheStoreName;
+  /** What one scope may hold; TenantCache refuses larger values, the sweep evicts to the bound. */
+  readonly limits: CacheLimits;
 
   get(key: string): Promise<string | undefined>;
   /** The live entries among `keys`; absent keys are absent from the map. */
@@ -44,6 +47,14 @@ export interface CacheStore {
    * answers undefined when another caller holds it. A holder that dies frees the lock.
    */
   tryLock(key: string): Promise<CacheLock | undefined>;
+
+  /**
+   * Removes live entries under `prefix` until what is left takes at most `maxBytes` (as
+   * `stats` counts bytes): the least recently written first in PostgreSQL, the least recently
+   * used (Redis's idle time) in Redis. Returns how many it removed. An entry rewritten while
+   * this runs may stay, and one written meanwhile counts only from the next call.
+   */
+  evict(prefix: string, maxBytes: number): Promise<number>;
 
   /** Per-scope figures for `prefix` (one tenant, `central_`) or, when undefined, every scope. */
   stats(prefix: string | undefined): Promise<ScopeStats[]>;

@@ -16,6 +16,7 @@ export {
 } from './default-store.ts';
 export { deserialize, serialize } from './json.ts';
 export { cachePrefix, MAX_KEY_BYTES, scopeOfKey, validateKey } from './keys.ts';
+export { type CacheLimits, DEFAULT_CACHE_LIMITS, type Eviction, evictOverLimit } from './limits.ts';
 export { PostgresStore } from './postgres-store.ts';
 export { RedisStore, type RedisStoreOptions } from './redis-store.ts';
 export { DEFAULT_REMEMBER_WAIT_MS } from './remember.ts';

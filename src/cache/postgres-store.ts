@@ -4,6 +4,7 @@ import { isTenantId } from '../tenancy.ts';
 import { AdvisoryLockSession } from './advisory-locks.ts';
 import { TurnBatcher } from './batcher.ts';
 import { type CacheLock, type CacheStore, notAnInteger, type ScopeStats } from './contract.ts';
+import { type CacheLimits, DEFAULT_CACHE_LIMITS } from './limits.ts';
 import { isExactPattern, likePattern, literalHead, prefixUpperBound } from './pattern.ts';
 
 /** A row is live while it has no expiry or its expiry is still ahead, on the server's clock. */
@@ -25,14 +26,16 @@ type Row = readonly [key: string, value: string, ttlSeconds: number | null];
  */
 export class PostgresStore implements CacheStore {
   readonly name = 'postgres' as const;
+  readonly limits: CacheLimits;
   private readonly reads: TurnBatcher<string, string | undefined>;
   private readonly writes: TurnBatcher<Row, void>;
   private readonly locks: AdvisoryLockSession;
 
   private readonly db: Db;
 
-  constructor(db: Db) {
+  constructor(db: Db, limits: CacheLimits = DEFAULT_CACHE_LIMITS) {
     this.db = db;
+    this.limits = limits;
     this.reads = new TurnBatcher(async (keys) => {
       const found = await this.fetch([...new Set(keys)]);
       return (key) => found.get(key);
@@ -90,9 +93,8 @@ export class PostgresStore implements CacheStore {
       FROM unnest(${last.map((r) => r[0])}::text[], ${last.map((r) => r[1])}::text[],
                   ${last.map((r) => r[2])}::integer[]) AS u (k, v, t)
       ORDER BY k COLLATE "C"
-      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at`.execute(
-      this.db,
-    );
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at,
+                                      written_at = now()`.execute(this.db);
   }
 
   async add(key: string, value: string, ttlSeconds: number | null): Promise<boolean> {
@@ -101,7 +103,8 @@ export class PostgresStore implements CacheStore {
     const { rows } = await sql`
       INSERT INTO tenantry.cache_entries AS c (key, value, expires_at)
       VALUES (${key}, ${value}, ${expiresAt(ttlSeconds)})
-      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at,
+                                      written_at = now()
       WHERE c.expires_at <= now()
       RETURNING 1`.execute(this.db);
     return rows.length === 1;
@@ -115,7 +118,8 @@ export class PostgresStore implements CacheStore {
         ON CONFLICT (key) DO UPDATE SET
           value = CASE WHEN c.expires_at <= now() THEN EXCLUDED.value
                        ELSE (c.value::bigint + ${by}::bigint)::text END,
-          expires_at = CASE WHEN c.expires_at <= now() THEN NULL ELSE c.expires_at END
+          expires_at = CASE WHEN c.expires_at <= now() THEN NULL ELSE c.expires_at END,
+          written_at = now()
         RETURNING value`.execute(this.db);
       return Number(rows[0]!.value);
     } catch (err) {
@@ -151,6 +155,26 @@ export class PostgresStore implements CacheStore {
 
   tryLock(key: string): Promise<CacheLock | undefined> {
     return this.locks.tryLock(key);
+  }
+
+  /**
+   * Keeps the newest writes whose bytes fit, in one statement: each live entry's running total
+   * of itself and everything written after it decides. Matching written_at too leaves an entry
+   * rewritten since the statement's snapshot (its row is re-checked before it is deleted).
+   */
+  async evict(prefix: string, maxBytes: number): Promise<number> {
+    const { rows } = await sql<{ n: number }>`
+      WITH scope AS (
+        SELECT key, written_at,
+               sum(octet_length(key) + octet_length(value)) OVER (ORDER BY written_at DESC, key DESC) AS newer
+        FROM tenantry.cache_entries WHERE ${matchingKeys(prefix, '*')} AND ${LIVE}
+      ), gone AS (
+        DELETE FROM tenantry.cache_entries c USING scope s
+        WHERE c.key = s.key AND c.written_at = s.written_at AND s.newer > ${maxBytes}::bigint
+        RETURNING 1
+      )
+      SELECT count(*)::integer AS n FROM gone`.execute(this.db);
+    return rows[0]?.n ?? 0;
   }
 
   async stats(prefix: string | undefined): Promise<ScopeStats[]> {

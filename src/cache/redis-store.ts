@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type CacheLock, type CacheStore, notAnInteger, type ScopeStats } from './contract.ts';
 import { ALL_SCOPE_PREFIXES, scopeOfKey } from './keys.ts';
+import { type CacheLimits, DEFAULT_CACHE_LIMITS } from './limits.ts';
 import { globPattern, isExactPattern } from './pattern.ts';
 import { RedisLocks } from './redis-locks.ts';
 
@@ -9,6 +10,8 @@ export interface RedisStoreOptions {
   ownsClient?: boolean;
   /** Lease of a remember lock; renewed while the computation runs, so only a dead holder lets it lapse. */
   lockLeaseMs?: number;
+  /** What one scope may hold (CACHE_VALUE_MAX_BYTES, CACHE_TENANT_MAX_BYTES). */
+  limits?: CacheLimits;
 }
 
 /** Keys SCAN visits per call: large enough for few round trips, small enough not to stall Redis. */
@@ -21,6 +24,7 @@ const SCAN_COUNT = 1000;
  */
 export class RedisStore implements CacheStore {
   readonly name = 'redis' as const;
+  readonly limits: CacheLimits;
   private readonly locks: RedisLocks;
 
   private readonly redis: Redis;
@@ -29,6 +33,7 @@ export class RedisStore implements CacheStore {
   constructor(redis: Redis, options: RedisStoreOptions = {}) {
     this.redis = redis;
     this.options = options;
+    this.limits = options.limits ?? DEFAULT_CACHE_LIMITS;
     this.locks = new RedisLocks(redis, options.lockLeaseMs ?? 15_000);
   }
 
@@ -133,6 +138,45 @@ export class RedisStore implements CacheStore {
       }
     }
     return [...byScope.values()];
+  }
+
+  /**
+   * Redis keeps no write time, but it keeps each key's idle time (OBJECT IDLETIME, in seconds):
+   * the most recently used entries that fit stay. Reading a length (STRLEN, here and in stats)
+   * counts as a use in Redis before 7.2, so every idle time is read first; what a sweep read
+   * then looks used at that sweep. Small integer values share one idle time unless Redis runs
+   * an LRU or LFU maxmemory-policy, and under LFU Redis refuses idle times: the scan's order
+   * decides among those.
+   */
+  async evict(prefix: string, maxBytes: number): Promise<number> {
+    const entries = new Map<string, { bytes: number; idle: number }>();
+    for await (const batch of this.scan(globPattern(prefix, '*'))) {
+      const pipeline = this.redis.pipeline();
+      for (const key of batch) pipeline.object('IDLETIME', key);
+      for (const key of batch) pipeline.strlen(key);
+      const replies = (await pipeline.exec()) ?? [];
+      batch.forEach((key, i) => {
+        const idle = replies[i]?.[1];
+        const length = replies[batch.length + i]?.[1];
+        // A key that expired between SCAN and STRLEN answers 0 and is left alone.
+        if (typeof length !== 'number' || length === 0) return;
+        entries.set(key, {
+          bytes: Buffer.byteLength(key, 'utf8') + length,
+          idle: typeof idle === 'number' ? idle : 0,
+        });
+      });
+    }
+    let kept = 0;
+    const doomed: string[] = [];
+    for (const [key, { bytes }] of [...entries].sort(([, a], [, b]) => a.idle - b.idle)) {
+      if (doomed.length === 0 && kept + bytes <= maxBytes) kept += bytes;
+      else doomed.push(key);
+    }
+    let removed = 0;
+    for (let i = 0; i < doomed.length; i += SCAN_COUNT) {
+      removed += await this.redis.unlink(...doomed.slice(i, i + SCAN_COUNT));
+    }
+    return removed;
   }
 
   async ping(): Promise<void> {

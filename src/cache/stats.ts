@@ -3,6 +3,8 @@ import { cachePrefix } from './keys.ts';
 
 export interface CacheStats {
   store: CacheStoreName;
+  /** CACHE_TENANT_MAX_BYTES: the bound the sweep evicts each scope down to (null: none). */
+  maxBytes: number | null;
   /** Sums over `scopes`. */
   totals: { entries: number; bytes: number; expired: number };
   /** One row per scope that has entries: central (tenant null) first, then tenants by id. */
@@ -27,7 +29,7 @@ export async function cacheStats(
     totals.bytes += s.bytes;
     totals.expired += s.expired;
   }
-  return { store: store.name, totals, scopes };
+  return { store: store.name, maxBytes: store.limits.scopeBytes, totals, scopes };
 }
 
 /** The figures of one scope, zeros when it has no entries. */

@@ -1,6 +1,7 @@
 import type { CacheStore } from './contract.ts';
 import { deserialize, serialize } from './json.ts';
 import { cachePrefix, validateKey, validateKeys } from './keys.ts';
+import { checkValueSize } from './limits.ts';
 import { rememberText } from './remember.ts';
 import { validateStep, validateTtl } from './ttl.ts';
 
@@ -15,7 +16,8 @@ export type CacheEntries = Readonly<Record<string, unknown>> | ReadonlyMap<strin
  * One scope's view of a store: every key is prefixed with `tenant_<id>_` (or `central_`),
  * so nothing here can read, list or delete another scope's entries. Keys, TTLs and values
  * are validated (and values serialized) before the store is called, so a bad argument
- * rejects with `validation_failed` naming it and nothing is written. JSON rules: see json.ts.
+ * rejects with `validation_failed` naming it, and a value larger than the store's
+ * CACHE_VALUE_MAX_BYTES with `payload_too_large`; nothing is written. JSON rules: see json.ts.
  */
 export class TenantCache {
   readonly prefix: string;
@@ -48,19 +50,19 @@ export class TenantCache {
   async put(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     const full = this.full(key);
     const ttl = validateTtl(ttlSeconds);
-    await this.store.put(full, serialize(value), ttl);
+    await this.store.put(full, this.encode(value), ttl);
   }
 
   /** Stores without expiry (it still goes on flush, forget, a crash of an UNLOGGED table, eviction). */
   async forever(key: string, value: unknown): Promise<void> {
-    await this.store.put(this.full(key), serialize(value), null);
+    await this.store.put(this.full(key), this.encode(value), null);
   }
 
   /** Stores only if no live entry exists, atomically; true when it stored. No TTL: no expiry. */
   async add(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
     const full = this.full(key);
     const ttl = ttlSeconds === undefined ? null : validateTtl(ttlSeconds);
-    return this.store.add(full, serialize(value), ttl);
+    return this.store.add(full, this.encode(value), ttl);
   }
 
   async has(key: string): Promise<boolean> {
@@ -106,7 +108,7 @@ export class TenantCache {
       ([key, value], i) =>
         [
           this.prefix + validateKey(key, `entries[${i}].key`),
-          serialize(value, `entries[${i}].value`),
+          this.encode(value, `entries[${i}].value`),
         ] as const,
     );
     await this.store.putMany(prepared, ttl);
@@ -142,10 +144,15 @@ export class TenantCache {
       this.store,
       full,
       ttl,
-      async () => serialize(await compute()),
+      async () => this.encode(await compute()),
       this.options.rememberWaitMs,
     );
     return deserialize<T>(text, key);
+  }
+
+  /** JSON text within the store's CACHE_VALUE_MAX_BYTES, or a 413 naming `field`. */
+  private encode(value: unknown, field = 'value'): string {
+    return checkValueSize(serialize(value, field), this.store.limits, field);
   }
 
   private full(key: string): string {

@@ -3,7 +3,7 @@ import { runOnce, type WorkerPool } from 'graphile-worker';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import type { CacheStore } from '../cache/contract.ts';
-import { PostgresStore } from '../cache/postgres-store.ts';
+import { createCacheStore } from '../cache/runtime.ts';
 import type { Config } from '../config.ts';
 import { createPool, type Db } from '../db/database.ts';
 import type { Listener } from '../db/listener.ts';
@@ -101,13 +101,17 @@ export class WorkerService {
     const admissionSlots = () => depth.current();
     const writer = new JobLogWriter(writerPool, logger, { minBudget: admissionSlots });
     const metrics = new JobMetrics();
+    // The configured store (CACHE_STORE), unless the caller shares its own: tasks must write
+    // where the API and the CLI read.
+    const cache = options.services?.cache ?? createCacheStore(config, { db });
+    const ownsCache = cache !== options.services?.cache;
     const services: TaskServices = {
       config,
       mailer:
         options.services?.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }, logger),
       notifications: options.services?.notifications ?? createNotificationRouter(logger),
       workerUtils,
-      cache: options.services?.cache ?? new PostgresStore(db),
+      cache,
       connectionString: options.connectionString,
       resolver: options.services?.resolver,
     };
@@ -162,6 +166,7 @@ export class WorkerService {
       depth,
       closeOwned: async () => {
         admission.stop();
+        if (ownsCache) await cache.close();
         depth.stop();
         await tenantDb.destroy();
         await writerPool.end();

@@ -56,11 +56,12 @@ describe('tenantry cache', () => {
     expect(table).toContainEqual(expect.stringMatching(/^acme-eu\s+1\s+17\s+0$/));
     expect(table).toContainEqual(expect.stringMatching(/^globex\s+1\s+18\s+0$/));
     expect(table).toContainEqual(expect.stringMatching(/^total\s+2\s+35\s+0$/));
-    expect(table.at(-1)).toBe('(postgres store)');
+    expect(table.at(-1)).toBe('(postgres store; at most 268435456 bytes per scope (CACHE_TENANT_MAX_BYTES))');
 
     const [json] = await run(['cache', 'stats', '--json', '--tenant', 'globex']);
     expect(JSON.parse(json!)).toEqual({
       store: 'postgres',
+      maxBytes: 268_435_456,
       totals: { entries: 1, bytes: 18, expired: 0 },
       scopes: [{ tenant: 'globex', entries: 1, bytes: 18, expired: 0 }],
     });

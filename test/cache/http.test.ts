@@ -42,6 +42,7 @@ describe('cache routes', () => {
       entries: 2,
       bytes: 'tenant_acme_a1tenant_acme_b"two"'.length,
       expired: 0,
+      max_bytes: 268_435_456,
     };
     for (const headers of [admin, bearer(acmeKey)]) {
       const res = await app.inject({ method: 'GET', url: '/api/tenants/acme/cache/stats', headers });

@@ -47,6 +47,19 @@ describe('PostgresStore', () => {
       expect(await expiresAt(`${cache.prefix}fresh`)).toBeNull();
     });
 
+    it('evicts the least recently written entries first; a rewrite or an increment counts as a write', async () => {
+      const cache = freshCache(harness);
+      for (const key of ['a', 'b', 'c', 'd']) await cache.put(key, 1, 60);
+      await cache.put('a', 2, 60);
+      await cache.increment('b');
+      const each = Buffer.byteLength(`${cache.prefix}a`) + 1;
+      // Newest first: b (incremented), a (rewritten), d, c.
+      expect(await store.evict(cache.prefix, 3 * each)).toBe(1);
+      expect(await cache.keys()).toEqual(['a', 'b', 'd']);
+      expect(await store.evict(cache.prefix, 2 * each)).toBe(1);
+      expect(await cache.keys()).toEqual(['a', 'b']);
+    });
+
     it('serves prefix scans from the primary key as a range, LIKE specials and all', async () => {
       const plans: string[] = [];
       for (const [prefix, pattern] of [

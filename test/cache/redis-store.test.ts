@@ -31,6 +31,20 @@ describe.skipIf(!inject('redisUrl'))('RedisStore', () => {
       expect(await redis.ttl(`${cache.prefix}fresh`)).toBe(-1);
     });
 
+    it('evicts the least recently used entries first (Redis keeps idle times, in seconds)', async () => {
+      const cache = freshCache(harness);
+      // Strings: Redis shares one object (and so one idle time) among small integer values
+      // unless it runs an LRU or LFU maxmemory-policy.
+      for (const key of ['a', 'b', 'c']) await cache.put(key, 'x', 60);
+      await new Promise((r) => setTimeout(r, 2100));
+      expect(await cache.get('a')).toBe('x');
+      await cache.put('d', 'x', 60);
+      const each = Buffer.byteLength(`${cache.prefix}a`) + 3;
+      // a (read) and d (written) were used since; b and c have been idle for two seconds.
+      expect(await store.evict(cache.prefix, 2 * each)).toBe(2);
+      expect(await cache.keys()).toEqual(['a', 'd']);
+    });
+
     it('renews a held lock past its lease and lets an abandoned one lapse', async () => {
       const key = `${freshCache(harness).prefix}lease`;
       const held = await store.tryLock(key);

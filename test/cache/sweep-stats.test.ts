@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { evictOverLimit } from '../../src/cache/limits.ts';
 import { PostgresStore } from '../../src/cache/postgres-store.ts';
 import { RedisStore } from '../../src/cache/redis-store.ts';
 import { createCacheRedis } from '../../src/cache/runtime.ts';
@@ -65,6 +66,40 @@ describe('PostgreSQL sweep and stats', () => {
     expect(await sweepExpiredEntries(tdb.db, { batchSize: 3 })).toBe(4);
     await expectInvalid(sweepExpiredEntries(tdb.db, { batchSize: 0 }), 'batchSize');
     await expectInvalid(sweepExpiredEntries(tdb.db, { batchSize: 1.5 }), 'batchSize');
+  });
+});
+
+describe('eviction of scopes over CACHE_TENANT_MAX_BYTES', () => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+  });
+  afterAll(async () => {
+    await tdb.close();
+  });
+
+  it('brings every scope over the bound under it, the central one too, and leaves the rest alone', async () => {
+    const each = bytes('tenant_big_k0', '"vvvvvvvvvv"');
+    const store = new PostgresStore(tdb.db, { valueBytes: 1024 * 1024, scopeBytes: 3 * each });
+    const big = new TenantCache(store, 'big');
+    for (let i = 0; i < 5; i++) await big.put(`k${i}`, 'v'.repeat(10), 60);
+    const small = new TenantCache(store, 'small');
+    await small.put('k0', 'v'.repeat(10), 60);
+    const central = new TenantCache(store, undefined);
+    await central.put('x', 'v'.repeat(200), 60);
+
+    const evictions = await evictOverLimit(store);
+    expect(evictions.sort((a, b) => String(a.tenant).localeCompare(String(b.tenant)))).toEqual([
+      { tenant: 'big', bytes: 5 * each, evicted: 2 },
+      { tenant: null, bytes: bytes('central_x', `"${'v'.repeat(200)}"`), evicted: 1 },
+    ]);
+    expect(await big.keys()).toEqual(['k2', 'k3', 'k4']);
+    expect(await small.keys()).toEqual(['k0']);
+    expect(await evictOverLimit(store)).toEqual([]);
+    // No bound: nothing is read or evicted.
+    expect(await evictOverLimit(new PostgresStore(tdb.db, { valueBytes: 1024, scopeBytes: null }))).toEqual(
+      [],
+    );
   });
 });
 

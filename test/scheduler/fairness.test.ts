@@ -64,7 +64,11 @@ describe('fair share', () => {
       await createTenantWithSchema(tdb, { id });
       await limits(id, { concurrency: 50, weight });
     }
-    const jobs = [...(await backlog('wa', 120)), ...(await backlog('wb', 120)), ...(await backlog('wc', 160))];
+    const jobs = [
+      ...(await backlog('wa', 120)),
+      ...(await backlog('wb', 120)),
+      ...(await backlog('wc', 160)),
+    ];
     worker = await work(4);
     for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 60_000);
     const { rows } = await sql<{ tenant: string }>`

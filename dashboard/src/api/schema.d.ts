@@ -5484,7 +5484,8 @@ export interface operations {
                      *       "store": "postgres",
                      *       "entries": 1200,
                      *       "bytes": 262144,
-                     *       "expired": 15
+                     *       "expired": 15,
+                     *       "max_bytes": 268435456
                      *     }
                      */
                     "application/json": {
@@ -5497,6 +5498,8 @@ export interface operations {
                         bytes: number;
                         /** @description entries past their expiry awaiting the sweep (always 0 with Redis, which expires them itself) */
                         expired: number;
+                        /** @description CACHE_TENANT_MAX_BYTES: the cache sweep evicts the oldest entries of a tenant over it (null: no bound) */
+                        max_bytes: number | null;
                     };
                 };
             };

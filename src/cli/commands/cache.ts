@@ -72,7 +72,7 @@ export function registerCacheCommands(program: Command, io: CacheCommandIo = {})
 }
 
 /** A right-aligned table, one row per scope and a total, then the store it describes. */
-export function statsTable({ store, totals, scopes }: CacheStats): string[] {
+export function statsTable({ store, maxBytes, totals, scopes }: CacheStats): string[] {
   const rows = [
     ['scope', 'entries', 'bytes', 'expired'],
     ...scopes.map((s) => [s.tenant ?? '(central)', String(s.entries), String(s.bytes), String(s.expired)]),
@@ -83,5 +83,9 @@ export function statsTable({ store, totals, scopes }: CacheStats): string[] {
     r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  '),
   );
   const note = store === 'redis' ? 'redis store (Redis expires entries itself)' : 'postgres store';
-  return [...lines, `(${note})`];
+  const bound =
+    maxBytes === null
+      ? 'no size bound per scope'
+      : `at most ${maxBytes} bytes per scope (CACHE_TENANT_MAX_BYTES)`;
+  return [...lines, `(${note}; ${bound})`];
 }

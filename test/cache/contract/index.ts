@@ -1,5 +1,6 @@
 import type { StoreHarness } from './harness.ts';
 import { inputContract } from './input.ts';
+import { limitsContract } from './limits.ts';
 import { operationContract } from './operations.ts';
 import { rememberContract } from './remember.ts';
 import { scopeContract } from './scopes.ts';
@@ -16,4 +17,5 @@ export function cacheContract(h: StoreHarness): void {
   scopeContract(h);
   inputContract(h);
   rememberContract(h);
+  limitsContract(h);
 }

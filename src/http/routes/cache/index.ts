@@ -60,7 +60,7 @@ export const cacheRoutes: FastifyPluginAsyncTypebox<CacheRoutesOptions> = async 
       const visible = principal.kind === 'admin' || principal.tenantId === id;
       if (!visible || !(await findTenant(db, id))) throw notFound(`tenant ${id}`);
       const { entries, bytes, expired } = await scopeStats(store, id);
-      return { tenant: id, store: store.name, entries, bytes, expired };
+      return { tenant: id, store: store.name, entries, bytes, expired, max_bytes: store.limits.scopeBytes };
     },
   );
 };

@@ -27,9 +27,22 @@ export const TenantCacheStats = Type.Object(
       description:
         'entries past their expiry awaiting the sweep (always 0 with Redis, which expires them itself)',
     }),
+    max_bytes: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      description:
+        'CACHE_TENANT_MAX_BYTES: the cache sweep evicts the oldest entries of a tenant over it (null: no bound)',
+    }),
   },
   {
     title: 'TenantCacheStats',
-    examples: [{ tenant: 'acme', store: 'postgres', entries: 1200, bytes: 262_144, expired: 15 }],
+    examples: [
+      {
+        tenant: 'acme',
+        store: 'postgres',
+        entries: 1200,
+        bytes: 262_144,
+        expired: 15,
+        max_bytes: 268_435_456,
+      },
+    ],
   },
 );
