@@ -3,9 +3,10 @@ import type { Db } from '../db/database.ts';
 import { isTenantId } from '../tenancy.ts';
 import { AdvisoryLockSession } from './advisory-locks.ts';
 import { TurnBatcher } from './batcher.ts';
-import { type CacheLock, type CacheStore, notAnInteger, type ScopeStats } from './contract.ts';
+import type { CacheLock, CacheStore, ScopeStats } from './contract.ts';
 import { type CacheLimits, DEFAULT_CACHE_LIMITS } from './limits.ts';
 import { isExactPattern, likePattern, literalHead, prefixUpperBound } from './pattern.ts';
+import { PostgresIncrements } from './postgres-increment.ts';
 
 /** A row is live while it has no expiry or its expiry is still ahead, on the server's clock. */
 const LIVE = sql<boolean>`(expires_at IS NULL OR expires_at > now())`;
@@ -18,7 +19,8 @@ type Row = readonly [key: string, value: string, ttlSeconds: number | null];
 /**
  * The cache in the UNLOGGED table `tenantry.cache_entries`. Every write is one statement,
  * so add and increment are atomic without explicit transactions; concurrent gets and puts
- * are coalesced into one statement per turn (see TurnBatcher); expiry is computed and
+ * and increments are coalesced into one statement per turn (see TurnBatcher and
+ * postgres-increment.ts); expiry is computed and
  * compared on the database's clock only, so processes with skewed clocks agree.
  *
  * As with any pooled access, a read issued before an earlier write has resolved may run
@@ -30,6 +32,7 @@ export class PostgresStore implements CacheStore {
   private readonly reads: TurnBatcher<string, string | undefined>;
   private readonly writes: TurnBatcher<Row, void>;
   private readonly locks: AdvisoryLockSession;
+  private readonly increments: PostgresIncrements;
 
   private readonly db: Db;
 
@@ -45,6 +48,7 @@ export class PostgresStore implements CacheStore {
       return () => undefined;
     });
     this.locks = new AdvisoryLockSession(this.db);
+    this.increments = new PostgresIncrements(this.db);
   }
 
   get(key: string): Promise<string | undefined> {
@@ -110,24 +114,8 @@ export class PostgresStore implements CacheStore {
     return rows.length === 1;
   }
 
-  async increment(key: string, by: number): Promise<number> {
-    try {
-      const { rows } = await sql<{ value: string }>`
-        INSERT INTO tenantry.cache_entries AS c (key, value, expires_at)
-        VALUES (${key}, ${by}::bigint::text, NULL)
-        ON CONFLICT (key) DO UPDATE SET
-          value = CASE WHEN c.expires_at <= now() THEN EXCLUDED.value
-                       ELSE (c.value::bigint + ${by}::bigint)::text END,
-          expires_at = CASE WHEN c.expires_at <= now() THEN NULL ELSE c.expires_at END,
-          written_at = now()
-        RETURNING value`.execute(this.db);
-      return Number(rows[0]!.value);
-    } catch (err) {
-      // 22P02: the text is not an integer; 22003: the sum leaves bigint.
-      const code = (err as { code?: unknown }).code;
-      if (code === '22P02' || code === '22003') throw notAnInteger(key);
-      throw err;
-    }
+  increment(key: string, by: number): Promise<number> {
+    return this.increments.increment(key, by);
   }
 
   async forget(key: string): Promise<boolean> {

@@ -111,10 +111,45 @@ export function operationContract(h: StoreHarness): void {
       expect(await cache.get('hits')).toBe(7);
     });
 
-    it('loses no update under concurrency', async () => {
+    it('loses no update under concurrency, and answers each caller with the value its own step made', async () => {
       const cache = freshCache(h);
-      await Promise.all(Array.from({ length: 50 }, () => cache.increment('n')));
+      const answers = await Promise.all(Array.from({ length: 50 }, () => cache.increment('n')));
       expect(await cache.get('n')).toBe(50);
+      expect(answers.toSorted((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      // Steps of different sizes on several keys at once: each answer is its own running total.
+      const mixed = await Promise.all([
+        cache.increment('m', 5),
+        cache.increment('other', 2),
+        cache.decrement('m', 2),
+        cache.increment('m', 10),
+        cache.increment('other', 3),
+      ]);
+      expect(await cache.get('m')).toBe(13);
+      expect(await cache.get('other')).toBe(5);
+      // Issued together from one process, the steps apply in the order they were issued.
+      expect(mixed).toEqual([5, 2, 3, 13, 5]);
+    });
+
+    it('refuses only the callers whose own step fails when steps are issued together', async () => {
+      const cache = freshCache(h);
+      await cache.put('text', 'seven', 60);
+      await cache.forever('edge', 9.214e18);
+      const [a, text, b, edgeOk, edgeOver] = await Promise.allSettled([
+        cache.increment('a'),
+        cache.increment('text'),
+        cache.increment('a', 2),
+        cache.increment('edge', 9e15),
+        // Past the largest 64-bit integer only with the step before it.
+        cache.increment('edge', 9e15),
+      ]);
+      expect(a).toMatchObject({ status: 'fulfilled' });
+      expect(b).toMatchObject({ status: 'fulfilled' });
+      expect(await cache.get('a')).toBe(3);
+      expect(text).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+      expect(await cache.get('text')).toBe('seven');
+      expect(edgeOk).toMatchObject({ status: 'fulfilled', value: 9.223e18 });
+      expect(edgeOver).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+      expect(await cache.get('edge')).toBe(9.223e18);
     });
 
     it('refuses a value that is not an integer and leaves it unchanged', async () => {
