@@ -68,6 +68,30 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
     expectField(header, 400, 'idempotency-key');
   });
 
+  it('refuses a query parameter the route does not document, naming it', async () => {
+    // A misspelt filter must not list (or let a bulk action reach) every job.
+    for (const url of [
+      '/api/job-logs?stauts=failed',
+      '/api/tenants?page_size=5&sort=name',
+      '/api/job-logs?limit=5',
+      '/api/schedules?x=1',
+    ]) {
+      const res = await app.inject({ method: 'GET', url, headers: admin });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    const res = await app.inject({ method: 'GET', url: '/api/job-logs?stauts=failed', headers: keys.acme });
+    expectField(res, 400, 'stauts');
+    expect(res.json().detail).toBe('querystring stauts: is not a known field here');
+    // Documented parameters still work.
+    const ok = await app.inject({
+      method: 'GET',
+      url: '/api/job-logs?status=failed&page_size=5',
+      headers: keys.acme,
+    });
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('refuses numbers that overflow, and delays beyond ten years', async () => {
     expectField(
       await raw('{"task":"send-notification","payload":{"channel":"sms","to":"x","message":"y","n":1e309}}'),

@@ -61,6 +61,8 @@ export function describeIssues(issues: ValidationIssue[]): { first: FieldError; 
     if (i.keyword === 'enum' && Array.isArray(i.params?.allowedValues)) {
       return `must be one of ${listed(i.params.allowedValues)}`;
     }
+    // Named by the field itself, ajv's "must NOT have additional properties" reads wrongly.
+    if (i.keyword === 'additionalProperties') return 'is not a known field here';
     const missing = i.keyword === 'required' ? required.get(i.instancePath) : undefined;
     if (missing && missing.length > 1) {
       const others = missing.filter((m) => m !== i.params?.missingProperty);
