@@ -315,6 +315,79 @@ describe('the dashboard in a browser', () => {
     expect(row.status).toBe('active');
   });
 
+  it("changes a tenant's limits and pauses its jobs from its page; a refused value names the field", async () => {
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/globex');
+      await page.getByRole('heading', { name: 'Scheduling' }).waitFor(WAIT);
+      await page.getByLabel('Jobs of one queue at once').fill('3');
+      await page.getByLabel('Weight (share of busy workers)').fill('2');
+      await page.getByLabel('Rate limit: starts').fill('10');
+      await page.getByLabel('per seconds').fill('30');
+      await page.getByRole('button', { name: 'Save limits' }).click();
+      await page
+        .getByTestId('scheduling')
+        .filter({ hasText: '3 job(s) of one queue at once, weight 2, rate 10/30s' })
+        .waitFor(WAIT);
+      await page.getByRole('button', { name: 'Pause jobs' }).click();
+      await page.getByRole('button', { name: 'Resume jobs' }).waitFor(WAIT);
+      await page.getByTestId('scheduling').filter({ hasText: '; paused' }).waitFor(WAIT);
+      await screenshot(page, 'tenant-scheduling', true);
+
+      const stored = await sql<{
+        concurrency: number;
+        weight: number;
+        rate_limit: number;
+        rate_period_ms: number;
+        paused: boolean;
+      }>`
+        SELECT concurrency, weight, rate_limit, rate_period_ms, paused FROM tenantry.tenant_limits WHERE tenant_id = 'globex'`.execute(
+        tdb.db,
+      );
+      expect(stored.rows[0]).toMatchObject({
+        concurrency: 3,
+        weight: 2,
+        rate_limit: 10,
+        rate_period_ms: 30_000,
+        paused: true,
+      });
+
+      // Out of range: the API's refusal, naming the field, and nothing changed.
+      await page.getByLabel('Jobs of one queue at once').fill('5000');
+      await page.getByRole('button', { name: 'Save limits' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /Saving limits failed: .*concurrency/ })
+        .waitFor(WAIT);
+      // Emptied fields go back to the plan's defaults.
+      await page.getByRole('button', { name: 'Undo changes' }).click();
+      for (const label of [
+        'Jobs of one queue at once',
+        'Weight (share of busy workers)',
+        'Rate limit: starts',
+        'per seconds',
+      ]) {
+        await page.getByLabel(label).fill('');
+      }
+      await page.getByRole('button', { name: 'Save limits' }).click();
+      await page.getByRole('button', { name: 'Resume jobs' }).click();
+      await page.getByRole('button', { name: 'Pause jobs' }).waitFor(WAIT);
+      await page
+        .getByTestId('scheduling')
+        .filter({ hasText: /rate none$/ })
+        .waitFor(WAIT);
+    });
+    const after = await sql<{
+      concurrency: number | null;
+      weight: number | null;
+      rate_limit: number | null;
+      paused: boolean;
+    }>`
+      SELECT concurrency, weight, rate_limit, paused FROM tenantry.tenant_limits WHERE tenant_id = 'globex'`.execute(
+      tdb.db,
+    );
+    expect(after.rows[0]).toMatchObject({ concurrency: null, weight: null, rate_limit: null, paused: false });
+  });
+
   it('starts an export and downloads the file', async () => {
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, keys.acme!, '/exports');

@@ -4,8 +4,9 @@ import { useEventStream } from '../live.ts';
 import { Link } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
-import { ago, dateTime, rate } from '../ui/format.ts';
+import { ago, dateTime, rate, size } from '../ui/format.ts';
 import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
+import { TenantScheduling } from './TenantScheduling.tsx';
 
 type Dialog = { kind: 'suspend' } | { kind: 'restore'; backup: string } | null;
 
@@ -139,7 +140,11 @@ export default function Tenant({ session, params }: { session: Session; params: 
         <dt>Owner</dt>
         <dd>{t.owner ?? '—'}</dd>
         <dt>Cache entries</dt>
-        <dd>{cache.data ? `${cache.data.entries} (${cache.data.bytes} bytes)` : '—'}</dd>
+        <dd>
+          {cache.data
+            ? `${cache.data.entries} (${size(cache.data.bytes)}${cache.data.max_bytes === null ? '' : ` of at most ${size(cache.data.max_bytes)}`})`
+            : '—'}
+        </dd>
         <dt>Created</dt>
         <dd>{dateTime(t.created_at)}</dd>
         {h && (
@@ -204,6 +209,8 @@ export default function Tenant({ session, params }: { session: Session; params: 
               </button>
             )}
           </div>
+
+          {limits.data && <TenantScheduling id={id} limits={limits.data} busy={busy} run={run} />}
 
           <h2>Backups</h2>
           <div class="actions">

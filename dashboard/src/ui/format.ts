@@ -49,3 +49,15 @@ export function rate(r: { limit: number; period_ms: number } | null): string {
   const [unit, size] = PERIODS.find(([, size]) => r.period_ms % size === 0) ?? ['ms', 1];
   return `${r.limit}/${r.period_ms / size}${unit}`;
 }
+
+/** Bytes as people read them: `512 B`, `12.3 KiB`, `256 MiB`. */
+export function size(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${Number(value.toFixed(1))} ${units[unit]}`;
+}
