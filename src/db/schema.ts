@@ -49,6 +49,16 @@ export interface ApiKeysTable {
 
 type Json = ColumnType<unknown, string, string>;
 
+/** One failed attempt as job_logs.attempt_errors keeps it. */
+export interface AttemptError {
+  attempt: number;
+  /** ISO time with offset, as jsonb renders a timestamptz. */
+  at: string;
+  /** pending: it was to run again; failed: it had failed for good. */
+  status: 'pending' | 'failed';
+  message: string;
+}
+
 export interface JobLogsTable {
   id: Generated<string>;
   tenant_id: string | null;
@@ -70,6 +80,8 @@ export interface JobLogsTable {
   result: ColumnType<unknown, string | null, string | null>;
   error_message: string | null;
   error_stack: string | null;
+  /** Written by a trigger only (migrations/0033): the newest 25 failed attempts. */
+  attempt_errors: ColumnType<AttemptError[] | null, never, never>;
   created_at: CreatedAt;
   started_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   finished_at: ColumnType<Date | null, Date | string | null, Date | string | null>;

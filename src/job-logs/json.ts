@@ -49,6 +49,12 @@ export function jobLogJson(row: JobLogRow) {
     meta: row.meta,
     result: row.result ?? null,
     error_stack: redactPaths(row.error_stack),
+    attempt_errors: (row.attempt_errors ?? []).map((e) => ({
+      attempt: e.attempt,
+      at: new Date(e.at).toISOString(),
+      status: e.status,
+      message: redactPaths(e.message) ?? '',
+    })),
   };
 }
 

@@ -37,6 +37,7 @@ const COLUMNS = [
   'result',
   'error_message',
   'error_stack',
+  'attempt_errors',
   'created_at',
   'started_at',
   'finished_at',
@@ -46,8 +47,12 @@ const COLUMNS = [
 
 /** What a list row carries: everything but the large fields, which only the single-row read returns. */
 const LIST_COLUMNS = COLUMNS.filter(
-  (c): c is Exclude<(typeof COLUMNS)[number], 'payload' | 'meta' | 'result' | 'error_stack'> =>
-    !['payload', 'meta', 'result', 'error_stack'].includes(c),
+  (
+    c,
+  ): c is Exclude<
+    (typeof COLUMNS)[number],
+    'payload' | 'meta' | 'result' | 'error_stack' | 'attempt_errors'
+  > => !['payload', 'meta', 'result', 'error_stack', 'attempt_errors'].includes(c),
 );
 
 function baseQuery(db: DbOrTrx) {

@@ -198,10 +198,16 @@ describe('the dashboard in a browser', () => {
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, keys.acme!, `/jobs/${id}`);
       await page.getByTestId('error-message').filter({ hasText: 'switched off (single)' }).waitFor();
+      const attempts = page.getByTestId('attempt-errors');
+      await attempts.getByRole('cell', { name: 'failed for good' }).waitFor();
+      expect(await attempts.locator('tbody tr').count()).toBe(1);
       await screenshot(page, 'job-failed', true);
       switchState.failing = false;
       await page.getByRole('button', { name: 'Retry job' }).click();
       await page.locator('.job-head [data-status=completed]').waitFor(WAIT);
+      // The failure stays on record, told apart from the outcome.
+      await page.getByRole('heading', { name: 'Last error (a later attempt completed)' }).waitFor(WAIT);
+      await attempts.getByRole('cell', { name: 'switched off (single)' }).waitFor();
     });
     expect((await waitForStatus(tdb.db, id, ['completed'])).attempts).toBe(1);
   });

@@ -84,6 +84,10 @@ describe('job execution', () => {
       .toBe('probe failure on attempt 1');
     const log = await waitForStatus(tdb.db, job.id, ['completed']);
     expect(log).toMatchObject({ attempts: 2, error_message: 'probe failure on attempt 1' });
+    // The history says which attempt failed, and that the job then went on.
+    expect(log.attempt_errors).toEqual([
+      { attempt: 1, at: expect.any(String), status: 'pending', message: 'probe failure on attempt 1' },
+    ]);
   });
 
   it('fails for good after the last attempt, runs onFailed once, and frees its lane slot', async () => {
@@ -100,14 +104,28 @@ describe('job execution', () => {
     const laned = await sql`SELECT 1 FROM tenantry.lane_jobs WHERE log_id = ${job.id}`.execute(tdb.db);
     expect(laned.rows).toEqual([]);
 
+    const failures = (l: { attempt_errors: unknown }) =>
+      (l.attempt_errors as { attempt: number; status: string; message: string }[]).map(
+        ({ attempt, status, message }) => [attempt, status, message],
+      );
+    expect(failures(log)).toEqual([
+      [1, 'pending', 'probe failure on attempt 1'],
+      [2, 'failed', 'probe failure on attempt 2'],
+    ]);
+
     await retryJob(tdb.db, job.id);
-    expect(await jobLog(tdb.db, job.id)).toMatchObject({
-      status: 'pending',
-      attempts: 0,
-      error_message: log.error_message,
-    });
+    const retried = await jobLog(tdb.db, job.id);
+    expect(retried).toMatchObject({ status: 'pending', attempts: 0, error_message: log.error_message });
+    // A manual retry is not a failure; the history stays across it.
+    expect(failures(retried)).toHaveLength(2);
     const again = await waitForStatus(tdb.db, job.id, ['failed']);
     expect(again.attempts).toBe(2);
+    expect(failures(again)).toEqual([
+      [1, 'pending', 'probe failure on attempt 1'],
+      [2, 'failed', 'probe failure on attempt 2'],
+      [1, 'pending', 'probe failure on attempt 1'],
+      [2, 'failed', 'probe failure on attempt 2'],
+    ]);
   });
 
   it('fails an attempt at its timeout even when the handler ignores the signal', async () => {

@@ -981,7 +981,8 @@ export interface components {
          *       },
          *       "meta": {},
          *       "result": null,
-         *       "error_stack": null
+         *       "error_stack": null,
+         *       "attempt_errors": []
          *     }
          */
         JobLog: {
@@ -1021,6 +1022,17 @@ export interface components {
             meta: unknown;
             result: unknown;
             error_stack: string | null;
+            /** @description every failed attempt, oldest first (the newest 25), kept across manual retries; error_message is the latest in full */
+            attempt_errors: {
+                /** @description the attempt that failed (1 is the first) */
+                attempt: number;
+                /** Format: date-time */
+                at: string;
+                /** @description pending: it was to run again; failed: it had failed for good */
+                status: "pending" | "failed";
+                /** @description its error, cut to 1,000 characters */
+                message: string;
+            }[];
         };
         /**
          * @example {

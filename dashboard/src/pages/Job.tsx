@@ -138,7 +138,7 @@ export default function Job({ session, params }: { session: Session; params: Rec
 
       {j.error_message && (
         <>
-          <h2>Error</h2>
+          <h2>{j.status === 'completed' ? 'Last error (a later attempt completed)' : 'Error'}</h2>
           <p class="error-box" data-testid="error-message">
             {j.error_message}
           </p>
@@ -148,6 +148,33 @@ export default function Job({ session, params }: { session: Session; params: Rec
               <pre class="json">{j.error_stack}</pre>
             </details>
           )}
+        </>
+      )}
+      {j.attempt_errors.length > 0 && (
+        <>
+          <h2>Failed attempts</h2>
+          <div class="table-wrap">
+            <table data-testid="attempt-errors">
+              <thead>
+                <tr>
+                  <th scope="col">Attempt</th>
+                  <th scope="col">Failed at</th>
+                  <th scope="col">Then</th>
+                  <th scope="col">Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {j.attempt_errors.map((e) => (
+                  <tr key={`${e.at}-${e.attempt}`}>
+                    <td>{e.attempt}</td>
+                    <td>{dateTime(e.at)}</td>
+                    <td>{e.status === 'failed' ? 'failed for good' : 'retried'}</td>
+                    <td class="mono">{e.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
       <h2>Payload</h2>

@@ -80,10 +80,33 @@ export const JobLog = Type.Object(
     meta: Type.Unknown(),
     result: Type.Unknown(),
     error_stack: Nullable(Type.String()),
+    attempt_errors: Type.Array(
+      Type.Object({
+        attempt: Type.Integer({ minimum: 0, description: 'the attempt that failed (1 is the first)' }),
+        at: Type.String({ format: 'date-time' }),
+        status: Type.Union([Type.Literal('pending'), Type.Literal('failed')], {
+          description: 'pending: it was to run again; failed: it had failed for good',
+        }),
+        message: Type.String({ description: 'its error, cut to 1,000 characters' }),
+      }),
+      {
+        description:
+          'every failed attempt, oldest first (the newest 25), kept across manual retries; error_message is the latest in full',
+      },
+    ),
   },
   {
     $id: 'JobLog',
-    examples: [{ ...EXAMPLE, payload: { export_id: '7' }, meta: {}, result: null, error_stack: null }],
+    examples: [
+      {
+        ...EXAMPLE,
+        payload: { export_id: '7' },
+        meta: {},
+        result: null,
+        error_stack: null,
+        attempt_errors: [],
+      },
+    ],
   },
 );
 
