@@ -133,9 +133,14 @@ export class PostgresStore implements CacheStore {
   }
 
   async forgetMatching(prefix: string, pattern: string): Promise<number> {
+    // Rows are locked in key order, as every write takes them: a delete that took them in scan
+    // order could deadlock with a batched upsert of the same keys.
     const { rows } = await sql<{ live: number }>`
-      WITH gone AS (
-        DELETE FROM tenantry.cache_entries WHERE ${matchingKeys(prefix, pattern)} RETURNING expires_at
+      WITH doomed AS (
+        SELECT key FROM tenantry.cache_entries WHERE ${matchingKeys(prefix, pattern)}
+        ORDER BY key COLLATE "C" FOR UPDATE
+      ), gone AS (
+        DELETE FROM tenantry.cache_entries c USING doomed WHERE c.key = doomed.key RETURNING c.expires_at
       )
       SELECT (count(*) FILTER (WHERE ${LIVE}))::integer AS live FROM gone`.execute(this.db);
     return rows[0]?.live ?? 0;
@@ -147,8 +152,9 @@ export class PostgresStore implements CacheStore {
 
   /**
    * Keeps the newest writes whose bytes fit, in one statement: each live entry's running total
-   * of itself and everything written after it decides. Matching written_at too leaves an entry
-   * rewritten since the statement's snapshot (its row is re-checked before it is deleted).
+   * of itself and everything written after it decides. Rows are locked in key order (as writes
+   * take them, so the two cannot deadlock), and matching written_at leaves an entry rewritten
+   * since the statement's snapshot (its row is re-checked when it is locked).
    */
   async evict(prefix: string, maxBytes: number): Promise<number> {
     const { rows } = await sql<{ n: number }>`
@@ -156,9 +162,12 @@ export class PostgresStore implements CacheStore {
         SELECT key, written_at,
                sum(octet_length(key) + octet_length(value)) OVER (ORDER BY written_at DESC, key DESC) AS newer
         FROM tenantry.cache_entries WHERE ${matchingKeys(prefix, '*')} AND ${LIVE}
+      ), doomed AS (
+        SELECT c.key FROM tenantry.cache_entries c JOIN scope s ON c.key = s.key AND c.written_at = s.written_at
+        WHERE s.newer > ${maxBytes}::bigint
+        ORDER BY c.key COLLATE "C" FOR UPDATE OF c
       ), gone AS (
-        DELETE FROM tenantry.cache_entries c USING scope s
-        WHERE c.key = s.key AND c.written_at = s.written_at AND s.newer > ${maxBytes}::bigint
+        DELETE FROM tenantry.cache_entries c USING doomed WHERE c.key = doomed.key
         RETURNING 1
       )
       SELECT count(*)::integer AS n FROM gone`.execute(this.db);
@@ -168,7 +177,9 @@ export class PostgresStore implements CacheStore {
   async stats(prefix: string | undefined): Promise<ScopeStats[]> {
     const where = prefix === undefined ? sql`TRUE` : matchingKeys(prefix, '*');
     const { rows } = await sql<{ kind: string; id: string; entries: number; bytes: string; expired: number }>`
-      SELECT split_part(key, '_', 1) AS kind, split_part(key, '_', 2) AS id,
+      SELECT split_part(key, '_', 1) AS kind,
+             -- A tenant's id; the central scope is one scope whatever its keys hold.
+             CASE WHEN split_part(key, '_', 1) = 'tenant' THEN split_part(key, '_', 2) ELSE '' END AS id,
              (count(*) FILTER (WHERE ${LIVE}))::integer AS entries,
              coalesce(sum(octet_length(key) + octet_length(value)) FILTER (WHERE ${LIVE}), 0)::bigint AS bytes,
              (count(*) FILTER (WHERE NOT ${LIVE}))::integer AS expired

@@ -60,6 +60,27 @@ describe('PostgresStore', () => {
       expect(await cache.keys()).toEqual(['a', 'b']);
     });
 
+    it('takes row locks in key order everywhere: batched writes and deletes of the same keys never deadlock', async () => {
+      const cache = freshCache(harness);
+      const keys = Array.from({ length: 60 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+      const failures: unknown[] = [];
+      const collect = (results: PromiseSettledResult<unknown>[]) => {
+        for (const r of results) if (r.status === 'rejected') failures.push(r.reason);
+      };
+      for (let round = 0; round < 40; round++) {
+        collect(
+          await Promise.allSettled([
+            ...keys.map((k) => cache.increment(k)),
+            ...keys.toReversed().map((k) => cache.put(k, round, 60)),
+            store.evict(cache.prefix, 300),
+            cache.forgetPattern('k1*'),
+            ...keys.map((k) => cache.increment(k)),
+          ]),
+        );
+      }
+      expect(failures).toEqual([]);
+    });
+
     it('serves prefix scans from the primary key as a range, LIKE specials and all', async () => {
       const plans: string[] = [];
       for (const [prefix, pattern] of [

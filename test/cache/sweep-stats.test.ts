@@ -87,11 +87,22 @@ describe('eviction of scopes over CACHE_TENANT_MAX_BYTES', () => {
     await small.put('k0', 'v'.repeat(10), 60);
     const central = new TenantCache(store, undefined);
     await central.put('x', 'v'.repeat(200), 60);
+    // The central scope is one scope, however its keys look.
+    await central.put('site_settings', 'v', 60);
+    await central.put('other', 'v', 60);
+    expect((await cacheStats(store, {})).scopes.filter((s) => s.tenant === null)).toHaveLength(1);
 
     const evictions = await evictOverLimit(store);
     expect(evictions.sort((a, b) => String(a.tenant).localeCompare(String(b.tenant)))).toEqual([
       { tenant: 'big', bytes: 5 * each, evicted: 2 },
-      { tenant: null, bytes: bytes('central_x', `"${'v'.repeat(200)}"`), evicted: 1 },
+      {
+        tenant: null,
+        bytes:
+          bytes('central_x', `"${'v'.repeat(200)}"`) +
+          bytes('central_site_settings', '"v"') +
+          bytes('central_other', '"v"'),
+        evicted: 1,
+      },
     ]);
     expect(await big.keys()).toEqual(['k2', 'k3', 'k4']);
     expect(await small.keys()).toEqual(['k0']);

@@ -163,6 +163,19 @@ export function operationContract(h: StoreHarness): void {
       }
     });
 
+    it("refuses a step whose own running total leaves 64-bit integers, though the turn's sum would not", async () => {
+      const cache = freshCache(h);
+      // 807 below the largest 64-bit integer.
+      await cache.forever('top', 9223372036854775000);
+      const [up, down] = await Promise.allSettled([
+        cache.increment('top', 1000),
+        cache.decrement('top', 1000),
+      ]);
+      expect(up).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+      expect(down).toMatchObject({ status: 'fulfilled' });
+      expect(await cache.get('top')).toBe(9223372036854774000);
+    });
+
     it('refuses values and sums outside 64-bit integers without changing the value', async () => {
       const cache = freshCache(h);
       await cache.forever('huge', 9.3e18);
