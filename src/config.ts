@@ -141,6 +141,32 @@ function cacheStore(env: Env, redisUrl: string | undefined): 'postgres' | 'redis
   return raw;
 }
 
+/** A bound below the largest value would evict such a value at the next sweep: refused. */
+function cacheLimits(env: Env): CacheLimits {
+  const valueBytes = integer(
+    env,
+    'CACHE_VALUE_MAX_BYTES',
+    DEFAULT_CACHE_LIMITS.valueBytes,
+    1024,
+    512 * 1024 * 1024,
+  );
+  const scopeBytes =
+    integer(
+      env,
+      'CACHE_TENANT_MAX_BYTES',
+      DEFAULT_CACHE_LIMITS.scopeBytes ?? 0,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ) || null;
+  if (scopeBytes !== null && scopeBytes < valueBytes) {
+    throw new ConfigError(
+      'CACHE_TENANT_MAX_BYTES',
+      `must be 0 (no bound) or at least CACHE_VALUE_MAX_BYTES (${valueBytes}), got ${scopeBytes}`,
+    );
+  }
+  return Object.freeze({ valueBytes, scopeBytes });
+}
+
 /** 64 hex digits or base64 of 32 bytes. */
 function encryptionKey(env: Env): Buffer | undefined {
   const raw = read(env, 'BACKUP_ENCRYPTION_KEY');
@@ -244,23 +270,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     crontabFile: path.resolve(cwd, read(env, 'CRONTAB_FILE') ?? 'crontab'),
     cacheStore: cacheStore(env, redisUrl),
-    cacheLimits: Object.freeze({
-      valueBytes: integer(
-        env,
-        'CACHE_VALUE_MAX_BYTES',
-        DEFAULT_CACHE_LIMITS.valueBytes,
-        1024,
-        512 * 1024 * 1024,
-      ),
-      scopeBytes:
-        integer(
-          env,
-          'CACHE_TENANT_MAX_BYTES',
-          DEFAULT_CACHE_LIMITS.scopeBytes ?? 0,
-          0,
-          Number.MAX_SAFE_INTEGER,
-        ) || null,
-    }),
+    cacheLimits: cacheLimits(env),
     backupEncryptionKey: encryptionKey(env),
     backupTimeoutMs: integer(env, 'BACKUP_TIMEOUT_MS', 3_600_000, 1000, 86_400_000),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),

@@ -80,6 +80,10 @@ describe('parseConfig', () => {
     [{ BACKUP_ENCRYPTION_KEY: 'abcd' }, 'BACKUP_ENCRYPTION_KEY: must be 32 bytes'],
     [{ CACHE_VALUE_MAX_BYTES: '10' }, 'CACHE_VALUE_MAX_BYTES: must be between 1024 and 536870912, got 10'],
     [{ CACHE_TENANT_MAX_BYTES: '1MB' }, 'CACHE_TENANT_MAX_BYTES: must be a whole number, got "1MB"'],
+    [
+      { CACHE_TENANT_MAX_BYTES: '4096', CACHE_VALUE_MAX_BYTES: '8192' },
+      'CACHE_TENANT_MAX_BYTES: must be 0 (no bound) or at least CACHE_VALUE_MAX_BYTES (8192), got 4096',
+    ],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrowError(ConfigError);
     expect(() => parseConfig(env)).toThrowError(message);

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.ts';
-import type { CacheLimits } from './limits.ts';
+import type { CacheLimits, Eviction } from './limits.ts';
 
 /**
  * What a cache backend must do. Stores deal in full keys (`tenant_<id>_<key>`, `central_<key>`)
@@ -55,6 +55,11 @@ export interface CacheStore {
    * this runs may stay, and one written meanwhile counts only from the next call.
    */
   evict(prefix: string, maxBytes: number): Promise<number>;
+  /**
+   * `evict` for every scope over `maxBytes`, reading the whole store once; returns the scopes
+   * it trimmed. Each entry's recency is read before the sweep's own reads touch it.
+   */
+  evictScopes(maxBytes: number): Promise<Eviction[]>;
 
   /** Per-scope figures for `prefix` (one tenant, `central_`) or, when undefined, every scope. */
   stats(prefix: string | undefined): Promise<ScopeStats[]>;

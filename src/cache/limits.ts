@@ -1,6 +1,5 @@
 import { AppError } from '../errors.ts';
 import type { CacheStore } from './contract.ts';
-import { cachePrefix } from './keys.ts';
 
 /**
  * What one scope (a tenant, or central) may hold, so no tenant can fill the shared table or
@@ -40,24 +39,18 @@ export function checkValueSize(json: string, limits: CacheLimits, field = 'value
 export interface Eviction {
   /** The tenant id, or null for central entries. */
   tenant: string | null;
-  /** The scope's bytes before. */
-  bytes: number;
+  /** The scope's bytes (keys and values, as stats counts them) before and after. */
+  bytesBefore: number;
+  bytesAfter: number;
   /** Entries evicted. */
   evicted: number;
 }
 
 /**
- * Brings every scope over the store's `scopeBytes` back under it, reading the whole store's
- * figures once (a table scan, or a SCAN of Redis): meant for the sweep, not a request path.
+ * Brings every scope over the store's `scopeBytes` back under it (CacheStore.evictScopes: the
+ * whole store is read, a table scan or a SCAN of Redis); meant for the sweep, not a request path.
  */
 export async function evictOverLimit(store: CacheStore): Promise<Eviction[]> {
   const max = store.limits.scopeBytes;
-  if (max === null) return [];
-  const over = (await store.stats(undefined)).filter((s) => s.bytes > max);
-  const evictions: Eviction[] = [];
-  for (const scope of over) {
-    const evicted = await store.evict(cachePrefix(scope.tenant ?? undefined), max);
-    evictions.push({ tenant: scope.tenant, bytes: scope.bytes, evicted });
-  }
-  return evictions;
+  return max === null ? [] : store.evictScopes(max);
 }

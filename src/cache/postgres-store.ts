@@ -4,7 +4,8 @@ import { isTenantId } from '../tenancy.ts';
 import { AdvisoryLockSession } from './advisory-locks.ts';
 import { TurnBatcher } from './batcher.ts';
 import type { CacheLock, CacheStore, ScopeStats } from './contract.ts';
-import { type CacheLimits, DEFAULT_CACHE_LIMITS } from './limits.ts';
+import { cachePrefix } from './keys.ts';
+import { type CacheLimits, DEFAULT_CACHE_LIMITS, type Eviction } from './limits.ts';
 import { isExactPattern, likePattern, literalHead, prefixUpperBound } from './pattern.ts';
 import { PostgresIncrements } from './postgres-increment.ts';
 
@@ -189,6 +190,22 @@ export class PostgresStore implements CacheStore {
       const tenant = kind === 'central' ? null : kind === 'tenant' && isTenantId(id) ? id : undefined;
       return tenant === undefined ? [] : [{ tenant, entries, bytes: Number(bytes), expired }];
     });
+  }
+
+  /** The scopes over the bound from one grouped read of the table, then each trimmed. */
+  async evictScopes(maxBytes: number): Promise<Eviction[]> {
+    const evictions: Eviction[] = [];
+    for (const scope of (await this.stats(undefined)).filter((s) => s.bytes > maxBytes)) {
+      const evicted = await this.evict(cachePrefix(scope.tenant ?? undefined), maxBytes);
+      const after = await this.stats(cachePrefix(scope.tenant ?? undefined));
+      evictions.push({
+        tenant: scope.tenant,
+        bytesBefore: scope.bytes,
+        bytesAfter: after[0]?.bytes ?? 0,
+        evicted,
+      });
+    }
+    return evictions;
   }
 
   async ping(): Promise<void> {

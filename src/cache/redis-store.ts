@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { type CacheLock, type CacheStore, notAnInteger, type ScopeStats } from './contract.ts';
 import { ALL_SCOPE_PREFIXES, scopeOfKey } from './keys.ts';
-import { type CacheLimits, DEFAULT_CACHE_LIMITS } from './limits.ts';
+import { type CacheLimits, DEFAULT_CACHE_LIMITS, type Eviction } from './limits.ts';
 import { globPattern, isExactPattern } from './pattern.ts';
+import { scanEntries, trimScope } from './redis-eviction.ts';
 import { RedisLocks } from './redis-locks.ts';
 
 export interface RedisStoreOptions {
@@ -140,43 +141,23 @@ export class RedisStore implements CacheStore {
     return [...byScope.values()];
   }
 
-  /**
-   * Redis keeps no write time, but it keeps each key's idle time (OBJECT IDLETIME, in seconds):
-   * the most recently used entries that fit stay. Reading a length (STRLEN, here and in stats)
-   * counts as a use in Redis before 7.2, so every idle time is read first; what a sweep read
-   * then looks used at that sweep. Small integer values share one idle time unless Redis runs
-   * an LRU or LFU maxmemory-policy, and under LFU Redis refuses idle times: the scan's order
-   * decides among those.
-   */
+  /** Least recently used first (Redis's idle times; see redis-eviction.ts). */
   async evict(prefix: string, maxBytes: number): Promise<number> {
-    const entries = new Map<string, { bytes: number; idle: number }>();
-    for await (const batch of this.scan(globPattern(prefix, '*'))) {
-      const pipeline = this.redis.pipeline();
-      for (const key of batch) pipeline.object('IDLETIME', key);
-      for (const key of batch) pipeline.strlen(key);
-      const replies = (await pipeline.exec()) ?? [];
-      batch.forEach((key, i) => {
-        const idle = replies[i]?.[1];
-        const length = replies[batch.length + i]?.[1];
-        // A key that expired between SCAN and STRLEN answers 0 and is left alone.
-        if (typeof length !== 'number' || length === 0) return;
-        entries.set(key, {
-          bytes: Buffer.byteLength(key, 'utf8') + length,
-          idle: typeof idle === 'number' ? idle : 0,
-        });
-      });
+    const scopes = await scanEntries(this.redis, [globPattern(prefix, '*')], () => prefix);
+    const entries = scopes.get(prefix) ?? [];
+    return (await trimScope(this.redis, null, entries, maxBytes)).evicted;
+  }
+
+  /** One SCAN of the whole keyspace, then each scope over the bound trimmed. */
+  async evictScopes(maxBytes: number): Promise<Eviction[]> {
+    const globs = ALL_SCOPE_PREFIXES.map((head) => globPattern(head, '*'));
+    const scopes = await scanEntries(this.redis, globs, scopeOfKey);
+    const evictions: Eviction[] = [];
+    for (const [scope, entries] of scopes) {
+      if (entries.reduce((sum, e) => sum + e.bytes, 0) <= maxBytes) continue;
+      evictions.push(await trimScope(this.redis, scope, entries, maxBytes));
     }
-    let kept = 0;
-    const doomed: string[] = [];
-    for (const [key, { bytes }] of [...entries].sort(([, a], [, b]) => a.idle - b.idle)) {
-      if (doomed.length === 0 && kept + bytes <= maxBytes) kept += bytes;
-      else doomed.push(key);
-    }
-    let removed = 0;
-    for (let i = 0; i < doomed.length; i += SCAN_COUNT) {
-      removed += await this.redis.unlink(...doomed.slice(i, i + SCAN_COUNT));
-    }
-    return removed;
+    return evictions;
   }
 
   async ping(): Promise<void> {

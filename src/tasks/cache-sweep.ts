@@ -5,8 +5,9 @@ import { defineTask } from '../jobs/define.ts';
 
 /**
  * Gives back the space of expired cache entries (reads already ignore them), then brings every
- * scope over CACHE_TENANT_MAX_BYTES back under it, evicting its oldest entries: a tenant's
- * cache stays bounded as of each run (the crontab's schedule), whatever it writes.
+ * scope over CACHE_TENANT_MAX_BYTES back under it, evicting its least recently written
+ * (PostgreSQL) or used (Redis) entries: a tenant's cache stays bounded as of each run (the
+ * crontab's schedule), whatever it writes.
  */
 export const cacheSweep = defineTask({
   name: 'cache-sweep',
@@ -21,7 +22,7 @@ export const cacheSweep = defineTask({
     for (const scope of evicted) {
       ctx.logger.info(
         { ...scope, maxBytes: ctx.services.cache.limits.scopeBytes },
-        'cache scope over CACHE_TENANT_MAX_BYTES: its oldest entries evicted',
+        'cache scope over CACHE_TENANT_MAX_BYTES: its least recently written (PostgreSQL) or used (Redis) entries evicted',
       );
     }
     return { removed, evicted };

@@ -94,13 +94,14 @@ describe('eviction of scopes over CACHE_TENANT_MAX_BYTES', () => {
 
     const evictions = await evictOverLimit(store);
     expect(evictions.sort((a, b) => String(a.tenant).localeCompare(String(b.tenant)))).toEqual([
-      { tenant: 'big', bytes: 5 * each, evicted: 2 },
+      { tenant: 'big', bytesBefore: 5 * each, bytesAfter: 3 * each, evicted: 2 },
       {
         tenant: null,
-        bytes:
+        bytesBefore:
           bytes('central_x', `"${'v'.repeat(200)}"`) +
           bytes('central_site_settings', '"v"') +
           bytes('central_other', '"v"'),
+        bytesAfter: bytes('central_site_settings', '"v"') + bytes('central_other', '"v"'),
         evicted: 1,
       },
     ]);
@@ -111,6 +112,38 @@ describe('eviction of scopes over CACHE_TENANT_MAX_BYTES', () => {
     expect(await evictOverLimit(new PostgresStore(tdb.db, { valueBytes: 1024, scopeBytes: null }))).toEqual(
       [],
     );
+  });
+});
+
+describe.skipIf(!inject('redisUrl'))('Redis eviction of scopes over the bound', () => {
+  // A database of its own: the sweep reads the whole keyspace, and other test files share db 0.
+  const url = new URL(inject('redisUrl'));
+  url.pathname = '/13';
+  const redis = createCacheRedis(url.toString());
+  const store = new RedisStore(redis, { limits: { valueBytes: 1024 * 1024, scopeBytes: 4 * 30 } });
+  const tenant = `lru-${process.pid}`;
+  afterAll(async () => {
+    await new TenantCache(store, tenant).flush();
+    await new TenantCache(store, 'small').flush();
+    await redis.quit();
+  });
+
+  it('keeps the most recently used entries of each scope over the bound, idle times read before the sweep touches them', async () => {
+    const cache = new TenantCache(store, tenant);
+    // Strings of 30 bytes with their keys (small integers would share one idle time).
+    const value = (k: string) => 'v'.repeat(30 - Buffer.byteLength(`tenant_${tenant}_${k}`) - 2);
+    for (const k of ['k0', 'k1', 'k2', 'k3', 'k4', 'k5']) await cache.put(k, value(k), 60);
+    await new TenantCache(store, 'small').put('only', 'x', 60);
+    await new Promise((r) => setTimeout(r, 2100));
+    await cache.get('k0');
+    await cache.get('k4');
+    const evictions = await evictOverLimit(store);
+    expect(evictions).toEqual([{ tenant, bytesBefore: 6 * 30, bytesAfter: 4 * 30, evicted: 2 }]);
+    // k0 and k4 were used since; of the four idle ones, two stay (the scan's order among equals).
+    const kept = await cache.keys();
+    expect(kept).toHaveLength(4);
+    expect(kept).toEqual(expect.arrayContaining(['k0', 'k4']));
+    expect(await new TenantCache(store, 'small').keys()).toEqual(['only']);
   });
 });
 

@@ -15,7 +15,10 @@ describe('jobs added by the crontab', () => {
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
     // A small cache bound, so the sweep has a tenant to evict (see the last test).
-    worker = await startTestWorker(tdb, { registry, env: { CACHE_TENANT_MAX_BYTES: '2000' } });
+    worker = await startTestWorker(tdb, {
+      registry,
+      env: { CACHE_TENANT_MAX_BYTES: '2000', CACHE_VALUE_MAX_BYTES: '1024' },
+    });
   });
   afterAll(async () => {
     await worker.stop();
@@ -79,7 +82,14 @@ describe('jobs added by the crontab', () => {
     expect(after.bytes).toBeLessThanOrEqual(2000);
     expect(log.result).toEqual({
       removed: 0,
-      evicted: [{ tenant: 'bulky', bytes: before.bytes, evicted: before.entries - after.entries }],
+      evicted: [
+        {
+          tenant: 'bulky',
+          bytesBefore: before.bytes,
+          bytesAfter: after.bytes,
+          evicted: before.entries - after.entries,
+        },
+      ],
     });
     // The newest writes are the ones kept.
     expect(await bulky.has('k39')).toBe(true);
