@@ -83,6 +83,30 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
     const res = await app.inject({ method: 'GET', url: '/api/job-logs?stauts=failed', headers: keys.acme });
     expectField(res, 400, 'stauts');
     expect(res.json().detail).toBe('querystring stauts: is not a known field here');
+    // Operations without query parameters take none: a dry run asked for in the query was a
+    // real bulk retry, a pattern asked for on a flush flushed everything.
+    const retry = await app.inject({
+      method: 'POST',
+      url: '/api/job-logs/retry?dry_run=true',
+      headers: admin,
+      payload: { filter: { status: 'failed' } },
+    });
+    expectField(retry, 400, 'dry_run');
+    expect(retry.json().detail).toBe('querystring dry_run: is not a known field here');
+    const flush = await app.inject({
+      method: 'DELETE',
+      url: '/api/tenants/acme/cache?pattern=client:*',
+      headers: admin,
+    });
+    expectField(flush, 400, 'pattern');
+    expectField(await app.inject({ method: 'GET', url: '/api/tenants/acme?x=1', headers: admin }), 400, 'x');
+    // A browser's cache-buster is let through, and an EventSource polyfill's reconnect id.
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/tenants/acme?_=1712345', headers: admin })).statusCode,
+    ).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/job-logs?_=1712345', headers: keys.acme })).statusCode,
+    ).toBe(200);
     // Documented parameters still work.
     const ok = await app.inject({
       method: 'GET',

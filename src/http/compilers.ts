@@ -1,5 +1,6 @@
 import { AjvCompiler, type RouteDefinition } from '@fastify/ajv-compiler';
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import { QUERY_CACHE_BUSTER } from './input-guard.ts';
 
 const AJV_OPTIONS = { removeAdditional: false, allErrors: true } as const;
 
@@ -23,9 +24,11 @@ function lazyValidator(build: () => Validate): Validate {
  * built on that listing would then act on.
  */
 function closedQuery(route: RouteDefinition): RouteDefinition {
-  const schema = route.schema as { type?: unknown; additionalProperties?: unknown };
+  const schema = route.schema as { type?: unknown; additionalProperties?: unknown; properties?: object };
   if (schema.type !== 'object' || schema.additionalProperties !== undefined) return route;
-  return { ...route, schema: { ...schema, additionalProperties: false } } as RouteDefinition;
+  // `_`, a browser cache-buster, is let through (input-guard.ts).
+  const properties = { ...schema.properties, [QUERY_CACHE_BUSTER]: {} };
+  return { ...route, schema: { ...schema, properties, additionalProperties: false } } as RouteDefinition;
 }
 
 /**

@@ -17,6 +17,25 @@ function hasRequired(schema: unknown): boolean {
   return [...(s.anyOf ?? []), ...(s.oneOf ?? [])].some(hasRequired);
 }
 
+/**
+ * An API operation without query parameters takes none (those with them are closed by their
+ * schema: compilers.ts). `?dry_run=true` on a bulk action that reads it from its body, or
+ * `?pattern=` on a flush, acted on everything. `_`, a browser cache-buster, is let through.
+ */
+function refuseUndocumentedQuery(request: FastifyRequest): void {
+  if (request.routeOptions.schema?.querystring || !request.url.startsWith('/api/')) return;
+  const name = Object.keys((request.query ?? {}) as object).find((k) => k !== QUERY_CACHE_BUSTER);
+  if (name !== undefined) {
+    // Worded as the schema-checked operations word it (problem.ts).
+    throw new AppError('validation_failed', `querystring ${name}: is not a known field here`, {
+      field: name,
+    });
+  }
+}
+
+/** The query parameter browsers and HTTP libraries add to defeat caches (jQuery's `cache: false`). */
+export const QUERY_CACHE_BUSTER = '_';
+
 function checkPart(part: unknown, prefix: string): void {
   const problem = findJsonProblem(part);
   if (!problem) return;
@@ -68,6 +87,7 @@ export function registerInputGuard(app: FastifyInstance): void {
     }
     checkPart(request.params, '');
     checkPart(request.query, '');
+    refuseUndocumentedQuery(request);
     const bodySchema = request.routeOptions.schema?.body;
     if ((request.body === undefined || request.body === null) && bodySchema && !hasRequired(bodySchema)) {
       request.body = {};

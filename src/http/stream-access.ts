@@ -1,7 +1,21 @@
+import { Type } from 'typebox';
 import type { Db } from '../db/database.ts';
 import { ListenerOnDemand } from '../db/listener-on-demand.ts';
 import type { Logger } from '../logger.ts';
 import type { Principal } from './auth.ts';
+
+/**
+ * EventSource polyfills that cannot set headers (`event-source-polyfill`) send a reconnect's
+ * Last-Event-ID as this query parameter; the streams read it as they read the header.
+ */
+export const LastEventIdQuery = {
+  lastEventId: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: 'Last-Event-ID of a reconnect, for clients that cannot send the header',
+    }),
+  ),
+};
 
 /** NOTIFYed with a key's id when it is revoked (migrations/0031). */
 export const KEY_REVOKED_CHANNEL = 'tenantry_api_key_revoked';

@@ -73,6 +73,9 @@ describe('GET /api/job-logs/:id/events', () => {
       headers: { ...acme, 'last-event-id': '1' },
     });
     expect(again.status).toBe(204);
+    // So is a polyfill that sends the id as a query parameter (it cannot set headers).
+    const polyfill = await fetch(`${base}/api/job-logs/${id}/events?lastEventId=1`, { headers: acme });
+    expect(polyfill.status).toBe(204);
   });
 
   it('pushes a change made through the API to a waiting client', async () => {

@@ -4866,7 +4866,10 @@ export interface operations {
     };
     streamJobLogEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Last-Event-ID of a reconnect, for clients that cannot send the header */
+                lastEventId?: string;
+            };
             header?: never;
             path: {
                 /**
@@ -5673,6 +5676,15 @@ export interface operations {
                         tenant: string | null;
                         tenant_name: string | null;
                     };
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authentication required */
@@ -6807,6 +6819,8 @@ export interface operations {
             query?: {
                 /** @description admin keys: only this tenant; tenant keys: their own (another is 404) */
                 tenant?: string;
+                /** @description Last-Event-ID of a reconnect, for clients that cannot send the header */
+                lastEventId?: string;
             };
             header?: never;
             path?: never;

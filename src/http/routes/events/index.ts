@@ -4,6 +4,7 @@ import { notFound } from '../../../errors.ts';
 import { JobLogPageHub } from '../../../job-logs/page-hub.ts';
 import type { Logger } from '../../../logger.ts';
 import { problemResponses } from '../../problem.ts';
+import { LastEventIdQuery } from '../../stream-access.ts';
 import type { StreamRouteDeps } from '../deps.ts';
 import { TenantFilterDescription, tenantScope } from '../principal-scope.ts';
 
@@ -33,6 +34,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
           'when its key is revoked or its tenant stops being active.',
         querystring: Type.Object({
           tenant: Type.Optional(Type.String({ maxLength: 63, description: TenantFilterDescription })),
+          ...LastEventIdQuery,
         }),
         produces: ['text/event-stream'],
         response: {

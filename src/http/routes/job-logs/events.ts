@@ -6,6 +6,7 @@ import { jobLogEvent, TERMINAL_STATUSES } from '../../../job-logs/json.ts';
 import { findJobLog, type JobLogRow } from '../../../job-logs/repository.ts';
 import type { Logger } from '../../../logger.ts';
 import { problemResponses } from '../../problem.ts';
+import { LastEventIdQuery } from '../../stream-access.ts';
 import type { StreamRouteDeps } from '../deps.ts';
 import { JobLogId } from './schemas.ts';
 
@@ -33,6 +34,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
           '204, which tells a browser EventSource to stop reconnecting. A `: heartbeat` comment is sent every ' +
           '15 seconds. The stream ends when its key is revoked or its tenant stops being active.',
         params: Type.Object({ id: JobLogId }),
+        querystring: Type.Object(LastEventIdQuery),
         produces: ['text/event-stream'],
         response: {
           200: {
@@ -59,7 +61,9 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
       const id = request.params.id;
       const first = await findJobLog(db, id, tenantId);
       if (!first) throw notFound(`job log ${id}`);
-      if (TERMINAL_STATUSES.includes(first.status) && request.headers['last-event-id'] !== undefined) {
+      const reconnect =
+        request.headers['last-event-id'] !== undefined || request.query.lastEventId !== undefined;
+      if (TERMINAL_STATUSES.includes(first.status) && reconnect) {
         return reply.code(204).send(null);
       }
 

@@ -25,7 +25,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         summary: 'Who this key belongs to: the admin, or one tenant',
         description:
           'A key that is not valid is 401; a key of a suspended or inactive tenant is 403 with the reason.',
-        response: { 200: Session, ...problemResponses(401, 403) },
+        response: { 200: Session, ...problemResponses(400, 401, 403) },
       },
     },
     async (request) => {
