@@ -23,7 +23,9 @@ function hasRequired(schema: unknown): boolean {
  * `?pattern=` on a flush, acted on everything. `_`, a browser cache-buster, is let through.
  */
 function refuseUndocumentedQuery(request: FastifyRequest): void {
-  if (request.routeOptions.schema?.querystring || !request.url.startsWith('/api/')) return;
+  // No route (a 404) or not the API's (the dashboard's files, /health): left alone.
+  const route = request.routeOptions.url;
+  if (route === undefined || !route.startsWith('/api/') || request.routeOptions.schema?.querystring) return;
   const name = Object.keys((request.query ?? {}) as object).find((k) => k !== QUERY_CACHE_BUSTER);
   if (name !== undefined) {
     // Worded as the schema-checked operations word it (problem.ts).
