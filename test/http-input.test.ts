@@ -102,7 +102,7 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
     expectField(await app.inject({ method: 'GET', url: '/api/tenants/acme?x=1', headers: admin }), 400, 'x');
     // No such operation stays a 404, whatever its query.
     expect((await app.inject({ method: 'GET', url: '/api/nope?x=1', headers: admin })).statusCode).toBe(404);
-    // A browser's cache-buster is let through, and an EventSource polyfill's reconnect id.
+    // A browser's cache-buster is let through (a polyfill's lastEventId: test/job-logs/events.test.ts).
     expect(
       (await app.inject({ method: 'GET', url: '/api/tenants/acme?_=1712345', headers: admin })).statusCode,
     ).toBe(200);

@@ -151,18 +151,24 @@ export class PostgresStore implements CacheStore {
     return this.locks.tryLock(key);
   }
 
+  async evict(prefix: string, maxBytes: number): Promise<number> {
+    return (await this.trim(prefix, maxBytes)).evicted;
+  }
+
   /**
    * Keeps the newest writes whose bytes fit, in one statement: each live entry's running total
    * of itself and everything written after it decides. Rows are locked in key order (as writes
    * take them, so the two cannot deadlock), and matching written_at leaves an entry rewritten
-   * since the statement's snapshot (its row is re-checked when it is locked).
+   * since the statement's snapshot (its row is re-checked when it is locked). Returns what it
+   * removed and the bytes of what it kept.
    */
-  async evict(prefix: string, maxBytes: number): Promise<number> {
-    const { rows } = await sql<{ n: number }>`
-      WITH scope AS (
-        SELECT key, written_at,
-               sum(octet_length(key) + octet_length(value)) OVER (ORDER BY written_at DESC, key DESC) AS newer
+  private async trim(prefix: string, maxBytes: number): Promise<{ evicted: number; kept: number }> {
+    const { rows } = await sql<{ evicted: number; kept: string }>`
+      WITH sized AS (
+        SELECT key, written_at, octet_length(key) + octet_length(value) AS bytes
         FROM tenantry.cache_entries WHERE ${matchingKeys(prefix, '*')} AND ${LIVE}
+      ), scope AS (
+        SELECT key, written_at, bytes, sum(bytes) OVER (ORDER BY written_at DESC, key DESC) AS newer FROM sized
       ), doomed AS (
         SELECT c.key FROM tenantry.cache_entries c JOIN scope s ON c.key = s.key AND c.written_at = s.written_at
         WHERE s.newer > ${maxBytes}::bigint
@@ -171,8 +177,11 @@ export class PostgresStore implements CacheStore {
         DELETE FROM tenantry.cache_entries c USING doomed WHERE c.key = doomed.key
         RETURNING 1
       )
-      SELECT count(*)::integer AS n FROM gone`.execute(this.db);
-    return rows[0]?.n ?? 0;
+      SELECT (SELECT count(*) FROM gone)::integer AS evicted,
+             (SELECT coalesce(sum(bytes), 0) FROM scope WHERE newer <= ${maxBytes}::bigint)::bigint AS kept`.execute(
+      this.db,
+    );
+    return { evicted: rows[0]?.evicted ?? 0, kept: Number(rows[0]?.kept ?? 0) };
   }
 
   async stats(prefix: string | undefined): Promise<ScopeStats[]> {
@@ -196,14 +205,8 @@ export class PostgresStore implements CacheStore {
   async evictScopes(maxBytes: number): Promise<Eviction[]> {
     const evictions: Eviction[] = [];
     for (const scope of (await this.stats(undefined)).filter((s) => s.bytes > maxBytes)) {
-      const evicted = await this.evict(cachePrefix(scope.tenant ?? undefined), maxBytes);
-      const after = await this.stats(cachePrefix(scope.tenant ?? undefined));
-      evictions.push({
-        tenant: scope.tenant,
-        bytesBefore: scope.bytes,
-        bytesAfter: after[0]?.bytes ?? 0,
-        evicted,
-      });
+      const { evicted, kept } = await this.trim(cachePrefix(scope.tenant ?? undefined), maxBytes);
+      evictions.push({ tenant: scope.tenant, bytesBefore: scope.bytes, bytesAfter: kept, evicted });
     }
     return evictions;
   }

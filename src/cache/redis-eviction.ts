@@ -59,15 +59,16 @@ export async function scanEntries(
  * most recently used that fit stay, and once one does not fit, every older one goes too (as
  * PostgreSQL's running total does). Small integer values share one idle time unless Redis runs
  * an LRU or LFU maxmemory-policy, and under LFU Redis refuses idle times: the scan's order
- * decides among those.
+ * decides among those. Undefined when the scope is within the bound already.
  */
 export async function trimScope(
   redis: Redis,
   scope: string | null,
   entries: Entry[],
   maxBytes: number,
-): Promise<Eviction> {
+): Promise<Eviction | undefined> {
   const before = entries.reduce((sum, e) => sum + e.bytes, 0);
+  if (before <= maxBytes) return undefined;
   let kept = 0;
   const doomed: string[] = [];
   for (const entry of entries.toSorted((a, b) => a.idle - b.idle)) {

@@ -145,7 +145,7 @@ export class RedisStore implements CacheStore {
   async evict(prefix: string, maxBytes: number): Promise<number> {
     const scopes = await scanEntries(this.redis, [globPattern(prefix, '*')], () => prefix);
     const entries = scopes.get(prefix) ?? [];
-    return (await trimScope(this.redis, null, entries, maxBytes)).evicted;
+    return (await trimScope(this.redis, null, entries, maxBytes))?.evicted ?? 0;
   }
 
   /** One SCAN of the whole keyspace, then each scope over the bound trimmed. */
@@ -154,8 +154,8 @@ export class RedisStore implements CacheStore {
     const scopes = await scanEntries(this.redis, globs, scopeOfKey);
     const evictions: Eviction[] = [];
     for (const [scope, entries] of scopes) {
-      if (entries.reduce((sum, e) => sum + e.bytes, 0) <= maxBytes) continue;
-      evictions.push(await trimScope(this.redis, scope, entries, maxBytes));
+      const eviction = await trimScope(this.redis, scope, entries, maxBytes);
+      if (eviction) evictions.push(eviction);
     }
     return evictions;
   }

@@ -256,10 +256,6 @@ export class WorkerService {
     if (!runner) return;
     const { logger, config } = this.options;
     const grace = config.shutdownTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), grace);
-    });
     const graceful = runner.stop().then(
       () => 'done' as const,
       (err: unknown) => {
@@ -267,9 +263,14 @@ export class WorkerService {
         return 'done' as const;
       },
     );
-    const outcome = await Promise.race([graceful, timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
+    // 'done' once the runner has stopped, 'timeout' if `ms` pass first (the timer then cleared).
+    const stoppedWithin = (ms: number) => {
+      const timer = new AbortController();
+      return Promise.race([graceful, sleep(ms, 'timeout' as const, { signal: timer.signal })]).finally(() =>
+        timer.abort(),
+      );
+    };
+    if ((await stoppedWithin(grace)) === 'timeout') {
       logger.warn(
         { shutdownTimeoutMs: grace },
         'running jobs did not finish in time; failing them for retry',
@@ -279,12 +280,7 @@ export class WorkerService {
       // and fails the jobs still running with an attempt counted, so it comes only after these
       // writes, and only for what they could not settle in time (PostgreSQL unreachable, say).
       this.parts.running.abortAll(new WorkerShutdownError());
-      const writes = new AbortController();
-      const written = await Promise.race([
-        graceful,
-        sleep(OUTCOME_WRITE_GRACE_MS, 'timeout' as const, { signal: writes.signal }),
-      ]).finally(() => writes.abort());
-      if (written === 'done') return;
+      if ((await stoppedWithin(OUTCOME_WRITE_GRACE_MS)) === 'done') return;
       try {
         // Fails the running jobs with this message; graphile-worker retries them with backoff.
         await this.parts.supervisor.workerPool?.forcefulShutdown(
