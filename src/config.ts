@@ -21,6 +21,8 @@ export interface Config {
   readonly crontabFile: string;
   /** Where the tenant cache lives; `redis` needs REDIS_URL. */
   readonly cacheStore: 'postgres' | 'redis';
+  /** REDIS_KEY_PREFIX: the Redis store's namespace ('' none), for a Redis database shared with others. */
+  readonly redisKeyPrefix: string;
   /** CACHE_VALUE_MAX_BYTES and CACHE_TENANT_MAX_BYTES (0 there: no bound). */
   readonly cacheLimits: CacheLimits;
   /** 32-byte key for AES-256-GCM encryption of backups at rest; unset keeps backups plain. */
@@ -138,6 +140,20 @@ function cacheStore(env: Env, redisUrl: string | undefined): 'postgres' | 'redis
     throw new ConfigError('CACHE_STORE', `must be postgres or redis, got "${raw}"`);
   }
   if (raw === 'redis' && !redisUrl) throw new ConfigError('CACHE_STORE', 'is redis but REDIS_URL is not set');
+  return raw;
+}
+
+/**
+ * Letters, digits and `:._-` only: none of them is special in a Redis glob, so the prefix can lead a
+ * SCAN pattern as it is. It may not begin like a scope (`tenant_`, `central_`), or a store without
+ * a prefix in the same database would read its keys as a tenant's.
+ */
+function redisKeyPrefix(env: Env): string {
+  const raw = read(env, 'REDIS_KEY_PREFIX') ?? '';
+  if (raw !== '' && !/^[A-Za-z0-9:._-]{1,64}$/.test(raw))
+    throw new ConfigError('REDIS_KEY_PREFIX', `must be 1-64 letters, digits or ":._-", got "${raw}"`);
+  if (raw.startsWith('tenant_') || raw.startsWith('central_'))
+    throw new ConfigError('REDIS_KEY_PREFIX', `must not begin with "tenant_" or "central_", got "${raw}"`);
   return raw;
 }
 
@@ -271,6 +287,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     crontabFile: path.resolve(cwd, read(env, 'CRONTAB_FILE') ?? 'crontab'),
     cacheStore: cacheStore(env, redisUrl),
     cacheLimits: cacheLimits(env),
+    redisKeyPrefix: redisKeyPrefix(env),
     backupEncryptionKey: encryptionKey(env),
     backupTimeoutMs: integer(env, 'BACKUP_TIMEOUT_MS', 3_600_000, 1000, 86_400_000),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),

@@ -38,6 +38,7 @@ describe('parseConfig', () => {
         DATABASE_IDLE_TIMEOUT_MS: '60000',
         CACHE_VALUE_MAX_BYTES: '4096',
         CACHE_TENANT_MAX_BYTES: '1000000',
+        REDIS_KEY_PREFIX: 'billing:cache:',
       },
       '/srv',
     );
@@ -54,7 +55,9 @@ describe('parseConfig', () => {
       shutdownTimeoutMs: 5000,
       databaseIdleTimeoutMs: 60_000,
       cacheLimits: { valueBytes: 4096, scopeBytes: 1_000_000 },
+      redisKeyPrefix: 'billing:cache:',
     });
+    expect(parseConfig({}).redisKeyPrefix).toBe('');
     expect(parseConfig({ CACHE_TENANT_MAX_BYTES: '0' }).cacheLimits.scopeBytes).toBeNull();
   });
 
@@ -84,6 +87,8 @@ describe('parseConfig', () => {
       { CACHE_TENANT_MAX_BYTES: '4096', CACHE_VALUE_MAX_BYTES: '8192' },
       'CACHE_TENANT_MAX_BYTES: must be 0 (no bound) or at least CACHE_VALUE_MAX_BYTES (8192), got 4096',
     ],
+    [{ REDIS_KEY_PREFIX: 'app*' }, 'REDIS_KEY_PREFIX: must be 1-64 letters, digits or ":._-", got "app*"'],
+    [{ REDIS_KEY_PREFIX: 'tenant_1' }, 'REDIS_KEY_PREFIX: must not begin with "tenant_" or "central_"'],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrowError(ConfigError);
     expect(() => parseConfig(env)).toThrowError(message);

@@ -5,6 +5,7 @@ import type { Eviction } from './limits.ts';
 const BATCH = 1000;
 
 interface Entry {
+  /** The key as stored, namespace included. */
   key: string;
   bytes: number;
   /** Seconds since Redis last saw the key used (OBJECT IDLETIME). */
@@ -12,14 +13,16 @@ interface Entry {
 }
 
 /**
- * Every key matching `globs` with its size (key and value bytes, as stats counts them) and idle
- * time, grouped by `scopeOf` (keys it gives undefined are left out). Idle times are read before
+ * Every key matching `globs` behind `namespace` with its size (key without the namespace and value
+ * bytes, as stats counts them) and idle time, grouped by `scopeOf` of the key without the
+ * namespace (keys it gives undefined are left out). Idle times are read before
  * lengths in each batch: STRLEN counts as a use in Redis before 7.2 (which has no read leaving
  * idle times alone), so one pass reads each key's idle time before anything of this sweep touched
  * it. Holds one entry per key in memory for the length of the sweep.
  */
 export async function scanEntries(
   redis: Redis,
+  namespace: string,
   globs: readonly string[],
   scopeOf: (key: string) => string | null | undefined,
 ): Promise<Map<string | null, Entry[]>> {
@@ -27,7 +30,7 @@ export async function scanEntries(
   for (const glob of globs) {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', glob, 'COUNT', BATCH);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', namespace + glob, 'COUNT', BATCH);
       cursor = next;
       if (keys.length === 0) continue;
       const pipeline = redis.pipeline();
@@ -35,7 +38,8 @@ export async function scanEntries(
       for (const key of keys) pipeline.strlen(key);
       const replies = (await pipeline.exec()) ?? [];
       keys.forEach((key, i) => {
-        const scope = scopeOf(key);
+        const bare = key.slice(namespace.length);
+        const scope = scopeOf(bare);
         const idle = replies[i]?.[1];
         const length = replies[keys.length + i]?.[1];
         // A key that expired between SCAN and STRLEN answers 0 and is left alone.
@@ -44,7 +48,7 @@ export async function scanEntries(
         // SCAN may return a key twice while the table rehashes: the map keeps it once.
         entries.set(key, {
           key,
-          bytes: Buffer.byteLength(key, 'utf8') + length,
+          bytes: Buffer.byteLength(bare, 'utf8') + length,
           idle: typeof idle === 'number' ? idle : 0,
         });
         scopes.set(scope, entries);

@@ -24,10 +24,13 @@ export class RedisLocks {
 
   private readonly redis: Redis;
   private readonly leaseMs: number;
+  private readonly lockPrefix: string;
 
-  constructor(redis: Redis, leaseMs: number) {
+  /** `namespace`: the store's REDIS_KEY_PREFIX, so deployments sharing a database lock apart. */
+  constructor(redis: Redis, leaseMs: number, namespace = '') {
     this.redis = redis;
     this.leaseMs = leaseMs;
+    this.lockPrefix = namespace + LOCK_PREFIX;
     // defineCommand sends EVALSHA and falls back to EVAL once per connection.
     if (!('tenantryCacheUnlock' in redis)) {
       redis.defineCommand('tenantryCacheUnlock', { numberOfKeys: 1, lua: RELEASE });
@@ -37,7 +40,7 @@ export class RedisLocks {
   }
 
   async tryLock(key: string): Promise<CacheLock | undefined> {
-    const lockKey = LOCK_PREFIX + key;
+    const lockKey = this.lockPrefix + key;
     const token = randomUUID();
     const reply = await this.redis.set(lockKey, token, 'PX', this.leaseMs, 'NX');
     if (reply !== 'OK') return undefined;

@@ -17,12 +17,16 @@ export interface CacheStoreDeps {
  * process; cache calls fail fast while it is away and /health reports it.
  */
 export function createCacheStore(
-  config: Pick<Config, 'cacheStore' | 'redisUrl'> & Partial<Pick<Config, 'cacheLimits'>>,
+  config: Pick<Config, 'cacheStore' | 'redisUrl'> & Partial<Pick<Config, 'cacheLimits' | 'redisKeyPrefix'>>,
   { db }: CacheStoreDeps,
 ): CacheStore {
   if (config.cacheStore === 'postgres') return new PostgresStore(db, config.cacheLimits);
   if (!config.redisUrl) throw new Error('CACHE_STORE is redis but REDIS_URL is not set');
-  return new RedisStore(createCacheRedis(config.redisUrl), { ownsClient: true, limits: config.cacheLimits });
+  return new RedisStore(createCacheRedis(config.redisUrl), {
+    ownsClient: true,
+    limits: config.cacheLimits,
+    namespace: config.redisKeyPrefix,
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisStore } from '../../src/cache/redis-store.ts';
 import { createCacheRedis } from '../../src/cache/runtime.ts';
+import { TenantCache } from '../../src/cache/tenant-cache.ts';
 import { cacheContract, freshCache } from './contract/index.ts';
 
 describe.skipIf(!inject('redisUrl'))('RedisStore', () => {
@@ -60,6 +61,51 @@ describe.skipIf(!inject('redisUrl'))('RedisStore', () => {
       const after = await store.tryLock(key);
       expect(after).toBeDefined();
       await after!.release();
+    });
+  });
+
+  describe('behind a key namespace (REDIS_KEY_PREFIX)', () => {
+    const ns = `ns${process.pid}:`;
+    const namespaced = new RedisStore(redis, { lockLeaseMs: 900, namespace: ns });
+    const nsHarness = {
+      store: () => namespaced,
+      expire: async (key: string) => void (await redis.pexpireat(ns + key, 1)),
+    };
+
+    cacheContract(nsHarness);
+
+    it('writes, scans, flushes, counts, evicts and locks only its own keys', async () => {
+      const tenant = `nsx${process.pid}`;
+      const inside = new TenantCache(namespaced, tenant);
+      const outside = new TenantCache(store, tenant);
+      await inside.putMany({ a: 'in', b: 'in' }, 60);
+      await outside.putMany({ a: 'out', c: 'out' }, 60);
+      expect(await redis.get(`${ns}tenant_${tenant}_a`)).toBe('"in"');
+      expect(await inside.keys()).toEqual(['a', 'b']);
+      expect(await outside.keys()).toEqual(['a', 'c']);
+
+      const scope = (await namespaced.stats(inside.prefix))[0];
+      // Bytes count the key without the namespace, as the store without one (and PostgreSQL) does.
+      expect(scope).toEqual({ tenant, entries: 2, bytes: 2 * (`tenant_${tenant}_a`.length + 4), expired: 0 });
+
+      const lock = await namespaced.tryLock(`${inside.prefix}job`);
+      expect(await redis.exists(`${ns}tenantry:cache-lock:${inside.prefix}job`)).toBe(1);
+      // The store without a namespace locks the same key apart.
+      const other = await store.tryLock(`${inside.prefix}job`);
+      expect(other).toBeDefined();
+      await other!.release();
+      await lock!.release();
+
+      expect(await namespaced.evict(inside.prefix, 0)).toBe(2);
+      await inside.put('b', 'in', 60);
+      expect(await inside.flush()).toBe(1);
+      expect(await outside.many(['a', 'c'])).toEqual(
+        new Map([
+          ['a', 'out'],
+          ['c', 'out'],
+        ]),
+      );
+      expect(await outside.flush()).toBe(2);
     });
   });
 });

@@ -79,4 +79,21 @@ describe('cache wiring', () => {
     expect(await cacheHealth(redis)).toEqual({ store: 'redis', state: 'connected' });
     await redis.close();
   });
+
+  it.skipIf(!inject('redisUrl'))(
+    'puts REDIS_KEY_PREFIX before every key of the configured Redis store',
+    async () => {
+      const prefix = `wiring${process.pid}:`;
+      const config = { cacheStore: 'redis', redisUrl: inject('redisUrl'), redisKeyPrefix: prefix } as const;
+      const namespaced = createCacheStore(config, { db: tdb.db });
+      const plain = createCacheStore({ ...config, redisKeyPrefix: '' }, { db: tdb.db });
+      const tenant = `wired${process.pid}`;
+      await new TenantCache(namespaced, tenant).put('k', 1, 60);
+      expect(await new TenantCache(plain, tenant).get('k')).toBeUndefined();
+      expect(await plain.get(`${prefix}tenant_${tenant}_k`)).toBe('1');
+      expect(await new TenantCache(namespaced, tenant).flush()).toBe(1);
+      await namespaced.close();
+      await plain.close();
+    },
+  );
 });
