@@ -1,3 +1,4 @@
+import { redactPaths } from '../job-logs/redact-paths.ts';
 import type { ExportRow } from './repository.ts';
 
 const num = (v: string | null) => (v === null ? null : Number(v));
@@ -15,7 +16,8 @@ export function exportJson(row: ExportRow) {
     status: row.status,
     progress: completed ? 100 : (row.progress ?? 0),
     step: row.step ?? null,
-    error_message: row.error_message ?? null,
+    // A failed export's message can name files under the installation (DATA_DIR by default).
+    error_message: redactPaths(row.error_message ?? null),
     filename: row.filename,
     content_type: row.content_type,
     row_count: num(row.row_count),

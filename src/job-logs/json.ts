@@ -69,7 +69,7 @@ export function jobLogEvent(row: JobLogRow) {
     progress: row.progress,
     step: row.step,
     attempts: row.attempts,
-    error_message: row.error_message,
+    error_message: redactPaths(row.error_message),
     finished_at: iso(row.finished_at),
   };
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
@@ -12,7 +13,7 @@ const tasks = registry.with([probe]);
 
 interface SseEvent {
   event: string;
-  data: { id: string; status: string; progress: number; step: string | null };
+  data: { id: string; status: string; progress: number; step: string | null; error_message: string | null };
 }
 
 /** Reads a whole event stream (it ends after the terminal state) and parses its events. */
@@ -92,6 +93,16 @@ describe('GET /api/job-logs/:id/events', () => {
       seen += decoder.decode(value);
     }
     expect(seen).toContain('"status":"cancelled"');
+  });
+
+  it('sends error messages without the server’s paths, as the job log itself does', async () => {
+    const id = await dispatch({ mode: 'ok' }, new Date(Date.now() + 3_600_000));
+    const root = process.cwd();
+    await sql`UPDATE tenantry.job_logs SET status = 'failed', error_message = ${`could not read ${root}/src/x.ts`}
+      WHERE id = ${id}`.execute(tdb.db);
+    const res = await fetch(`${base}/api/job-logs/${id}/events`, { headers: acme });
+    const { events } = await readStream(res);
+    expect(events[0]!.data).toMatchObject({ status: 'failed', error_message: 'could not read src/x.ts' });
   });
 
   it('is 404 for another tenant’s job', async () => {

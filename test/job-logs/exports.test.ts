@@ -201,6 +201,22 @@ describe('exports', () => {
     expect(rows.every((r: { task: string }) => r.task === 'export-data')).toBe(true);
   });
 
+  it('reports a failed export without the server’s paths', async () => {
+    const { id, job_log_id } = (await post({ export_type: 'clients' })).json();
+    // Cancelled first, so no worker runs it; then the message an unwritable DATA_DIR would leave.
+    await app.inject({ method: 'POST', url: `/api/job-logs/${job_log_id}/cancel`, headers: acme });
+    await tdb.db
+      .updateTable('tenantry.job_logs')
+      .set({ error_message: `EACCES: permission denied, open '${process.cwd()}/.data/x'` })
+      .where('id', '=', job_log_id)
+      .execute();
+    const res = await status(id);
+    expect(res.json()).toMatchObject({
+      status: 'cancelled',
+      error_message: "EACCES: permission denied, open '.data/x'",
+    });
+  });
+
   it('removes expired exports and their chunks with the expiry task', async () => {
     const { id, job_log_id } = (await post({ export_type: 'appointments' })).json();
     await finish(job_log_id);
