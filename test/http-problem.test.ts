@@ -40,6 +40,23 @@ describe('problem+json errors', () => {
     expect(body.detail).toBe('no route for GET /api/nothing-here');
   });
 
+  it('answers a known path with a method it does not take as 405, naming the methods it does take', async () => {
+    const res = await app.inject({ method: 'DELETE', url: '/api/tenants?x=1', headers: bearer(ADMIN_KEY) });
+    const body = expectProblem(res, 405);
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
+    expect(body).toMatchObject({
+      code: 'method_not_allowed',
+      detail: '/api/tenants does not take DELETE; it takes GET, HEAD, POST',
+    });
+    // Path parameters match as the real router matches them, and routes added later count too.
+    const one = await app.inject({ method: 'PUT', url: '/api/job-logs/42' });
+    expectProblem(one, 405);
+    expect(one.headers.allow).toBe('GET, HEAD');
+    expect((await app.inject({ method: 'POST', url: '/boom' })).headers.allow).toBe('GET, HEAD');
+    // Still 404: a path no route serves under any method.
+    expectProblem(await app.inject({ method: 'DELETE', url: '/api/job-logs/42/nothing' }), 404);
+  });
+
   it('names the offending field on validation errors', async () => {
     const res = await app.inject({
       method: 'GET',

@@ -8,6 +8,7 @@ import { VERSION } from '../version.ts';
 import { authPlugin } from './auth.ts';
 import { lazyCompilersFactory } from './compilers.ts';
 import { registerInputGuard } from './input-guard.ts';
+import { registerNotFound } from './not-found.ts';
 import { registerOpenApi } from './openapi.ts';
 import { PageTokens } from './pagination.ts';
 import { registerProblemHandlers, sendProblem, writeClientProblem } from './problem.ts';
@@ -79,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('x-request-id', request.id);
   });
   registerProblemHandlers(app);
+  registerNotFound(app);
   registerInputGuard(app);
   await registerOpenApi(app, VERSION, deps.registry);
   await app.register(authPlugin, {

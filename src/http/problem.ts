@@ -154,8 +154,4 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       'an unexpected error occurred',
     );
   });
-
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
-  );
 }
