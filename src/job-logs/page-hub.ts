@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { ListenerOnDemand } from '../db/listener-on-demand.ts';
 import { JOB_LOG_CHANNEL } from '../jobs/log-batch.ts';
 import type { Logger } from '../logger.ts';
 import { jobLogSummaryJson } from './json.ts';
-import type { JobLogListRow } from './repository.ts';
+import { findJobLogSummaries } from './repository.ts';
 
 /** The tenant-status channel (migration 0002's trigger): provisioning and status changes. */
 const TENANT_CHANNEL = 'tenantry_tenant_status';
@@ -103,7 +102,7 @@ export class JobLogPageHub {
       return;
     }
     if (ids.length === 0 || this.subscribers.size === 0) return;
-    readSummaries(this.db, ids).then(
+    findJobLogSummaries(this.db, ids).then(
       (rows) => {
         const summaries = rows.map(jobLogSummaryJson);
         for (const s of this.subscribers) {
@@ -134,37 +133,4 @@ export class JobLogPageHub {
         (err) => this.logger.warn({ err }, 'tenant status refresh failed'),
       );
   }
-}
-
-/** The list columns of some job logs (error messages cut to 500 characters, as lists show them). */
-function readSummaries(db: Db, ids: string[]): Promise<JobLogListRow[]> {
-  return db
-    .selectFrom('tenantry.job_logs')
-    .select([
-      'id',
-      'tenant_id',
-      'job_id',
-      'task',
-      'queue',
-      'lane',
-      'status',
-      'progress',
-      'step',
-      'source_type',
-      'source_id',
-      'attempts',
-      'max_attempts',
-      'priority',
-      'run_at',
-      'created_at',
-      'started_at',
-      'finished_at',
-      'duration_ms',
-      'cancel_requested_at',
-    ])
-    .select(sql<string | null>`left(error_message, 500)`.as('error_message'))
-    .select(sql<string>`created_at::text`.as('cursor_at'))
-    .where('id', 'in', ids)
-    .orderBy('id')
-    .execute();
 }

@@ -55,10 +55,22 @@ const LIST_COLUMNS = COLUMNS.filter(
   > => !['payload', 'meta', 'result', 'error_stack', 'attempt_errors'].includes(c),
 );
 
+/**
+ * When a waiting job will next be tried. The log's own run_at is when it was dispatched to run; a
+ * retry backing off waits in its lane (tenant jobs) or in graphile-worker (central ones) with a
+ * later time, which only those rows hold: the outcome batch that records the failure does not
+ * write the log's run_at again (one more column in the hot statement for a read-time join here).
+ */
+const NEXT_RUN_AT = sql<Date>`CASE WHEN job_logs.status = 'pending' THEN coalesce(
+    (SELECT w.run_at FROM tenantry.lane_jobs w WHERE w.log_id = job_logs.id),
+    (SELECT g.run_at FROM graphile_worker.jobs g WHERE g.id = job_logs.job_id),
+    job_logs.run_at) ELSE job_logs.run_at END`.as('run_at');
+
 function baseQuery(db: DbOrTrx) {
   return db
     .selectFrom('tenantry.job_logs')
-    .select(COLUMNS)
+    .select(COLUMNS.filter((c) => c !== 'run_at'))
+    .select(NEXT_RUN_AT)
     .select(sql<string>`created_at::text`.as('cursor_at'));
 }
 
@@ -67,7 +79,8 @@ export type JobLogRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['execute
 function listQuery(db: DbOrTrx) {
   return db
     .selectFrom('tenantry.job_logs')
-    .select(LIST_COLUMNS)
+    .select(LIST_COLUMNS.filter((c) => c !== 'run_at' && c !== 'error_message'))
+    .select(NEXT_RUN_AT)
     .select(sql<string | null>`left(error_message, 500)`.as('error_message'))
     .select(sql<string>`created_at::text`.as('cursor_at'));
 }
@@ -97,6 +110,12 @@ export async function listJobLogs(
     query = query.where(sql<boolean>`(created_at, id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
   }
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** List rows of some job logs, by id (the dashboard's live page refreshes what changed). */
+export async function findJobLogSummaries(db: DbOrTrx, ids: readonly string[]): Promise<JobLogListRow[]> {
+  if (ids.length === 0) return [];
+  return listQuery(db).where('id', 'in', ids).orderBy('id').execute();
 }
 
 export async function findJobLog(db: DbOrTrx, id: string, tenantId?: string): Promise<JobLogRow | undefined> {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findJobLog } from '../../src/job-logs/repository.ts';
 import { cancelJob, retryJob } from '../../src/jobs/control.ts';
 import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
@@ -82,6 +83,13 @@ describe('job execution', () => {
     await expect
       .poll(async () => (await jobLog(tdb.db, job.id)).error_message, { timeout: 5000 })
       .toBe('probe failure on attempt 1');
+    // While it backs off (e¹ s from the failure) its log says when it will be tried again.
+    const waiting = (await findJobLog(tdb.db, job.id))!;
+    const { rows } = await sql<{ run_at: Date }>`
+      SELECT run_at FROM tenantry.lane_jobs WHERE log_id = ${job.id}`.execute(tdb.db);
+    expect(waiting.status).toBe('pending');
+    expect(waiting.run_at).toEqual(rows[0]!.run_at);
+    expect(waiting.run_at.getTime() - waiting.created_at.getTime()).toBeGreaterThan(2700);
     const log = await waitForStatus(tdb.db, job.id, ['completed']);
     expect(log).toMatchObject({ attempts: 2, error_message: 'probe failure on attempt 1' });
     // The history says which attempt failed, and that the job then went on.

@@ -1010,7 +1010,10 @@ export interface components {
             max_attempts: number;
             priority: number;
             error_message: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when the job runs; while a failed attempt backs off (pending, attempts above 0), when it is tried next
+             */
             run_at: string;
             /** Format: date-time */
             created_at: string;
@@ -1087,7 +1090,10 @@ export interface components {
             max_attempts: number;
             priority: number;
             error_message: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description when the job runs; while a failed attempt backs off (pending, attempts above 0), when it is tried next
+             */
             run_at: string;
             /** Format: date-time */
             created_at: string;

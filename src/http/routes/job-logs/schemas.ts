@@ -37,7 +37,11 @@ const SummaryFields = {
   max_attempts: Type.Integer(),
   priority: Type.Integer(),
   error_message: Nullable(Type.String()),
-  run_at: Timestamp,
+  run_at: Type.String({
+    format: 'date-time',
+    description:
+      'when the job runs; while a failed attempt backs off (pending, attempts above 0), when it is tried next',
+  }),
   created_at: Timestamp,
   started_at: Nullable(Timestamp),
   finished_at: Nullable(Timestamp),
