@@ -229,6 +229,13 @@ describe('the dashboard in a browser', () => {
       );
       for (const id of acmeIds) await page.locator(`tr[data-job="${id}"]`).waitFor();
       await screenshot(page, 'jobs', true);
+      // A job opened from the filtered list returns to that list, filters kept.
+      await page.locator(`tr[data-job="${acmeIds[0]}"] a`).first().click();
+      await page.getByRole('heading', { name: `Job #${acmeIds[0]}` }).waitFor(WAIT);
+      await page.getByRole('link', { name: '← Jobs' }).click();
+      await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor(WAIT);
+      expect(new URL(page.url()).search).toBe('?tenant=acme&status=failed&task=switch-task');
+      for (const id of acmeIds) await page.locator(`tr[data-job="${id}"]`).waitFor();
       await page.getByRole('button', { name: 'Retry all matching…' }).click();
       const dialog = page.getByRole('dialog', { name: 'Retry jobs' });
       await dialog

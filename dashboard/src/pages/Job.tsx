@@ -6,6 +6,7 @@ import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
 import { dateTime, ms } from '../ui/format.ts';
 import { ErrorBox, Json, Loading, ProgressBar, StatusBadge, toast } from '../ui/parts.tsx';
+import { jobsListHref } from './jobs-return.ts';
 
 type JobEvent = Pick<
   JobLog,
@@ -59,7 +60,7 @@ export default function Job({ session, params }: { session: Session; params: Rec
         <h1>Job {id}</h1>
         <ErrorBox error={job.error} what={`job ${id}`} />
         <p>
-          <Link href="/jobs">Back to jobs</Link>
+          <Link href={jobsListHref()}>Back to jobs</Link>
         </p>
       </section>
     );
@@ -69,7 +70,7 @@ export default function Job({ session, params }: { session: Session; params: Rec
   return (
     <section aria-labelledby="job-title">
       <p>
-        <Link href="/jobs">← Jobs</Link>
+        <Link href={jobsListHref()}>← Jobs</Link>
       </p>
       <h1 id="job-title">
         Job #{j.id} <span class="mono">{j.task}</span>

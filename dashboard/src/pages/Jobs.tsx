@@ -17,6 +17,7 @@ import {
   useNow,
 } from '../ui/parts.tsx';
 import { type BulkAction, bulkAll, describeFilter, FILTER_NAMES, type Filter } from './jobs-bulk.ts';
+import { rememberJobsList } from './jobs-return.ts';
 
 const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -41,6 +42,7 @@ function filterOf(query: URLSearchParams): Filter {
 export default function Jobs({ session }: { session: Session }) {
   const admin = session.kind === 'admin';
   const { query } = useLocation();
+  rememberJobsList(query);
   const filter = filterOf(query);
   const key = JSON.stringify(filter);
   const [token, setToken] = useState<string | undefined>(undefined);
