@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { type CreatedApiKey, createApiKey } from '../db/api-keys.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, DbOrTrx } from '../db/database.ts';
 import { findTenant } from '../db/tenants.ts';
 import { invalid, notFound } from '../errors.ts';
 import { recordTenantEvent } from './backup/index.ts';
@@ -17,6 +17,38 @@ export async function createTenantKey(db: Db, tenantId: string, name = 'default'
     await recordTenantEvent(trx, tenantId, 'key_created', { api_key_id: key.id, name });
     return key;
   });
+}
+
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  /** The key's first characters, as the client shows them: enough to tell keys apart, not to use one. */
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/**
+ * The tenant's keys, oldest first, revoked ones included (when they stopped working is part of a
+ * rotation's record). Never the key itself: only its hash is stored.
+ */
+export async function listTenantKeys(db: DbOrTrx, tenantId: string): Promise<ApiKeySummary[]> {
+  if (!(await findTenant(db, tenantId))) throw notFound(`tenant ${tenantId}`);
+  const rows = await db
+    .selectFrom('tenantry.api_keys')
+    .select(['id', 'name', 'key_prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    id: String(r.id),
+    name: r.name,
+    prefix: r.key_prefix,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  }));
 }
 
 /** Revokes one of the tenant's keys; a key of another tenant is not found, not revoked. */

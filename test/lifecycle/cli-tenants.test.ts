@@ -42,6 +42,28 @@ describe('tenantry tenants, schedule and migrate commands', { timeout: 180_000 }
     expect(unknown.stderr.trim()).toBe('tenantry: tenant nosuch was not found');
   });
 
+  it('rotates a key: create, list, revoke; bad input is one line and exit 1', async () => {
+    const created = await tenantry(['tenants', 'keys', 'create', 'cli', '--name', 'ci']);
+    expect(created.code, created.stderr).toBe(0);
+    const id = /created key (\d+) \((tnt_\w+)\)/.exec(created.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(created.stdout).toMatch(/api key \(shown once\): tnt_/);
+    expect((await tenantry(['tenants', 'keys', 'revoke', 'cli', id!])).stdout).toMatch(
+      `revoked key ${id} of cli`,
+    );
+    const list = await tenantry(['tenants', 'keys', 'list', 'cli']);
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+ci\\s+tnt_\\w+\\s+\\S+.*\\d{4}-\\d\\d-\\d\\d`, 'm'));
+    const again = await tenantry(['tenants', 'keys', 'revoke', 'cli', id!]);
+    expect([again.code, again.stderr.trim()]).toEqual([
+      1,
+      `tenantry: API key ${id} of tenant cli was not found`,
+    ]);
+    const bad = await tenantry(['tenants', 'keys', 'revoke', 'cli', 'abc']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/keyId.*must be a key id/);
+  });
+
   it.skipIf(Boolean(inject('pgToolsMissing')))(
     'backs up all tenants, restores the latest, runs a dry-run maintenance and reports health',
     async () => {

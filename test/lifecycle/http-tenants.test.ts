@@ -145,5 +145,19 @@ describe('tenant lifecycle over HTTP', () => {
     expect((await call('DELETE', `/api/tenants/acme/keys/${id}`)).statusCode).toBe(204);
     expect((await call('GET', '/api/tenants/acme', undefined, bearer(key))).statusCode).toBe(401);
     expect((await call('DELETE', `/api/tenants/acme/keys/${id}`)).statusCode).toBe(404);
+    // The list shows it revoked, with its last use, beside the key that still works.
+    const listed = await call('GET', '/api/tenants/acme/keys');
+    expect(listed.statusCode).toBe(200);
+    const rotated = listed.json().keys.find((k: { id: string }) => k.id === id);
+    expect(rotated).toEqual({
+      id,
+      name: 'rotation',
+      prefix: key.slice(0, 12),
+      created_at: expect.any(String),
+      last_used_at: expect.any(String),
+      revoked_at: expect.any(String),
+    });
+    expect(listed.json().keys.some((k: { revoked_at: null }) => k.revoked_at === null)).toBe(true);
+    expect((await call('GET', '/api/tenants/nobody/keys')).statusCode).toBe(404);
   });
 });

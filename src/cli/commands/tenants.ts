@@ -4,6 +4,7 @@ import { notFound } from '../../errors.ts';
 import { tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
+import { registerTenantKeyCommands } from './tenant-keys.ts';
 import { registerTenantLimitCommands } from './tenant-limits.ts';
 import { registerTenantOperationCommands } from './tenant-operations.ts';
 
@@ -129,6 +130,7 @@ export function registerTenantCommands(program: Command): void {
 
   registerTenantOperationCommands(program, tenants);
   registerTenantLimitCommands(tenants);
+  registerTenantKeyCommands(tenants);
 }
 
 function printStatus(tenant: Tenant): void {

@@ -1,9 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tenantLimitsJson } from '../../../jobs/tenant-limits.ts';
 import { tenantHealth } from '../../../lifecycle/health.ts';
-import { createTenantKey, revokeTenantKey } from '../../../lifecycle/keys.ts';
+import { createTenantKey, listTenantKeys, revokeTenantKey } from '../../../lifecycle/keys.ts';
 import { problemResponses } from '../../problem.ts';
-import { ApiKeyCreated, KeyBody, KeyParams, Params, TenantHealthJson } from './lifecycle-schemas.ts';
+import {
+  ApiKeyCreated,
+  ApiKeyList,
+  KeyBody,
+  KeyParams,
+  Params,
+  TenantHealthJson,
+} from './lifecycle-schemas.ts';
 import type { TenantRouteOptions } from './options.ts';
 
 const admin = { access: 'admin' } as const;
@@ -53,6 +60,30 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
         warnings: h.warnings,
       };
     },
+  );
+
+  app.get(
+    '/api/tenants/:id/keys',
+    {
+      config: admin,
+      schema: {
+        tags: ['tenants'],
+        operationId: 'listApiKeys',
+        summary: 'The tenant’s API keys: name, prefix, last use, revocation (admin)',
+        params: Params,
+        response: { 200: ApiKeyList, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      keys: (await listTenantKeys(db, request.params.id)).map((k) => ({
+        id: k.id,
+        name: k.name,
+        prefix: k.prefix,
+        created_at: k.createdAt.toISOString(),
+        last_used_at: iso(k.lastUsedAt),
+        revoked_at: iso(k.revokedAt),
+      })),
+    }),
   );
 
   app.post(

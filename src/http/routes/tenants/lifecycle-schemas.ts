@@ -34,6 +34,24 @@ export const ApiKeyCreated = Type.Object({
   prefix: Type.String({ examples: ['tnt_4f0c1a2b'] }),
 });
 
+const Stamp = Type.String({ format: 'date-time' });
+
+export const ApiKeyList = Type.Object({
+  keys: Type.Array(
+    Type.Object({
+      id: Type.String({ examples: ['17'] }),
+      name: Type.String({ examples: ['rotation-2026-01'] }),
+      prefix: Type.String({ description: 'the first characters of the key', examples: ['tnt_4f0c1a2b'] }),
+      created_at: Stamp,
+      last_used_at: Type.Union([Stamp, Type.Null()], {
+        description: 'last authenticated request (written at most once a minute)',
+      }),
+      revoked_at: Type.Union([Stamp, Type.Null()], { description: 'null while the key works' }),
+    }),
+    { description: 'oldest first, revoked keys included; never the keys themselves' },
+  ),
+});
+
 export const Provisioned = Type.Object({
   tenant: Type.Ref('Tenant'),
   api_key: ApiKeyCreated,
