@@ -401,6 +401,40 @@ describe('the dashboard in a browser', () => {
     expect(after.rows[0]).toMatchObject({ concurrency: null, weight: null, rate_limit: null, paused: false });
   });
 
+  it('rotates a tenant key from its page: the new key is shown once and works, the revoked one is refused', async () => {
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/globex');
+      await page.getByRole('heading', { name: 'API keys' }).waitFor(WAIT);
+      await page.getByLabel('New key name').fill('rotation-ci');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      const shown = page.getByTestId('new-key');
+      await shown.waitFor(WAIT);
+      const key = (await shown.locator('code').textContent())!;
+      expect(key).toMatch(/^tnt_/);
+      const asKey = (k: string) =>
+        fetch(`${baseUrl}/api/tenants/globex`, { headers: { authorization: `Bearer ${k}` } });
+      expect((await asKey(key)).status).toBe(200);
+      const row = page.locator('[data-testid=api-keys] tr', { hasText: 'rotation-ci' });
+      await row.waitFor(WAIT);
+      await screenshot(page, 'tenant-keys', true);
+      await page.getByRole('button', { name: 'Done' }).click();
+      expect(await shown.count()).toBe(0);
+
+      await row.getByRole('button', { name: 'Revoke…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Revoke API key' });
+      await dialog.getByText('Revoke rotation-ci').waitFor();
+      await dialog.getByRole('button', { name: 'Revoke' }).click();
+      await row.filter({ hasText: /revoked/ }).waitFor(WAIT);
+      expect((await asKey(key)).status).toBe(401);
+      // Another dialog of the page is still named by its own title.
+      await page.getByRole('button', { name: 'Suspend…' }).click();
+      await page
+        .getByRole('dialog', { name: 'Suspend globex' })
+        .getByRole('button', { name: 'Close' })
+        .click();
+    });
+  });
+
   it('starts an export and downloads the file', async () => {
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, keys.acme!, '/exports');

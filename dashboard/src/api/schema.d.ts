@@ -211,7 +211,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The tenant’s API keys: name, prefix, last use, revocation (admin) */
+        get: operations["listApiKeys"];
         put?: never;
         /** Create an API key for the tenant; the key is shown once (admin) */
         post: operations["createApiKey"];
@@ -3090,6 +3091,114 @@ export interface operations {
                          *     ]
                          */
                         warnings: string[];
+                    };
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description tenant slug: lowercase letters, digits and single dashes
+                 * @example acme
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description oldest first, revoked keys included; never the keys themselves */
+                        keys: {
+                            /** @example 17 */
+                            id: string;
+                            /** @example rotation-2026-01 */
+                            name: string;
+                            /**
+                             * @description the first characters of the key
+                             * @example tnt_4f0c1a2b
+                             */
+                            prefix: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description last authenticated request (written at most once a minute) */
+                            last_used_at: string | null;
+                            /** @description null while the key works */
+                            revoked_at: string | null;
+                        }[];
                     };
                 };
             };

@@ -6,6 +6,7 @@ import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
 import { ago, dateTime, rate, size } from '../ui/format.ts';
 import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
+import { TenantKeys } from './TenantKeys.tsx';
 import { TenantScheduling } from './TenantScheduling.tsx';
 
 type Dialog = { kind: 'suspend' } | { kind: 'restore'; backup: string } | null;
@@ -211,6 +212,8 @@ export default function Tenant({ session, params }: { session: Session; params: 
           </div>
 
           {limits.data && <TenantScheduling id={id} limits={limits.data} busy={busy} run={run} />}
+
+          <TenantKeys id={id} busy={busy} run={run} now={now} />
 
           <h2>Backups</h2>
           <div class="actions">

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../api/client.ts';
 import { Store, useStore } from '../store.ts';
 
@@ -126,6 +126,9 @@ export function Confirm(props: {
   onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // One id per dialog: a page with several (a tenant's: suspend, restore, revoke a key) would
+  // otherwise name every dialog after the first one's title.
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -135,7 +138,7 @@ export function Confirm(props: {
   return (
     <dialog
       ref={ref}
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       onCancel={props.onCancel}
       onClose={() => props.open && props.onCancel()}
     >
@@ -146,7 +149,7 @@ export function Confirm(props: {
           props.onConfirm();
         }}
       >
-        <h2 id="confirm-title">{props.title}</h2>
+        <h2 id={titleId}>{props.title}</h2>
         {props.children}
         <div class="actions">
           <button type="button" onClick={props.onCancel}>
