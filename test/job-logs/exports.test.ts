@@ -202,17 +202,21 @@ describe('exports', () => {
   });
 
   it('reports a failed export without the server’s paths', async () => {
-    const { id, job_log_id } = (await post({ export_type: 'clients' })).json();
-    // Cancelled first, so no worker runs it; then the message an unwritable DATA_DIR would leave.
-    await app.inject({ method: 'POST', url: `/api/job-logs/${job_log_id}/cancel`, headers: acme });
+    const { id, job_log_id } = (await post({ export_type: 'appointments' })).json();
+    await finish(job_log_id);
+    // Made to look failed once nothing else writes its log: the message an unwritable DATA_DIR leaves.
+    await tdb.db
+      .updateTable('tenantry.exports')
+      .set({ completed_at: null })
+      .where('id', '=', id)
+      .execute();
     await tdb.db
       .updateTable('tenantry.job_logs')
-      .set({ error_message: `EACCES: permission denied, open '${process.cwd()}/.data/x'` })
+      .set({ status: 'failed', error_message: `EACCES: permission denied, open '${process.cwd()}/.data/x'` })
       .where('id', '=', job_log_id)
       .execute();
-    const res = await status(id);
-    expect(res.json()).toMatchObject({
-      status: 'cancelled',
+    expect((await status(id)).json()).toMatchObject({
+      status: 'failed',
       error_message: "EACCES: permission denied, open '.data/x'",
     });
   });
