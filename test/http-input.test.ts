@@ -139,6 +139,23 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
     expectField(page, 400, 'page_size');
   });
 
+  it('refuses a leap second, which the date-time format admits and no Date can hold, naming the field', async () => {
+    const leap = '2016-12-31T23:59:60Z';
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: keys.acme });
+    expectField(await get(`/api/job-logs?created_after=${leap}`), 400, 'created_after');
+    expectField(await get(`/api/job-logs/stats?since=${leap}`), 400, 'since');
+    for (const action of ['retry', 'cancel']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/job-logs/${action}`,
+        headers: keys.acme,
+        payload: { filter: { created_before: leap }, dry_run: true },
+      });
+      expectField(res, 400, 'filter.created_before');
+    }
+    expectField(await raw(JSON.stringify({ ...notification, run_at: leap })), 400, 'run_at');
+  });
+
   it('bounds the depth of JSON bodies before parsing them', async () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     const res = await raw(`{"task":"send-notification","payload":${deep}}`);

@@ -47,7 +47,8 @@ export function isDateTime(value: string): boolean {
   if (m[4] === undefined) return true;
   const [h, min, sec] = [Number(m[4]), Number(m[5]), Number(m[6])];
   const [oh, om] = [Number(m[7] ?? 0), Number(m[8] ?? 0)];
-  return h <= 23 && min <= 59 && sec <= 59 && oh <= 23 && om <= 59;
+  // PostgreSQL reads zone offsets up to ±15:59 (real ones span -12:00 to +14:00).
+  return h <= 23 && min <= 59 && sec <= 59 && oh <= 15 && om <= 59;
 }
 
 const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;

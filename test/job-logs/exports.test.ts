@@ -90,6 +90,9 @@ describe('exports', () => {
       '+275760-09-13T00:00:00Z',
       '0000-01-01T00:00:00Z',
       'Tue',
+      // Beyond the ±15:59 zone offsets PostgreSQL reads.
+      '2024-01-01T00:00:00+16:00',
+      '2024-01-01T00:00:00-23:59',
     ]) {
       const res = await post({ export_type: 'clients', filters: { created_after: value } });
       expect(res.statusCode, value).toBe(400);
@@ -108,7 +111,12 @@ describe('exports', () => {
     expect(await count()).toBe(before);
 
     // What is accepted, the export's query reads: each of these completes.
-    for (const value of ['2024-02-29', '2026-01-31T10:00:00+02:00', '2026-01-31 10:00:00.123456z']) {
+    for (const value of [
+      '2024-02-29',
+      '2026-01-31T10:00:00+02:00',
+      '2026-01-31 10:00:00.123456z',
+      '2026-01-31T10:00:00-15:59',
+    ]) {
       const res = await post({ export_type: 'clients', filters: { created_before: value } });
       expect(res.statusCode, value).toBe(202);
       await finish(res.json().job_log_id);
@@ -205,11 +213,7 @@ describe('exports', () => {
     const { id, job_log_id } = (await post({ export_type: 'appointments' })).json();
     await finish(job_log_id);
     // Made to look failed once nothing else writes its log: the message an unwritable DATA_DIR leaves.
-    await tdb.db
-      .updateTable('tenantry.exports')
-      .set({ completed_at: null })
-      .where('id', '=', id)
-      .execute();
+    await tdb.db.updateTable('tenantry.exports').set({ completed_at: null }).where('id', '=', id).execute();
     await tdb.db
       .updateTable('tenantry.job_logs')
       .set({ status: 'failed', error_message: `EACCES: permission denied, open '${process.cwd()}/.data/x'` })

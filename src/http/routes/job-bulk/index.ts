@@ -4,6 +4,7 @@ import { invalid } from '../../../errors.ts';
 import { BULK_MAX, type BulkAction, bulkAct } from '../../../job-logs/bulk.ts';
 import type { Principal } from '../../auth.ts';
 import { problemResponses } from '../../problem.ts';
+import { timeParam } from '../../time-param.ts';
 import type { RouteDeps } from '../deps.ts';
 import { JobLogId, JobStatusSchema } from '../job-logs/schemas.ts';
 import { TenantFilterDescription, tenantScope } from '../principal-scope.ts';
@@ -78,8 +79,8 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         queue: f.queue,
         sourceType: f.source_type,
         sourceId: f.source_id,
-        createdAfter: f.created_after === undefined ? undefined : new Date(f.created_after),
-        createdBefore: f.created_before === undefined ? undefined : new Date(f.created_before),
+        createdAfter: timeParam(f.created_after, 'filter.created_after'),
+        createdBefore: timeParam(f.created_before, 'filter.created_before'),
       },
       ids: body.ids,
       dryRun: body.dry_run ?? false,

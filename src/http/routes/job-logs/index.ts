@@ -8,6 +8,7 @@ import { jobLogStats } from '../../../job-logs/stats.ts';
 import { cancelJob, retryJob } from '../../../jobs/control.ts';
 import type { Principal } from '../../auth.ts';
 import { problemResponses } from '../../problem.ts';
+import { timeParam } from '../../time-param.ts';
 import type { StreamRouteDeps } from '../deps.ts';
 import { jobLogEvents } from './events.ts';
 import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats, JobLogSummary } from './schemas.ts';
@@ -57,8 +58,8 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
           queue: q.queue,
           sourceType: q.source_type,
           sourceId: q.source_id,
-          createdAfter: q.created_after === undefined ? undefined : new Date(q.created_after),
-          createdBefore: q.created_before === undefined ? undefined : new Date(q.created_before),
+          createdAfter: timeParam(q.created_after, 'created_after'),
+          createdBefore: timeParam(q.created_before, 'created_before'),
         },
         size + 1,
         app.pageTokens.decode(request, 'job-logs', q.page_token, 2) as JobLogCursor | undefined,
@@ -86,7 +87,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
       },
     },
     async (request) => {
-      const since = request.query.since ? new Date(request.query.since) : new Date(Date.now() - 86_400_000);
+      const since = timeParam(request.query.since, 'since') ?? new Date(Date.now() - 86_400_000);
       return jobLogStats(db, since, scopeOf(request.principal, request.query.tenant));
     },
   );
