@@ -267,7 +267,7 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
     expect(patch.json().settings.timezone).toBe('Europe/Madrid');
   });
 
-  it('throttles repeated failed authentication from one address with 429 and Retry-After', async () => {
+  it('throttles repeated failed authentication from one address with 429 and Retry-After, valid keys still served', async () => {
     const throttled = await buildTestApp(tdb.db, {}, undefined, {});
     try {
       const statuses: number[] = [];
@@ -285,9 +285,18 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
       }
       expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
       expect(statuses.slice(20)).toEqual([429, 429]);
-      // Even the right key waits until the window ends: guessing is not rewarded.
+      // A valid key from the same address is served: one client's bad key, behind a proxy every
+      // client shares, must not lock the other tenants (or the admin) out.
       const right = await throttled.inject({ method: 'GET', url: '/api/job-logs', headers: keys.acme });
-      expect(right.statusCode).toBe(429);
+      expect(right.statusCode).toBe(200);
+      const admin = await throttled.inject({
+        method: 'GET',
+        url: '/api/tenants',
+        headers: bearer(ADMIN_KEY),
+      });
+      expect(admin.statusCode).toBe(200);
+      const wrong = await throttled.inject({ method: 'GET', url: '/api/job-logs', headers: bearer('wrong') });
+      expect(wrong.statusCode).toBe(429);
     } finally {
       await throttled.close();
     }

@@ -3,9 +3,12 @@ const MAX_ADDRESSES = 10_000;
 
 /**
  * Counts failed authentications per client address in fixed windows. Past `limit` failures in
- * one window, the address is answered 429 until the window ends, without its key being checked:
- * guessing keys from one address is throttled to `limit` tries per window. In memory, per
- * process; a fleet behind a proxy should also limit at the edge.
+ * one window, the address's requests with keys that are not valid are answered 429 with
+ * Retry-After until the window ends, telling a misconfigured client or a scanner to back off.
+ * A valid key is always served: keys carry 256 random bits, so no throttle is what keeps them
+ * from being guessed, and behind a proxy or NAT every client shares one address, where locking
+ * the address out would let one client's bad key deny every tenant (and the admin) service.
+ * In memory, per process.
  */
 export class AuthThrottle {
   private readonly windows = new Map<string, { failures: number; endsAt: number }>();

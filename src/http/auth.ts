@@ -71,19 +71,20 @@ export const authPlugin = fp<AuthOptions>(
     app.addHook('onRequest', async (request, reply) => {
       const access = request.routeOptions.config?.access ?? 'tenant';
       if (access === 'public' || request.is404) return;
-      const wait = throttle.retryAfter(request.ip);
-      if (wait !== undefined) {
+      try {
+        request.principal = await authenticate(request, options);
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'unauthorized')) throw err;
+        // Only a key that is not valid meets the throttle: a valid one is served whatever its
+        // address did (see AuthThrottle).
+        const wait = throttle.retryAfter(request.ip);
+        throttle.failed(request.ip);
+        if (wait === undefined) throw err;
         reply.header('retry-after', String(wait));
         throw new AppError(
           'rate_limited',
           `too many failed authentications from this address; retry in ${wait} s`,
         );
-      }
-      try {
-        request.principal = await authenticate(request, options);
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'unauthorized') throttle.failed(request.ip);
-        throw err;
       }
       if (access === 'admin' && request.principal.kind !== 'admin') {
         throw new AppError('forbidden', 'this operation needs an admin key');
