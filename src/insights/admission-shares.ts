@@ -14,8 +14,12 @@ interface Sample {
 export interface ShareView {
   /** Start of the stretch the shares cover. */
   since: Date;
-  /** The lane's fraction (0-1) of the jobs admitted since `since`; null when none was. */
-  share(lane: string): number | null;
+  /**
+   * The lane's fraction (0-1) of the jobs admitted since `since`, or with `withinTenant` of that
+   * tenant's admissions only (what a tenant may see: the whole would tell it how busy the others
+   * are); null when none was.
+   */
+  share(lane: string, withinTenant?: string): number | null;
 }
 
 /**
@@ -57,9 +61,24 @@ export class AdmissionShares {
       admitted.set(lane, n);
       sum += n;
     }
+    const tenantSums = new Map<string, number>();
+    const sumWithin = (tenant: string) => {
+      let n = tenantSums.get(tenant);
+      if (n === undefined) {
+        // Tenant ids hold no `_`, so `tenant_<id>_` begins this tenant's lanes and no other's.
+        const head = `tenant_${tenant}_`;
+        n = 0;
+        for (const [lane, count] of admitted) if (lane.startsWith(head)) n += count;
+        tenantSums.set(tenant, n);
+      }
+      return n;
+    };
     return {
       since: new Date(base.at),
-      share: (lane) => (sum === 0 ? null : (admitted.get(lane) ?? 0) / sum),
+      share: (lane, withinTenant) => {
+        const whole = withinTenant === undefined ? sum : sumWithin(withinTenant);
+        return whole === 0 ? null : (admitted.get(lane) ?? 0) / whole;
+      },
     };
   }
 }

@@ -14,9 +14,15 @@ export interface QueueRow extends Omit<QueueStats, 'oldest_ready_at'> {
 /**
  * Every tenant lane (one tenant's with `tenantId`) and, for the whole view, every central queue:
  * depth and scheduler settings as `tenantry jobs monitor` shows them (src/jobs/queue-stats.ts),
- * plus the tenant's status and, given `shares`, the lane's share of recent admissions.
+ * plus the tenant's status and, given `shares`, the lane's share of recent admissions: of all
+ * of them, or with `sharesWithin` (a tenant caller) of that tenant's own.
  */
-export async function queueRows(db: DbOrTrx, tenantId?: string, shares?: ShareView): Promise<QueueRow[]> {
+export async function queueRows(
+  db: DbOrTrx,
+  tenantId?: string,
+  shares?: ShareView,
+  sharesWithin?: string,
+): Promise<QueueRow[]> {
   const [stats, tenants] = await Promise.all([
     queueStats(db, tenantId),
     db
@@ -30,7 +36,8 @@ export async function queueRows(db: DbOrTrx, tenantId?: string, shares?: ShareVi
     ...s,
     oldest_ready_at: s.oldest_ready_at?.toISOString() ?? null,
     tenant_status: s.tenant === null ? null : (statusOf.get(s.tenant) ?? null),
-    fair_share: s.tenant === null || !shares ? null : shares.share(`tenant_${s.tenant}_${s.queue}`),
+    fair_share:
+      s.tenant === null || !shares ? null : shares.share(`tenant_${s.tenant}_${s.queue}`, sharesWithin),
   }));
 }
 

@@ -92,6 +92,9 @@ describe('pause and resume with a running worker', () => {
       rows.find((r) => r.tenant === tenant && r.queue === 'default')?.fair_share;
     expect(share('acme')).toBeCloseTo(6 / 7, 5);
     expect(share('other')).toBeCloseTo(1 / 7, 5);
+    // What a tenant key sees: shares of its own admissions, which tell nothing of the others' load.
+    const own = await queueRows(tdb.db, 'other', view, 'other');
+    expect(own.find((r) => r.queue === 'default')?.fair_share).toBe(1);
   });
 
   it('lets running jobs finish when paused, and holds the ones behind them', async () => {

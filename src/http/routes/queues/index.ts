@@ -46,7 +46,8 @@ const Queue = Type.Object(
     queue_rate_period_ms: Nullable(Type.Integer(), "the queue's rate limit period in milliseconds"),
     fair_share: Nullable(
       Type.Number({ minimum: 0, maximum: 1 }),
-      "the lane's fraction of the tenant jobs admitted (handed to workers) since share_since; " +
+      "the lane's fraction of the tenant jobs admitted (handed to workers) since share_since (for a " +
+        "tenant key, of that tenant's own admissions); " +
         'null: a central queue, no baseline yet, or nothing admitted',
     ),
     paused: Nullable(
@@ -136,7 +137,8 @@ export const queueRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { d
       const list = `queues:${tenant ?? ''}`;
       const after = app.pageTokens.decode(request, list, q.page_token, 2);
       const view = await shares.observe(db);
-      const rows = (await queueRows(db, tenant, view))
+      const own = request.principal.kind === 'tenant' ? request.principal.tenantId : undefined;
+      const rows = (await queueRows(db, tenant, view, own))
         .sort((a, b) => compareKeys(keyOf(a), keyOf(b)))
         .filter((r) => after === undefined || compareKeys(keyOf(r), [after[0]!, after[1]!]) > 0);
       const { items, next_page_token } = app.pageTokens.page(request, list, rows, size, keyOf);
