@@ -47,23 +47,29 @@ async function finishInterruptedRestore(db: Db, id: string): Promise<void> {
   await withTenantBackupLock(db, id, 'exclusive', 1000, () => recoverInterruptedRestore(db, id, 5000));
 }
 
-/** active <-> inactive; `true` also lifts a suspension. */
+/** A reason shown to the tenant's API clients in the 403: trimmed, 1-500 characters. */
+function checkReason(reason: string): string {
+  const trimmed = reason.trim();
+  if (trimmed.length === 0 || trimmed.length > 500) throw invalid('reason', 'must be 1-500 characters');
+  return trimmed;
+}
+
+/** active <-> inactive; `true` also lifts a suspension. A deactivation's reason is optional. */
 export async function setActive(
   db: Db,
   id: string,
   active: boolean,
   reason: string | null = null,
 ): Promise<Tenant> {
-  if (!active) return changeStatus(db, id, 'inactive', reason, ['active']);
+  if (!active)
+    return changeStatus(db, id, 'inactive', reason === null ? null : checkReason(reason), ['active']);
   await finishInterruptedRestore(db, id);
   return changeStatus(db, id, 'active', null, ['inactive', 'suspended']);
 }
 
 /** From any status; the reason is shown to the tenant's API clients in the 403. */
 export async function suspend(db: Db, id: string, reason: string): Promise<Tenant> {
-  const trimmed = reason.trim();
-  if (trimmed.length === 0 || trimmed.length > 500) throw invalid('reason', 'must be 1-500 characters');
-  return changeStatus(db, id, 'suspended', trimmed, ['active', 'inactive']);
+  return changeStatus(db, id, 'suspended', checkReason(reason), ['active', 'inactive']);
 }
 
 /** Merges `patch` into the settings (RFC 7386), validates the result, records `settings_updated`. */

@@ -81,6 +81,13 @@ describe('tenant lifecycle over HTTP', () => {
     expect((await call('POST', '/api/tenants/acme/deactivate', {})).statusCode).toBe(409);
     expect((await call('POST', '/api/tenants/acme/activate')).json().status).toBe('active');
     expect((await call('POST', '/api/tenants/nobody/activate')).statusCode).toBe(404);
+    // A deactivation's reason is checked as a suspension's is: a blank one is refused, nothing changed.
+    const blank = await call('POST', '/api/tenants/acme/deactivate', { reason: '   ' });
+    expect([blank.statusCode, blank.json().field]).toEqual([400, 'reason']);
+    expect((await call('GET', '/api/tenants/acme')).json().status).toBe('active');
+    const closed = await call('POST', '/api/tenants/acme/deactivate', { reason: ' closed by owner ' });
+    expect(closed.json()).toMatchObject({ status: 'inactive', status_reason: 'closed by owner' });
+    expect((await call('POST', '/api/tenants/acme/activate')).json().status).toBe('active');
   });
 
   it.skipIf(Boolean(inject('pgToolsMissing')))(
