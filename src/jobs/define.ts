@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { type Static, type TSchema, Type } from 'typebox';
 import type { Validator } from 'typebox/compile';
 import type { TenantCache } from '../cache/tenant-cache.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, DbOrTrx } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskServices } from './services.ts';
@@ -65,11 +65,19 @@ export interface TaskOptions<N extends string, S extends TSchema> {
   handler(payload: Static<S>, ctx: TaskContext): Promise<unknown>;
   /** Runs once, after the final attempt failed. */
   onFailed?(payload: Static<S>, error: Error, ctx: TaskContext): Promise<void>;
+  /**
+   * What the schema cannot check, checked at dispatch: that the payload makes sense now (a tenant
+   * it names exists, options that go together), so a job that can only fail is refused with a 400
+   * rather than accepted and failed later. Throws an AppError naming a payload field (`backup`),
+   * reported as `payload.backup`. The handler checks again when it runs: things change between.
+   */
+  checkPayload?(payload: Static<S>, db: DbOrTrx): Promise<void>;
 }
 
 export interface TaskDefinition<N extends string = string, S extends TSchema = TSchema>
-  extends Required<Omit<TaskOptions<N, S>, 'onFailed'>> {
+  extends Required<Omit<TaskOptions<N, S>, 'onFailed' | 'checkPayload'>> {
   onFailed: TaskOptions<N, S>['onFailed'];
+  checkPayload: TaskOptions<N, S>['checkPayload'];
   /** Compiled on first use; validates payloads at dispatch and again before the handler runs. */
   readonly check: Validator<Record<never, never>, S>;
 }
@@ -153,6 +161,7 @@ export function defineTask<const N extends string, S extends TSchema>(
     queue: options.queue ?? 'default',
     handler: options.handler,
     onFailed: options.onFailed,
+    checkPayload: options.checkPayload,
     // Compiling every task's schema at import would put the compiler on every process's start
     // path (the CLI, the API's first answer); it is built the first time a payload is checked.
     get check() {

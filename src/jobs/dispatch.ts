@@ -194,6 +194,7 @@ export async function dispatchJobs(
   const rows = specs.map((spec, i) =>
     validateSpec(registry, spec, specs.length > 1 ? String(i) : '', context),
   );
+  await checkPayloads(db, registry, specs);
   // On its own (not in the caller's transaction) the dispatch is one transaction: safe to
   // repeat when it lost a deadlock; inside one, the caller's retry repeats the whole of it.
   const insert = (trx: DbOrTrx) => insertAll(trx, rows);
@@ -203,6 +204,29 @@ export async function dispatchJobs(
       ? insert(db)
       : (db as Db).transaction().execute(insert),
   );
+}
+
+/**
+ * The tasks' own checks of what their schema cannot judge (TaskOptions.checkPayload); few tasks
+ * have one (the lifecycle's), so a dispatch of others awaits nothing here. A field the check
+ * names is reported under the spec's payload, as validateSpec names schema problems.
+ */
+async function checkPayloads(db: DbOrTrx, registry: TaskRegistry, specs: DispatchSpec[]): Promise<void> {
+  for (const [i, spec] of specs.entries()) {
+    const check = registry.get(spec.task)?.checkPayload;
+    if (!check) continue;
+    try {
+      await check(spec.payload as never, db);
+    } catch (err) {
+      const field = err instanceof AppError ? err.extensions.field : undefined;
+      if (!(err instanceof AppError) || typeof field !== 'string') throw err;
+      const named = at(specs.length > 1 ? String(i) : '', `payload.${field}`);
+      const message = err.message.startsWith(`${field}: `)
+        ? err.message.slice(field.length + 2)
+        : err.message;
+      throw new AppError(err.code, `${named}: ${message}`, { ...err.extensions, field: named });
+    }
+  }
 }
 
 async function insertAll(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {

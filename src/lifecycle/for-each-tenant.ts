@@ -1,5 +1,17 @@
-import { allTenantIds } from '../db/tenants.ts';
+import type { DbOrTrx } from '../db/database.ts';
+import { allTenantIds, findTenant } from '../db/tenants.ts';
+import { invalid } from '../errors.ts';
 import type { TaskContext } from '../jobs/define.ts';
+
+/**
+ * At dispatch (TaskOptions.checkPayload): a tenant a lifecycle payload names exists, so a job
+ * for a mistyped one is a 400 naming `payload.tenant`, not a job that fails later. Unnamed: all.
+ */
+export async function checkNamedTenant(db: DbOrTrx, tenant: string | undefined): Promise<void> {
+  if (tenant !== undefined && !(await findTenant(db, tenant))) {
+    throw invalid('tenant', `there is no tenant "${tenant}"`);
+  }
+}
 
 export interface PerTenantResult<T> {
   tenants: number;

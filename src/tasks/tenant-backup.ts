@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
 import { createBackup, pruneBackups } from '../lifecycle/backup/index.ts';
-import { forEachTenant } from '../lifecycle/for-each-tenant.ts';
+import { checkNamedTenant, forEachTenant } from '../lifecycle/for-each-tenant.ts';
 import { backupDepsFor } from '../lifecycle/task-deps.ts';
 
 /**
@@ -23,6 +23,7 @@ export const tenantBackup = defineTask({
   ),
   maxAttempts: 1,
   timeoutMs: 6 * 60 * 60_000,
+  checkPayload: (payload, db) => checkNamedTenant(db, payload.tenant),
   async handler(payload, ctx) {
     const deps = backupDepsFor(ctx);
     return forEachTenant(ctx, payload.tenant, 'backup', async (id) => {

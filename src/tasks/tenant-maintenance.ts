@@ -1,8 +1,30 @@
 import { Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
-import { forEachTenant } from '../lifecycle/for-each-tenant.ts';
-import { checkMaintenanceOptions, runMaintenance } from '../lifecycle/maintenance.ts';
+import { checkNamedTenant, forEachTenant } from '../lifecycle/for-each-tenant.ts';
+import {
+  checkMaintenanceOptions,
+  type MaintenanceOptions,
+  runMaintenance,
+} from '../lifecycle/maintenance.ts';
 import { backupDepsFor } from '../lifecycle/task-deps.ts';
+
+const optionsOf = (payload: {
+  backup?: boolean;
+  keep?: number;
+  optimize?: boolean;
+  analyze?: boolean;
+  vacuum?: boolean;
+  cleanup_days?: number;
+  dry_run?: boolean;
+}): MaintenanceOptions => ({
+  backup: payload.backup,
+  keep: payload.keep,
+  optimize: payload.optimize,
+  analyze: payload.analyze,
+  vacuum: payload.vacuum,
+  cleanupDays: payload.cleanup_days,
+  dryRun: payload.dry_run,
+});
 
 /** VACUUM/ANALYZE/REINDEX, cleanup and backups for one tenant or all (see runMaintenance). */
 export const tenantMaintenance = defineTask({
@@ -25,16 +47,12 @@ export const tenantMaintenance = defineTask({
   ),
   maxAttempts: 1,
   timeoutMs: 6 * 60 * 60_000,
+  async checkPayload(payload, db) {
+    checkMaintenanceOptions(optionsOf(payload));
+    await checkNamedTenant(db, payload.tenant);
+  },
   async handler(payload, ctx) {
-    const options = {
-      backup: payload.backup,
-      keep: payload.keep,
-      optimize: payload.optimize,
-      analyze: payload.analyze,
-      vacuum: payload.vacuum,
-      cleanupDays: payload.cleanup_days,
-      dryRun: payload.dry_run,
-    };
+    const options = optionsOf(payload);
     checkMaintenanceOptions(options);
     // Only a backup needs pg_dump (and so DATABASE_URL); the rest runs on the pool.
     const deps = payload.backup

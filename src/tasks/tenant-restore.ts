@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
 import { restoreBackup } from '../lifecycle/backup/index.ts';
+import { checkBackupFileName } from '../lifecycle/backup/paths.ts';
+import { checkNamedTenant } from '../lifecycle/for-each-tenant.ts';
 import { backupDepsFor } from '../lifecycle/task-deps.ts';
 
 /**
@@ -22,6 +24,11 @@ export const tenantRestore = defineTask({
   ),
   maxAttempts: 1,
   timeoutMs: 6 * 60 * 60_000,
+  async checkPayload(payload, db) {
+    // The name first: it needs no round trip. Whether the file exists is the handler's to find.
+    if (payload.backup !== undefined) checkBackupFileName(payload.tenant, payload.backup);
+    await checkNamedTenant(db, payload.tenant);
+  },
   async handler(payload, ctx) {
     ctx.progress(5, `restoring ${payload.tenant}`);
     const source = payload.backup ? { file: payload.backup } : ({ latest: true } as const);

@@ -95,6 +95,44 @@ describe('who may dispatch what', () => {
     expect(central.json().tenant).toBeNull();
   });
 
+  it('refuses lifecycle payloads that could only fail, naming the field, before anything is dispatched', async () => {
+    const logs = async () =>
+      Number(
+        (await sql<{ n: string }>`SELECT count(*) AS n FROM tenantry.job_logs`.execute(tdb.db)).rows[0]!.n,
+      );
+    const before = await logs();
+    for (const [body, field, detail] of [
+      [{ task: 'tenant-backup', payload: { tenant: 'nope' } }, 'payload.tenant', 'there is no tenant "nope"'],
+      [
+        { task: 'tenant-restore', payload: { tenant: 'acme', backup: '../../x' } },
+        'payload.backup',
+        'not a path',
+      ],
+      [
+        { task: 'tenant-maintenance', payload: { tenant: 'acme' } },
+        'payload.operations',
+        'choose at least one',
+      ],
+    ] as const) {
+      const res = await post(body, admin);
+      expect(res.statusCode, body.task).toBe(400);
+      expect(res.json().field).toBe(field);
+      expect(res.json().detail).toContain(detail);
+    }
+    // Two specs at once: the field names which.
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      headers: admin,
+      payload: [
+        { task: 'tenant-backup', payload: {}, delay_ms: 3_600_000 },
+        { task: 'tenant-backup', payload: { tenant: 'nope' } },
+      ],
+    });
+    expect([batch.statusCode, batch.json().field]).toEqual([400, '1.payload.tenant']);
+    expect(await logs()).toBe(before);
+  });
+
   it('applies the same rules to library dispatch on behalf of a caller', async () => {
     await expect(
       dispatchAs(tdb.db, { kind: 'tenant', tenantId: 'acme' }, [

@@ -300,9 +300,15 @@ describe.each(OPERATIONS.map((op) => [op.name, op] as const))('%s', (_name, op) 
 });
 
 /** The smallest payload the task accepts, naming `tenant` when the payload has such a field. */
+/** What a task's own dispatch check (checkPayload) wants beyond the schema's minimal value. */
+const SAMPLE_EXTRAS: Record<string, Record<string, unknown>> = { 'tenant-maintenance': { analyze: true } };
+
 function samplePayload(definition: TaskDefinition, tenant: string): unknown {
   const schema = JSON.parse(JSON.stringify(definition.payload)) as JsonSchema;
-  const payload = minimalValue(DOC, schema) as Record<string, unknown>;
+  const payload = {
+    ...(minimalValue(DOC, schema) as Record<string, unknown>),
+    ...SAMPLE_EXTRAS[definition.name],
+  };
   if ((schema.properties as Record<string, unknown> | undefined)?.tenant) payload.tenant = tenant;
   expect(definition.check.Check(payload), `sample payload of ${definition.name}`).toBe(true);
   return payload;
