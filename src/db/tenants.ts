@@ -1,4 +1,5 @@
 import { type Selectable, sql } from 'kysely';
+import { notFound } from '../errors.ts';
 import type { DbOrTrx } from './database.ts';
 import type { TenantStatus, TenantsTable } from './schema.ts';
 
@@ -31,6 +32,16 @@ export async function insertTenant(db: DbOrTrx, tenant: NewTenant): Promise<Tena
 
 export async function findTenant(db: DbOrTrx, id: string): Promise<Tenant | undefined> {
   return db.selectFrom('tenantry.tenants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * For a filter naming a tenant (`--tenant`): one that does not exist is a not_found, the same
+ * answer the API gives, rather than an empty result that reads as "nothing to do".
+ */
+export async function requireTenant(db: DbOrTrx, id: string | undefined): Promise<void> {
+  if (id === undefined) return;
+  const found = await db.selectFrom('tenantry.tenants').select('id').where('id', '=', id).executeTakeFirst();
+  if (!found) throw notFound(`tenant ${id}`);
 }
 
 /** Tenants in id order, after `afterId` (keyset pagination). */

@@ -111,6 +111,25 @@ describe('tenantry worker --once and jobs commands', () => {
     const both = await tenantry(['jobs', 'retry', '8', '--all']);
     expect(both.code).toBe(1);
     expect(both.stderr.trim()).toBe('tenantry: name a job-log id or pass --all, not both');
+    // A tenant that does not exist is named, not answered with "0" or an empty table.
+    for (const args of [
+      ['jobs', 'monitor', '--tenant', 'nosuch'],
+      ['jobs', 'failed', '--tenant', 'nosuch'],
+      ['jobs', 'retry', '--all', '--tenant', 'nosuch'],
+      ['jobs', 'flush', '--tenant', 'nosuch'],
+      ['tenants', 'backup', '--tenant', 'nosuch'],
+      ['tenants', 'maintenance', '--tenant', 'nosuch', '--analyze'],
+    ]) {
+      const res = await tenantry(args);
+      expect([res.code, res.stdout, res.stderr.trim()], args.join(' ')).toEqual([
+        1,
+        '',
+        'tenantry: tenant nosuch was not found',
+      ]);
+    }
+    const status = await tenantry(['tenants', 'list', '--status', 'bogus']);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/'--status <status>'.*must be one of active, inactive, suspended/);
   });
 
   it.each([

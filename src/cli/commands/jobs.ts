@@ -5,6 +5,10 @@ import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 import { registerDispatchCommand } from './jobs-dispatch.ts';
 
+/** A `--tenant` that names no tenant is an error (one line, exit 1), not an empty result. */
+const requireTenant = async (...args: Parameters<typeof import('../../db/tenants.ts').requireTenant>) =>
+  (await import('../../db/tenants.ts')).requireTenant(...args);
+
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('inspect and operate the job queues');
   registerDispatchCommand(jobs);
@@ -26,6 +30,7 @@ export function registerJobCommands(program: Command): void {
       const rateCell = (limit: number | null, periodMs: number | null) =>
         limit === null || periodMs === null ? '-' : formatRate({ limit, periodMs });
       await withRuntime(async ({ db }) => {
+        await requireTenant(db, opts.tenant);
         for (;;) {
           const stats = (await queueStats(db, opts.tenant)).filter((s) => opts.all || isBusy(s));
           if (opts.watch) process.stdout.write('\u001b[2J\u001b[H');
@@ -117,6 +122,7 @@ export function registerJobCommands(program: Command): void {
     .option('--limit <n>', 'at most this many (up to 10000)', listLimit, 50)
     .action(async (opts: { tenant?: string; limit: number }) => {
       await withRuntime(async ({ db }) => {
+        await requireTenant(db, opts.tenant);
         let query = db
           .selectFrom('tenantry.job_logs')
           .select(['id', 'tenant_id', 'task', 'queue', 'attempts', 'finished_at', 'error_message'])
@@ -148,6 +154,7 @@ export function registerJobCommands(program: Command): void {
           console.log(`job ${id} is pending again`);
           return;
         }
+        await requireTenant(db, opts.tenant);
         let query = db.selectFrom('tenantry.job_logs').select('id').where('status', '=', 'failed');
         if (opts.tenant) query = query.where('tenant_id', '=', opts.tenant);
         const failed = await query.execute();
@@ -175,6 +182,7 @@ export function registerJobCommands(program: Command): void {
     .action(async (opts: { tenant?: string }) => {
       const { flushFailedJobs } = await import('../../jobs/queue-stats.ts');
       await withRuntime(async ({ db }) => {
+        await requireTenant(db, opts.tenant);
         const flushed = await flushFailedJobs(db, opts.tenant);
         console.log(`flushed ${flushed} permanently failed job${flushed === 1 ? '' : 's'} from the queue`);
       });

@@ -23,7 +23,9 @@ interface Scope {
 async function scopeTenants(runtime: Runtime, scope: Scope): Promise<string[]> {
   if (Boolean(scope.tenant) === Boolean(scope.all))
     throw new Error('choose exactly one of --tenant ID or --all');
-  const { allTenantIds } = await import('../../db/tenants.ts');
+  const { allTenantIds, requireTenant } = await import('../../db/tenants.ts');
+  // One that does not exist is one line and exit 1, not an empty table and then an error.
+  await requireTenant(runtime.db, scope.tenant);
   return scope.tenant ? [scope.tenant] : allTenantIds(runtime.db);
 }
 

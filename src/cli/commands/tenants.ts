@@ -24,6 +24,13 @@ function jsonObject(value: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+const STATUSES = ['active', 'inactive', 'suspended'];
+
+function statusArg(value: string): string {
+  if (!STATUSES.includes(value)) throw new InvalidArgumentError(`must be one of ${STATUSES.join(', ')}`);
+  return value;
+}
+
 function printTenant(tenant: Tenant): void {
   console.log(JSON.stringify(tenant, null, 2));
 }
@@ -37,7 +44,7 @@ export function registerTenantCommands(program: Command): void {
   tenants
     .command('list')
     .description('every tenant, in id order')
-    .option('--status <status>', 'only tenants with this status (active, inactive, suspended)')
+    .option('--status <status>', 'only tenants with this status (active, inactive, suspended)', statusArg)
     .action(async (opts: { status?: string }) => {
       await withRuntime(async ({ db }) => {
         let query = db.selectFrom('tenantry.tenants').selectAll().orderBy('id');
