@@ -1205,7 +1205,7 @@ export interface components {
             queue_rate_limit: number | null;
             /** @description the queue's rate limit period in milliseconds */
             queue_rate_period_ms: number | null;
-            /** @description the lane's fraction of the tenant jobs admitted (handed to workers) since share_since; null: a central queue, no baseline yet, or nothing admitted */
+            /** @description the lane's fraction of the tenant jobs admitted (handed to workers) since share_since (for a tenant key, of that tenant's own admissions); null: a central queue, no baseline yet, or nothing admitted */
             fair_share: number | null;
             /** @description nothing new of the lane starts: the tenant or this queue is paused (null: a central queue) */
             paused: boolean | null;
