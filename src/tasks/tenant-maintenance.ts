@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { defineTask } from '../jobs/define.ts';
 import { checkNamedTenant, forEachTenant } from '../lifecycle/for-each-tenant.ts';
 import {
@@ -8,15 +8,21 @@ import {
 } from '../lifecycle/maintenance.ts';
 import { backupDepsFor } from '../lifecycle/task-deps.ts';
 
-const optionsOf = (payload: {
-  backup?: boolean;
-  keep?: number;
-  optimize?: boolean;
-  analyze?: boolean;
-  vacuum?: boolean;
-  cleanup_days?: number;
-  dry_run?: boolean;
-}): MaintenanceOptions => ({
+const Payload = Type.Object(
+  {
+    tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 })),
+    backup: Type.Optional(Type.Boolean()),
+    keep: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    optimize: Type.Optional(Type.Boolean()),
+    analyze: Type.Optional(Type.Boolean()),
+    vacuum: Type.Optional(Type.Boolean()),
+    cleanup_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+    dry_run: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+const optionsOf = (payload: Static<typeof Payload>): MaintenanceOptions => ({
   backup: payload.backup,
   keep: payload.keep,
   optimize: payload.optimize,
@@ -32,19 +38,7 @@ export const tenantMaintenance = defineTask({
   // Admin keys only: the payload names the tenant, so no tenant may set it.
   audience: 'admin',
   queue: 'lifecycle',
-  payload: Type.Object(
-    {
-      tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 })),
-      backup: Type.Optional(Type.Boolean()),
-      keep: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-      optimize: Type.Optional(Type.Boolean()),
-      analyze: Type.Optional(Type.Boolean()),
-      vacuum: Type.Optional(Type.Boolean()),
-      cleanup_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
-      dry_run: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
+  payload: Payload,
   maxAttempts: 1,
   timeoutMs: 6 * 60 * 60_000,
   async checkPayload(payload, db) {
