@@ -23,6 +23,14 @@ export interface BulkRequest {
   ids?: readonly string[] | undefined;
   dryRun: boolean;
   limit: number;
+  /**
+   * Only rows that were in their actionable state by this instant (RFC 3339, microseconds kept):
+   * for retry, finished (failed or cancelled) by then; for cancel, created by then. A dry run
+   * returns the instant of its count, and a client passes it to every call after: a retried job
+   * that fails again at once, or a job dispatched meanwhile, is then not acted on a second time
+   * or unasked, and `remaining` reaches 0.
+   */
+  asOf?: string | undefined;
 }
 
 export interface BulkResult {
@@ -36,6 +44,8 @@ export interface BulkResult {
   skipped: { id: string; detail: string }[];
   /** Rows still matching after this call. */
   remaining: number;
+  /** The request's as_of, or the instant of this call's count: pass it to the calls that follow. */
+  as_of: string;
 }
 
 function selection(db: Db, request: BulkRequest) {
@@ -55,12 +65,21 @@ function selection(db: Db, request: BulkRequest) {
   if (f.createdBefore !== undefined) query = query.where('created_at', '<', f.createdBefore);
   if (request.ids !== undefined)
     query = query.where('id', 'in', request.ids.length ? [...request.ids] : ['0']);
+  if (request.asOf !== undefined) {
+    // A finished row always has finished_at; coalesce keeps a row written without one in reach.
+    const since = request.action === 'retry' ? sql`coalesce(finished_at, created_at)` : sql`created_at`;
+    query = query.where(sql<boolean>`${since} <= ${request.asOf}::timestamptz`);
+  }
   return query;
 }
 
-async function countOf(db: Db, request: BulkRequest): Promise<number> {
-  const row = await selection(db, request).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
+/** The count, and the database's clock when it was taken (what the rows' own times are on). */
+async function countOf(db: Db, request: BulkRequest): Promise<{ n: number; at: string }> {
+  const row = await selection(db, request)
+    .select(sql<string>`count(*)`.as('n'))
+    .select(sql<string>`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at'))
+    .executeTakeFirstOrThrow();
+  return { n: Number(row.n), at: row.at };
 }
 
 /**
@@ -70,7 +89,8 @@ async function countOf(db: Db, request: BulkRequest): Promise<number> {
  * counts.
  */
 export async function bulkAct(db: Db, request: BulkRequest): Promise<BulkResult> {
-  const matched = await countOf(db, request);
+  const counted = await countOf(db, request);
+  const matched = counted.n;
   const result: BulkResult = {
     action: request.action,
     dry_run: request.dryRun,
@@ -78,6 +98,7 @@ export async function bulkAct(db: Db, request: BulkRequest): Promise<BulkResult>
     done: [],
     skipped: [],
     remaining: matched,
+    as_of: request.asOf ?? counted.at,
   };
   if (request.dryRun || matched === 0) return result;
   const rows = await selection(db, request)
@@ -97,6 +118,6 @@ export async function bulkAct(db: Db, request: BulkRequest): Promise<BulkResult>
       result.skipped.push({ id, detail: err.message });
     }
   }
-  result.remaining = await countOf(db, request);
+  result.remaining = (await countOf(db, request)).n;
   return result;
 }

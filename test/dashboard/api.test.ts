@@ -124,7 +124,15 @@ describe('dashboard API', () => {
     const globexFailed = await insertLog({ tenant_id: 'globex', status: 'failed', task: 'bulk-probe' });
     const filter = { task: 'bulk-probe', status: 'failed' };
     const dry = (await post('/api/job-logs/retry', { filter, dry_run: true }, acme)).json();
-    expect(dry).toEqual({ action: 'retry', dry_run: true, matched: 3, done: [], skipped: [], remaining: 3 });
+    expect(dry).toEqual({
+      action: 'retry',
+      dry_run: true,
+      matched: 3,
+      done: [],
+      skipped: [],
+      remaining: 3,
+      as_of: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+    });
     const first = (await post('/api/job-logs/retry', { filter, limit: 2 }, acme)).json();
     expect(first).toMatchObject({ matched: 3, remaining: 1 });
     expect(first.done).toEqual(acmeFailed.slice(0, 2));
@@ -133,6 +141,28 @@ describe('dashboard API', () => {
     for (const id of acmeFailed) expect((await jobLog(tdb.db, id)).status).toBe('pending');
     expect((await jobLog(tdb.db, globexFailed)).status).toBe('failed');
     expect((await post('/api/job-logs/retry', { filter: { tenant: 'globex' } }, acme)).statusCode).toBe(404);
+
+    // Calls after a count pass its as_of: a retried job that fails again at once is not taken a
+    // second time (without it, "retry all" retried the same jobs round after round).
+    const again: string[] = [];
+    for (let i = 0; i < 2; i++)
+      again.push(await insertLog({ tenant_id: 'acme', status: 'failed', task: 'flaky-probe' }));
+    const flaky = { task: 'flaky-probe', status: 'failed' };
+    const count = (await post('/api/job-logs/retry', { filter: flaky, dry_run: true }, acme)).json();
+    const one = (
+      await post('/api/job-logs/retry', { filter: flaky, limit: 1, as_of: count.as_of }, acme)
+    ).json();
+    expect(one).toMatchObject({ done: [again[0]], remaining: 1, as_of: count.as_of });
+    // It ends again (taken out of its lane by a cancel), recorded as a failure after the count.
+    await post(`/api/job-logs/${again[0]}/cancel`, {}, acme);
+    await sql`UPDATE tenantry.job_logs SET status = 'failed', finished_at = now() WHERE id = ${again[0]}`.execute(
+      tdb.db,
+    );
+    const rest = (await post('/api/job-logs/retry', { filter: flaky, as_of: count.as_of }, acme)).json();
+    expect(rest).toMatchObject({ done: [again[1]], remaining: 0 });
+    expect((await post('/api/job-logs/cancel', { ids: [again[1]] }, acme)).json()).toMatchObject({
+      remaining: 0,
+    });
 
     const pending = await dispatch('acme', 2);
     const other = await dispatch('globex');

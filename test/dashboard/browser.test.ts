@@ -249,6 +249,44 @@ describe('the dashboard in a browser', () => {
     expect((await waitForStatus(tdb.db, globexId, ['failed'])).status).toBe('failed');
   });
 
+  it('retries each confirmed job once, even when every retry fails again at once', async () => {
+    switchState.failing = true;
+    // More than one call's worth (200): the calls after the first once took the re-failed jobs again.
+    const n = 205;
+    const jobs = await dispatchJobs(
+      tdb.db,
+      tasks,
+      Array.from({ length: n }, (_, i) => ({
+        task: 'switch-task',
+        tenant: 'globex',
+        queue: 'again',
+        payload: { label: `again ${i}` },
+      })),
+    );
+    const ids = jobs.map((j) => j.id);
+    for (const id of ids) await waitForStatus(tdb.db, id, ['failed'], 60_000);
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/jobs?tenant=globex&queue=again&status=failed');
+      await page.locator('tr[data-job]').first().waitFor(WAIT);
+      await page.getByRole('button', { name: 'Retry all matching…' }).click();
+      await page
+        .getByRole('dialog', { name: 'Retry jobs' })
+        .getByRole('button', { name: `Retry ${n} jobs` })
+        .click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Retried ${n} jobs` })
+        .waitFor(WAIT);
+    });
+    // Each ran twice: the first time, and once for the confirmed retry.
+    for (const id of ids) await waitForStatus(tdb.db, id, ['failed'], 60_000);
+    const { rows } = await sql<{ runs: number; n: string }>`
+      SELECT jsonb_array_length(attempt_errors) AS runs, count(*) AS n FROM tenantry.job_logs
+      WHERE tenant_id = 'globex' AND queue = 'again' GROUP BY 1`.execute(tdb.db);
+    expect(rows).toEqual([{ runs: 2, n: String(n) }]);
+    switchState.failing = false;
+  }, 120_000);
+
   it('keeps a selection to the rows on screen: another page starts with none selected', async () => {
     // 55 delayed jobs: two pages of 50, none of them starting during the test.
     const ids: string[] = [];

@@ -758,7 +758,7 @@ export interface paths {
         put?: never;
         /**
          * Retry failed or cancelled jobs by filter or selection
-         * @description Puts back in the queue every job log the filter (and `ids`, when given) selects, within the key's tenant, at most `limit` per call, oldest first; call again while `remaining` is above zero. `dry_run` only counts, for a confirmation that states the number.
+         * @description Puts back in the queue every job log the filter (and `ids`, when given) selects, within the key's tenant, at most `limit` per call, oldest first; call again while `remaining` is above zero, passing the `as_of` the first call returned. `dry_run` only counts, for a confirmation that states the number.
          */
         post: operations["retryJobs"];
         delete?: never;
@@ -778,7 +778,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel pending or running jobs by filter or selection
-         * @description Cancels every job log the filter (and `ids`, when given) selects, within the key's tenant, at most `limit` per call, oldest first; call again while `remaining` is above zero. `dry_run` only counts, for a confirmation that states the number.
+         * @description Cancels every job log the filter (and `ids`, when given) selects, within the key's tenant, at most `limit` per call, oldest first; call again while `remaining` is above zero, passing the `as_of` the first call returned. `dry_run` only counts, for a confirmation that states the number.
          */
         post: operations["cancelJobs"];
         delete?: never;
@@ -6622,6 +6622,11 @@ export interface operations {
                      */
                     dry_run?: boolean;
                     /**
+                     * Format: date-time
+                     * @description act only on rows in their state by this instant (retry: finished by then; cancel: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
+                     */
+                    as_of?: string;
+                    /**
                      * @description most rows acted on
                      * @default 100
                      */
@@ -6647,7 +6652,8 @@ export interface operations {
                      *         "21"
                      *       ],
                      *       "skipped": [],
-                     *       "remaining": 0
+                     *       "remaining": 0,
+                     *       "as_of": "2026-11-23T20:00:00.123456Z"
                      *     }
                      */
                     "application/json": {
@@ -6664,6 +6670,11 @@ export interface operations {
                         }[];
                         /** @description rows still matching: call again while above 0 */
                         remaining: number;
+                        /**
+                         * Format: date-time
+                         * @description the request's as_of, or the instant this call counted at: pass it to the calls that follow
+                         */
+                        as_of: string;
                     };
                 };
             };
@@ -6801,6 +6812,11 @@ export interface operations {
                      */
                     dry_run?: boolean;
                     /**
+                     * Format: date-time
+                     * @description act only on rows in their state by this instant (retry: finished by then; cancel: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
+                     */
+                    as_of?: string;
+                    /**
                      * @description most rows acted on
                      * @default 100
                      */
@@ -6826,7 +6842,8 @@ export interface operations {
                      *         "21"
                      *       ],
                      *       "skipped": [],
-                     *       "remaining": 0
+                     *       "remaining": 0,
+                     *       "as_of": "2026-11-23T20:00:00.123456Z"
                      *     }
                      */
                     "application/json": {
@@ -6843,6 +6860,11 @@ export interface operations {
                         }[];
                         /** @description rows still matching: call again while above 0 */
                         remaining: number;
+                        /**
+                         * Format: date-time
+                         * @description the request's as_of, or the instant this call counted at: pass it to the calls that follow
+                         */
+                        as_of: string;
                     };
                 };
             };

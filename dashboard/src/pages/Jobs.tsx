@@ -47,9 +47,12 @@ export default function Jobs({ session }: { session: Session }) {
   const key = JSON.stringify(filter);
   const [token, setToken] = useState<string | undefined>(undefined);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [confirm, setConfirm] = useState<{ action: BulkAction; matched: number; ids?: string[] } | null>(
-    null,
-  );
+  const [confirm, setConfirm] = useState<{
+    action: BulkAction;
+    matched: number;
+    asOf: string;
+    ids?: string[];
+  } | null>(null);
   const [busy, setBusy] = useState(false);
   const now = useNow(5000);
   useEffect(() => {
@@ -100,7 +103,7 @@ export default function Jobs({ session }: { session: Session }) {
         toast(`No job here can be ${action === 'retry' ? 'retried' : 'cancelled'}.`, 'error');
         return;
       }
-      setConfirm({ action, matched: preview.matched, ...(ids ? { ids } : {}) });
+      setConfirm({ action, matched: preview.matched, asOf: preview.as_of, ...(ids ? { ids } : {}) });
     } catch (err) {
       toast(`Could not count the jobs: ${(err as Error).message}`, 'error');
     } finally {
@@ -110,11 +113,11 @@ export default function Jobs({ session }: { session: Session }) {
 
   const run = async () => {
     if (!confirm) return;
-    const { action, ids } = confirm;
+    const { action, ids, matched, asOf } = confirm;
     setConfirm(null);
     setBusy(true);
     try {
-      const { done, skipped } = await bulkAll(action, filter, ids);
+      const { done, skipped } = await bulkAll(action, filter, { matched, asOf }, ids);
       toast(
         `${action === 'retry' ? 'Retried' : 'Cancelled'} ${done} job${done === 1 ? '' : 's'}` +
           (skipped ? `; ${skipped} had changed and were left alone` : ''),

@@ -22,21 +22,29 @@ export function describeFilter(filter: Filter): string {
   return parts.length ? parts.join(', ') : 'no filter (every job you can see)';
 }
 
-/** Acts on everything the filter selects, one bounded call after another, until nothing is left. */
+/**
+ * Acts on what the confirmation counted, one bounded call after another. Every call carries the
+ * count's `as_of`, so a retried job that fails again at once (or a job dispatched since) is not
+ * taken a second time, and the loop stops once as many were acted on as were confirmed.
+ */
 export async function bulkAll(
   action: BulkAction,
   filter: Filter,
+  confirmed: { matched: number; asOf: string },
   ids?: string[],
 ): Promise<{ done: number; skipped: number }> {
   let done = 0;
   let skipped = 0;
-  for (let round = 0; round < 1000; round++) {
+  while (done + skipped < confirmed.matched) {
+    const limit = Math.min(200, confirmed.matched - done - skipped);
     const result = await call(
-      api.POST(`/api/job-logs/${action}`, { body: { filter, ...(ids ? { ids } : {}), limit: 200 } }),
+      api.POST(`/api/job-logs/${action}`, {
+        body: { filter, ...(ids ? { ids } : {}), limit, as_of: confirmed.asOf },
+      }),
     );
     done += result.done.length;
     skipped += result.skipped.length;
-    if (result.remaining === 0 || result.done.length === 0) break;
+    if (result.remaining === 0 || result.done.length + result.skipped.length === 0) break;
   }
   return { done, skipped };
 }

@@ -33,6 +33,15 @@ const BulkRequest = Type.Object(
       }),
     ),
     dry_run: Type.Optional(Type.Boolean({ default: false, description: 'count only' })),
+    as_of: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'act only on rows in their state by this instant (retry: finished by then; cancel: created by then). ' +
+          'Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job ' +
+          'that fails again, or a job dispatched meanwhile, is not taken a second time',
+      }),
+    ),
     limit: Type.Optional(
       Type.Integer({ minimum: 1, maximum: BULK_MAX, default: 100, description: 'most rows acted on' }),
     ),
@@ -54,10 +63,23 @@ const BulkResult = Type.Object(
       description: 'rows that changed meanwhile and were left alone',
     }),
     remaining: Type.Integer({ minimum: 0, description: 'rows still matching: call again while above 0' }),
+    as_of: Type.String({
+      format: 'date-time',
+      description:
+        "the request's as_of, or the instant this call counted at: pass it to the calls that follow",
+    }),
   },
   {
     examples: [
-      { action: 'retry', dry_run: false, matched: 3, done: ['17', '18', '21'], skipped: [], remaining: 0 },
+      {
+        action: 'retry',
+        dry_run: false,
+        matched: 3,
+        done: ['17', '18', '21'],
+        skipped: [],
+        remaining: 0,
+        as_of: '2026-11-23T20:00:00.123456Z',
+      },
     ],
   },
 );
@@ -83,6 +105,7 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         createdBefore: timeParam(f.created_before, 'filter.created_before'),
       },
       ids: body.ids,
+      asOf: timeParam(body.as_of, 'as_of') === undefined ? undefined : body.as_of,
       dryRun: body.dry_run ?? false,
       limit: body.limit ?? 100,
     });
@@ -90,8 +113,8 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
 
   const description = (what: string) =>
     `${what} every job log the filter (and \`ids\`, when given) selects, within the key's tenant, at most ` +
-    '`limit` per call, oldest first; call again while `remaining` is above zero. `dry_run` only counts, ' +
-    'for a confirmation that states the number.';
+    '`limit` per call, oldest first; call again while `remaining` is above zero, passing the `as_of` the ' +
+    'first call returned. `dry_run` only counts, for a confirmation that states the number.';
 
   app.post(
     '/api/job-logs/retry',
