@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { JobStatus } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { cancelJob, retryJob } from '../jobs/control.ts';
+import { cancelJob, retryJob, SUPERSEDED_LIKE } from '../jobs/control.ts';
 import type { JobLogFilters } from './repository.ts';
 
 export type BulkAction = 'retry' | 'cancel';
@@ -54,7 +54,17 @@ function selection(db: Db, request: BulkRequest) {
     .selectFrom('tenantry.job_logs')
     .where('status', 'in', [...ACTIONABLE[request.action]])
     // A running job already asked to cancel stays `running` until its worker stops it.
-    .$if(request.action === 'cancel', (q) => q.where('cancel_requested_at', 'is', null));
+    .$if(request.action === 'cancel', (q) => q.where('cancel_requested_at', 'is', null))
+    // A job its job_key replaced is not retried (retryJob refuses it): the replacement runs.
+    .$if(request.action === 'retry', (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('status', '<>', 'cancelled'),
+          eb('error_message', 'is', null),
+          eb('error_message', 'not like', SUPERSEDED_LIKE),
+        ]),
+      ),
+    );
   if (f.tenantId !== undefined) query = query.where('tenant_id', '=', f.tenantId);
   if (f.status !== undefined) query = query.where('status', '=', f.status);
   if (f.task !== undefined) query = query.where('task', '=', f.task);

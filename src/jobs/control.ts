@@ -16,7 +16,18 @@ async function lockLog(trx: DbOrTrx, id: string, scope: JobScope) {
   if (!/^\d{1,18}$/.test(id)) throw notFound(`job log ${id}`);
   let query = trx
     .selectFrom('tenantry.job_logs')
-    .select(['id', 'status', 'job_id', 'tenant_id', 'task', 'lane', 'queue', 'payload', 'max_attempts'])
+    .select([
+      'id',
+      'status',
+      'job_id',
+      'tenant_id',
+      'task',
+      'lane',
+      'queue',
+      'payload',
+      'max_attempts',
+      'error_message',
+    ])
     .where('id', '=', id)
     .forUpdate();
   if (scope.tenantId !== undefined) query = query.where('tenant_id', '=', scope.tenantId);
@@ -70,9 +81,17 @@ async function removeCentral(trx: DbOrTrx, jobId: string | null): Promise<boolea
 }
 
 /**
+ * What a job replaced through its job_key leaves in the log it cancelled (the dispatch
+ * statements of migrations/0021 and insertCentralJobs write it): such a job is not retried, the
+ * one that replaced it carries the work. Matched in SQL by SUPERSEDED_LIKE.
+ */
+const SUPERSEDED = /^superseded by job log (\d+)$/;
+export const SUPERSEDED_LIKE = 'superseded by job log %';
+
+/**
  * Puts a failed or cancelled job back in the queue on the same log row, attempts reset. A
  * permanently failed graphile-worker job still exists and is rescheduled; a removed one
- * (cancelled) is added again with the same envelope.
+ * (cancelled) is added again with the same envelope. A job its job_key replaced is refused.
  */
 export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promise<{ jobId: string | null }> {
   return db.transaction().execute(async (trx) => {
@@ -81,6 +100,14 @@ export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promis
       throw new AppError(
         'conflict',
         `job log ${id} is ${log.status}; only failed or cancelled jobs can be retried`,
+      );
+    }
+    const by = log.status === 'cancelled' ? SUPERSEDED.exec(log.error_message ?? '')?.[1] : undefined;
+    if (by !== undefined) {
+      throw new AppError(
+        'conflict',
+        `job log ${id} was replaced by job log ${by} (the same job_key); that one carries its work`,
+        { superseded_by: by },
       );
     }
     const reset = {

@@ -169,6 +169,22 @@ describe('who may dispatch what', () => {
       tdb.db,
     );
     expect(rows.map((r) => r.key)).toEqual(['t:acme:daily-digest', 't:globex:daily-digest']);
+    // The replaced job is not brought back by a retry, single or bulk: its replacement carries the work.
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/job-logs/${acmeFirst.id}/retry`,
+      headers: keys.acme,
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ superseded_by: acmeSecond.id });
+    const bulk = await app.inject({
+      method: 'POST',
+      url: '/api/job-logs/retry',
+      headers: keys.acme,
+      payload: { filter: { status: 'cancelled' }, dry_run: true },
+    });
+    expect(bulk.json().matched).toBe(0);
+    expect(await status(acmeFirst.id)).toBe('cancelled');
   });
 
   it('refuses system tasks in the CLI with one line and exit 1, and dispatches tenant tasks', async () => {
