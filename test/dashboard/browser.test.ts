@@ -439,6 +439,34 @@ describe('the dashboard in a browser', () => {
     expect(after.rows[0]).toMatchObject({ concurrency: null, weight: null, rate_limit: null, paused: false });
   });
 
+  it("saves an empty rate period as the plan's period it shows, not a minute", async () => {
+    await withContext(async (context) => {
+      // A plan with an hourly rate, as PLAN_SCHEDULING='pro:…,rate=100/1h' gives.
+      await context.route(/\/api\/tenants\/initech\/limits$/, async (route) => {
+        if (route.request().method() !== 'GET') return route.continue();
+        const res = await route.fetch();
+        const body = await res.json();
+        body.plan_defaults.rate = { limit: 100, period_ms: 3_600_000 };
+        await route.fulfill({ response: res, json: body });
+      });
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/initech');
+      const patched = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith('/limits'));
+      const period = page.getByLabel('per seconds');
+      await period.waitFor(WAIT);
+      expect(await period.getAttribute('placeholder')).toBe('3600');
+      await page.getByLabel('Rate limit: starts').fill('10');
+      await page.getByRole('button', { name: 'Save limits' }).click();
+      expect((await patched).postDataJSON()).toMatchObject({ rate: { limit: 10, period_ms: 3_600_000 } });
+      await page.getByTestId('scheduling').filter({ hasText: 'rate 10/1h' }).waitFor(WAIT);
+      await page.getByLabel('Rate limit: starts').fill('');
+      await page.getByRole('button', { name: 'Save limits' }).click();
+      await page
+        .getByTestId('scheduling')
+        .filter({ hasText: /rate 100\/1h|rate none/ })
+        .waitFor(WAIT);
+    });
+  });
+
   it('rotates a tenant key from its page: the new key is shown once and works, the revoked one is refused', async () => {
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/globex');

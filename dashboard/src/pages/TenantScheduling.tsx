@@ -24,12 +24,19 @@ const fieldsOf = (override: Limits['override']): Fields => ({
 const numberOrNull = (text: string) => (text.trim() === '' ? null : Number(text));
 
 /**
- * The merge patch the form stands for: every setting is sent, an empty one as null (back to the
- * plan's default), so what is saved is what is on screen. A rate with no period counts per minute.
+ * A rate's period when its field is left empty: the plan's (what the field shows as its
+ * placeholder), or a minute when the plan has no rate. Saving 60 s under a placeholder that
+ * read 3600 set a limit sixty times looser than the screen said.
  */
-function patchOf(fields: Fields) {
+const defaultSeconds = (plan: Limits['plan_defaults']) => (plan.rate ? plan.rate.period_ms / 1000 : 60);
+
+/**
+ * The merge patch the form stands for: every setting is sent, an empty one as null (back to the
+ * plan's default), so what is saved is what is on screen.
+ */
+function patchOf(fields: Fields, plan: Limits['plan_defaults']) {
   const limit = numberOrNull(fields.rateLimit);
-  const seconds = numberOrNull(fields.rateSeconds) ?? 60;
+  const seconds = numberOrNull(fields.rateSeconds) ?? defaultSeconds(plan);
   return {
     concurrency: numberOrNull(fields.concurrency),
     weight: numberOrNull(fields.weight),
@@ -108,7 +115,7 @@ export function TenantScheduling({
         onSubmit={(e) => {
           e.preventDefault();
           void run('Saving limits', async () => {
-            await call(api.PATCH('/api/tenants/{id}/limits', { ...path, body: patchOf(fields) }));
+            await call(api.PATCH('/api/tenants/{id}/limits', { ...path, body: patchOf(fields, plan) }));
             toast(`Limits of ${id} saved`);
           });
         }}
@@ -155,7 +162,7 @@ export function TenantScheduling({
               min={0.001}
               step="any"
               value={fields.rateSeconds}
-              placeholder={plan.rate ? String(plan.rate.period_ms / 1000) : '60'}
+              placeholder={String(defaultSeconds(plan))}
               onInput={set('rateSeconds')}
             />
           </label>
