@@ -1,6 +1,7 @@
 import type { JobStatus } from '../db/schema.ts';
 import { redactPaths } from './redact-paths.ts';
 import type { JobLogListRow, JobLogRow } from './repository.ts';
+import { rowFromSnapshot, snapshotIn } from './snapshot.ts';
 
 export const STATUS_LABELS: Record<JobStatus, string> = {
   pending: 'Pending',
@@ -41,11 +42,21 @@ export function jobLogSummaryJson(row: JobLogListRow) {
   };
 }
 
+/**
+ * A delivery's payload holds the row it delivers as stored (migrations/0034); shown, it is the
+ * body sent, paths redacted like every job log's, not the raw row.
+ */
+function shownPayload(row: JobLogRow): unknown {
+  const snapshot = snapshotIn(row.task, row.payload);
+  if (!snapshot) return row.payload;
+  return { ...(row.payload as object), job_log: jobLogJson(rowFromSnapshot(snapshot)) };
+}
+
 /** The API's snake_case view of one whole job-log row. */
-export function jobLogJson(row: JobLogRow) {
+export function jobLogJson(row: JobLogRow): JobLogJson {
   return {
     ...jobLogSummaryJson(row),
-    payload: row.payload,
+    payload: shownPayload(row),
     meta: row.meta,
     result: row.result ?? null,
     error_stack: redactPaths(row.error_stack),
@@ -58,7 +69,13 @@ export function jobLogJson(row: JobLogRow) {
   };
 }
 
-export type JobLogJson = ReturnType<typeof jobLogJson>;
+export type JobLogJson = ReturnType<typeof jobLogSummaryJson> & {
+  payload: unknown;
+  meta: unknown;
+  result: unknown;
+  error_stack: string | null;
+  attempt_errors: { attempt: number; at: string; status: string; message: string }[];
+};
 
 /** What an SSE client sees on each change: the moving parts only. */
 export function jobLogEvent(row: JobLogRow) {

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/db/api-keys.ts';
 import type { App } from '../../src/http/app.ts';
+import { cancelJob, retryJob } from '../../src/jobs/control.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { pauseTenant, resumeTenant } from '../../src/jobs/tenant-limits.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
 import { centralProbe, PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
@@ -113,6 +115,56 @@ describe('completion callbacks', () => {
     expect(new Set(mine.map((d) => d.headers['tenantry-delivery'])).size).toBe(1);
     expect(mine[0]!.headers['tenantry-delivery']).toMatch(new RegExp(`^${id}-\\d+$`));
     expect(JSON.parse(mine[1]!.body).event).toBe('job.failed');
+  });
+
+  it('describes in each delivery the end that queued it, even when it runs after a retry', async () => {
+    // Deliveries wait (their queue paused) while the job is cancelled, retried and completes.
+    await pauseTenant(tdb.db, 'acme', 'callbacks');
+    const [job] = await dispatchJobs(
+      tdb.db,
+      tasks,
+      [
+        {
+          task: 'probe',
+          tenant: 'acme',
+          payload: { mode: 'ok', label: 'ends' },
+          delayMs: 3_600_000,
+          callbackUrl: `${url}/ends`,
+        },
+      ],
+      { callbackAllowPrivate: true },
+    );
+    const id = job!.id;
+    await cancelJob(tdb.db, id);
+    await retryJob(tdb.db, id);
+    await waitForStatus(tdb.db, id, ['completed']);
+    await resumeTenant(tdb.db, 'acme', 'callbacks');
+    await expect
+      .poll(() => deliveries.filter((d) => JSON.parse(d.body).job_log.id === id).length, { timeout: 20_000 })
+      .toBe(2);
+    const bodies = deliveries
+      .filter((d) => JSON.parse(d.body).job_log.id === id)
+      .map((d) => JSON.parse(d.body))
+      .sort((a, b) => a.event.localeCompare(b.event));
+    expect(bodies.map((b) => [b.event, b.job_log.status])).toEqual([
+      ['job.cancelled', 'cancelled'],
+      ['job.completed', 'completed'],
+    ]);
+    expect(bodies[0].job_log.result).toBeNull();
+    expect(bodies[1].job_log.result).toMatchObject({ echoed: 'ends' });
+    // The delivery's own log shows the body it sent, not the raw row.
+    const delivery = await tdb.db
+      .selectFrom('tenantry.job_logs')
+      .select('id')
+      .where('task', '=', 'deliver-callback')
+      .where('source_id', '=', id)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const shown = (
+      await app.inject({ method: 'GET', url: `/api/job-logs/${delivery.id}`, headers: acme })
+    ).json();
+    expect(shown.payload.job_log).toMatchObject({ id, status: 'cancelled', status_label: 'Cancelled' });
+    expect(shown.payload.job_log).not.toHaveProperty('callback_url');
   });
 
   it('refuses non-http and central targets at dispatch, naming the field', async () => {
