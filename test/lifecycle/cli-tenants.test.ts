@@ -45,14 +45,14 @@ describe('tenantry tenants, schedule and migrate commands', { timeout: 180_000 }
   it('rotates a key: create, list, revoke; bad input is one line and exit 1', async () => {
     const created = await tenantry(['tenants', 'keys', 'create', 'cli', '--name', 'ci']);
     expect(created.code, created.stderr).toBe(0);
-    const id = /created key (\d+) \((tnt_\w+)\)/.exec(created.stdout)?.[1];
+    const id = /created key (\d+) \((tnt_[\w-]+)\)/.exec(created.stdout)?.[1];
     expect(id).toBeDefined();
     expect(created.stdout).toMatch(/api key \(shown once\): tnt_/);
     expect((await tenantry(['tenants', 'keys', 'revoke', 'cli', id!])).stdout).toMatch(
       `revoked key ${id} of cli`,
     );
     const list = await tenantry(['tenants', 'keys', 'list', 'cli']);
-    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+ci\\s+tnt_\\w+\\s+\\S+.*\\d{4}-\\d\\d-\\d\\d`, 'm'));
+    expect(list.stdout).toMatch(new RegExp(`^${id}\\s+ci\\s+tnt_[\\w-]+\\s+\\S+.*\\d{4}-\\d\\d-\\d\\d`, 'm'));
     const again = await tenantry(['tenants', 'keys', 'revoke', 'cli', id!]);
     expect([again.code, again.stderr.trim()]).toEqual([
       1,
