@@ -1,0 +1,66 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { updateTenantLimits } from '../../src/jobs/tenant-limits.ts';
+import { registry } from '../../src/tasks/index.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenantWithSchema, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+
+const tasks = registry.with([probe]);
+
+/**
+ * Workers started with --tenant or --queue take only those jobs (graphile-worker's forbidden
+ * flags). Admission's room is shared; with only such workers live, what it admitted for other
+ * tenants was never taken and held the room, and the limited worker's own tenant waited.
+ */
+describe('admission when every live worker is limited', () => {
+  let tdb: TestDatabase;
+  const workers: WorkerService[] = [];
+
+  const dispatch = async (tenant: string, n: number) =>
+    (
+      await dispatchJobs(
+        tdb.db,
+        tasks,
+        Array.from({ length: n }, (_, i) => ({
+          task: 'probe',
+          tenant,
+          payload: { mode: 'ok' as const, label: `${tenant}-${i}` },
+        })),
+      )
+    ).map((j) => j.id);
+  const admitted = async (tenant: string) => {
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM tenantry.lane_jobs j JOIN tenantry.lanes l ON l.name = j.lane
+      WHERE l.tenant_id = ${tenant} AND j.job_id IS NOT NULL`.execute(tdb.db);
+    return rows[0]!.n;
+  };
+
+  beforeAll(async () => {
+    tdb = await cloneTestDatabase();
+    await PROBE_TABLE_DDL.execute(tdb.db);
+    await createTenantWithSchema(tdb, { id: 'acme' });
+    await createTenantWithSchema(tdb, { id: 'globex' });
+    // Enough of globex's jobs at once to fill the room many times over.
+    await updateTenantLimits(tdb.db, 'globex', { concurrency: 500 });
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.stop();
+    await tdb.close();
+  });
+
+  it('admits only the lanes a live worker takes, and the others once a worker that takes them is heard from', async () => {
+    workers.push(
+      await startTestWorker(tdb, { registry: tasks, filter: { tenants: ['acme'] }, concurrency: 2 }),
+    );
+    const others = await dispatch('globex', 150);
+    const [mine] = await dispatch('acme', 1);
+    expect((await waitForStatus(tdb.db, mine!, ['completed'], 20_000)).status).toBe('completed');
+    expect(await admitted('globex')).toBe(0);
+
+    workers.push(await startTestWorker(tdb, { registry: tasks, concurrency: 4 }));
+    for (const id of others) await waitForStatus(tdb.db, id, ['completed'], 60_000);
+  }, 120_000);
+});
