@@ -152,6 +152,15 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
         payload: { filter: { created_before: leap }, dry_run: true },
       });
       expectField(res, 400, 'filter.created_before');
+      for (const asOf of [leap, '2026-01-01T00:00:00+23:00']) {
+        const pinned = await app.inject({
+          method: 'POST',
+          url: `/api/job-logs/${action}`,
+          headers: keys.acme,
+          payload: { as_of: asOf, dry_run: true },
+        });
+        expectField(pinned, 400, 'as_of');
+      }
     }
     expectField(await raw(JSON.stringify({ ...notification, run_at: leap })), 400, 'run_at');
   });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { invalid } from '../../../errors.ts';
+import { isDateTime } from '../../../exports/types.ts';
 import { BULK_MAX, type BulkAction, bulkAct } from '../../../job-logs/bulk.ts';
 import type { Principal } from '../../auth.ts';
 import { problemResponses } from '../../problem.ts';
@@ -84,6 +85,17 @@ const BulkResult = Type.Object(
   },
 );
 
+/**
+ * `as_of` goes to PostgreSQL as written, so the microseconds a count returned are kept; checked
+ * first for what the date-time format admits and PostgreSQL does not (a leap second, a zone
+ * offset past ±15:59), which would be a database refusal naming no field.
+ */
+function instant(value: string | undefined): string | undefined {
+  if (value !== undefined && (timeParam(value, 'as_of') === undefined || !isDateTime(value)))
+    throw invalid('as_of', `is not a time PostgreSQL reads: "${value}"`);
+  return value;
+}
+
 /** Bulk retry and cancel by filter or selection, bounded per call. */
 export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db }) => {
   const handle = (action: BulkAction, principal: Principal, given: BulkRequest | undefined) => {
@@ -105,7 +117,7 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         createdBefore: timeParam(f.created_before, 'filter.created_before'),
       },
       ids: body.ids,
-      asOf: timeParam(body.as_of, 'as_of') === undefined ? undefined : body.as_of,
+      asOf: instant(body.as_of),
       dryRun: body.dry_run ?? false,
       limit: body.limit ?? 100,
     });
