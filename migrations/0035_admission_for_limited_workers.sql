@@ -9,7 +9,10 @@
 --
 -- Now, when every live worker is limited, a lane is picked only if one of them takes it (its
 -- tenant among the worker's tenants, its queue among its queues, each when given); the other
--- lanes stay due and are admitted once a worker that takes them is heard from. The workers'
+-- lanes stay due and are admitted once a worker that takes them is heard from. The room then
+-- counts only the available jobs one of them takes (by graphile-worker's flags, t:<tenant> and
+-- q:<queue>): jobs admitted while a worker that took everything was live, and left when it went,
+-- wait for the next such worker without holding the limited workers' tenants back. The workers'
 -- filters were already recorded with their heartbeats (tenants, queues). When any live worker
 -- takes everything (the usual deployment) nothing changes: v_limited is false, and the test
 -- of each lane is not evaluated. The bound of passes beside the one holding the turn reads the
@@ -54,9 +57,22 @@ BEGIN
   -- join; graphile-private.ts lists this use).
   -- The ORDER BY matches that index, so even with stale statistics (a young, churning table)
   -- the count reads at most v_room index entries instead of scanning the table.
-  v_room := v_room - (SELECT count(*) FROM (
-    SELECT 1 FROM graphile_worker._private_jobs
-    WHERE is_available = true AND run_at <= now() ORDER BY priority, run_at LIMIT v_room) q)::integer;
+  IF NOT v_limited THEN
+    v_room := v_room - (SELECT count(*) FROM (
+      SELECT 1 FROM graphile_worker._private_jobs
+      WHERE is_available = true AND run_at <= now() ORDER BY priority, run_at LIMIT v_room) q)::integer;
+  ELSE
+    -- Only jobs a live worker takes hold the room: those admitted for others (by a worker that
+    -- took everything and has gone since) wait in graphile-worker for one that takes them.
+    v_room := v_room - (SELECT count(*) FROM (
+      SELECT 1 FROM graphile_worker._private_jobs j
+      WHERE j.is_available = true AND j.run_at <= now()
+        AND EXISTS (
+          SELECT 1 FROM tenantry.workers w WHERE w.last_seen_at > now() - interval '1 minute'
+            AND (w.tenants IS NULL OR j.flags ?| ARRAY(SELECT 't:' || t FROM unnest(w.tenants) t))
+            AND (w.queues IS NULL OR j.flags ?| ARRAY(SELECT 'q:' || q FROM unnest(w.queues) q)))
+      ORDER BY j.priority, j.run_at LIMIT v_room) q)::integer;
+  END IF;
   v_room := least(v_room, p_max);
   IF v_room <= 0 THEN RETURN 0; END IF;
   -- A full pass takes the turn when it is free and is then bound by nothing but the room; one

@@ -11,7 +11,8 @@ import type { DbOrTrx } from './database.ts';
  *   (complete_jobs skips locked jobs) when a laned job fails or is held back, together with its
  *   job log in one transaction, and unlocks the job's named queue (central named queues).
  * - admit() (migrations/0009) counts the jobs graphile-worker could hand out now through its
- *   partial index on `is_available` (the public view joins two tables and has no such index).
+ *   partial index on `is_available` (the public view joins two tables and has no such index);
+ *   while every live worker is limited (0035), only those whose `flags` one of them takes.
  * - knownCrontabs() below: the last run of each crontab entry (no public view has it).
  * - vacuumQueueTables() below and queue_dead_rows() (migrations/0016) keep its jobs table
  *   free of the dead rows a busy queue leaves faster than autovacuum clears them.
@@ -22,7 +23,7 @@ export const GRAPHILE_WORKER_CHECKED = '0.18.0';
 
 /** Private tables and the columns read or written, by table. */
 export const RELIED_ON_COLUMNS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  _private_jobs: ['id', 'locked_by', 'job_queue_id', 'is_available', 'priority', 'run_at'],
+  _private_jobs: ['id', 'locked_by', 'job_queue_id', 'is_available', 'priority', 'run_at', 'flags'],
   _private_job_queues: ['id', 'locked_by', 'locked_at'],
   _private_known_crontabs: ['identifier', 'last_execution'],
 });

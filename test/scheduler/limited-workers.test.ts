@@ -19,7 +19,7 @@ describe('admission when every live worker is limited', () => {
   let tdb: TestDatabase;
   const workers: WorkerService[] = [];
 
-  const dispatch = async (tenant: string, n: number) =>
+  const dispatch = async (tenant: string, n: number, payload: object = { mode: 'ok' }) =>
     (
       await dispatchJobs(
         tdb.db,
@@ -27,7 +27,7 @@ describe('admission when every live worker is limited', () => {
         Array.from({ length: n }, (_, i) => ({
           task: 'probe',
           tenant,
-          payload: { mode: 'ok' as const, label: `${tenant}-${i}` },
+          payload: { ...payload, label: `${tenant}-${i}` },
         })),
       )
     ).map((j) => j.id);
@@ -59,6 +59,20 @@ describe('admission when every live worker is limited', () => {
     const [mine] = await dispatch('acme', 1);
     expect((await waitForStatus(tdb.db, mine!, ['completed'], 20_000)).status).toBe('completed');
     expect(await admitted('globex')).toBe(0);
+
+    const general = await startTestWorker(tdb, { registry: tasks, concurrency: 4 });
+    for (const id of others) await waitForStatus(tdb.db, id, ['completed'], 60_000);
+    await general.stop();
+  }, 120_000);
+
+  it('keeps a limited worker going when jobs admitted for others are left by a worker that took everything', async () => {
+    const others = await dispatch('globex', 150, { mode: 'sleep', ms: 300 });
+    const everything = await startTestWorker(tdb, { registry: tasks, concurrency: 1 });
+    await expect.poll(() => admitted('globex'), { timeout: 20_000 }).toBeGreaterThan(20);
+    // Gone, and its row with it: what it was admitted stays in graphile-worker, taken by no one.
+    await everything.stop();
+    const [mine] = await dispatch('acme', 1);
+    expect((await waitForStatus(tdb.db, mine!, ['completed'], 20_000)).status).toBe('completed');
 
     workers.push(await startTestWorker(tdb, { registry: tasks, concurrency: 4 }));
     for (const id of others) await waitForStatus(tdb.db, id, ['completed'], 60_000);
