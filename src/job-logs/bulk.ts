@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { JobStatus } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { cancelJob, retryJob, SUPERSEDED_LIKE } from '../jobs/control.ts';
+import { cancelJob, retryJob, SUPERSEDED_SQL } from '../jobs/control.ts';
 import type { JobLogFilters } from './repository.ts';
 
 export type BulkAction = 'retry' | 'cancel';
@@ -51,20 +51,12 @@ export interface BulkResult {
 function selection(db: Db, request: BulkRequest) {
   const f = request.filters;
   let query = db
-    .selectFrom('tenantry.job_logs')
+    .selectFrom('tenantry.job_logs as l')
     .where('status', 'in', [...ACTIONABLE[request.action]])
     // A running job already asked to cancel stays `running` until its worker stops it.
     .$if(request.action === 'cancel', (q) => q.where('cancel_requested_at', 'is', null))
     // A job its job_key replaced is not retried (retryJob refuses it): the replacement runs.
-    .$if(request.action === 'retry', (q) =>
-      q.where((eb) =>
-        eb.or([
-          eb('status', '<>', 'cancelled'),
-          eb('error_message', 'is', null),
-          eb('error_message', 'not like', SUPERSEDED_LIKE),
-        ]),
-      ),
-    );
+    .$if(request.action === 'retry', (q) => q.where(sql<boolean>`NOT ${SUPERSEDED_SQL}`));
   if (f.tenantId !== undefined) query = query.where('tenant_id', '=', f.tenantId);
   if (f.status !== undefined) query = query.where('status', '=', f.status);
   if (f.task !== undefined) query = query.where('task', '=', f.task);

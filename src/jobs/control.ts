@@ -85,8 +85,34 @@ async function removeCentral(trx: DbOrTrx, jobId: string | null): Promise<boolea
  * statements of migrations/0021 and insertCentralJobs write it): such a job is not retried, the
  * one that replaced it carries the work. Matched in SQL by SUPERSEDED_LIKE.
  */
-const SUPERSEDED = /^superseded by job log (\d+)$/;
-export const SUPERSEDED_LIKE = 'superseded by job log %';
+const SUPERSEDED = /^superseded by job log (\d{1,18})$/;
+
+/**
+ * The job log that replaced this cancelled one, if one did. The message alone proves nothing (a
+ * handler's own error, kept when its job was then cancelled, can read the same), so the named
+ * log must also be newer, of the same tenant and task, and written no later than this one was
+ * cancelled: the dispatch that replaces a job writes both in one statement or transaction.
+ */
+async function supersededBy(
+  trx: DbOrTrx,
+  log: { id: string; error_message: string | null },
+): Promise<string | undefined> {
+  const by = SUPERSEDED.exec(log.error_message ?? '')?.[1];
+  if (by === undefined) return undefined;
+  // Compared in SQL: the times carry microseconds a JavaScript Date would drop.
+  const { rows } = await sql`
+    SELECT 1 FROM tenantry.job_logs l JOIN tenantry.job_logs n ON n.id = ${by}::bigint
+    WHERE l.id = ${log.id}::bigint AND n.id > l.id AND n.tenant_id IS NOT DISTINCT FROM l.tenant_id
+      AND n.task = l.task AND n.created_at <= l.finished_at`.execute(trx);
+  return rows.length > 0 ? by : undefined;
+}
+
+/** The same test in SQL, for the bulk retry's selection (job_logs as `l`): true when replaced. */
+export const SUPERSEDED_SQL = sql<boolean>`(l.status = 'cancelled' AND EXISTS (
+  SELECT 1 FROM tenantry.job_logs n
+  WHERE n.id = substring(l.error_message from '^superseded by job log ([0-9]{1,18})$')::bigint
+    AND n.id > l.id AND n.tenant_id IS NOT DISTINCT FROM l.tenant_id AND n.task = l.task
+    AND n.created_at <= l.finished_at))`;
 
 /**
  * Puts a failed or cancelled job back in the queue on the same log row, attempts reset. A
@@ -102,7 +128,7 @@ export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promis
         `job log ${id} is ${log.status}; only failed or cancelled jobs can be retried`,
       );
     }
-    const by = log.status === 'cancelled' ? SUPERSEDED.exec(log.error_message ?? '')?.[1] : undefined;
+    const by = log.status === 'cancelled' ? await supersededBy(trx, log) : undefined;
     if (by !== undefined) {
       throw new AppError(
         'conflict',

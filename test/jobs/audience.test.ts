@@ -185,6 +185,25 @@ describe('who may dispatch what', () => {
     });
     expect(bulk.json().matched).toBe(0);
     expect(await status(acmeFirst.id)).toBe('cancelled');
+    // A cancelled job whose own error reads the same (a handler's message, kept) is retried.
+    const look = (await post({ ...notification, delay_ms: 3_600_000 }, keys.acme)).json();
+    await app.inject({ method: 'POST', url: `/api/job-logs/${look.id}/cancel`, headers: keys.acme });
+    await sql`UPDATE tenantry.job_logs SET error_message = ${`superseded by job log ${acmeFirst.id}`}
+      WHERE id = ${look.id}`.execute(tdb.db);
+    const counted = await app.inject({
+      method: 'POST',
+      url: '/api/job-logs/retry',
+      headers: keys.acme,
+      payload: { filter: { status: 'cancelled' }, dry_run: true },
+    });
+    expect(counted.json().matched).toBe(1);
+    const retried = await app.inject({
+      method: 'POST',
+      url: `/api/job-logs/${look.id}/retry`,
+      headers: keys.acme,
+    });
+    expect(retried.statusCode).toBe(202);
+    expect(await status(look.id)).toBe('pending');
   });
 
   it('refuses system tasks in the CLI with one line and exit 1, and dispatches tenant tasks', async () => {
