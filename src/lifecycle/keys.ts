@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { type CreatedApiKey, createApiKey } from '../db/api-keys.ts';
 import type { Db, DbOrTrx } from '../db/database.ts';
-import { findTenant } from '../db/tenants.ts';
+import { requireTenant } from '../db/tenants.ts';
 import { invalid, notFound } from '../errors.ts';
 import { recordTenantEvent } from './backup/index.ts';
 
@@ -12,7 +12,7 @@ import { recordTenantEvent } from './backup/index.ts';
 export async function createTenantKey(db: Db, tenantId: string, name = 'default'): Promise<CreatedApiKey> {
   if (name.trim().length === 0 || name.length > 100) throw invalid('name', 'must be 1-100 characters');
   return db.transaction().execute(async (trx) => {
-    if (!(await findTenant(trx, tenantId))) throw notFound(`tenant ${tenantId}`);
+    await requireTenant(trx, tenantId);
     const key = await createApiKey(trx, tenantId, name);
     await recordTenantEvent(trx, tenantId, 'key_created', { api_key_id: key.id, name });
     return key;
@@ -34,7 +34,7 @@ export interface ApiKeySummary {
  * rotation's record). Never the key itself: only its hash is stored.
  */
 export async function listTenantKeys(db: DbOrTrx, tenantId: string): Promise<ApiKeySummary[]> {
-  if (!(await findTenant(db, tenantId))) throw notFound(`tenant ${tenantId}`);
+  await requireTenant(db, tenantId);
   const rows = await db
     .selectFrom('tenantry.api_keys')
     .select(['id', 'name', 'key_prefix', 'created_at', 'last_used_at', 'revoked_at'])

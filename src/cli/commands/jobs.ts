@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Db } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
 import { intArg, listLimit, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
@@ -6,8 +7,8 @@ import { withRuntime } from '../with-runtime.ts';
 import { registerDispatchCommand } from './jobs-dispatch.ts';
 
 /** A `--tenant` that names no tenant is an error (one line, exit 1), not an empty result. */
-const requireTenant = async (...args: Parameters<typeof import('../../db/tenants.ts').requireTenant>) =>
-  (await import('../../db/tenants.ts')).requireTenant(...args);
+const requireTenant = async (db: Db, tenant: string | undefined) =>
+  (await import('../../db/tenants.ts')).requireTenant(db, tenant);
 
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('inspect and operate the job queues');

@@ -87,11 +87,11 @@ const BulkResult = Type.Object(
 
 /**
  * `as_of` goes to PostgreSQL as written, so the microseconds a count returned are kept; checked
- * first for what the date-time format admits and PostgreSQL does not (a leap second, a zone
- * offset past ±15:59), which would be a database refusal naming no field.
+ * first (isDateTime) for what the date-time format admits and PostgreSQL does not (a leap second,
+ * a zone offset past ±15:59), which would be a database refusal naming no field.
  */
 function instant(value: string | undefined): string | undefined {
-  if (value !== undefined && (timeParam(value, 'as_of') === undefined || !isDateTime(value)))
+  if (value !== undefined && !isDateTime(value))
     throw invalid('as_of', `is not a time PostgreSQL reads: "${value}"`);
   return value;
 }
