@@ -1,20 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import { AppError } from '../../errors.ts';
 import { tenantSchema } from '../../tenancy.ts';
 import { pgEnvironment, toolEnvironment } from './connection-env.ts';
 import { type PgTool, PgToolError, runPgTool, toolFailure } from './pg-tools.ts';
+import { terminateToolSession, toolSessionName } from './tool-sessions.ts';
 import type { BackupDeps } from './types.ts';
 
 type ToolDeps = Pick<BackupDeps, 'db' | 'connectionString' | 'timeoutMs' | 'pgBinDir' | 'signal'>;
 
 /**
- * Runs a tool that connects to the database. Its session carries a unique application_name,
- * so when the tool is killed (time limit, abort) the server-side work it started, which
- * would otherwise run on until it next talks to the client, is terminated as well.
+ * Runs a tool that connects to the database on behalf of one tenant. Its session carries a
+ * unique application_name naming the tenant (tool-sessions.ts), so when the tool is killed
+ * (time limit, abort) the server-side work it started, which would otherwise run on until it
+ * next talks to the client, is terminated as well, and a restore can end the sessions of
+ * tools whose process died.
  */
-async function runConnected(deps: ToolDeps, tool: PgTool, args: string[], what: string): Promise<void> {
-  const applicationName = `tenantry-${tool}-${randomBytes(6).toString('hex')}`;
+async function runConnected(
+  deps: ToolDeps,
+  tenantId: string,
+  tool: PgTool,
+  args: string[],
+  what: string,
+): Promise<void> {
+  const applicationName = toolSessionName(tool, tenantId);
   const env = pgEnvironment(deps.connectionString, applicationName);
   // pg_restore only connects when given --dbname; a conninfo string naming just the database
   // keeps every other parameter (and the password) in the environment.
@@ -29,11 +36,7 @@ async function runConnected(deps: ToolDeps, tool: PgTool, args: string[], what: 
     });
   } catch (err) {
     if (err instanceof PgToolError && (err.reason === 'timeout' || err.reason === 'aborted')) {
-      await sql`
-        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE application_name = ${applicationName} AND pid <> pg_backend_pid()`
-        .execute(deps.db)
-        .catch(() => {});
+      await terminateToolSession(deps.db, applicationName).catch(() => {});
     }
     throw toolFailure(err, what);
   }
@@ -45,6 +48,7 @@ export async function dumpTenantSchema(deps: ToolDeps, tenantId: string, file: s
   const pattern = `"${tenantSchema(tenantId)}"`;
   await runConnected(
     deps,
+    tenantId,
     'pg_dump',
     [
       '--format=custom',
@@ -103,6 +107,7 @@ export async function verifyArchive(
 export async function restoreArchive(deps: ToolDeps, tenantId: string, file: string): Promise<void> {
   await runConnected(
     deps,
+    tenantId,
     'pg_restore',
     ['--single-transaction', '--exit-on-error', '--no-owner', '--no-password', file],
     `restore of tenant ${tenantId} failed`,

@@ -7,6 +7,7 @@ import { withTenantBackupLock } from './lock.ts';
 import { checkBackupFileName, resolveBackupFile, tempPath, tenantBackupDir } from './paths.ts';
 import { recoverInterruptedRestore, swapInArchive } from './swap.ts';
 import { recordTenantEvent, requireTenant } from './tenant.ts';
+import { terminateOrphanedToolSessions } from './tool-sessions.ts';
 import { type Backup, type BackupDeps, backupDb } from './types.ts';
 
 export type RestoreSource = { file: string } | { latest: true };
@@ -89,6 +90,10 @@ export async function restoreBackup(
         if (listed.status === 'rejected') throw listed.reason;
       }
 
+      // A restore or backup whose process died may have left its pg_restore / pg_dump running,
+      // holding what the recovery below must take; holding the lock exclusively, this is
+      // the one place that knows they are orphans.
+      const orphansEnded = await terminateOrphanedToolSessions(deps.db, tenantId);
       const recovered = await recoverInterruptedRestore(deps.db, tenantId, deps.timeoutMs);
       const resume = await deps.pauseJobs?.(tenantId);
       const warnings: string[] = [];
@@ -116,6 +121,7 @@ export async function restoreBackup(
           backup_created_at: backup.createdAt.toISOString(),
           duration_ms: durationMs,
           ...(recovered ? { recovered } : {}),
+          ...(orphansEnded > 0 ? { orphaned_tool_sessions_ended: orphansEnded } : {}),
         }),
       );
       if (deps.flushCache) await attempt('flushing the tenant cache', () => deps.flushCache!(tenantId));
