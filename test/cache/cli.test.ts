@@ -61,7 +61,7 @@ describe('tenantry cache', () => {
     const [json] = await run(['cache', 'stats', '--json', '--tenant', 'globex']);
     expect(JSON.parse(json!)).toEqual({
       store: 'postgres',
-      maxBytes: 268_435_456,
+      max_bytes: 268_435_456,
       totals: { entries: 1, bytes: 18, expired: 0 },
       scopes: [{ tenant: 'globex', entries: 1, bytes: 18, expired: 0 }],
     });

@@ -65,7 +65,9 @@ export function registerCacheCommands(program: Command, io: CacheCommandIo = {})
       await withStore(env, async (store) => {
         const { cacheStats } = await import('../../cache/stats.ts');
         const stats = await cacheStats(store, opts.tenant === undefined ? {} : { tenant: opts.tenant });
-        if (opts.json) print(JSON.stringify(stats));
+        // The API's field names (max_bytes), so a script reads either the same way.
+        const { store: name, maxBytes, totals, scopes } = stats;
+        if (opts.json) print(JSON.stringify({ store: name, max_bytes: maxBytes, totals, scopes }));
         else for (const line of statsTable(stats)) print(line);
       });
     });
