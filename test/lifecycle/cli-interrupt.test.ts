@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -13,26 +12,8 @@ import { tenantSchema } from '../../src/tenancy.ts';
 import { runCli } from '../helpers/cli.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenantWithSchema } from '../helpers/worker.ts';
-
-/**
- * A `pg_restore` first on PATH that reads archives as the real one does (`--list`) but, asked to
- * restore, says so in a marker file and sleeps: the command is interrupted while its restore
- * runs, every time, with the tenant's schema set aside and its jobs paused.
- */
-async function stalledRestoreTools(dir: string, marker: string): Promise<string> {
-  const real = (process.env.PATH ?? '')
-    .split(path.delimiter)
-    .map((d) => path.join(d, 'pg_restore'))
-    .find((p) => !p.startsWith(dir) && existsSync(p));
-  const script = `#!/bin/sh
-case " $* " in *" --list "*) exec "${real}" "$@";; esac
-echo "$$" > "${marker}"
-exec sleep 120
-`;
-  await writeFile(path.join(dir, 'pg_restore'), script);
-  await chmod(path.join(dir, 'pg_restore'), 0o755);
-  return `${dir}${path.delimiter}${process.env.PATH}`;
-}
+import { events, schemaNames } from './fixtures.ts';
+import { interposePgRestore, startRestore, whileRestoring } from './restore-tools.ts';
 
 describe('Ctrl-C while following an export that cannot start', { timeout: 120_000 }, () => {
   let tdb: TestDatabase;
@@ -78,12 +59,34 @@ describe('Ctrl-C while following an export that cannot start', { timeout: 120_00
 });
 
 describe.skipIf(Boolean(inject('pgToolsMissing')))(
-  'Ctrl-C during an operator restore',
+  'an operator restore interrupted',
   { timeout: 120_000 },
   () => {
     let tdb: TestDatabase;
     let dir: string;
-    const env = () => ({ DATABASE_URL: tdb.url, LOG_LEVEL: 'warn', BACKUP_DIR: path.join(dir, 'backups') });
+    let orphans: number[] = [];
+    const env = () => ({
+      DATABASE_URL: tdb.url,
+      LOG_LEVEL: 'warn',
+      BACKUP_DIR: path.join(dir, 'backups'),
+      // The restore's lock waits are bounded by it: a pg_restore left running would fail the
+      // next restore after 15 s instead of holding it for the default hour.
+      BACKUP_TIMEOUT_MS: '15000',
+    });
+    /** Sessions of a pg_restore that has begun writing (its transaction holds the schema). */
+    const restoreSessions = async () =>
+      (
+        await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name LIKE 'tenantry-pg\\_restore-%'
+            AND backend_xid IS NOT NULL`.execute(tdb.db)
+      ).rows[0]!.n;
+    const clientNames = async () =>
+      (
+        await sql<{ name: string }>`SELECT name FROM ${sql.table(`${tenantSchema('calm')}.clients`)}`.execute(
+          tdb.db,
+        )
+      ).rows.map((r) => r.name);
 
     beforeAll(async () => {
       tdb = await cloneTestDatabase();
@@ -94,50 +97,84 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))(
       );
     });
     afterAll(async () => {
+      for (const pid of orphans) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
       await tdb.close();
       await rm(dir, { recursive: true, force: true });
     });
 
-    it('puts the previous schema back, resumes the tenant and exits 130', async () => {
+    it('on Ctrl-C puts the previous schema back, resumes the tenant and exits 130', async () => {
       const backup = await runCli(['tenants', 'backup', '--tenant', 'calm'], env());
       expect(backup.code, backup.stderr).toBe(0);
 
       const marker = path.join(dir, 'restoring');
-      const child = spawn(process.execPath, ['bin/tenantry.js', 'tenants', 'restore', 'calm', '--latest'], {
-        env: { ...process.env, ...env(), PATH: await stalledRestoreTools(dir, marker) },
-      });
-      let stderr = '';
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      const exited = once(child, 'exit');
-      while (!(await readFile(marker, 'utf8').catch(() => ''))) {
-        if (child.exitCode !== null) throw new Error(`restore ended first: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // Asked to restore, it says so in a marker file and sleeps: the command is interrupted
+      // while its restore runs, every time, with the schema set aside and the jobs paused.
+      const PATH = await interposePgRestore(dir, () => `echo "$$" > "${marker}"\nexec sleep 120`);
+      const restore = startRestore('calm', { ...env(), PATH });
+      await whileRestoring(restore, async () => Boolean(await readFile(marker, 'utf8').catch(() => '')));
       const sleeper = Number((await readFile(marker, 'utf8')).trim());
       // Mid-restore: the live schema is set aside and the tenant paused.
       expect((await findTenant(tdb.db, 'calm'))?.status_reason).toBe('restore in progress');
 
       // As a terminal's Ctrl-C would, to the command (its pg_restore is stopped by the command).
-      child.kill('SIGINT');
-      const [code] = await exited;
+      restore.child.kill('SIGINT');
+      const [code] = await restore.exited;
       expect(code).toBe(130);
-      expect(stderr).toMatch(/^tenantry: interrupted: the restore of calm was stopped$/m);
+      expect(restore.stderr()).toMatch(/^tenantry: interrupted: the restore of calm was stopped$/m);
 
       const tenant = await findTenant(tdb.db, 'calm');
       expect(tenant).toMatchObject({ status: 'active', status_reason: null });
-      const { rows } = await sql<{ name: string }>`
-      SELECT name FROM ${sql.table(`${tenantSchema('calm')}.clients`)}`.execute(tdb.db);
-      expect(rows.map((r) => r.name)).toEqual(['kept']);
-      const schemas = await sql<{ nspname: string }>`
-      SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`${tenantSchema('calm')}%`}`.execute(tdb.db);
-      expect(schemas.rows.map((r) => r.nspname)).toEqual([tenantSchema('calm')]);
+      expect(await clientNames()).toEqual(['kept']);
+      expect(await schemaNames(tdb, 'calm')).toEqual([tenantSchema('calm')]);
       // The stalled pg_restore did not outlive the command.
       expect(() => process.kill(sleeper, 0)).toThrow();
       // No decrypted or partial file left beside the backups.
       const left = await readdir(path.join(dir, 'backups'), { recursive: true });
       expect(left.filter((f) => path.basename(f).startsWith('.'))).toEqual([]);
+    });
+
+    it('killed outright, its pg_restore running on, is finished by the next restore', async () => {
+      const backup = await runCli(['tenants', 'backup', '--tenant', 'calm'], env());
+      expect(backup.code, backup.stderr).toBe(0);
+
+      // The real pg_restore gets all but the archive's last 64 bytes through its stdin, kept
+      // open: it creates the schema inside its transaction and waits for data that never
+      // comes, as a restore of a large tenant would mid-copy. The feeder's, the tool's and the
+      // script's pids go to the marker, for the test to end them.
+      const marker = path.join(dir, 'orphans');
+      const PATH = await interposePgRestore(
+        dir,
+        (real) => `args=("$@"); file="\${args[-1]}"; unset 'args[-1]'
+{ echo "$BASHPID" >> "${marker}"; head -c "$(( $(wc -c < "$file") - 64 ))" "$file"; exec sleep 300; } |
+  "${real}" "\${args[@]}" &
+echo "$! $$" >> "${marker}"
+wait`,
+      );
+      const restore = startRestore('calm', { ...env(), PATH });
+      await whileRestoring(restore, async () => (await restoreSessions()) > 0);
+      orphans = (await readFile(marker, 'utf8')).trim().split(/\s+/).map(Number);
+
+      // As the OOM killer or a container runtime would: no chance to stop its pg_restore.
+      restore.child.kill('SIGKILL');
+      await restore.exited;
+      // The orphan is still there, its transaction open on the tenant's schema name.
+      expect(await restoreSessions()).toBe(1);
+      expect((await findTenant(tdb.db, 'calm'))?.status_reason).toBe('restore in progress');
+
+      const again = await runCli(['tenants', 'restore', 'calm', '--latest'], env());
+      expect(again.code, again.stderr).toBe(0);
+      expect(await restoreSessions()).toBe(0);
+      expect(await findTenant(tdb.db, 'calm')).toMatchObject({ status: 'active', status_reason: null });
+      expect(await clientNames()).toEqual(['kept']);
+      expect(await schemaNames(tdb, 'calm')).toEqual([tenantSchema('calm')]);
+      expect((await events(tdb, 'calm', 'restored')).at(-1)).toMatchObject({
+        recovered: 'put_back_live_schema',
+        orphaned_tool_sessions_ended: 1,
+      });
     });
   },
 );
