@@ -12,7 +12,7 @@ import type { DbOrTrx } from './database.ts';
  *   job log in one transaction, and unlocks the job's named queue (central named queues).
  * - admit() (migrations/0009) counts the jobs graphile-worker could hand out now through its
  *   partial index on `is_available` (the public view joins two tables and has no such index);
- *   while every live worker is limited (0035), only those whose `flags` one of them takes.
+ *   with limited workers live (0035, 0036), also those whose `flags` one of them takes.
  * - knownCrontabs() below: the last run of each crontab entry (no public view has it).
  * - vacuumQueueTables() below and queue_dead_rows() (migrations/0016) keep its jobs table
  *   free of the dead rows a busy queue leaves faster than autovacuum clears them.

@@ -12,10 +12,11 @@ const tasks = registry.with([probe]);
 
 /**
  * Workers started with --tenant or --queue take only those jobs (graphile-worker's forbidden
- * flags). Admission's room is shared; with only such workers live, what it admitted for other
- * tenants was never taken and held the room, and the limited worker's own tenant waited.
+ * flags). Admission's room was shared: with only such workers live, what it admitted for other
+ * tenants was never taken and held the room, and the limited worker's own tenant waited; beside
+ * a worker taking everything, a busy tenant's backlog filled it and the limited worker idled.
  */
-describe('admission when every live worker is limited', () => {
+describe('admission with limited workers', () => {
   let tdb: TestDatabase;
   const workers: WorkerService[] = [];
 
@@ -76,5 +77,20 @@ describe('admission when every live worker is limited', () => {
 
     workers.push(await startTestWorker(tdb, { registry: tasks, concurrency: 4 }));
     for (const id of others) await waitForStatus(tdb.db, id, ['completed'], 60_000);
+  }, 120_000);
+
+  it('gives a dedicated worker beside one that takes everything a room of its own', async () => {
+    for (const w of workers.splice(0)) await w.stop();
+    // One slot for everything, held by globex's long jobs, and more of them waiting than both
+    // workers' rooms hold (20 + 80): one room for all filled with globex's jobs, and acme's
+    // waited for them to end (a minute each) while its own worker sat idle.
+    workers.push(await startTestWorker(tdb, { registry: tasks, concurrency: 1 }));
+    await dispatch('globex', 150, { mode: 'sleep', ms: 60_000 });
+    workers.push(
+      await startTestWorker(tdb, { registry: tasks, filter: { tenants: ['acme'] }, concurrency: 4 }),
+    );
+    await expect.poll(() => admitted('globex'), { timeout: 20_000 }).toBeGreaterThan(10);
+    const mine = await dispatch('acme', 300);
+    for (const id of mine) await waitForStatus(tdb.db, id, ['completed'], 40_000);
   }, 120_000);
 });
