@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
+import { appErrorFromCacheStore } from '../cache/store-errors.ts';
 import { appErrorFromDatabase } from '../db/errors.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from '../errors.ts';
 import { describeIssues, type ValidationIssue } from './validation-issues.ts';
@@ -121,6 +122,11 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       return sendProblem(reply, request, 'bad_request', 'the request was closed before its body was read');
     }
     const fromDatabase = error instanceof AppError ? undefined : appErrorFromDatabase(error);
+    const fromCache = error instanceof AppError ? undefined : appErrorFromCacheStore(error);
+    if (fromCache) {
+      request.log.warn({ err: error }, 'cache store refused the request');
+      return sendProblem(reply, request, fromCache.code, fromCache.message, fromCache.extensions);
+    }
     if (fromDatabase) {
       request.log[fromDatabase.status >= 500 ? 'warn' : 'info'](
         { err: error },

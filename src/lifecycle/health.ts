@@ -65,7 +65,8 @@ export async function tenantHealth(
       WHERE (tenant_id = ${id} OR (tenant_id IS NULL AND source_type = 'tenant' AND source_id = ${id}))
         AND (status IN ('pending', 'running') OR finished_at > now() - interval '24 hours')`.execute(db),
     getTenantLimits(db, id),
-    cache ? scopeStats(cache, id) : undefined,
+    // The cache store is not the tenant's health: a store that cannot answer is a warning.
+    cache ? scopeStats(cache, id).catch(() => 'unreachable' as const) : undefined,
   ]);
   const counts = jobs.rows[0]!;
   const warnings: string[] = [];
@@ -73,6 +74,7 @@ export async function tenantHealth(
   if (limits.paused) warnings.push('tenant is paused: none of its jobs start');
   for (const queue of limits.pausedQueues) warnings.push(`queue ${queue} is paused`);
   if (bytes === null) warnings.push(`schema ${tenantSchema(id)} is missing`);
+  if (cacheFigures === 'unreachable') warnings.push('the cache store did not answer');
   if (!backups.newest) warnings.push('no backup');
   else if (now.getTime() - backups.newest.createdAt.getTime() > BACKUP_STALE_AFTER_MS) {
     warnings.push('newest backup is older than 48 hours');
@@ -85,7 +87,7 @@ export async function tenantHealth(
     queueDepth: { pending: Number(counts.pending), running: Number(counts.running) },
     limits,
     failedLast24h: Number(counts.failed),
-    cacheEntries: cacheFigures ? cacheFigures.entries : null,
+    cacheEntries: cacheFigures && cacheFigures !== 'unreachable' ? cacheFigures.entries : null,
     warnings,
   };
 }

@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Liveness with dependency and worker state
-         * @description Answers 503 when the database is unreachable. Redis is reported but never fails the check.
+         * @description Answers 503 when the database is unreachable. A cache store that does not answer makes it degraded (still 200: jobs run without it; cache routes answer 503 meanwhile).
          */
         get: operations["getHealth"];
         put?: never;
@@ -1707,7 +1707,8 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        status: "healthy" | "unhealthy";
+                        /** @description unhealthy (503): the database does not answer; degraded (200): it does, but the cache store does not */
+                        status: "healthy" | "degraded" | "unhealthy";
                         database: "connected" | "disconnected" | "not_configured";
                         redis: "connected" | "disconnected" | "not_configured";
                         cache: {
@@ -1758,7 +1759,8 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        status: "healthy" | "unhealthy";
+                        /** @description unhealthy (503): the database does not answer; degraded (200): it does, but the cache store does not */
+                        status: "healthy" | "degraded" | "unhealthy";
                         database: "connected" | "disconnected" | "not_configured";
                         redis: "connected" | "disconnected" | "not_configured";
                         cache: {

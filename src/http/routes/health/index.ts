@@ -10,7 +10,10 @@ const DependencyState = Type.Union([
 
 const HealthReport = Type.Object(
   {
-    status: Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy')]),
+    status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy')], {
+      description:
+        'unhealthy (503): the database does not answer; degraded (200): it does, but the cache store does not',
+    }),
     database: DependencyState,
     redis: DependencyState,
     cache: Type.Object({
@@ -52,7 +55,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthSources }> 
         operationId: 'getHealth',
         summary: 'Liveness with dependency and worker state',
         description:
-          'Answers 503 when the database is unreachable. Redis is reported but never fails the check.',
+          'Answers 503 when the database is unreachable. A cache store that does not answer makes it ' +
+          'degraded (still 200: jobs run without it; cache routes answer 503 meanwhile).',
         security: [],
         response: { 200: HealthReport, 503: HealthReport },
       },
@@ -65,9 +69,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthSources }> 
         health.workers(),
       ]);
       const healthy = database === 'connected';
-      return reply
-        .code(healthy ? 200 : 503)
-        .send({ status: healthy ? 'healthy' : 'unhealthy', database, redis, cache, workers });
+      const status = !healthy ? 'unhealthy' : cache.state === 'disconnected' ? 'degraded' : 'healthy';
+      return reply.code(healthy ? 200 : 503).send({ status, database, redis, cache, workers });
     },
   );
 
