@@ -54,6 +54,9 @@ export async function openExportSource(
   };
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // Date filters ('2026-12-05' is midnight UTC) and the file's timestamps read the same
+    // whatever the server's or the database's TimeZone.
+    await client.query("SELECT set_config('TimeZone', 'UTC', true)");
     await client.query('SELECT set_config($1, $2, true)', [
       EXPORT_SETTING,
       exportSettings(spec.tenantId, spec.filters),

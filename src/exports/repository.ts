@@ -4,10 +4,19 @@ import type { JobStatus } from '../db/schema.ts';
 
 export type ExportStatus = JobStatus;
 
+/**
+ * An export whose time is up and whose job has ended (a file, or a failure): the sweep removes
+ * it, and until it runs (hourly) it is already gone for every reader. One still waiting to
+ * run (a paused tenant, a backlog) is kept; its window starts when its file is written.
+ */
+const EXPIRED = sql<boolean>`e.expires_at <= now()
+  AND (e.completed_at IS NOT NULL OR l.status IS NULL OR l.status NOT IN ('pending', 'running'))`;
+
 function baseQuery(db: DbOrTrx) {
   return db
     .selectFrom('tenantry.exports as e')
     .leftJoin('tenantry.job_logs as l', 'l.id', 'e.job_log_id')
+    .where(sql<boolean>`NOT (${EXPIRED})`)
     .select([
       'e.id',
       'e.tenant_id',
@@ -60,8 +69,9 @@ export async function listExports(
 export async function deleteExpiredExports(db: DbOrTrx, batch = 100): Promise<number> {
   const { rows } = await sql<{ id: string }>`
     DELETE FROM tenantry.exports WHERE id IN (
-      SELECT id FROM tenantry.exports WHERE expires_at <= now() ORDER BY expires_at LIMIT ${batch}
-      FOR UPDATE SKIP LOCKED)
+      SELECT e.id FROM tenantry.exports e LEFT JOIN tenantry.job_logs l ON l.id = e.job_log_id
+      WHERE ${EXPIRED} ORDER BY e.expires_at LIMIT ${batch}
+      FOR UPDATE OF e SKIP LOCKED)
     RETURNING id`.execute(db);
   return rows.length;
 }

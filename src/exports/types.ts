@@ -175,8 +175,12 @@ export function exportQuery(type: ExportType, tenantId: string, f: ExportFilters
   const where: RawBuilder<unknown>[] = [];
   if (type === 'clients') {
     const t = sql.table(`${tenantSchema(tenantId)}.clients`);
-    const pattern = sql`'%' || ${setting('search')} || '%'`;
-    if (f.search) where.push(sql`(name ILIKE ${pattern} OR email ILIKE ${pattern})`);
+    // A substring, matched literally: LIKE's own % and _ (and the escape) are escaped.
+    const literal = sql`replace(replace(replace(${setting('search')}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')`;
+    const pattern = sql`'%' || ${literal} || '%'`;
+    if (f.search) {
+      where.push(sql`(name ILIKE ${pattern} ESCAPE '\\' OR email ILIKE ${pattern} ESCAPE '\\')`);
+    }
     if (f.created_after) where.push(sql`created_at >= ${setting('created_after')}::timestamptz`);
     if (f.created_before) where.push(sql`created_at < ${setting('created_before')}::timestamptz`);
     return sql`SELECT ${cols(type)} FROM ${t} WHERE ${and(where)} ORDER BY id`;

@@ -77,9 +77,13 @@ export const exportData = defineTask({
             byte_size: String(store.bytes),
             chunk_count: store.chunks,
             completed_at: sql<Date>`now()`,
+            // Kept for the TTL from now, not from the request: a file that waited behind a pause
+            // or a backlog gets its whole download window.
+            expires_at: sql<Date>`now() + (expires_at - created_at)`,
           })
           .where('id', '=', export_id)
           .execute();
+        ctx.progress(100, `${done} rows`);
         return { rows: done, bytes: store.bytes, chunks: store.chunks };
       });
     } finally {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
+import { pauseTenant, resumeTenant } from '../../src/jobs/tenant-limits.ts';
 import { dispatch, registry } from '../../src/tasks/index.ts';
 import { tenantSchema } from '../../src/tenancy.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
@@ -225,7 +226,7 @@ describe('exports', () => {
     });
   });
 
-  it('removes expired exports and their chunks with the expiry task', async () => {
+  it('removes expired exports and their chunks with the expiry task, and serves none in between', async () => {
     const { id, job_log_id } = (await post({ export_type: 'appointments' })).json();
     await finish(job_log_id);
     await tdb.db
@@ -233,6 +234,12 @@ describe('exports', () => {
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('id', '=', id)
       .execute();
+    // Expired and not yet swept (the sweep runs hourly): gone for every reader already.
+    expect((await status(id)).statusCode).toBe(404);
+    const early = await app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: acme });
+    expect(early.statusCode).toBe(404);
+    const listed = (await app.inject({ method: 'GET', url: '/api/exports/status', headers: acme })).json();
+    expect(listed.exports.map((e: { id: string }) => e.id)).not.toContain(id);
     // A system task: the crontab dispatches it, no API key can.
     const { id: expiryLog } = await dispatch(tdb.db, 'export-expiry', {});
     expect((await waitForStatus(tdb.db, expiryLog, ['completed', 'failed'])).result).toEqual({ removed: 1 });
@@ -240,5 +247,56 @@ describe('exports', () => {
     const chunks = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM tenantry.export_chunks WHERE export_id = ${id}`.execute(tdb.db);
     expect(chunks.rows[0]!.n).toBe(0);
+  });
+
+  it('keeps an export that has not run yet past its time, and starts its window when its file is written', async () => {
+    await pauseTenant(tdb.db, 'globex');
+    const { id, job_log_id } = (await post({ export_type: 'appointments' }, globex)).json();
+    // Requested 200 hours ago with the default 168-hour window, still waiting (paused).
+    await sql`UPDATE tenantry.exports SET created_at = now() - interval '200 hours',
+      expires_at = now() - interval '32 hours' WHERE id = ${id}`.execute(tdb.db);
+    const { id: expiryLog } = await dispatch(tdb.db, 'export-expiry', {});
+    expect((await waitForStatus(tdb.db, expiryLog, ['completed', 'failed'])).result).toEqual({ removed: 0 });
+    expect((await status(id, globex)).json()).toMatchObject({ status: 'pending' });
+
+    await resumeTenant(tdb.db, 'globex');
+    await finish(job_log_id);
+    const done = (await status(id, globex)).json();
+    expect(done).toMatchObject({ status: 'completed', progress: 100 });
+    const window = new Date(done.expires_at).getTime() - new Date(done.completed_at).getTime();
+    expect(Math.abs(window - 168 * 3_600_000)).toBeLessThan(60_000);
+  });
+
+  it('matches a search literally: % and _ are not wildcards', async () => {
+    await sql`INSERT INTO ${sql.table(`${tenantSchema('acme')}.clients`)} (name, email)
+      VALUES ('Carl_X', 'carl@example.net'), ('100% Bob', 'bob@example.net')`.execute(tdb.db);
+    const names = async (search: string) => {
+      const { id, job_log_id } = (
+        await post({ export_type: 'clients', format: 'json', filters: { search } })
+      ).json();
+      await finish(job_log_id);
+      const res = await app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: acme });
+      return res.json().map((r: { name: string }) => r.name);
+    };
+    expect(await names('_')).toEqual(['Carl_X']);
+    expect(await names('%')).toEqual(['100% Bob']);
+    expect(await names('l_x')).toEqual(['Carl_X']);
+  });
+
+  it('reads date filters and writes timestamps in UTC whatever the database TimeZone', async () => {
+    await sql`ALTER DATABASE ${sql.id(tdb.name)} SET timezone = 'Asia/Tokyo'`.execute(tdb.db);
+    await sql`INSERT INTO ${sql.table(`${tenantSchema('acme')}.appointments`)} (client_id, starts_at, service)
+      VALUES (1, '2030-01-01T20:00:00Z', 'late')`.execute(tdb.db);
+    // 20:00 UTC on 1 January is before midnight UTC of the 2nd (in Tokyo it is the 2nd already).
+    const csv = async (filters: object) => {
+      const { id, job_log_id } = (await post({ export_type: 'appointments', filters })).json();
+      await finish(job_log_id);
+      const res = await app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: acme });
+      return res.body.trimEnd().split('\n').slice(1);
+    };
+    expect(await csv({ starts_after: '2030-01-02' })).toEqual([]);
+    const rows = await csv({ starts_after: '2030-01-01' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toContain('2030-01-01 20:00:00+00');
   });
 });
