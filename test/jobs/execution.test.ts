@@ -78,7 +78,7 @@ describe('job execution', () => {
     await waitForStatus(tdb.db, job.id, ['completed']);
   });
 
-  it('retries a failed attempt with the last error kept, then completes', async () => {
+  it('retries a failed attempt with the last error kept, then completes with none', async () => {
     const job = await run({ payload: { mode: 'fail-once' } });
     await expect
       .poll(async () => (await jobLog(tdb.db, job.id)).error_message, { timeout: 5000 })
@@ -91,8 +91,9 @@ describe('job execution', () => {
     expect(waiting.run_at).toEqual(rows[0]!.run_at);
     expect(waiting.run_at.getTime() - waiting.created_at.getTime()).toBeGreaterThan(2700);
     const log = await waitForStatus(tdb.db, job.id, ['completed']);
-    expect(log).toMatchObject({ attempts: 2, error_message: 'probe failure on attempt 1' });
-    // The history says which attempt failed, and that the job then went on.
+    // Completed: no error of its own; the history says which attempt failed, and that the job
+    // then went on.
+    expect(log).toMatchObject({ attempts: 2, error_message: null, error_stack: null });
     expect(log.attempt_errors).toEqual([
       { attempt: 1, at: expect.any(String), status: 'pending', message: 'probe failure on attempt 1' },
     ]);
