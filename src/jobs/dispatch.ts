@@ -72,7 +72,10 @@ export interface DispatchedJob {
   tenantId: string | null;
   queue: string;
   lane: string | null;
-  status: 'pending';
+  /** cancelled: a later item of the same request carried its job key and replaced it. */
+  status: 'pending' | 'cancelled';
+  /** The job log that replaced it, when cancelled so. */
+  supersededBy?: string;
   runAt: Date;
 }
 
@@ -229,6 +232,25 @@ async function checkPayloads(db: DbOrTrx, registry: TaskRegistry, specs: Dispatc
   }
 }
 
+/**
+ * Items of one request sharing a job key (of one tenant, or central) replace each other as
+ * they would across requests: the last stays pending, the earlier ones' logs are already
+ * cancelled as superseded, and the answer says so instead of calling them pending.
+ */
+function replacedWithinRequest(rows: Row[], jobs: DispatchedJob[]): DispatchedJob[] {
+  const keyOf = (r: Row) => (r.job_key === null ? undefined : `${r.tenant_id ?? ''}\u0000${r.job_key}`);
+  const last = new Map<string, number>();
+  for (const [i, r] of rows.entries()) {
+    const key = keyOf(r);
+    if (key !== undefined) last.set(key, i);
+  }
+  return jobs.map((job, i) => {
+    const key = keyOf(rows[i]!);
+    const winner = key === undefined ? i : last.get(key)!;
+    return winner === i ? job : { ...job, status: 'cancelled', supersededBy: jobs[winner]!.id };
+  });
+}
+
 async function insertAll(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
   const tenantRows = rows.filter((r) => r.tenant_id !== null);
   const centralRows = rows.filter((r) => r.tenant_id === null);
@@ -238,7 +260,10 @@ async function insertAll(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
     const byRow = new Map<Row, DispatchedJob>();
     for (const [i, r] of tenantRows.entries()) byRow.set(r, tenantJobs[i]!);
     for (const [i, r] of centralRows.entries()) byRow.set(r, centralJobs[i]!);
-    return rows.map((r) => byRow.get(r)!);
+    return replacedWithinRequest(
+      rows,
+      rows.map((r) => byRow.get(r)!),
+    );
   } catch (err) {
     // The job_logs foreign key is the existence check: no extra round trip per dispatch.
     if ((err as { code?: string }).code === '23503') {

@@ -130,4 +130,31 @@ describe('bulk dispatch of tenant jobs', () => {
     expect(rows).toHaveLength(1);
     expect(await count()).toBe(before + 2);
   });
+
+  it('answers cancelled for an item a later item of the same call replaced through its job key', async () => {
+    const later = new Date(Date.now() + 3_600_000);
+    const jobs = await dispatchJobs(tdb.db, registry, [
+      { task: 'send-notification', payload: note('first'), tenant: 'bulka', jobKey: 'dup', runAt: later },
+      {
+        task: 'send-notification',
+        payload: note('other tenant'),
+        tenant: 'bulkb',
+        jobKey: 'dup',
+        runAt: later,
+      },
+      { task: 'send-notification', payload: note('second'), tenant: 'bulka', jobKey: 'dup', runAt: later },
+      { task: 'send-notification', payload: note('no key'), tenant: 'bulka', runAt: later },
+    ]);
+    expect(jobs.map((j) => [j.status, j.supersededBy])).toEqual([
+      ['cancelled', jobs[2]!.id],
+      ['pending', undefined],
+      ['pending', undefined],
+      ['pending', undefined],
+    ]);
+    // What it answered is what the logs say.
+    const { rows } = await sql<{ id: string; status: string }>`
+      SELECT l.id::text AS id, l.status FROM tenantry.job_logs l
+      WHERE l.id = ANY(${jobs.map((j) => j.id)}::bigint[]) ORDER BY l.id`.execute(tdb.db);
+    expect(rows).toEqual(jobs.map((j) => ({ id: j.id, status: j.status })));
+  });
 });

@@ -941,8 +941,10 @@ export interface components {
         AcceptedJob: {
             /** @description the job-log id */
             id: string;
-            /** @enum {string} */
-            status: "pending";
+            /** @description cancelled: a later item of the same request with the same job_key replaced it */
+            status: "pending" | "cancelled";
+            /** @description the job-log id that replaced it (when cancelled) */
+            superseded_by?: string;
             queue: string;
             task: string;
             tenant: string | null;

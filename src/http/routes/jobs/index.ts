@@ -32,6 +32,7 @@ function accepted(job: DispatchedJob): AcceptedJob {
   return {
     id: job.id,
     status: job.status,
+    ...(job.supersededBy === undefined ? {} : { superseded_by: job.supersededBy }),
     queue: job.queue,
     task: job.task,
     tenant: job.tenantId,

@@ -73,7 +73,12 @@ export type JobRequest = Static<typeof JobRequest>;
 export const AcceptedJob = Type.Object(
   {
     id: Type.String({ description: 'the job-log id' }),
-    status: Type.Literal('pending'),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('cancelled')], {
+      description: 'cancelled: a later item of the same request with the same job_key replaced it',
+    }),
+    superseded_by: Type.Optional(
+      Type.String({ description: 'the job-log id that replaced it (when cancelled)' }),
+    ),
     queue: Type.String(),
     task: Type.String(),
     tenant: Type.Union([Type.String(), Type.Null()]),
