@@ -30,6 +30,8 @@ export interface AppointmentsTable {
   status: ColumnType<AppointmentStatus, AppointmentStatus | undefined, AppointmentStatus>;
   service: string | null;
   notes: string | null;
+  /** When its reminder was queued by the appointment-reminders task (tenant migration 0002). */
+  reminder_queued_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

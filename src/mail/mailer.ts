@@ -9,8 +9,11 @@ export interface MailMessage {
 }
 
 export interface Mailer {
-  /** Resolves with the transport's message id once the message is accepted. */
-  send(message: MailMessage): Promise<{ messageId: string }>;
+  /**
+   * Resolves with the transport's message id once the message is accepted. `logger` (a task's,
+   * bound to its tenant and job) is where an unsent message is logged, so it can be traced.
+   */
+  send(message: MailMessage, logger?: Logger): Promise<{ messageId: string }>;
   close(): void;
 }
 
@@ -23,10 +26,14 @@ export function createMailer(options: { smtpUrl: string | undefined; from: strin
     ? nodemailer.createTransport(options.smtpUrl)
     : nodemailer.createTransport({ jsonTransport: true });
   return {
-    async send(message) {
+    async send(message, taskLogger) {
       const info = await transport.sendMail({ from: options.from, ...message });
-      if (!options.smtpUrl)
-        logger.info({ mail: JSON.parse(String(info.message)) }, 'mail (not sent: SMTP_URL unset)');
+      if (!options.smtpUrl) {
+        (taskLogger ?? logger).info(
+          { mail: JSON.parse(String(info.message)) },
+          'mail (not sent: SMTP_URL unset)',
+        );
+      }
       return { messageId: String(info.messageId) };
     },
     close: () => transport.close(),

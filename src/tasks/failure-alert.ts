@@ -52,15 +52,18 @@ export const failureAlert = defineTask({
       }
       if (config.alertEmail) {
         const lines = summary.by_task.map((t) => `  ${t.task} (${t.tenant ?? 'central'}): ${t.failed}`);
-        await mailer.send({
-          to: config.alertEmail,
-          subject: `[tenantry] ${summary.failed} jobs failed in the last hour`,
-          text: [
-            `${summary.failed} jobs failed for good in the last hour (threshold ${threshold}).`,
-            '',
-            ...lines,
-          ].join('\n'),
-        });
+        await mailer.send(
+          {
+            to: config.alertEmail,
+            subject: `[tenantry] ${summary.failed} jobs failed in the last hour`,
+            text: [
+              `${summary.failed} jobs failed for good in the last hour (threshold ${threshold}).`,
+              '',
+              ...lines,
+            ].join('\n'),
+          },
+          ctx.logger,
+        );
       }
       return { failed: summary.failed, alerted: true };
     });

@@ -11,6 +11,7 @@ import {
 } from '../jobs/dispatch.ts';
 import { TaskRegistry } from '../jobs/registry.ts';
 import { currentTenant } from '../tenancy.ts';
+import { appointmentReminders } from './appointment-reminders.ts';
 import { cacheSweep } from './cache-sweep.ts';
 import { demoFailing, demoSlow } from './demo.ts';
 import { jobLogTasks } from './job-log-tasks.ts';
@@ -18,11 +19,14 @@ import { lifecycleTasks } from './lifecycle-tasks.ts';
 import { processCompanyContext } from './process-company-context.ts';
 import { queueGc } from './queue-gc.ts';
 import { sendAppointmentEmail } from './send-appointment-email.ts';
+import { sendEmail } from './send-email.ts';
 import { sendNotification } from './send-notification.ts';
 
 /** Every task Tenantry ships; one file each in this folder. */
 export const taskDefinitions = [
   sendAppointmentEmail,
+  appointmentReminders,
+  sendEmail,
   processCompanyContext,
   sendNotification,
   queueGc,

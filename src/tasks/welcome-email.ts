@@ -25,15 +25,18 @@ export const welcomeEmail = defineTask({
     const to = [fromSettings, tenant.owner ?? undefined].find((a) => a !== undefined && EMAIL.test(a));
     if (!to) return { skipped: 'no email address for the tenant' };
     ctx.progress(50, 'sending');
-    const sent = await ctx.services.mailer.send({
-      to,
-      subject: `Welcome to ${tenant.name}`,
-      text: [
-        `Your workspace "${tenant.name}" (${tenant.id}) is ready on the ${tenant.plan} plan.`,
-        '',
-        'Its API key was shown once when it was created; ask an administrator for a new one if it was lost.',
-      ].join('\n'),
-    });
+    const sent = await ctx.services.mailer.send(
+      {
+        to,
+        subject: `Welcome to ${tenant.name}`,
+        text: [
+          `Your workspace "${tenant.name}" (${tenant.id}) is ready on the ${tenant.plan} plan.`,
+          '',
+          'Its API key was shown once when it was created; ask an administrator for a new one if it was lost.',
+        ].join('\n'),
+      },
+      ctx.logger,
+    );
     return { to, message_id: sent.messageId };
   },
 });

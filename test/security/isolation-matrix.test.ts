@@ -299,10 +299,16 @@ describe.each(OPERATIONS.map((op) => [op.name, op] as const))('%s', (_name, op) 
   }
 });
 
-/** The smallest payload the task accepts, naming `tenant` when the payload has such a field. */
-/** What a task's own dispatch check (checkPayload) wants beyond the schema's minimal value. */
-const SAMPLE_EXTRAS: Record<string, Record<string, unknown>> = { 'tenant-maintenance': { analyze: true } };
+/**
+ * What a task's own dispatch check (checkPayload) or a string format wants beyond the schema's
+ * minimal value.
+ */
+const SAMPLE_EXTRAS: Record<string, Record<string, unknown>> = {
+  'tenant-maintenance': { analyze: true },
+  'send-email': { to: 'ops@example.test' },
+};
 
+/** The smallest payload the task accepts, naming `tenant` when the payload has such a field. */
 function samplePayload(definition: TaskDefinition, tenant: string): unknown {
   const schema = JSON.parse(JSON.stringify(definition.payload)) as JsonSchema;
   const payload = {

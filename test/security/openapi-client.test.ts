@@ -37,7 +37,7 @@ export async function dispatchSms(client: TenantryClient) {
   if (error) throw new Error(\`dispatch failed: \${response.status} \${error.detail}\`);
   if (Array.isArray(data)) throw new Error('one job was dispatched, not a list');
   const id: string = data.id;
-  const status: 'pending' = data.status;
+  const status: 'pending' | 'cancelled' = data.status;
   return { status: response.status, id, jobStatus: status, tenant: data.tenant, task: data.task };
 }
 

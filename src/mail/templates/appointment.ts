@@ -24,10 +24,9 @@ const COPY = {
       subject: 'Your appointment was cancelled',
       lead: 'your appointment was cancelled. It was set for',
     },
-    reminder: {
-      subject: 'Reminder: your appointment is tomorrow',
-      lead: 'a reminder of your appointment on',
-    },
+    // The subject names the day: a reminder is not always sent the day before (an appointment
+    // booked for this afternoon gets one at once).
+    reminder: { subject: 'Reminder: your appointment on', lead: 'a reminder of your appointment on' },
     greeting: 'Hello',
     service: 'Service',
   },
@@ -37,7 +36,7 @@ const COPY = {
       subject: 'Tu cita ha sido cancelada',
       lead: 'tu cita ha sido cancelada. Estaba prevista para el',
     },
-    reminder: { subject: 'Recordatorio: tu cita es mañana', lead: 'te recordamos tu cita del' },
+    reminder: { subject: 'Recordatorio: tu cita del', lead: 'te recordamos tu cita del' },
     greeting: 'Hola',
     service: 'Servicio',
   },
@@ -55,7 +54,11 @@ export function renderAppointmentMail(input: AppointmentMailInput): RenderedMail
     timeStyle: 'short',
     timeZone: input.timeZone,
   }).format(input.startsAt);
-  const subject = `${copy[input.kind].subject} — ${input.businessName}`;
+  const day =
+    input.kind === 'reminder'
+      ? ` ${new Intl.DateTimeFormat(input.language, { dateStyle: 'medium', timeStyle: 'short', timeZone: input.timeZone }).format(input.startsAt)}`
+      : '';
+  const subject = `${copy[input.kind].subject}${day} — ${input.businessName}`;
   const line = `${copy.greeting} ${input.clientName}, ${copy[input.kind].lead} ${when}.`;
   const service = input.service ? `${copy.service}: ${input.service}` : '';
   const text = [line, service, '', input.businessName].filter((l, i) => l !== '' || i === 2).join('\n');
