@@ -4,7 +4,8 @@ import type { TaskContext } from '../jobs/define.ts';
 import type { BackupDeps } from './backup/index.ts';
 import { changeStatus } from './status.ts';
 
-const PAUSE_REASON = 'restore in progress';
+/** The status_reason of a tenant a restore has paused; restore-recovery.ts looks for it. */
+export const PAUSE_REASON = 'restore in progress';
 
 /**
  * Pauses a tenant's jobs for a restore by making it inactive (the worker's tenant gate then

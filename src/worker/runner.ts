@@ -26,6 +26,7 @@ import { connectWorker } from './connect-worker.ts';
 import { type GraphileSetup, graphileSetup } from './graphile-options.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LoopHealth } from './loop-health.ts';
+import { RestoreWatch } from './restore-watch.ts';
 import { PoolSupervisor } from './supervisor.ts';
 import { waitForDatabase } from './wait-for-database.ts';
 
@@ -152,6 +153,13 @@ export class WorkerService {
       upkeepPool: pool,
     });
     admission.start();
+    const restores = new RestoreWatch({
+      db,
+      logger,
+      everyMs: config.reconcileIntervalMs,
+      lockTimeoutMs: config.backupTimeoutMs,
+    });
+    restores.start();
     const pollMs = options.pollInterval ?? 2000;
     const longestTask = Math.max(...options.registry.all().map((d) => d.timeoutMs));
     const health = new LoopHealth(Math.max(5 * pollMs, 10_000), longestTask + 30_000);
@@ -166,6 +174,7 @@ export class WorkerService {
       depth,
       closeOwned: async () => {
         admission.stop();
+        restores.stop();
         if (ownsCache) await cache.close();
         depth.stop();
         await tenantDb.destroy();

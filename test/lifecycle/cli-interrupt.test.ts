@@ -7,11 +7,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findTenant } from '../../src/db/tenants.ts';
 import { findExport } from '../../src/exports/repository.ts';
+import { recoverAbandonedRestores } from '../../src/lifecycle/restore-recovery.ts';
 import { suspend } from '../../src/lifecycle/status.ts';
+import { createLogger } from '../../src/logger.ts';
+import { registry } from '../../src/tasks/index.ts';
 import { tenantSchema } from '../../src/tenancy.ts';
 import { runCli } from '../helpers/cli.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTenantWithSchema } from '../helpers/worker.ts';
+import { createTenantWithSchema, startTestWorker } from '../helpers/worker.ts';
 import { events, schemaNames } from './fixtures.ts';
 import { interposePgRestore, startRestore, whileRestoring } from './restore-tools.ts';
 
@@ -64,7 +67,7 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))(
   () => {
     let tdb: TestDatabase;
     let dir: string;
-    let orphans: number[] = [];
+    const orphans: number[] = [];
     const env = () => ({
       DATABASE_URL: tdb.url,
       LOG_LEVEL: 'warn',
@@ -137,15 +140,16 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))(
       expect(left.filter((f) => path.basename(f).startsWith('.'))).toEqual([]);
     });
 
-    it('killed outright, its pg_restore running on, is finished by the next restore', async () => {
+    /**
+     * A restore whose real pg_restore gets all but the archive's last 64 bytes through its
+     * stdin, kept open: it creates the schema inside its transaction and waits for data that
+     * never comes, as a restore of a large tenant would mid-copy. The feeder's, the tool's and
+     * the script's pids go to a marker, for the test to end them. Resolves once it is there.
+     */
+    const restoreMidCopy = async () => {
       const backup = await runCli(['tenants', 'backup', '--tenant', 'calm'], env());
       expect(backup.code, backup.stderr).toBe(0);
-
-      // The real pg_restore gets all but the archive's last 64 bytes through its stdin, kept
-      // open: it creates the schema inside its transaction and waits for data that never
-      // comes, as a restore of a large tenant would mid-copy. The feeder's, the tool's and the
-      // script's pids go to the marker, for the test to end them.
-      const marker = path.join(dir, 'orphans');
+      const marker = path.join(dir, `orphans-${Date.now()}`);
       const PATH = await interposePgRestore(
         dir,
         (real) => `args=("$@"); file="\${args[-1]}"; unset 'args[-1]'
@@ -156,14 +160,20 @@ wait`,
       );
       const restore = startRestore('calm', { ...env(), PATH });
       await whileRestoring(restore, async () => (await restoreSessions()) > 0);
-      orphans = (await readFile(marker, 'utf8')).trim().split(/\s+/).map(Number);
-
-      // As the OOM killer or a container runtime would: no chance to stop its pg_restore.
+      orphans.push(...(await readFile(marker, 'utf8')).trim().split(/\s+/).map(Number));
+      return restore;
+    };
+    /** As the OOM killer or a container runtime would: no chance to stop its pg_restore. */
+    const killOutright = async (restore: Awaited<ReturnType<typeof restoreMidCopy>>) => {
       restore.child.kill('SIGKILL');
       await restore.exited;
       // The orphan is still there, its transaction open on the tenant's schema name.
       expect(await restoreSessions()).toBe(1);
       expect((await findTenant(tdb.db, 'calm'))?.status_reason).toBe('restore in progress');
+    };
+
+    it('killed outright, its pg_restore running on, is finished by the next restore', async () => {
+      await killOutright(await restoreMidCopy());
 
       const again = await runCli(['tenants', 'restore', 'calm', '--latest'], env());
       expect(again.code, again.stderr).toBe(0);
@@ -172,6 +182,31 @@ wait`,
       expect(await clientNames()).toEqual(['kept']);
       expect(await schemaNames(tdb, 'calm')).toEqual([tenantSchema('calm')]);
       expect((await events(tdb, 'calm', 'restored')).at(-1)).toMatchObject({
+        recovered: 'put_back_live_schema',
+        orphaned_tool_sessions_ended: 1,
+      });
+    });
+
+    it('killed outright, is finished by a worker without a second restore, and a live one is left alone', async () => {
+      const restore = await restoreMidCopy();
+      // Running: its process holds the tenant's backup lock, so it is not taken for dead.
+      expect(await recoverAbandonedRestores(tdb.db, 15_000, createLogger('silent', false))).toEqual([]);
+      expect((await findTenant(tdb.db, 'calm'))?.status_reason).toBe('restore in progress');
+      await killOutright(restore);
+
+      const worker = await startTestWorker(tdb, { registry, env: { RECONCILE_INTERVAL_MS: '1000' } });
+      try {
+        await expect
+          .poll(async () => (await findTenant(tdb.db, 'calm'))?.status, { timeout: 20_000 })
+          .toBe('active');
+      } finally {
+        await worker.stop();
+      }
+      expect(await restoreSessions()).toBe(0);
+      expect(await clientNames()).toEqual(['kept']);
+      expect(await schemaNames(tdb, 'calm')).toEqual([tenantSchema('calm')]);
+      expect((await events(tdb, 'calm', 'restored')).at(-1)).toMatchObject({
+        outcome: 'interrupted',
         recovered: 'put_back_live_schema',
         orphaned_tool_sessions_ended: 1,
       });

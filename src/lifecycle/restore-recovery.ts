@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { withTenantBackupLock } from './backup/lock.ts';
+import { recoverInterruptedRestore } from './backup/swap.ts';
+import { recordTenantEvent } from './backup/tenant.ts';
+import { terminateOrphanedToolSessions } from './backup/tool-sessions.ts';
+import { changeStatus } from './status.ts';
+import { PAUSE_REASON } from './task-deps.ts';
+
+/**
+ * A restore pauses its tenant (inactive, "restore in progress") and resumes it at the end, all
+ * while holding the tenant's backup lock on a session of its own. When its process is killed
+ * (SIGKILL, OOM, a lost machine) the lock goes with that session, and nothing else resumes the
+ * tenant: its keys were refused and its jobs held until an operator noticed. So a tenant paused
+ * so whose lock is free has lost its restore: it is finished here, as the next restore would
+ * begin: the dead run's pg_restore / pg_dump sessions ended, the previous schema put back, and
+ * the tenant made active again. A restore still running holds the lock and is passed by.
+ * Returns the tenants recovered.
+ */
+export async function recoverAbandonedRestores(
+  db: Db,
+  lockTimeoutMs: number,
+  logger: Logger,
+): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    SELECT id FROM tenantry.tenants WHERE status = 'inactive' AND status_reason = ${PAUSE_REASON}
+    ORDER BY id`.execute(db);
+  const recovered: string[] = [];
+  for (const { id } of rows) {
+    try {
+      // 1 ms: a lock that is held means a live restore, not something to wait for.
+      await withTenantBackupLock(db, id, 'exclusive', 1, async () => {
+        const { rows: still } = await sql`
+          SELECT 1 FROM tenantry.tenants
+          WHERE id = ${id} AND status = 'inactive' AND status_reason = ${PAUSE_REASON}`.execute(db);
+        if (still.length === 0) return;
+        const orphansEnded = await terminateOrphanedToolSessions(db, id);
+        const schema = await recoverInterruptedRestore(db, id, lockTimeoutMs);
+        await changeStatus(db, id, 'active', null, ['inactive']);
+        await recordTenantEvent(db, id, 'restored', {
+          outcome: 'interrupted',
+          recovered: schema ?? 'nothing_to_put_back',
+          ...(orphansEnded > 0 ? { orphaned_tool_sessions_ended: orphansEnded } : {}),
+        });
+        logger.warn(
+          { tenant: id, recovered: schema, orphans_ended: orphansEnded },
+          'a restore whose process died left the tenant paused; its previous data is back and it is active again',
+        );
+        recovered.push(id);
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'conflict') continue;
+      logger.error({ err, tenant: id }, 'recovering an interrupted restore failed; the next check retries');
+    }
+  }
+  return recovered;
+}

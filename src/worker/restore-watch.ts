@@ -1,0 +1,42 @@
+import type { Db } from '../db/database.ts';
+import { recoverAbandonedRestores } from '../lifecycle/restore-recovery.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Every `everyMs`, finishes the restores whose process died (lifecycle/restore-recovery.ts),
+ * so a tenant left paused by one is back within that time, without an operator. Any worker
+ * does it; the tenant's backup lock makes one of them do each. Stops at stop().
+ */
+export class RestoreWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly options: { db: Db; logger: Logger; everyMs: number; lockTimeoutMs: number };
+
+  constructor(options: { db: Db; logger: Logger; everyMs: number; lockTimeoutMs: number }) {
+    this.options = options;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.check(), this.options.everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async check(): Promise<string[]> {
+    if (this.running) return [];
+    this.running = true;
+    try {
+      return await recoverAbandonedRestores(this.options.db, this.options.lockTimeoutMs, this.options.logger);
+    } catch (err) {
+      // The database away: the next check retries.
+      this.options.logger.debug({ err }, 'checking for interrupted restores failed');
+      return [];
+    } finally {
+      this.running = false;
+    }
+  }
+}
