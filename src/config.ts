@@ -19,6 +19,8 @@ export interface Config {
   readonly workerConcurrency: number;
   readonly shutdownTimeoutMs: number;
   readonly crontabFile: string;
+  /** CRONTAB_FILE was set: its file missing is an error, not the default's warning. */
+  readonly crontabFileNamed: boolean;
   /** Where the tenant cache lives; `redis` needs REDIS_URL. */
   readonly cacheStore: 'postgres' | 'redis';
   /** REDIS_KEY_PREFIX: the Redis store's namespace ('' none), for a Redis database shared with others. */
@@ -285,6 +287,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 5, 1, 1000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     crontabFile: path.resolve(cwd, read(env, 'CRONTAB_FILE') ?? 'crontab'),
+    crontabFileNamed: read(env, 'CRONTAB_FILE') !== undefined,
     cacheStore: cacheStore(env, redisUrl),
     cacheLimits: cacheLimits(env),
     redisKeyPrefix: redisKeyPrefix(env),

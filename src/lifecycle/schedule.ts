@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { CronExpressionParser } from 'cron-parser';
 import { parseCrontab } from 'graphile-worker';
+import type { TaskRegistry } from '../jobs/registry.ts';
+import { checkCronItems } from '../worker/crontab-items.ts';
 
 export interface ScheduleEntry {
   /** The five time fields, UTC, as written. */
@@ -20,8 +22,14 @@ export interface ScheduleEntry {
  * malformed line fails here as it would there); cron-parser computes the next run in UTC,
  * the time zone graphile-worker's crontab uses.
  */
-export function scheduleEntries(text: string, now = new Date()): ScheduleEntry[] {
-  const items = parseCrontab(text);
+export function scheduleEntries(
+  text: string,
+  now = new Date(),
+  registry?: TaskRegistry,
+  where = 'crontab',
+): ScheduleEntry[] {
+  // With the registry, checked as a worker checks it before scheduling (crontab-items.ts).
+  const items = registry ? checkCronItems(parseCrontab(text), registry, where) : parseCrontab(text);
   const lines = text.split('\n');
   const entries: ScheduleEntry[] = [];
   let comments: string[] = [];
@@ -52,6 +60,13 @@ export function scheduleEntries(text: string, now = new Date()): ScheduleEntry[]
   return entries;
 }
 
-export async function readSchedule(crontabFile: string, now = new Date()): Promise<ScheduleEntry[]> {
-  return scheduleEntries(await readFile(crontabFile, 'utf8'), now);
+export async function readSchedule(
+  crontabFile: string,
+  now = new Date(),
+  registry?: TaskRegistry,
+): Promise<ScheduleEntry[]> {
+  const text = await readFile(crontabFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new Error(`CRONTAB_FILE ${crontabFile}: no such file`) : err;
+  });
+  return scheduleEntries(text, now, registry, `CRONTAB_FILE ${crontabFile}`);
 }

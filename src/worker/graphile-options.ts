@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import type { RunnerOptions, TaskList, WorkerEvents, WorkerPool } from 'graphile-worker';
 import type pg from 'pg';
 import type { Config } from '../config.ts';
@@ -7,6 +6,7 @@ import { type ExecutionDeps, toGraphileTask } from '../jobs/execute.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
 import type { TenantGate } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
+import { loadCronItems } from './crontab-items.ts';
 import { graphileLogger } from './graphile-logger.ts';
 
 export interface GraphileSetup {
@@ -41,14 +41,18 @@ export function graphileSetup(input: {
   const taskList: TaskList = Object.fromEntries(
     input.registry.all().map((definition) => [definition.name, toGraphileTask(definition, deps)]),
   );
-  const crontabFile = input.crontabFile && existsSync(input.crontabFile) ? input.crontabFile : undefined;
+  // Read and checked here (crontab-items.ts), so a bad file stops the start with one line
+  // instead of graphile-worker retrying its pool start forever.
+  const parsedCronItems = input.crontabFile
+    ? loadCronItems(input.crontabFile, input.config.crontabFileNamed, input.registry, input.logger)
+    : [];
   const options: RunnerOptions = {
     pgPool: input.pool,
     taskList,
     events,
     concurrency: input.concurrency,
-    // Without a file, graphile-worker would read ./crontab from the working directory.
-    ...(crontabFile ? { crontabFile } : { parsedCronItems: [] }),
+    // Always parsed items: given no file, graphile-worker would read ./crontab itself.
+    parsedCronItems,
     noHandleSignals: true,
     pollInterval: input.pollInterval ?? 2000,
     logger: graphileLogger(input.logger),

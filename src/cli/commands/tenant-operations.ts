@@ -214,7 +214,8 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
     .action(async () => {
       const config = parseConfig();
       const { readSchedule } = await import('../../lifecycle/schedule.ts');
-      const entries = await readSchedule(config.crontabFile);
+      const { registry } = await import('../../tasks/index.ts');
+      const entries = await readSchedule(config.crontabFile, new Date(), registry);
       printTable(
         entries.map((e) => ({
           ...e,
