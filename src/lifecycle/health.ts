@@ -41,14 +41,15 @@ async function schemaBytes(db: Db, schema: string): Promise<number | null> {
 export async function tenantHealth(
   db: Db,
   id: string,
-  cache?: CacheStore,
+  sources: { cache?: CacheStore | undefined; backupDir?: string | undefined } = {},
   now = new Date(),
 ): Promise<TenantHealth> {
+  const { cache, backupDir } = sources;
   const tenant = await findTenant(db, id);
   if (!tenant) throw notFound(`tenant ${id}`);
   const [bytes, backups, maintenance, jobs, limits, cacheFigures] = await Promise.all([
     schemaBytes(db, tenantSchema(id)),
-    backupStats({ db }, id),
+    backupStats({ db, backupDir }, id),
     backupDb(db)
       .selectFrom('tenantry.tenant_events')
       .select(['created_at', 'data'])
@@ -75,6 +76,11 @@ export async function tenantHealth(
   for (const queue of limits.pausedQueues) warnings.push(`queue ${queue} is paused`);
   if (bytes === null) warnings.push(`schema ${tenantSchema(id)} is missing`);
   if (cacheFigures === 'unreachable') warnings.push('the cache store did not answer');
+  if (backups.missing > 0) {
+    warnings.push(
+      `${backups.missing} recorded backup${backups.missing === 1 ? "'s file is" : "s' files are"} missing from BACKUP_DIR`,
+    );
+  }
   if (!backups.newest) warnings.push('no backup');
   else if (now.getTime() - backups.newest.createdAt.getTime() > BACKUP_STALE_AFTER_MS) {
     warnings.push('newest backup is older than 48 hours');

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { digestFile } from '../../src/lifecycle/backup/files.ts';
-import { createBackup, restoreBackup } from '../../src/lifecycle/backup/index.ts';
+import { createBackup, listBackups, pruneBackups, restoreBackup } from '../../src/lifecycle/backup/index.ts';
+import { tenantHealth } from '../../src/lifecycle/health.ts';
 import {
   addTenant,
   type BackupHarness,
@@ -132,5 +133,46 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('damaged backups', () => {
     const { backup, file } = await backupThenChange('acme');
     await rm(file);
     await expectAppError(restoreBackup(h.deps(), 'acme', { file: backup.fileName }), 'not_found');
+  });
+
+  it('passes over recorded backups whose file is gone: listed as missing, warned of, never restored or kept', async () => {
+    await addTenant(h.tdb, 'gone');
+    await seed(h.tdb, 'gone', 20);
+    const oldest = await createBackup(h.deps(), 'gone');
+    await mutate(h.tdb, 'gone');
+    const usable = await createBackup(h.deps(), 'gone');
+    const restorable = await snapshot(h.tdb, 'gone');
+    await mutate(h.tdb, 'gone');
+    const lost = await createBackup(h.deps(), 'gone');
+    await rm(path.join(h.backupDir, 'gone', lost.fileName));
+
+    const listed = await listBackups(h.deps(), 'gone');
+    expect(listed.map((b) => [b.fileName, b.missing])).toEqual([
+      [lost.fileName, true],
+      [usable.fileName, false],
+      [oldest.fileName, false],
+    ]);
+    const health = await tenantHealth(h.tdb.db, 'gone', { backupDir: h.backupDir });
+    expect(health.backups).toMatchObject({ count: 2, missing: 1, newest: { fileName: usable.fileName } });
+    expect(health.warnings).toContain("1 recorded backup's file is missing from BACKUP_DIR");
+
+    // The latest a restore can read, not the newest row.
+    const restored = await restoreBackup(h.deps(), 'gone', { latest: true });
+    expect(restored.backup.fileName).toBe(usable.fileName);
+    expect(await snapshot(h.tdb, 'gone')).toEqual(restorable);
+
+    // --keep 1 keeps one that is there; the row of the lost one goes too.
+    const pruned = await pruneBackups(h.deps(), 'gone', 1);
+    expect(pruned.removed.map((b) => b.fileName).sort()).toEqual([lost.fileName, oldest.fileName].sort());
+    expect((await listBackups(h.deps(), 'gone')).map((b) => [b.fileName, b.missing])).toEqual([
+      [usable.fileName, false],
+    ]);
+
+    await rm(path.join(h.backupDir, 'gone', usable.fileName));
+    await expectAppError(
+      restoreBackup(h.deps(), 'gone', { latest: true }),
+      'not_found',
+      'backup_files_missing',
+    );
   });
 });

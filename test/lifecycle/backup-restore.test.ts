@@ -39,7 +39,7 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', 
     expect(backup.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await stat(path.join(h.backupDir, 'acme', backup.fileName))).mode & 0o777).toBe(0o600);
     expect(await readdir(path.join(h.backupDir, 'acme'))).toEqual([backup.fileName]);
-    expect(await listBackups(h.deps(), 'acme')).toEqual([backup]);
+    expect(await listBackups(h.deps(), 'acme')).toEqual([{ ...backup, missing: false }]);
     expect(await events(h.tdb, 'acme', 'backed_up')).toEqual([
       expect.objectContaining({ file_name: backup.fileName, sha256: backup.sha256, encrypted: false }),
     ]);

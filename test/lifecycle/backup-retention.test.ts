@@ -24,7 +24,14 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('backup listing and retention
 
   it('lists newest first, sums sizes and keeps only the newest N', async () => {
     const empty = await backupStats(h.deps(), 'keeper');
-    expect(empty).toEqual({ count: 0, totalBytes: 0, totalSize: '0 B', newest: null, oldest: null });
+    expect(empty).toEqual({
+      count: 0,
+      totalBytes: 0,
+      totalSize: '0 B',
+      newest: null,
+      oldest: null,
+      missing: 0,
+    });
 
     const made = [];
     for (let i = 0; i < 4; i++) made.push(await createBackup(h.deps(), 'keeper'));

@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
 import type { App } from '../../src/http/app.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
@@ -20,7 +21,10 @@ describe('tenant lifecycle over HTTP', () => {
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
     backupDir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-http-backups-'));
-    app = await buildTestApp(tdb.db);
+    // The API and the workers share BACKUP_DIR, as one deployment's processes do.
+    app = await buildTestApp(tdb.db, {}, undefined, {
+      config: parseConfig({ LOG_LEVEL: 'silent', BACKUP_DIR: backupDir }),
+    });
     worker = await startTestWorker(tdb, { registry, env: { BACKUP_DIR: backupDir } });
   });
   afterAll(async () => {
@@ -122,6 +126,24 @@ describe('tenant lifecycle over HTTP', () => {
       });
       expect(missing.statusCode).toBe(404);
       expect((await call('POST', '/api/tenants/globex/restore', { latest: true })).statusCode).toBe(404);
+
+      // A recorded backup whose file is gone (a volume lost): listed as such, and refused here
+      // rather than as a job that can only fail.
+      const [backup] = list.backups as { file_name: string }[];
+      const file = path.join(backupDir, 'acme', backup!.file_name);
+      await rename(file, `${file}.away`);
+      try {
+        const listed = (await call('GET', '/api/tenants/acme/backups')).json();
+        expect(listed).toMatchObject({ count: 0, missing: 1, backups: [{ file_missing: true }] });
+        for (const body of [{ backup: backup!.file_name }, { latest: true }]) {
+          const refused = await call('POST', '/api/tenants/acme/restore', body);
+          expect(refused.statusCode, JSON.stringify(body)).toBe(404);
+        }
+        const health = (await call('GET', '/api/tenants/acme/health')).json();
+        expect(health.warnings).toContain("1 recorded backup's file is missing from BACKUP_DIR");
+      } finally {
+        await rename(`${file}.away`, file);
+      }
     },
   );
 

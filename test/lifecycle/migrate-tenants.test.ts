@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -15,12 +15,15 @@ describe('migrating every tenant schema', () => {
     tdb = await cloneTestDatabase();
     for (const id of ['m1', 'm2', 'm3', 'broken']) await addTenant(tdb, id);
     dir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-tenant-migrations-'));
-    const first = '0001_clients_and_appointments.sql';
-    await writeFile(
-      path.join(dir, first),
-      await readFile(path.join(MIGRATIONS_DIR, 'tenant', first), 'utf8'),
-    );
-    await writeFile(path.join(dir, '0002_client_notes.sql'), 'ALTER TABLE clients ADD COLUMN notes text;');
+    // The shipped tenant migrations (applied already), then one more.
+    const shipped = (await readdir(path.join(MIGRATIONS_DIR, 'tenant'))).filter((f) => f.endsWith('.sql'));
+    for (const name of shipped) {
+      await writeFile(
+        path.join(dir, name),
+        await readFile(path.join(MIGRATIONS_DIR, 'tenant', name), 'utf8'),
+      );
+    }
+    await writeFile(path.join(dir, '0099_client_notes.sql'), 'ALTER TABLE clients ADD COLUMN notes text;');
     // One tenant whose schema cannot take the migration.
     await sql`ALTER TABLE tenant_broken.clients ADD COLUMN notes integer`.execute(tdb.db);
   });
@@ -38,7 +41,7 @@ describe('migrating every tenant schema', () => {
     });
     expect(summary).toMatchObject({ tenants: 4, migrated: 3, upToDate: 0 });
     expect(summary.failed.map((f) => f.tenant)).toEqual(['broken']);
-    expect(summary.failed[0]!.error).toMatch(/0002_client_notes/);
+    expect(summary.failed[0]!.error).toMatch(/0099_client_notes/);
     expect(seen.sort()).toEqual(['broken', 'm1', 'm2', 'm3']);
     const { rows } = await sql<{ n: string }>`
       SELECT count(*) AS n FROM information_schema.columns

@@ -926,7 +926,7 @@ export interface components {
             updated_at: string | null;
         };
         /** @description A job to dispatch: one variant per task, chosen by `task`. */
-        JobRequest: components["schemas"]["JobRequest.demo-failing"] | components["schemas"]["JobRequest.demo-slow"] | components["schemas"]["JobRequest.process-company-context"] | components["schemas"]["JobRequest.send-appointment-email"] | components["schemas"]["JobRequest.send-notification"] | components["schemas"]["JobRequest.tenant-backup"] | components["schemas"]["JobRequest.tenant-maintenance"] | components["schemas"]["JobRequest.tenant-restore"];
+        JobRequest: components["schemas"]["JobRequest.demo-failing"] | components["schemas"]["JobRequest.demo-slow"] | components["schemas"]["JobRequest.process-company-context"] | components["schemas"]["JobRequest.send-appointment-email"] | components["schemas"]["JobRequest.send-email"] | components["schemas"]["JobRequest.send-notification"] | components["schemas"]["JobRequest.tenant-backup"] | components["schemas"]["JobRequest.tenant-maintenance"] | components["schemas"]["JobRequest.tenant-restore"];
         /**
          * @example {
          *       "id": "1042",
@@ -1429,6 +1429,59 @@ export interface components {
                 /** @description the appointment's id */
                 appointment_id: number;
                 kind: "confirmation" | "cancellation" | "reminder";
+            };
+            /** @description admin keys: the tenant a tenant task runs for; tenant keys: their own (or omit) */
+            tenant?: string;
+            /**
+             * @description logical queue; default is the task queue
+             * @example emails
+             */
+            queue?: string;
+            /**
+             * Format: date-time
+             * @description run no earlier than this time
+             */
+            run_at?: string;
+            /** @description run after this delay in milliseconds, at most ten years (instead of run_at) */
+            delay_ms?: number;
+            /** @description lower runs first within the queue */
+            priority?: number;
+            /** @description replaces this tenant's pending job with the same key (debounce); keys are per tenant */
+            job_key?: string;
+            /** @description default is the task setting */
+            max_attempts?: number;
+            /** @description what the job is about, e.g. {type: "appointment", id: "42"} */
+            source?: {
+                type: string;
+                id: string;
+            };
+            /** @description free-form metadata kept with the log */
+            meta?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uri
+             * @description tenant jobs: the job log is POSTed here when the job ends, signed in the Tenantry-Signature header (sha256=HMAC-SHA256 of the body with the tenant callback secret); http(s), no private addresses
+             * @example https://app.example.com/hooks/jobs
+             */
+            callback_url?: string;
+        };
+        /**
+         * Dispatch send-email
+         * @description Tenant keys dispatch into their own tenant; admin keys name it (default queue emails).
+         */
+        "JobRequest.send-email": {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            task: "send-email";
+            payload: {
+                /** Format: email */
+                to: string;
+                subject: string;
+                text: string;
+                html?: string;
             };
             /** @description admin keys: the tenant a tenant task runs for; tenant keys: their own (or omit) */
             tenant?: string;
@@ -2577,10 +2630,15 @@ export interface operations {
                             encrypted: boolean;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description its file is not in BACKUP_DIR (deleted, a volume lost): recorded, never restorable */
+                            file_missing: boolean;
                         }[];
+                        /** @description backups a restore can use (their file is there) */
                         count: number;
                         /** @example 125.4 MiB */
                         total_size: string;
+                        /** @description recorded backups whose file is missing */
+                        missing: number;
                     };
                 };
             };

@@ -103,10 +103,10 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
         if (opts.list) {
           // As --latest does: an unknown tenant is named, not listed as having no backups.
           if (!(await findTenant(runtime.db, tenant))) throw new Error(`tenant ${tenant} was not found`);
-          const backups = await listBackups({ db: runtime.db }, tenant);
+          const backups = await listBackups({ db: runtime.db, backupDir: runtime.config.backupDir }, tenant);
           printTable(
-            backups.map((b) => ({ ...b, size: humanSize(b.sizeBytes) })),
-            ['fileName', 'size', 'encrypted', 'createdAt'],
+            backups.map((b) => ({ ...b, size: humanSize(b.sizeBytes), file: b.missing ? 'MISSING' : 'ok' })),
+            ['fileName', 'size', 'encrypted', 'createdAt', 'file'],
           );
           return;
         }
@@ -177,7 +177,7 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
       await withRuntime(async (runtime) => {
         const store = createCacheStore(runtime.config, { db: runtime.db });
         try {
-          const h = await tenantHealth(runtime.db, id, store);
+          const h = await tenantHealth(runtime.db, id, { cache: store, backupDir: runtime.config.backupDir });
           print(
             `tenant:           ${h.tenant.id} (${h.tenant.status}${h.tenant.status_reason ? `: ${h.tenant.status_reason}` : ''})`,
           );

@@ -1,5 +1,7 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import type { Selectable } from 'kysely';
-import { checkTenantId } from './paths.ts';
+import { checkTenantId, tenantBackupDir } from './paths.ts';
 import { type Backup, type BackupDeps, type BackupsTable, backupDb } from './types.ts';
 
 export function toBackup(row: Selectable<BackupsTable>): Backup {
@@ -14,8 +16,28 @@ export function toBackup(row: Selectable<BackupsTable>): Backup {
   };
 }
 
-/** The tenant's recorded backups, newest first. */
-export async function listBackups(deps: Pick<BackupDeps, 'db'>, tenantId: string): Promise<Backup[]> {
+/** Where to look for the files: with it, each backup says whether its file is there. */
+type ListDeps = Pick<BackupDeps, 'db'> & { backupDir?: string | undefined };
+
+/**
+ * Marks the backups whose file is not in the tenant's backup directory. The catalogue is what
+ * a backup wrote; the directory is what a restore can read, and the two part when a file is
+ * deleted by hand or the volume is lost.
+ */
+async function markMissing(backups: Backup[], backupDir: string, tenantId: string): Promise<void> {
+  const dir = tenantBackupDir(backupDir, tenantId);
+  await Promise.all(
+    backups.map(async (b) => {
+      b.missing = await access(path.join(dir, b.fileName)).then(
+        () => false,
+        () => true,
+      );
+    }),
+  );
+}
+
+/** The tenant's recorded backups, newest first; with `backupDir`, each says whether its file is missing. */
+export async function listBackups(deps: ListDeps, tenantId: string): Promise<Backup[]> {
   checkTenantId(tenantId);
   const rows = await backupDb(deps.db)
     .selectFrom('tenantry.backups')
@@ -24,7 +46,9 @@ export async function listBackups(deps: Pick<BackupDeps, 'db'>, tenantId: string
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .execute();
-  return rows.map(toBackup);
+  const backups = rows.map(toBackup);
+  if (deps.backupDir !== undefined) await markMissing(backups, deps.backupDir, tenantId);
+  return backups;
 }
 
 export interface BackupStats {
@@ -32,8 +56,11 @@ export interface BackupStats {
   totalBytes: number;
   /** e.g. "125.4 MiB". */
   totalSize: string;
+  /** The newest and oldest a restore can use (with `backupDir`: whose file is there). */
   newest: Backup | null;
   oldest: Backup | null;
+  /** Recorded backups whose file is missing (0 when listed without `backupDir`). */
+  missing: number;
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -48,8 +75,10 @@ export function humanSize(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${UNITS[unit]}`;
 }
 
-export async function backupStats(deps: Pick<BackupDeps, 'db'>, tenantId: string): Promise<BackupStats> {
-  const backups = await listBackups(deps, tenantId);
+/** Counts and sizes of the backups a restore can use; those whose file is missing apart. */
+export async function backupStats(deps: ListDeps, tenantId: string): Promise<BackupStats> {
+  const all = await listBackups(deps, tenantId);
+  const backups = all.filter((b) => !b.missing);
   const totalBytes = backups.reduce((sum, b) => sum + b.sizeBytes, 0);
   return {
     count: backups.length,
@@ -57,5 +86,6 @@ export async function backupStats(deps: Pick<BackupDeps, 'db'>, tenantId: string
     totalSize: humanSize(totalBytes),
     newest: backups[0] ?? null,
     oldest: backups.at(-1) ?? null,
+    missing: all.length - backups.length,
   };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { invalid } from '../../errors.ts';
 import { removeQuietly, removeStaleTempFiles, syncDir } from './files.ts';
-import { toBackup } from './list.ts';
+import { listBackups, toBackup } from './list.ts';
 import { withTenantBackupLock } from './lock.ts';
 import { tenantBackupDir } from './paths.ts';
 import { requireTenant } from './tenant.ts';
@@ -15,10 +15,11 @@ export interface PruneResult {
 }
 
 /**
- * Keeps the newest `keep` backups of the tenant and deletes the rest, rows first: a crash
- * between the two steps leaves an unlisted file (disk space), never a listed backup whose
- * file is gone. Runs under the shared backup lock, so it never deletes a file a restore is
- * reading.
+ * Keeps the newest `keep` backups of the tenant whose file is there and deletes the rest, rows
+ * first: a crash between the two steps leaves an unlisted file (disk space), never a listed
+ * backup whose file is gone. A recorded backup whose file is already missing is never one of
+ * those kept (counting it, `--keep 7` left fewer than 7 to restore from) and its row goes too.
+ * Runs under the shared backup lock, so it never deletes a file a restore is reading.
  */
 export async function pruneBackups(
   deps: Pick<BackupDeps, 'db' | 'backupDir' | 'timeoutMs'>,
@@ -30,19 +31,21 @@ export async function pruneBackups(
   const dir = tenantBackupDir(deps.backupDir, tenantId);
   return withTenantBackupLock(deps.db, tenantId, 'shared', deps.timeoutMs, async () => {
     const db = backupDb(deps.db);
-    const doomed = db
-      .selectFrom('tenantry.backups')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .offset(keep);
-    const rows = await db
-      .deleteFrom('tenantry.backups')
-      .where('tenant_id', '=', tenantId)
-      .where('id', 'in', doomed)
-      .returningAll()
-      .execute();
+    const listed = await listBackups({ db: deps.db, backupDir: deps.backupDir }, tenantId);
+    const doomed = [...listed.filter((b) => !b.missing).slice(keep), ...listed.filter((b) => b.missing)];
+    const rows =
+      doomed.length === 0
+        ? []
+        : await db
+            .deleteFrom('tenantry.backups')
+            .where('tenant_id', '=', tenantId)
+            .where(
+              'id',
+              'in',
+              doomed.map((b) => b.id),
+            )
+            .returningAll()
+            .execute();
     for (const row of rows) await removeQuietly(path.join(dir, row.file_name));
     if (rows.length > 0) await syncDir(dir);
     // A run in progress is bounded by the tool time limit; anything older is abandoned.

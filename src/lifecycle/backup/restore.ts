@@ -2,7 +2,7 @@ import { AppError, invalid, notFound } from '../../errors.ts';
 import { verifyArchive } from './archive.ts';
 import { decryptFile } from './encryption.ts';
 import { digestFile, removeQuietly } from './files.ts';
-import { toBackup } from './list.ts';
+import { listBackups, toBackup } from './list.ts';
 import { withTenantBackupLock } from './lock.ts';
 import { checkBackupFileName, resolveBackupFile, tempPath, tenantBackupDir } from './paths.ts';
 import { recoverInterruptedRestore, swapInArchive } from './swap.ts';
@@ -22,19 +22,27 @@ export interface RestoreResult {
 }
 
 async function findBackup(deps: BackupDeps, tenantId: string, source: RestoreSource): Promise<Backup> {
-  let query = backupDb(deps.db).selectFrom('tenantry.backups').selectAll().where('tenant_id', '=', tenantId);
-  if ('file' in source) {
-    if (typeof source.file !== 'string') throw invalid('backup', 'must be a file name');
-    checkBackupFileName(tenantId, source.file);
-    query = query.where('file_name', '=', source.file);
-  } else {
-    query = query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1);
-  }
-  const row = await query.executeTakeFirst();
-  if (!row)
-    throw notFound(
-      'file' in source ? `backup ${source.file} of tenant ${tenantId}` : `a backup of tenant ${tenantId}`,
+  if (!('file' in source)) {
+    // The newest a restore can read: a recorded backup whose file is gone is passed over.
+    const all = await listBackups(deps, tenantId);
+    const newest = all.find((b) => !b.missing);
+    if (newest) return newest;
+    if (all.length === 0) throw notFound(`a backup of tenant ${tenantId}`);
+    throw new AppError(
+      'not_found',
+      `none of the ${all.length} recorded backups of tenant ${tenantId} has its file in BACKUP_DIR`,
+      { field: 'latest', reason: 'backup_files_missing' },
     );
+  }
+  if (typeof source.file !== 'string') throw invalid('backup', 'must be a file name');
+  checkBackupFileName(tenantId, source.file);
+  const row = await backupDb(deps.db)
+    .selectFrom('tenantry.backups')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('file_name', '=', source.file)
+    .executeTakeFirst();
+  if (!row) throw notFound(`backup ${source.file} of tenant ${tenantId}`);
   return toBackup(row);
 }
 

@@ -31,6 +31,8 @@ export interface Backup {
   sha256: string;
   encrypted: boolean;
   createdAt: Date;
+  /** Its file is not in BACKUP_DIR (deleted, a volume lost): listed, never restorable. Set when listed with the directory. */
+  missing?: boolean;
 }
 
 export type TenantEventType =

@@ -33,7 +33,10 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       },
     },
     async (request) => {
-      const h = await tenantHealth(db, request.params.id, options.cacheStore);
+      const h = await tenantHealth(db, request.params.id, {
+        cache: options.cacheStore,
+        backupDir: options.config?.backupDir,
+      });
       const limits = tenantLimitsJson(h.limits);
       return {
         tenant: h.tenant.id,

@@ -84,12 +84,16 @@ export const BackupJson = Type.Object({
   sha256: Type.String(),
   encrypted: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' }),
+  file_missing: Type.Boolean({
+    description: 'its file is not in BACKUP_DIR (deleted, a volume lost): recorded, never restorable',
+  }),
 });
 
 export const BackupList = Type.Object({
   backups: Type.Array(BackupJson),
-  count: Type.Integer(),
+  count: Type.Integer({ description: 'backups a restore can use (their file is there)' }),
   total_size: Type.String({ examples: ['125.4 MiB'] }),
+  missing: Type.Integer({ description: 'recorded backups whose file is missing' }),
 });
 
 export const BackupBody = Type.Optional(

@@ -22,7 +22,11 @@ const admin = { access: 'admin' } as const;
  * Backups, restores and maintenance. The long ones answer 202 with the job log to poll: they
  * run as jobs on any worker, with progress and a result, and survive the request.
  */
-export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async (app, { db }) => {
+export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions> = async (app, options) => {
+  const { db } = options;
+  // Where the files are, so a listing says which are gone and a restore refuses them at once;
+  // without config (the plugin alone), the catalogue is taken as it is.
+  const backupDir = options.config?.backupDir;
   const requireTenant = async (id: string) => {
     if (!(await findTenant(db, id))) throw notFound(`tenant ${id}`);
   };
@@ -43,7 +47,10 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
     async (request) => {
       const { id } = request.params;
       await requireTenant(id);
-      const [backups, stats] = await Promise.all([listBackups({ db }, id), backupStats({ db }, id)]);
+      const [backups, stats] = await Promise.all([
+        listBackups({ db, backupDir }, id),
+        backupStats({ db, backupDir }, id),
+      ]);
       return {
         backups: backups.map((b) => ({
           id: b.id,
@@ -52,9 +59,11 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
           sha256: b.sha256,
           encrypted: b.encrypted,
           created_at: b.createdAt.toISOString(),
+          file_missing: b.missing === true,
         })),
         count: stats.count,
         total_size: stats.totalSize,
+        missing: stats.missing,
       };
     },
   );
@@ -109,14 +118,23 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       if ('backup' in body && !isBackupFileName(id, body.backup)) {
         throw invalid('backup', `is not a backup file name of tenant ${id}`);
       }
-      const backups = await listBackups({ db }, id);
-      const chosen = 'backup' in body ? backups.find((b) => b.fileName === body.backup) : backups[0];
+      const backups = await listBackups({ db, backupDir }, id);
+      const chosen =
+        'backup' in body ? backups.find((b) => b.fileName === body.backup) : backups.find((b) => !b.missing);
+      if (chosen?.missing) {
+        throw new AppError('not_found', `the file of backup ${chosen.fileName} is missing from BACKUP_DIR`, {
+          field: 'backup',
+          reason: 'backup_file_missing',
+        });
+      }
       if (!chosen) {
         throw new AppError(
           'not_found',
           'backup' in body
             ? `backup ${body.backup} of tenant ${id} was not found`
-            : `tenant ${id} has no backups`,
+            : backups.length > 0
+              ? `none of the ${backups.length} recorded backups of tenant ${id} has its file in BACKUP_DIR`
+              : `tenant ${id} has no backups`,
           { field: 'backup' in body ? 'backup' : 'latest' },
         );
       }
