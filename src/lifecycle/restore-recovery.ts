@@ -17,27 +17,36 @@ import { PAUSE_REASON } from './task-deps.ts';
  * so whose lock is free has lost its restore: it is finished here, as the next restore would
  * begin: the dead run's pg_restore / pg_dump sessions ended, the previous schema put back, and
  * the tenant made active again. A restore still running holds the lock and is passed by.
- * Returns the tenants recovered.
+ * A finished restore whose old copy could not be dropped at once (readers held it) left it as
+ * `__superseded`; it is dropped here once they let go, not kept until the next restore.
+ * Returns the tenants whose interrupted restore was finished.
  */
 export async function recoverAbandonedRestores(
   db: Db,
   lockTimeoutMs: number,
   logger: Logger,
 ): Promise<string[]> {
-  const { rows } = await sql<{ id: string }>`
-    SELECT id FROM tenantry.tenants WHERE status = 'inactive' AND status_reason = ${PAUSE_REASON}
+  const { rows } = await sql<{ id: string; paused: boolean }>`
+    SELECT id, status = 'inactive' AND status_reason = ${PAUSE_REASON} AS paused FROM tenantry.tenants
+    WHERE (status = 'inactive' AND status_reason = ${PAUSE_REASON})
+       OR id IN (SELECT substring(n.nspname FROM '^tenant_(.*)__(?:superseded|pre_restore)$') FROM pg_namespace n
+                 WHERE n.nspname LIKE 'tenant%\\_\\_%')
     ORDER BY id`.execute(db);
   const recovered: string[] = [];
-  for (const { id } of rows) {
+  for (const { id, paused } of rows) {
     try {
       // 1 ms: a lock that is held means a live restore, not something to wait for.
       await withTenantBackupLock(db, id, 'exclusive', 1, async () => {
+        const orphansEnded = await terminateOrphanedToolSessions(db, id);
+        const schema = await recoverInterruptedRestore(db, id, lockTimeoutMs);
         const { rows: still } = await sql`
           SELECT 1 FROM tenantry.tenants
           WHERE id = ${id} AND status = 'inactive' AND status_reason = ${PAUSE_REASON}`.execute(db);
-        if (still.length === 0) return;
-        const orphansEnded = await terminateOrphanedToolSessions(db, id);
-        const schema = await recoverInterruptedRestore(db, id, lockTimeoutMs);
+        if (still.length === 0) {
+          if (schema)
+            logger.info({ tenant: id, recovered: schema }, 'dropped what a finished restore left behind');
+          return;
+        }
         await changeStatus(db, id, 'active', null, ['inactive']);
         await recordTenantEvent(db, id, 'restored', {
           outcome: 'interrupted',
@@ -45,7 +54,7 @@ export async function recoverAbandonedRestores(
           ...(orphansEnded > 0 ? { orphaned_tool_sessions_ended: orphansEnded } : {}),
         });
         logger.warn(
-          { tenant: id, recovered: schema, orphans_ended: orphansEnded },
+          { tenant: id, recovered: schema, orphans_ended: orphansEnded, paused },
           'a restore whose process died left the tenant paused; its previous data is back and it is active again',
         );
         recovered.push(id);

@@ -157,7 +157,9 @@ export class WorkerService {
       db,
       logger,
       everyMs: config.reconcileIntervalMs,
-      lockTimeoutMs: config.backupTimeoutMs,
+      // Waiting for readers of a schema to let go: not long, the next check tries again (and
+      // the exclusive backup lock held meanwhile turns a restore started then into a 409).
+      lockTimeoutMs: Math.min(config.backupTimeoutMs, 10_000),
     });
     restores.start();
     const pollMs = options.pollInterval ?? 2000;

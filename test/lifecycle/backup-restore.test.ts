@@ -6,7 +6,9 @@ import { findTenant } from '../../src/db/tenants.ts';
 import { createBackup, listBackups, restoreBackup } from '../../src/lifecycle/backup/index.ts';
 import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
 import { asideSchema, recoverInterruptedRestore, supersededSchema } from '../../src/lifecycle/backup/swap.ts';
+import { recoverAbandonedRestores } from '../../src/lifecycle/restore-recovery.ts';
 import { pauseTenantJobs } from '../../src/lifecycle/task-deps.ts';
+import { createLogger } from '../../src/logger.ts';
 import {
   addTenant,
   type BackupHarness,
@@ -162,6 +164,24 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', 
     expect(await findTenant(h.tdb.db, 'crashed')).toMatchObject({ status: 'active', status_reason: null });
     expect(await snapshot(h.tdb, 'crashed')).toEqual(before);
     expect(await schemaNames(h.tdb, 'crashed')).toEqual(['tenant_crashed']);
+  });
+
+  it('drops an old copy a finished restore left (readers held it) without waiting for the next restore', async () => {
+    const logger = createLogger('silent', false);
+    await sql`CREATE SCHEMA ${sql.id(supersededSchema('acme'))}`.execute(h.tdb.db);
+    await sql`CREATE TABLE ${sql.table(`${supersededSchema('acme')}.clients`)} (id int)`.execute(h.tdb.db);
+    // While a restore holds the tenant's lock it is that restore's: left alone.
+    let release!: () => void;
+    const held = withTenantBackupLock(h.tdb.db, 'acme', 'shared', 1000, () => new Promise<void>((r) => (release = r)));
+    await expect.poll(() => release !== undefined).toBe(true);
+    expect(await recoverAbandonedRestores(h.tdb.db, 5000, logger)).toEqual([]);
+    expect(await schemaNames(h.tdb, 'acme')).toEqual(['tenant_acme', supersededSchema('acme')]);
+    release();
+    await held;
+    // Free: dropped; the tenant was never paused, so nothing is reported as recovered.
+    expect(await recoverAbandonedRestores(h.tdb.db, 5000, logger)).toEqual([]);
+    expect(await schemaNames(h.tdb, 'acme')).toEqual(['tenant_acme']);
+    expect((await findTenant(h.tdb.db, 'acme'))?.status).toBe('active');
   });
 
   it('answers 409 while another backup or restore of the tenant holds its lock', async () => {
