@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { type CacheLimits, DEFAULT_CACHE_LIMITS } from './cache/limits.ts';
 
@@ -265,6 +266,25 @@ function planScheduling(env: Env): Readonly<Record<string, PlanScheduling>> {
   return Object.freeze(plans);
 }
 
+/** An IP address or a host name: anything else is named here, not as a resolver error at listen. */
+function host(env: Env): string {
+  const raw = read(env, 'HOST') ?? '127.0.0.1';
+  const label = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
+  if (isIP(raw.replace(/^\[(.*)\]$/, '$1')) === 0 && !new RegExp(`^${label}(\\.${label})*$`, 'i').test(raw)) {
+    throw new ConfigError('HOST', `must be an IP address or a host name, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** `address@host` or `Name <address@host>`, on one line: the From header of every mail. */
+function mailFrom(env: Env): string {
+  const raw = read(env, 'MAIL_FROM') ?? 'Tenantry <no-reply@localhost>';
+  if (!/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(raw)) {
+    throw new ConfigError('MAIL_FROM', `must be an address or "Name <address>", got "${raw}"`);
+  }
+  return raw;
+}
+
 function email(env: Env, name: string): string | undefined {
   const raw = read(env, name);
   if (raw !== undefined && !/^[^\s@]+@[^\s@]+$/.test(raw))
@@ -277,7 +297,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   return Object.freeze({
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
-    host: read(env, 'HOST') ?? '127.0.0.1',
+    host: host(env),
     port: integer(env, 'PORT', 3000, 0, 65535),
     logLevel: logLevel(env),
     adminKey: adminKey(env),
@@ -294,7 +314,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     backupEncryptionKey: encryptionKey(env),
     backupTimeoutMs: integer(env, 'BACKUP_TIMEOUT_MS', 3_600_000, 1000, 86_400_000),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
-    mailFrom: read(env, 'MAIL_FROM') ?? 'Tenantry <no-reply@localhost>',
+    mailFrom: mailFrom(env),
     aiEndpointUrl: url(env, 'AI_ENDPOINT_URL', ['http:', 'https:']),
     aiTimeoutMs: integer(env, 'AI_TIMEOUT_MS', 45_000, 100, 600_000),
     workerRescueAfterMs: integer(env, 'WORKER_RESCUE_AFTER_MS', 300_000, 500, 86_400_000),

@@ -6,9 +6,12 @@
 export type { CacheStore } from './cache/index.ts';
 export {
   CacheTtl,
+  cacheFor,
   centralCache,
+  createCacheStore,
   PostgresStore,
   RedisStore,
+  setDefaultCacheStore,
   TenantCache,
   tenantCache,
 } from './cache/index.ts';

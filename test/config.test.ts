@@ -89,9 +89,22 @@ describe('parseConfig', () => {
     ],
     [{ REDIS_KEY_PREFIX: 'app*' }, 'REDIS_KEY_PREFIX: must be 1-64 letters, digits or ":._-", got "app*"'],
     [{ REDIS_KEY_PREFIX: 'tenant_1' }, 'REDIS_KEY_PREFIX: must not begin with "tenant_" or "central_"'],
+    [{ HOST: 'not a host' }, 'HOST: must be an IP address or a host name, got "not a host"'],
+    [{ HOST: 'http://x' }, 'HOST: must be an IP address or a host name'],
+    [{ MAIL_FROM: 'nobody' }, 'MAIL_FROM: must be an address or "Name <address>", got "nobody"'],
+    [{ MAIL_FROM: 'A <a@b>\r\nBcc: x@y' }, 'MAIL_FROM: must be an address'],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrowError(ConfigError);
     expect(() => parseConfig(env)).toThrowError(message);
+  });
+
+  it('takes addresses and names a host or a sender may have', () => {
+    for (const host of ['0.0.0.0', '::', '[::1]', 'localhost', 'api.internal', 'node-1.example.com']) {
+      expect(parseConfig({ HOST: host }).host).toBe(host);
+    }
+    for (const from of ['ops@example.com', 'Tenantry Ops <ops@example.com>', '"Ops, EU" <ops@example.com>']) {
+      expect(parseConfig({ MAIL_FROM: from }).mailFrom).toBe(from);
+    }
   });
 
   it('stops the CLI with one line and exit code 1', () => {

@@ -47,6 +47,17 @@ try {
     console.error(`tenantry: ${err.message}`);
     process.exit(130);
   }
-  console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}${migrateHint(err)}`);
   process.exit(1);
+}
+
+/**
+ * A database Tenantry has not migrated (or not up to this version) answers "relation
+ * tenantry.x does not exist", which says nothing of what to do.
+ */
+function migrateHint(err: unknown): string {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  const missing =
+    (code === '42P01' || code === '3F000' || code === '42883') && /\btenantry\./.test(String(message));
+  return missing ? ' (the database lacks Tenantry\'s schema or part of it: run tenantry migrate)' : '';
 }

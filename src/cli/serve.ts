@@ -17,7 +17,16 @@ import { waitForDatabase } from '../worker/wait-for-database.ts';
 
 export interface ServeOptions {
   api: boolean;
-  worker: { concurrency: number; cron: boolean; registry: TaskRegistry; filter?: WorkerFilter } | undefined;
+  worker:
+    | {
+        concurrency: number;
+        cron: boolean;
+        registry: TaskRegistry;
+        filter?: WorkerFilter;
+        /** How often an idle worker looks for jobs LISTEN/NOTIFY did not announce (ms). */
+        pollInterval?: number | undefined;
+      }
+    | undefined;
   migrate: boolean;
 }
 
@@ -96,7 +105,11 @@ export async function serve(
           workers: () => clusterWorkerStats(runtime.db, config.workerRescueAfterMs).catch(() => NO_WORKERS),
         },
       });
-      url = await app.listen({ host: config.host, port: config.port });
+      url = await app.listen({ host: config.host, port: config.port }).catch((err: NodeJS.ErrnoException) => {
+        // Named, as a bad setting is: ENOTFOUND (a host name nothing resolves), EADDRINUSE,
+        // EADDRNOTAVAIL (an address of no interface here), EACCES (a port below 1024).
+        throw new Error(`cannot listen on HOST=${config.host} PORT=${config.port}: ${err.code ?? err.message}`);
+      });
     }
     const workerOptions = options.worker;
     if (workerOptions) {
@@ -112,6 +125,7 @@ export async function serve(
           concurrency: workerOptions.concurrency,
           crontabFile: workerOptions.cron ? config.crontabFile : undefined,
           filter: workerOptions.filter,
+          pollInterval: workerOptions.pollInterval,
           services: { cache: cacheStore },
         });
         return created.start();

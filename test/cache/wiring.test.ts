@@ -34,6 +34,13 @@ describe('cache wiring', () => {
     expect(await tenantCache().get('settings')).toBe('central');
   });
 
+  it('is bound by an application of its own through the package entry', async () => {
+    const lib = await import('../../src/index.ts');
+    lib.setDefaultCacheStore(lib.createCacheStore(lib.parseConfig({}), { db: tdb.db }));
+    await lib.runInTenant('libco', () => lib.tenantCache().put('k', 1, lib.CacheTtl.short));
+    expect(await lib.cacheFor('libco').get('k')).toBe(1);
+  });
+
   it('says how to bind a store when none is', () => {
     expect(() => tenantCache()).toThrow(/setDefaultCacheStore/);
     expect(tenantCache(store).tenantId).toBeUndefined();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CacheStore } from '../../cache/contract.ts';
 import type { CacheStats } from '../../cache/stats.ts';
 import { parseConfig } from '../../config.ts';
+import type { Db } from '../../db/database.ts';
 import { tenantIdArg } from '../options.ts';
 
 /** Where the commands read their settings and write their report; tests pass their own. */
@@ -11,7 +12,10 @@ export interface CacheCommandIo {
 }
 
 /** Opens the database (and Redis when CACHE_STORE=redis) for one command, and closes both after. */
-async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: CacheStore) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  env: NodeJS.ProcessEnv,
+  work: (store: CacheStore, db: Db) => Promise<T>,
+): Promise<T> {
   const config = parseConfig(env);
   const [{ createLogger }, { openRuntime }, { createCacheStore }] = await Promise.all([
     import('../../logger.ts'),
@@ -25,7 +29,7 @@ async function withStore<T>(env: NodeJS.ProcessEnv, work: (store: CacheStore) =>
   );
   const store = createCacheStore(config, { db: runtime.db });
   try {
-    return await work(store);
+    return await work(store, runtime.db);
   } finally {
     await store.close();
     await runtime.close();
@@ -62,9 +66,15 @@ export function registerCacheCommands(program: Command, io: CacheCommandIo = {})
     .option('--tenant <id>', 'only this tenant', tenantIdArg)
     .option('--json', 'print the figures as one JSON object')
     .action(async (opts: { tenant?: string; json?: boolean }) => {
-      await withStore(env, async (store) => {
+      await withStore(env, async (store, db) => {
         const { cacheStats } = await import('../../cache/stats.ts');
         const stats = await cacheStats(store, opts.tenant === undefined ? {} : { tenant: opts.tenant });
+        // A tenant removed since may still have entries (they are shown); a name that is
+        // neither a tenant nor in the cache is a mistake, not zeros.
+        if (opts.tenant !== undefined && stats.totals.entries === 0) {
+          const { requireTenant } = await import('../../db/tenants.ts');
+          await requireTenant(db, opts.tenant);
+        }
         // The API's field names (max_bytes), so a script reads either the same way.
         const { store: name, maxBytes, totals, scopes } = stats;
         if (opts.json) print(JSON.stringify({ store: name, max_bytes: maxBytes, totals, scopes }));

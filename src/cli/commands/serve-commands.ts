@@ -78,6 +78,7 @@ interface WorkerFlags {
   tenant: string[];
   queue: string[];
   concurrency?: number;
+  sleep?: number;
   cron: boolean;
   once?: boolean;
   migrate: boolean;
@@ -117,6 +118,11 @@ export function registerServeCommands(program: Command): void {
     .option('--tenant <id>', "only this tenant's jobs (repeatable; central jobs are skipped)", collect, [])
     .option('--queue <name>', 'only this logical queue (repeatable)', collect, [])
     .option('--concurrency <n>', 'jobs run at once, 1 to 1000 (default WORKER_CONCURRENCY)', intArg(1, 1000))
+    .option(
+      '--sleep <seconds>',
+      'how often an idle worker looks for jobs LISTEN/NOTIFY did not announce, 1 to 60 (default 2)',
+      intArg(1, 60),
+    )
     .option('--once', 'run until no job is ready, then exit 0')
     .option('--no-cron', 'do not run the crontab schedule in this process')
     .option('--no-migrate', 'do not apply migrations at start')
@@ -130,6 +136,7 @@ export function registerServeCommands(program: Command): void {
         concurrency: opts.concurrency ?? config.workerConcurrency,
         cron: opts.cron && !opts.once,
         filter,
+        pollInterval: opts.sleep === undefined ? undefined : opts.sleep * 1000,
       };
       if (opts.once) {
         const [{ openWorkerOnce }, { registry }] = await Promise.all([
