@@ -33,14 +33,20 @@ export interface ApiKeySummary {
  * The tenant's keys, oldest first, revoked ones included (when they stopped working is part of a
  * rotation's record). Never the key itself: only its hash is stored.
  */
-export async function listTenantKeys(db: DbOrTrx, tenantId: string): Promise<ApiKeySummary[]> {
+export async function listTenantKeys(
+  db: DbOrTrx,
+  tenantId: string,
+  page: { limit?: number; afterId?: string | undefined } = {},
+): Promise<ApiKeySummary[]> {
   await requireTenant(db, tenantId);
-  const rows = await db
+  let query = db
     .selectFrom('tenantry.api_keys')
     .select(['id', 'name', 'key_prefix', 'created_at', 'last_used_at', 'revoked_at'])
     .where('tenant_id', '=', tenantId)
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
+  if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+  if (page.limit !== undefined) query = query.limit(page.limit);
+  const rows = await query.execute();
   return rows.map((r) => ({
     id: String(r.id),
     name: r.name,

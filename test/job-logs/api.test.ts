@@ -164,6 +164,22 @@ describe('job-logs API', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('lets an admin clean up one tenant’s rows, and a tenant key no other tenant’s', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const acmeOld = await insertLog({ tenant_id: 'acme', status: 'completed', created_at: old });
+    const globexOld = await insertLog({ tenant_id: 'globex', status: 'failed', created_at: old });
+    const cleanup = (query: string, headers: Record<string, string>) =>
+      app.inject({ method: 'DELETE', url: `/api/job-logs/cleanup?older_than_days=30${query}`, headers });
+    expect((await cleanup('&tenant=globex', acme)).statusCode).toBe(404);
+    const res = await cleanup('&tenant=globex', admin);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().deleted).toBeGreaterThanOrEqual(1);
+    expect(await sql`SELECT 1 FROM tenantry.job_logs WHERE id = ${globexOld}`.execute(tdb.db)).toMatchObject({
+      rows: [],
+    });
+    expect((await jobLog(tdb.db, acmeOld)).id).toBe(acmeOld);
+  });
+
   it('shows stacks without absolute server paths, and leaves large fields out of list rows', async () => {
     const root = process.cwd();
     const id = await insertLog({

@@ -1,5 +1,9 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
 import type { App } from '../../src/http/app.ts';
 import type { TaskDefinition } from '../../src/jobs/define.ts';
 import { registry } from '../../src/tasks/index.ts';
@@ -165,13 +169,24 @@ function globexSubstitutions(op: Operation): Req[] {
   }));
 }
 
+let backupDir: string | undefined;
+
 beforeAll(async () => {
   const tdb = await cloneTestDatabase();
   await separateIdRanges(tdb);
   const acme = await seedTenant(tdb, 'acme');
   const globex = await seedTenant(tdb, 'globex');
   const initech = await seedTenant(tdb, 'initech');
-  app = await buildTestApp(tdb.db, {}, registry, { connectionString: tdb.url });
+  // The recorded backups' files, where the API looks for them (a row alone is a lost file).
+  backupDir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-matrix-backups-'));
+  for (const t of [acme, globex, initech]) {
+    await mkdir(path.join(backupDir, t.id), { recursive: true });
+    await writeFile(path.join(backupDir, t.id, t.backup.fileName), 'archive');
+  }
+  app = await buildTestApp(tdb.db, {}, registry, {
+    connectionString: tdb.url,
+    config: parseConfig({ LOG_LEVEL: 'silent', CALLBACK_ALLOW_PRIVATE: 'true', BACKUP_DIR: backupDir }),
+  });
   const idempotentBody = notification();
   const first = await send(app, {
     method: 'POST',
@@ -194,6 +209,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await w?.tdb.close();
+  if (backupDir) await rm(backupDir, { recursive: true, force: true });
 });
 
 describe('the live document', () => {

@@ -406,7 +406,7 @@ export interface paths {
         post?: never;
         /**
          * Delete finished job logs older than N days
-         * @description Pending and running rows are never deleted. A tenant key deletes only its own rows.
+         * @description Pending and running rows are never deleted. A tenant key deletes only its own rows; an admin key every tenant's, or one tenant's with `tenant`.
          */
         delete: operations["cleanupJobLogs"];
         options?: never;
@@ -515,7 +515,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Exports of this tenant (all, for an admin key), newest first */
+        /** Exports of this tenant (all, or one tenant with `tenant`, for an admin key), newest first */
         get: operations["listExports"];
         put?: never;
         post?: never;
@@ -2601,7 +2601,12 @@ export interface operations {
     };
     listBackups: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                page_size?: number;
+                /** @description opaque token from a previous next_page_token */
+                page_token?: string;
+            };
             header?: never;
             path: {
                 /**
@@ -2639,6 +2644,8 @@ export interface operations {
                         total_size: string;
                         /** @description recorded backups whose file is missing */
                         missing: number;
+                        /** @description pass as page_token for the next page; null on the last page */
+                        next_page_token: string | null;
                     };
                 };
             };
@@ -3223,7 +3230,12 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description items per page */
+                page_size?: number;
+                /** @description opaque token from a previous next_page_token */
+                page_token?: string;
+            };
             header?: never;
             path: {
                 /**
@@ -3261,6 +3273,8 @@ export interface operations {
                             /** @description null while the key works */
                             revoked_at: string | null;
                         }[];
+                        /** @description pass as page_token for the next page; null on the last page */
+                        next_page_token: string | null;
                     };
                 };
             };
@@ -4619,6 +4633,8 @@ export interface operations {
             query: {
                 /** @example 30 */
                 older_than_days: number;
+                /** @description admin keys: only this tenant; tenant keys: their own (another is 404) */
+                tenant?: string;
             };
             header?: never;
             path?: never;
@@ -4662,6 +4678,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5283,6 +5308,8 @@ export interface operations {
                 page_size?: number;
                 /** @description opaque token from a previous next_page_token */
                 page_token?: string;
+                /** @description admin keys: only this tenant; tenant keys: their own (another is 404) */
+                tenant?: string;
             };
             header?: never;
             path?: never;
@@ -5323,6 +5350,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,5 +12,9 @@ export function tenantScope(principal: Principal, tenant: string | undefined): s
   return principal.tenantId;
 }
 
+/** The tenant a tenant key is bound to; undefined for the admin key (every tenant). */
+export const ownTenant = (principal: Principal): string | undefined =>
+  principal.kind === 'tenant' ? principal.tenantId : undefined;
+
 export const TenantFilterDescription =
   'admin keys: only this tenant; tenant keys: their own (another is 404)';

@@ -25,7 +25,7 @@ export type { BackupCheckReport, ToolCheck } from './check.ts';
 export { checkBackupTools } from './check.ts';
 export { createBackup } from './create.ts';
 export type { BackupStats } from './list.ts';
-export { backupStats, humanSize, listBackups } from './list.ts';
+export { backupStats, humanSize, listBackupPage, listBackups } from './list.ts';
 export type { PruneResult } from './prune.ts';
 export { pruneBackups } from './prune.ts';
 export type { RestoreResult, RestoreSource } from './restore.ts';

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { checkTenantId, tenantBackupDir } from './paths.ts';
 import { type Backup, type BackupDeps, type BackupsTable, backupDb } from './types.ts';
 
@@ -38,17 +38,36 @@ async function markMissing(backups: Backup[], backupDir: string, tenantId: strin
 
 /** The tenant's recorded backups, newest first; with `backupDir`, each says whether its file is missing. */
 export async function listBackups(deps: ListDeps, tenantId: string): Promise<Backup[]> {
+  return (await listBackupPage(deps, tenantId)).map((entry) => entry.backup);
+}
+
+/**
+ * A page of the tenant's backups, newest first, after `after` (the cursor of the last one of
+ * the page before). The cursor is the row's created_at as PostgreSQL writes it (microseconds:
+ * a Date would cut them and skip or repeat rows) and its id.
+ */
+export async function listBackupPage(
+  deps: ListDeps,
+  tenantId: string,
+  page: { limit?: number; after?: [string, string] | undefined } = {},
+): Promise<{ backup: Backup; cursor: [string, string] }[]> {
   checkTenantId(tenantId);
-  const rows = await backupDb(deps.db)
+  let query = backupDb(deps.db)
     .selectFrom('tenantry.backups')
     .selectAll()
+    .select(sql<string>`created_at::text`.as('cursor_at'))
     .where('tenant_id', '=', tenantId)
     .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .execute();
-  const backups = rows.map(toBackup);
+    .orderBy('id', 'desc');
+  if (page.after) {
+    const [at, id] = page.after;
+    query = query.where(sql<boolean>`(created_at, id) < (${at}::timestamptz, ${id}::bigint)`);
+  }
+  if (page.limit !== undefined) query = query.limit(page.limit);
+  const rows = await query.execute();
+  const backups = rows.map(({ cursor_at: _, ...row }) => toBackup(row));
   if (deps.backupDir !== undefined) await markMissing(backups, deps.backupDir, tenantId);
-  return backups;
+  return backups.map((backup, i) => ({ backup, cursor: [rows[i]!.cursor_at, backup.id] }));
 }
 
 export interface BackupStats {

@@ -5,13 +5,11 @@ import { createExport } from '../../../exports/create.ts';
 import { exportJson } from '../../../exports/json.ts';
 import { findExport, listExports } from '../../../exports/repository.ts';
 import { readExport } from '../../../exports/storage.ts';
-import type { Principal } from '../../auth.ts';
 import { PageQuery } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
 import type { RouteDeps } from '../deps.ts';
+import { ownTenant, TenantFilterDescription, tenantScope } from '../principal-scope.ts';
 import { Export, ExportAccepted, ExportId, ExportPage, ExportRequest } from './schemas.ts';
-
-const ownTenant = (principal: Principal) => (principal.kind === 'tenant' ? principal.tenantId : undefined);
 
 const Params = Type.Object({ id: ExportId });
 
@@ -57,15 +55,19 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
       schema: {
         tags: ['exports'],
         operationId: 'listExports',
-        summary: 'Exports of this tenant (all, for an admin key), newest first',
-        querystring: Type.Object(PageQuery),
-        response: { 200: ExportPage, ...problemResponses(400, 401, 403) },
+        summary: 'Exports of this tenant (all, or one tenant with `tenant`, for an admin key), newest first',
+        querystring: Type.Object({
+          ...PageQuery,
+          tenant: Type.Optional(Type.String({ maxLength: 63, description: TenantFilterDescription })),
+        }),
+        response: { 200: ExportPage, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const size = request.query.page_size ?? 50;
       const after = app.pageTokens.decode(request, 'exports', request.query.page_token, 2);
-      const rows = await listExports(db, ownTenant(request.principal), size + 1, after as [string, string]);
+      const tenant = tenantScope(request.principal, request.query.tenant);
+      const rows = await listExports(db, tenant, size + 1, after as [string, string]);
       const { items, next_page_token } = app.pageTokens.page(request, 'exports', rows, size, (r) => [
         r.cursor_at,
         r.id,

@@ -8,6 +8,7 @@ import type { Logger } from '../../../logger.ts';
 import { problemResponses } from '../../problem.ts';
 import { LastEventIdQuery } from '../../stream-access.ts';
 import type { StreamRouteDeps } from '../deps.ts';
+import { ownTenant } from '../principal-scope.ts';
 import { JobLogId } from './schemas.ts';
 
 const HEARTBEAT_MS = 15_000;
@@ -56,8 +57,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
       },
     },
     async (request, reply) => {
-      const { principal } = request;
-      const tenantId = principal.kind === 'tenant' ? principal.tenantId : undefined;
+      const tenantId = ownTenant(request.principal);
       const id = request.params.id;
       const first = await findJobLog(db, id, tenantId);
       if (!first) throw notFound(`job log ${id}`);

@@ -6,23 +6,14 @@ import { jobLogJson, jobLogSummaryJson } from '../../../job-logs/json.ts';
 import { cleanupJobLogs, findJobLog, type JobLogCursor, listJobLogs } from '../../../job-logs/repository.ts';
 import { jobLogStats } from '../../../job-logs/stats.ts';
 import { cancelJob, retryJob } from '../../../jobs/control.ts';
-import type { Principal } from '../../auth.ts';
 import { problemResponses } from '../../problem.ts';
 import { timeParam } from '../../time-param.ts';
 import type { StreamRouteDeps } from '../deps.ts';
+import { ownTenant, TenantFilterDescription, tenantScope } from '../principal-scope.ts';
 import { jobLogEvents } from './events.ts';
 import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats, JobLogSummary } from './schemas.ts';
 
 /** The tenant a request is confined to: a tenant key's own; for an admin, the `tenant` filter if any. */
-function scopeOf(principal: Principal, tenant: string | undefined): string | undefined {
-  if (principal.kind === 'admin') return tenant;
-  // Another tenant is indistinguishable from a missing one.
-  if (tenant !== undefined && tenant !== principal.tenantId) throw notFound(`tenant ${tenant}`);
-  return principal.tenantId;
-}
-
-const ownTenant = (principal: Principal) => (principal.kind === 'tenant' ? principal.tenantId : undefined);
-
 const Params = Type.Object({ id: JobLogId });
 
 /** Job-log routes: list, show, stats, cancel, retry, cleanup, live events. */
@@ -52,7 +43,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
       const rows = await listJobLogs(
         db,
         {
-          tenantId: scopeOf(request.principal, q.tenant),
+          tenantId: tenantScope(request.principal, q.tenant),
           status: q.status,
           task: q.task,
           queue: q.queue,
@@ -88,7 +79,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
     },
     async (request) => {
       const since = timeParam(request.query.since, 'since') ?? new Date(Date.now() - 86_400_000);
-      return jobLogStats(db, since, scopeOf(request.principal, request.query.tenant));
+      return jobLogStats(db, since, tenantScope(request.principal, request.query.tenant));
     },
   );
 
@@ -114,7 +105,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
       },
     },
     async (request) => {
-      const tenant = scopeOf(request.principal, request.query.tenant);
+      const tenant = tenantScope(request.principal, request.query.tenant);
       if (tenant === undefined) throw invalid('tenant', 'an admin key names the tenant');
       const row = await db
         .selectFrom('tenantry.tenants')
@@ -133,18 +124,25 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
         tags: ['job-logs'],
         operationId: 'cleanupJobLogs',
         summary: 'Delete finished job logs older than N days',
-        description: 'Pending and running rows are never deleted. A tenant key deletes only its own rows.',
+        description:
+          'Pending and running rows are never deleted. A tenant key deletes only its own rows; an admin key every ' +
+          "tenant's, or one tenant's with `tenant`.",
         querystring: Type.Object({
           older_than_days: Type.Integer({ minimum: 1, maximum: 36500, examples: [30] }),
+          tenant: Type.Optional(Type.String({ maxLength: 63, description: TenantFilterDescription })),
         }),
         response: {
           200: Type.Object({ deleted: Type.Integer({ minimum: 0 }) }, { examples: [{ deleted: 1200 }] }),
-          ...problemResponses(400, 401, 403),
+          ...problemResponses(400, 401, 403, 404),
         },
       },
     },
     async (request) => ({
-      deleted: await cleanupJobLogs(db, request.query.older_than_days, ownTenant(request.principal)),
+      deleted: await cleanupJobLogs(
+        db,
+        request.query.older_than_days,
+        tenantScope(request.principal, request.query.tenant),
+      ),
     }),
   );
 

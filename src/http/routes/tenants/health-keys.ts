@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { tenantLimitsJson } from '../../../jobs/tenant-limits.ts';
 import { tenantHealth } from '../../../lifecycle/health.ts';
 import { createTenantKey, listTenantKeys, revokeTenantKey } from '../../../lifecycle/keys.ts';
+import { PageQuery } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
 import {
   ApiKeyCreated,
@@ -74,19 +76,28 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
         operationId: 'listApiKeys',
         summary: 'The tenant’s API keys: name, prefix, last use, revocation (admin)',
         params: Params,
+        querystring: Type.Object(PageQuery),
         response: { 200: ApiKeyList, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => ({
-      keys: (await listTenantKeys(db, request.params.id)).map((k) => ({
-        id: k.id,
-        name: k.name,
-        prefix: k.prefix,
-        created_at: k.createdAt.toISOString(),
-        last_used_at: iso(k.lastUsedAt),
-        revoked_at: iso(k.revokedAt),
-      })),
-    }),
+    async (request) => {
+      const size = request.query.page_size ?? 50;
+      const list = `keys:${request.params.id}`;
+      const [afterId] = app.pageTokens.decode(request, list, request.query.page_token, 1) ?? [];
+      const rows = await listTenantKeys(db, request.params.id, { limit: size + 1, afterId });
+      const { items, next_page_token } = app.pageTokens.page(request, list, rows, size, (k) => [k.id]);
+      return {
+        keys: items.map((k) => ({
+          id: k.id,
+          name: k.name,
+          prefix: k.prefix,
+          created_at: k.createdAt.toISOString(),
+          last_used_at: iso(k.lastUsedAt),
+          revoked_at: iso(k.revokedAt),
+        })),
+        next_page_token,
+      };
+    },
   );
 
   app.post(

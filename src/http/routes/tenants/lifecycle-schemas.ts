@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { NextPageToken } from '../../pagination.ts';
 import { RateUse } from './limits-schemas.ts';
 import { TenantId } from './schemas.ts';
 
@@ -50,6 +51,7 @@ export const ApiKeyList = Type.Object({
     }),
     { description: 'oldest first, revoked keys included; never the keys themselves' },
   ),
+  next_page_token: NextPageToken,
 });
 
 export const Provisioned = Type.Object({
@@ -94,6 +96,7 @@ export const BackupList = Type.Object({
   count: Type.Integer({ description: 'backups a restore can use (their file is there)' }),
   total_size: Type.String({ examples: ['125.4 MiB'] }),
   missing: Type.Integer({ description: 'recorded backups whose file is missing' }),
+  next_page_token: NextPageToken,
 });
 
 export const BackupBody = Type.Optional(

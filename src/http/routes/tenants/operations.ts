@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { findTenant } from '../../../db/tenants.ts';
 import { AppError, invalid, notFound } from '../../../errors.ts';
-import { backupStats, listBackups } from '../../../lifecycle/backup/index.ts';
+import { backupStats, listBackupPage, listBackups } from '../../../lifecycle/backup/index.ts';
 import { isBackupFileName } from '../../../lifecycle/backup/paths.ts';
 import { checkMaintenanceOptions } from '../../../lifecycle/maintenance.ts';
 import { dispatch } from '../../../tasks/index.ts';
+import { PageQuery } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
 import {
   Accepted,
@@ -41,18 +43,26 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
         operationId: 'listBackups',
         summary: "A tenant's backups, newest first (admin)",
         params: Params,
+        querystring: Type.Object(PageQuery),
         response: { 200: BackupList, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const { id } = request.params;
       await requireTenant(id);
-      const [backups, stats] = await Promise.all([
-        listBackups({ db, backupDir }, id),
+      const size = request.query.page_size ?? 50;
+      const list = `backups:${id}`;
+      const after = app.pageTokens.decode(request, list, request.query.page_token, 2) as
+        | [string, string]
+        | undefined;
+      const [rows, stats] = await Promise.all([
+        listBackupPage({ db, backupDir }, id, { limit: size + 1, after }),
         backupStats({ db, backupDir }, id),
       ]);
+      const { items, next_page_token } = app.pageTokens.page(request, list, rows, size, (r) => r.cursor);
       return {
-        backups: backups.map((b) => ({
+        next_page_token,
+        backups: items.map(({ backup: b }) => ({
           id: b.id,
           file_name: b.fileName,
           size_bytes: b.sizeBytes,
