@@ -6,6 +6,7 @@ import type { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db, DbOrTrx } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
 import type { Logger } from '../logger.ts';
+import { TENANT_ID_MAX_LENGTH, TENANT_ID_PATTERN } from '../tenancy.ts';
 import type { TaskServices } from './services.ts';
 
 export interface JobInfo {
@@ -139,6 +140,10 @@ const TASK_NAME = /^[a-z][a-z0-9-]{0,62}$/;
  */
 export const RowId = (description: string) =>
   Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
+
+/** A payload field naming a tenant (lifecycle and system tasks, which run centrally). */
+export const TenantIdField = () =>
+  Type.String({ pattern: TENANT_ID_PATTERN.source, maxLength: TENANT_ID_MAX_LENGTH });
 
 /** Declares a task once: its name, payload schema and policies. The payload type follows from the schema. */
 export function defineTask<const N extends string, S extends TSchema>(

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { findTenant } from '../db/tenants.ts';
-import { defineTask } from '../jobs/define.ts';
+import { defineTask, TenantIdField } from '../jobs/define.ts';
 import { dispatchJobs } from '../jobs/dispatch.ts';
 import { TaskRegistry } from '../jobs/registry.ts';
 import { checkNamedTenant, forEachTenant } from '../lifecycle/for-each-tenant.ts';
@@ -29,7 +29,7 @@ export const appointmentReminders = defineTask({
   queue: 'lifecycle',
   payload: Type.Object(
     {
-      tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 })),
+      tenant: Type.Optional(TenantIdField()),
       hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 168 })),
     },
     { additionalProperties: false },

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { defineTask } from '../jobs/define.ts';
+import { defineTask, TenantIdField } from '../jobs/define.ts';
 import { createBackup, pruneBackups } from '../lifecycle/backup/index.ts';
 import { checkNamedTenant, forEachTenant } from '../lifecycle/for-each-tenant.ts';
 import { backupDepsFor } from '../lifecycle/task-deps.ts';
@@ -16,7 +16,7 @@ export const tenantBackup = defineTask({
   queue: 'lifecycle',
   payload: Type.Object(
     {
-      tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 })),
+      tenant: Type.Optional(TenantIdField()),
       keep: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     },
     { additionalProperties: false },

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { defineTask } from '../jobs/define.ts';
+import { defineTask, TenantIdField } from '../jobs/define.ts';
 import { checkNamedTenant, forEachTenant } from '../lifecycle/for-each-tenant.ts';
 import {
   checkMaintenanceOptions,
@@ -10,7 +10,7 @@ import { backupDepsFor } from '../lifecycle/task-deps.ts';
 
 const Payload = Type.Object(
   {
-    tenant: Type.Optional(Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 })),
+    tenant: Type.Optional(TenantIdField()),
     backup: Type.Optional(Type.Boolean()),
     keep: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     optimize: Type.Optional(Type.Boolean()),

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { defineTask } from '../jobs/define.ts';
+import { defineTask, TenantIdField } from '../jobs/define.ts';
 import { restoreBackup } from '../lifecycle/backup/index.ts';
 import { checkBackupFileName } from '../lifecycle/backup/paths.ts';
 import { checkNamedTenant } from '../lifecycle/for-each-tenant.ts';
@@ -17,7 +17,7 @@ export const tenantRestore = defineTask({
   queue: 'lifecycle',
   payload: Type.Object(
     {
-      tenant: Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 40 }),
+      tenant: TenantIdField(),
       backup: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     },
     { additionalProperties: false },

@@ -205,9 +205,11 @@ describe('the dashboard in a browser', () => {
       switchState.failing = false;
       await page.getByRole('button', { name: 'Retry job' }).click();
       await page.locator('.job-head [data-status=completed]').waitFor(WAIT);
-      // The failure stays on record, told apart from the outcome.
-      await page.getByRole('heading', { name: 'Last error (a later attempt completed)' }).waitFor(WAIT);
+      // The failure stays on record in the attempts, told apart from the outcome; the job
+      // itself carries no error any more.
+      await page.getByRole('heading', { name: 'Failed attempts (a later attempt completed)' }).waitFor(WAIT);
       await attempts.getByRole('cell', { name: 'switched off (single)' }).waitFor();
+      expect(await page.getByTestId('error-message').count()).toBe(0);
     });
     expect((await waitForStatus(tdb.db, id, ['completed'])).attempts).toBe(1);
   });

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { createLogger } from '../../src/logger.ts';
+import { createMailer, type Mailer } from '../../src/mail/mailer.ts';
 
 export interface Delivered {
   from: string;
@@ -37,4 +39,12 @@ export async function startSmtp(): Promise<{
   await once(server.server, 'listening');
   const { port } = server.server.address() as AddressInfo;
   return { port, messages, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** A mailer sending to the SMTP server on `port` of 127.0.0.1, as the clinic of the tests. */
+export function clinicMailer(port: number): Mailer {
+  return createMailer(
+    { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Clinic <citas@clinic.test>' },
+    createLogger('silent', false),
+  );
 }

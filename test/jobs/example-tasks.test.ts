@@ -3,12 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
-import { createMailer } from '../../src/mail/mailer.ts';
 import { dispatch, registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startSmtp } from '../helpers/smtp.ts';
+import { clinicMailer, startSmtp } from '../helpers/smtp.ts';
 import { createTenantWithSchema, startTestWorker, waitForStatus } from '../helpers/worker.ts';
 
 type AiBehaviour = 'succeed' | 'fail' | 'hang';
@@ -69,12 +67,7 @@ describe('example tasks', () => {
     worker = await startTestWorker(tdb, {
       registry,
       env,
-      services: {
-        mailer: createMailer(
-          { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'Clinic <citas@clinic.test>' },
-          createLogger('silent', false),
-        ),
-      },
+      services: { mailer: clinicMailer(smtp.port) },
     });
   });
   afterAll(async () => {

@@ -2,12 +2,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.ts';
 import { suspend } from '../../src/lifecycle/status.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createMailer } from '../../src/mail/mailer.ts';
 import { dispatch, registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startSmtp } from '../helpers/smtp.ts';
+import { clinicMailer, startSmtp } from '../helpers/smtp.ts';
 import { createTenantWithSchema, startTestWorker, waitForStatus } from '../helpers/worker.ts';
 
 /** Appointment reminders (the seed's "24 hours before") and the composed mail of the Go seed. */
@@ -51,12 +49,7 @@ describe('mail tasks', () => {
     await suspend(tdb.db, 'closed', 'unpaid');
     worker = await startTestWorker(tdb, {
       registry,
-      services: {
-        mailer: createMailer(
-          { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: 'Clinic <citas@clinic.test>' },
-          createLogger('silent', false),
-        ),
-      },
+      services: { mailer: clinicMailer(smtp.port) },
     });
   });
   afterAll(async () => {

@@ -139,7 +139,7 @@ export default function Job({ session, params }: { session: Session; params: Rec
 
       {j.error_message && (
         <>
-          <h2>{j.status === 'completed' ? 'Last error (a later attempt completed)' : 'Error'}</h2>
+          <h2>Error</h2>
           <p class="error-box" data-testid="error-message">
             {j.error_message}
           </p>
@@ -153,7 +153,10 @@ export default function Job({ session, params }: { session: Session; params: Rec
       )}
       {j.attempt_errors.length > 0 && (
         <>
-          <h2>Failed attempts</h2>
+          {/* A completed job keeps no error of its own: its failures are these. */}
+          <h2>
+            {j.status === 'completed' ? 'Failed attempts (a later attempt completed)' : 'Failed attempts'}
+          </h2>
           <div class="table-wrap">
             <table data-testid="attempt-errors">
               <thead>
