@@ -79,6 +79,23 @@ describe('admission with limited workers', () => {
     for (const id of others) await waitForStatus(tdb.db, id, ['completed'], 60_000);
   }, 120_000);
 
+  it('admits nothing for lanes no live worker takes while the limited worker has a backlog', async () => {
+    for (const w of workers.splice(0)) await w.stop();
+    workers.push(
+      await startTestWorker(tdb, { registry: tasks, filter: { tenants: ['acme'] }, concurrency: 1 }),
+    );
+    const mine = await dispatch('acme', 40, { mode: 'sleep', ms: 100 });
+    const others = await dispatch('globex', 40);
+    // acme's admitted jobs waiting for the one slot: the limited room's own, not room for others.
+    await expect.poll(() => admitted('acme'), { timeout: 20_000 }).toBeGreaterThan(2);
+    for (let pass = 0; pass < 5; pass++) await sql`SELECT tenantry.admit(0)`.execute(tdb.db);
+    expect(await admitted('globex')).toBe(0);
+    for (const id of mine) await waitForStatus(tdb.db, id, ['completed'], 60_000);
+    expect(await admitted('globex')).toBe(0);
+    workers.push(await startTestWorker(tdb, { registry: tasks, concurrency: 4 }));
+    for (const id of others) await waitForStatus(tdb.db, id, ['completed'], 60_000);
+  }, 120_000);
+
   it('gives a dedicated worker beside one that takes everything a room of its own', async () => {
     for (const w of workers.splice(0)) await w.stop();
     // One slot for everything, held by globex's long jobs, and more of them waiting than both
