@@ -28,9 +28,11 @@ async function markMissing(backups: Backup[], backupDir: string, tenantId: strin
   const dir = tenantBackupDir(backupDir, tenantId);
   await Promise.all(
     backups.map(async (b) => {
+      // Only "no such file": a file that cannot be read now (permissions, an I/O error) is
+      // still there, and a restore reports what is wrong with it.
       b.missing = await access(path.join(dir, b.fileName)).then(
         () => false,
-        () => true,
+        (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
       );
     }),
   );

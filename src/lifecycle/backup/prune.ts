@@ -17,8 +17,10 @@ export interface PruneResult {
 /**
  * Keeps the newest `keep` backups of the tenant whose file is there and deletes the rest, rows
  * first: a crash between the two steps leaves an unlisted file (disk space), never a listed
- * backup whose file is gone. A recorded backup whose file is already missing is never one of
- * those kept (counting it, `--keep 7` left fewer than 7 to restore from) and its row goes too.
+ * backup whose file is gone. A recorded backup whose file is missing is not one of those kept
+ * (counting it, `--keep 7` left fewer than 7 to restore from), and its row stays, marked
+ * missing: a volume that failed to mount shows every file missing, and the catalogue of the
+ * backups on it (names, checksums) must outlive that.
  * Runs under the shared backup lock, so it never deletes a file a restore is reading.
  */
 export async function pruneBackups(
@@ -32,7 +34,7 @@ export async function pruneBackups(
   return withTenantBackupLock(deps.db, tenantId, 'shared', deps.timeoutMs, async () => {
     const db = backupDb(deps.db);
     const listed = await listBackups({ db: deps.db, backupDir: deps.backupDir }, tenantId);
-    const doomed = [...listed.filter((b) => !b.missing).slice(keep), ...listed.filter((b) => b.missing)];
+    const doomed = listed.filter((b) => !b.missing).slice(keep);
     const rows =
       doomed.length === 0
         ? []
