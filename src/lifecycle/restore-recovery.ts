@@ -18,7 +18,8 @@ import { PAUSE_REASON } from './task-deps.ts';
  * begin: the dead run's pg_restore / pg_dump sessions ended, the previous schema put back, and
  * the tenant made active again. A restore still running holds the lock and is passed by.
  * A finished restore whose old copy could not be dropped at once (readers held it) left it as
- * `__superseded`; it is dropped here once they let go, not kept until the next restore.
+ * `__superseded`; it is dropped here once they let go, not kept until the next restore. A
+ * `__pre_restore` beside a tenant that is not paused is left alone (see recoverInterruptedRestore).
  * Returns the tenants whose interrupted restore was finished.
  */
 export async function recoverAbandonedRestores(
@@ -26,27 +27,28 @@ export async function recoverAbandonedRestores(
   lockTimeoutMs: number,
   logger: Logger,
 ): Promise<string[]> {
-  const { rows } = await sql<{ id: string; paused: boolean }>`
-    SELECT id, status = 'inactive' AND status_reason = ${PAUSE_REASON} AS paused FROM tenantry.tenants
+  const { rows } = await sql<{ id: string }>`
+    SELECT id FROM tenantry.tenants
     WHERE (status = 'inactive' AND status_reason = ${PAUSE_REASON})
-       OR id IN (SELECT substring(n.nspname FROM '^tenant_(.*)__(?:superseded|pre_restore)$') FROM pg_namespace n
-                 WHERE n.nspname LIKE 'tenant%\\_\\_%')
+       OR id IN (SELECT substring(n.nspname FROM '^tenant_(.*)__superseded$') FROM pg_namespace n
+                 WHERE n.nspname LIKE 'tenant%\\_\\_superseded')
     ORDER BY id`.execute(db);
   const recovered: string[] = [];
-  for (const { id, paused } of rows) {
+  for (const { id } of rows) {
     try {
       // 1 ms: a lock that is held means a live restore, not something to wait for.
       await withTenantBackupLock(db, id, 'exclusive', 1, async () => {
-        const orphansEnded = await terminateOrphanedToolSessions(db, id);
-        const schema = await recoverInterruptedRestore(db, id, lockTimeoutMs);
-        const { rows: still } = await sql`
+        const { rows: paused } = await sql`
           SELECT 1 FROM tenantry.tenants
           WHERE id = ${id} AND status = 'inactive' AND status_reason = ${PAUSE_REASON}`.execute(db);
-        if (still.length === 0) {
-          if (schema)
-            logger.info({ tenant: id, recovered: schema }, 'dropped what a finished restore left behind');
+        if (paused.length === 0) {
+          // Not paused by a restore: only the old copy of a finished one is dropped.
+          const dropped = await recoverInterruptedRestore(db, id, lockTimeoutMs, { putBack: false });
+          if (dropped) logger.info({ tenant: id }, 'dropped the old copy a finished restore left behind');
           return;
         }
+        const orphansEnded = await terminateOrphanedToolSessions(db, id);
+        const schema = await recoverInterruptedRestore(db, id, lockTimeoutMs);
         await changeStatus(db, id, 'active', null, ['inactive']);
         await recordTenantEvent(db, id, 'restored', {
           outcome: 'interrupted',
@@ -54,7 +56,7 @@ export async function recoverAbandonedRestores(
           ...(orphansEnded > 0 ? { orphaned_tool_sessions_ended: orphansEnded } : {}),
         });
         logger.warn(
-          { tenant: id, recovered: schema, orphans_ended: orphansEnded, paused },
+          { tenant: id, recovered: schema, orphans_ended: orphansEnded },
           'a restore whose process died left the tenant paused; its previous data is back and it is active again',
         );
         recovered.push(id);

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.ts';
  */
 export class RestoreWatch {
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private current: Promise<string[]> | undefined;
   private readonly options: { db: Db; logger: Logger; everyMs: number; lockTimeoutMs: number };
 
   constructor(options: { db: Db; logger: Logger; everyMs: number; lockTimeoutMs: number }) {
@@ -21,22 +21,27 @@ export class RestoreWatch {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** No check starts after it; one under way is waited for (it uses the pool being closed). */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    await this.current;
   }
 
-  async check(): Promise<string[]> {
-    if (this.running) return [];
-    this.running = true;
-    try {
-      return await recoverAbandonedRestores(this.options.db, this.options.lockTimeoutMs, this.options.logger);
-    } catch (err) {
-      // The database away: the next check retries.
-      this.options.logger.debug({ err }, 'checking for interrupted restores failed');
-      return [];
-    } finally {
-      this.running = false;
-    }
+  check(): Promise<string[]> {
+    this.current ??= recoverAbandonedRestores(
+      this.options.db,
+      this.options.lockTimeoutMs,
+      this.options.logger,
+    )
+      .catch((err: unknown) => {
+        // The database away: the next check retries.
+        this.options.logger.warn({ err }, 'checking for interrupted restores failed; the next check retries');
+        return [];
+      })
+      .finally(() => {
+        this.current = undefined;
+      });
+    return this.current;
   }
 }

@@ -42,6 +42,7 @@ export async function recoverInterruptedRestore(
   db: Db,
   tenantId: string,
   lockTimeoutMs: number,
+  { putBack = true }: { putBack?: boolean } = {},
 ): Promise<'dropped_stale_copy' | 'put_back_live_schema' | null> {
   const live = tenantSchema(tenantId);
   const aside = asideSchema(tenantId);
@@ -51,7 +52,11 @@ export async function recoverInterruptedRestore(
     await inTransaction(db, lockTimeoutMs, [sql`DROP SCHEMA ${sql.id(superseded)} CASCADE`]);
     outcome = 'dropped_stale_copy';
   }
-  if (await schemaExists(db, aside)) {
+  // `putBack: false` (a tenant no restore left paused, checked in the background): a
+  // `__pre_restore` beside a live tenant is one whose restore succeeded but could not retire
+  // the old copy (restore_cleanup_failed), and its data is the restored one; putting the old
+  // back is for a restore or an activation an operator starts, never done unasked.
+  if (putBack && (await schemaExists(db, aside))) {
     await inTransaction(db, lockTimeoutMs, [
       sql`DROP SCHEMA IF EXISTS ${sql.id(live)} CASCADE`,
       sql`ALTER SCHEMA ${sql.id(aside)} RENAME TO ${sql.id(live)}`,
