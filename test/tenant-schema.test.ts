@@ -24,7 +24,11 @@ describe('tenant schemas', () => {
   it('creates and migrates tenant_<id> inside a caller transaction, leaving search_path alone', async () => {
     await withConnectionTransaction(tdb.pool, async (trx) => {
       const report = await createTenantSchema(trx, 'acme-co');
-      expect(report.applied).toEqual(['0001_clients_and_appointments', '0002_appointment_reminders']);
+      expect(report.applied).toEqual([
+        '0001_clients_and_appointments',
+        '0002_appointment_reminders',
+        '0003_reminder_follows_start',
+      ]);
       const { rows } = await sql<{ search_path: string }>`SHOW search_path`.execute(trx);
       expect(rows[0]?.search_path).not.toContain('tenant_');
     });

@@ -120,19 +120,38 @@ describe('mail tasks', () => {
     expect(rows.map((r) => r.source_id)).toEqual([String(soon), String(confirmed)]);
     await expect.poll(() => sentTo('soon@example.test').length + sentTo('conf@example.test').length).toBe(2);
     expect(sentTo('later@example.test').concat(sentTo('x@example.test'))).toEqual([]);
+
+    // Moved to another time: owed a reminder for the new one.
+    await sql`UPDATE ${clinic}.appointments SET starts_at = now() + interval '20 hours' WHERE id = ${soon}`.execute(
+      tdb.db,
+    );
+    expect(await run()).toMatchObject({ results: { clinic: { queued: 1 } } });
   });
 
-  it('sends a mail the caller composed, and refuses a header-breaking subject at dispatch', async () => {
-    const job = await dispatch(
-      tdb.db,
-      'send-email',
-      { to: 'ops@example.test', subject: 'Weekly summary', text: 'All good.' },
-      { tenant: 'clinic' },
-    );
-    expect((await waitForStatus(tdb.db, job.id, ['completed'])).result).toMatchObject({
-      to: 'ops@example.test',
-    });
+  it('sends a mail the caller composed to one of its clients, no one else, and refuses a header-breaking subject', async () => {
+    await sql`INSERT INTO ${clinic}.clients (name, email) VALUES ('Ops', 'Ops@Example.test')`.execute(tdb.db);
+    const send = async (to: string) =>
+      waitForStatus(
+        tdb.db,
+        (
+          await dispatch(
+            tdb.db,
+            'send-email',
+            { to, subject: 'Weekly summary', text: 'All good.' },
+            { tenant: 'clinic' },
+          )
+        ).id,
+        ['completed', 'failed'],
+      );
+    expect((await send('ops@example.test')).result).toMatchObject({ to: 'ops@example.test' });
     expect(sentTo('ops@example.test')[0]!.raw).toContain('All good.');
+    // Not a relay: an address that is none of the tenant's clients fails, once, unsent.
+    expect(await send('anyone@elsewhere.test')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error_message: "anyone@elsewhere.test is not the address of one of the tenant's clients",
+    });
+    expect(sentTo('anyone@elsewhere.test')).toEqual([]);
 
     const refused = dispatch(
       tdb.db,
