@@ -59,5 +59,5 @@ function migrateHint(err: unknown): string {
   const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
   const missing =
     (code === '42P01' || code === '3F000' || code === '42883') && /\btenantry\./.test(String(message));
-  return missing ? ' (the database lacks Tenantry\'s schema or part of it: run tenantry migrate)' : '';
+  return missing ? " (the database lacks Tenantry's schema or part of it: run tenantry migrate)" : '';
 }

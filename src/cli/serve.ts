@@ -108,7 +108,9 @@ export async function serve(
       url = await app.listen({ host: config.host, port: config.port }).catch((err: NodeJS.ErrnoException) => {
         // Named, as a bad setting is: ENOTFOUND (a host name nothing resolves), EADDRINUSE,
         // EADDRNOTAVAIL (an address of no interface here), EACCES (a port below 1024).
-        throw new Error(`cannot listen on HOST=${config.host} PORT=${config.port}: ${err.code ?? err.message}`);
+        throw new Error(
+          `cannot listen on HOST=${config.host} PORT=${config.port}: ${err.code ?? err.message}`,
+        );
       });
     }
     const workerOptions = options.worker;

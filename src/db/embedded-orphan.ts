@@ -26,14 +26,15 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
  * evidence. A pid in a stale postmaster.pid (after a reboot or a container restart) can belong
  * to any process by now, and must never be signalled as if it were ours.
  */
-async function isServerOf(pid: number, dataDir: string): Promise<boolean> {
+async function isServerOf(pid: number, dataDir: string): Promise<boolean | undefined> {
   const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
   if (cwd !== undefined) return cwd === (await realpath(dataDir).catch(() => dataDir));
   try {
     const command = execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8' });
     return /postgres|postmaster/.test(command);
   } catch {
-    return false;
+    // Neither says (no /proc access, no ps): not known, and not to be guessed either way.
+    return undefined;
   }
 }
 
@@ -48,7 +49,14 @@ export async function stopOrphan(dataDir: string, log: (line: string) => void = 
   const pidFile = path.join(dataDir, 'postmaster.pid');
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => undefined))?.split('\n')[0]);
   if (!pid || !isAlive(pid)) return;
-  if (!(await isServerOf(pid, dataDir))) {
+  const ours = await isServerOf(pid, dataDir);
+  if (ours === undefined) {
+    throw new Error(
+      `${pidFile} names pid ${pid}, which is running, and whether it is this directory's PostgreSQL ` +
+        'cannot be told here; stop it, or remove the file if it is not',
+    );
+  }
+  if (!ours) {
     log(`embedded PostgreSQL: ${pidFile} names pid ${pid}, which is not its server; removed as stale`);
     await rm(pidFile, { force: true });
     return;

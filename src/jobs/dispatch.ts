@@ -197,6 +197,7 @@ export async function dispatchJobs(
   const rows = specs.map((spec, i) =>
     validateSpec(registry, spec, specs.length > 1 ? String(i) : '', context),
   );
+  refuseRepeatedCentralKeys(rows);
   await checkPayloads(db, registry, specs);
   // On its own (not in the caller's transaction) the dispatch is one transaction: safe to
   // repeat when it lost a deadlock; inside one, the caller's retry repeats the whole of it.
@@ -233,7 +234,27 @@ async function checkPayloads(db: DbOrTrx, registry: TaskRegistry, specs: Dispatc
 }
 
 /**
- * Items of one request sharing a job key (of one tenant, or central) replace each other as
+ * graphile-worker's add_jobs upserts on job_key and cannot take one key twice in a call (the
+ * statement failed: a 500). Tenant jobs' keys are replaced within a request like across
+ * requests (enqueue_job_batch, replacedWithinRequest); a central key repeated is refused.
+ */
+function refuseRepeatedCentralKeys(rows: Row[]): void {
+  const first = new Map<string, number>();
+  for (const [i, r] of rows.entries()) {
+    if (r.tenant_id !== null || r.job_key === null) continue;
+    const earlier = first.get(r.job_key);
+    if (earlier !== undefined) {
+      throw invalid(
+        `${i}.job_key`,
+        `repeats the job_key of item ${earlier}; a central job's key can appear once per request`,
+      );
+    }
+    first.set(r.job_key, i);
+  }
+}
+
+/**
+ * Items of one request sharing a tenant job key replace each other as
  * they would across requests: the last stays pending, the earlier ones' logs are already
  * cancelled as superseded, and the answer says so instead of calling them pending.
  */

@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { RunnerOptions, TaskList, WorkerEvents, WorkerPool } from 'graphile-worker';
+import type { ParsedCronItem, RunnerOptions, TaskList, WorkerEvents, WorkerPool } from 'graphile-worker';
 import type pg from 'pg';
 import type { Config } from '../config.ts';
 import { type ExecutionDeps, toGraphileTask } from '../jobs/execute.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
 import type { TenantGate } from '../jobs/tenant-gate.ts';
 import type { Logger } from '../logger.ts';
-import { loadCronItems } from './crontab-items.ts';
 import { graphileLogger } from './graphile-logger.ts';
 
 export interface GraphileSetup {
@@ -27,7 +26,8 @@ export function graphileSetup(input: {
   logger: Logger;
   registry: TaskRegistry;
   concurrency: number;
-  crontabFile: string | undefined;
+  /** The crontab's entries, loaded and checked (crontab-items.ts); empty: no cron. */
+  cronItems: ParsedCronItem[];
   pollInterval: number | undefined;
   gate: TenantGate;
   deps: Omit<ExecutionDeps, 'workerId'>;
@@ -41,18 +41,15 @@ export function graphileSetup(input: {
   const taskList: TaskList = Object.fromEntries(
     input.registry.all().map((definition) => [definition.name, toGraphileTask(definition, deps)]),
   );
-  // Read and checked here (crontab-items.ts), so a bad file stops the start with one line
-  // instead of graphile-worker retrying its pool start forever.
-  const parsedCronItems = input.crontabFile
-    ? loadCronItems(input.crontabFile, input.config.crontabFileNamed, input.registry, input.logger)
-    : [];
   const options: RunnerOptions = {
     pgPool: input.pool,
     taskList,
     events,
     concurrency: input.concurrency,
-    // Always parsed items: given no file, graphile-worker would read ./crontab itself.
-    parsedCronItems,
+    // Always parsed items, checked before the start (a bad file stops it with one line instead
+    // of graphile-worker retrying its pool start forever); given no file, graphile-worker
+    // would read ./crontab itself.
+    parsedCronItems: input.cronItems,
     noHandleSignals: true,
     pollInterval: input.pollInterval ?? 2000,
     logger: graphileLogger(input.logger),

@@ -23,6 +23,7 @@ import { createNotificationRouter, type NotificationRouter } from '../notificati
 import { AdmissionDepth } from './admission-depth.ts';
 import { AdmissionTick } from './admission-tick.ts';
 import { connectWorker } from './connect-worker.ts';
+import { loadCronItems } from './crontab-items.ts';
 import { type GraphileSetup, graphileSetup } from './graphile-options.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LoopHealth } from './loop-health.ts';
@@ -85,6 +86,10 @@ export class WorkerService {
   /** Builds everything a worker needs, once PostgreSQL answers; `start()` or `runUntilIdle()` then runs it. */
   static async create(options: WorkerOptions): Promise<WorkerService> {
     const { config, db, pool, logger } = options;
+    // Before anything is opened: a crontab that cannot run stops the start with nothing to close.
+    const cronItems = options.crontabFile
+      ? loadCronItems(options.crontabFile, config.crontabFileNamed, options.registry, logger)
+      : [];
     await waitForDatabase(pool, { timeoutMs: config.databaseWaitMs, logger });
     const { listener, gate, running, workerUtils } = await connectWorker(options);
     const writerPool = createPool({
@@ -128,7 +133,7 @@ export class WorkerService {
       logger,
       registry: options.registry,
       concurrency: options.concurrency,
-      crontabFile: options.crontabFile,
+      cronItems,
       pollInterval: options.pollInterval,
       gate,
       deps: {
@@ -176,7 +181,7 @@ export class WorkerService {
       depth,
       closeOwned: async () => {
         admission.stop();
-        restores.stop();
+        await restores.stop();
         if (ownsCache) await cache.close();
         depth.stop();
         await tenantDb.destroy();

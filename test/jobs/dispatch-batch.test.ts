@@ -157,4 +157,15 @@ describe('bulk dispatch of tenant jobs', () => {
       WHERE l.id = ANY(${jobs.map((j) => j.id)}::bigint[]) ORDER BY l.id`.execute(tdb.db);
     expect(rows).toEqual(jobs.map((j) => ({ id: j.id, status: j.status })));
   });
+
+  it('refuses a central job key repeated in one call, naming the item (add_jobs cannot take it twice)', async () => {
+    const attempt = dispatchJobs(tdb.db, registry, [
+      { task: 'queue-gc', payload: {}, jobKey: 'gc-once' },
+      { task: 'queue-gc', payload: {}, jobKey: 'gc-once' },
+    ]);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'validation_failed',
+      extensions: { field: '1.job_key' },
+    });
+  });
 });

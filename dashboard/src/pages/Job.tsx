@@ -139,7 +139,8 @@ export default function Job({ session, params }: { session: Session; params: Rec
 
       {j.error_message && (
         <>
-          <h2>Error</h2>
+          {/* Completed with an error: a log written before 0037, which keeps it. */}
+          <h2>{j.status === 'completed' ? 'Last error (a later attempt completed)' : 'Error'}</h2>
           <p class="error-box" data-testid="error-message">
             {j.error_message}
           </p>
