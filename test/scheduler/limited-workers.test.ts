@@ -81,6 +81,8 @@ describe('admission with limited workers', () => {
 
   it('admits nothing for lanes no live worker takes while the limited worker has a backlog', async () => {
     for (const w of workers.splice(0)) await w.stop();
+    // acme's cap above the worker's one slot: its admitted jobs wait for it, counted available.
+    await updateTenantLimits(tdb.db, 'acme', { concurrency: 50 });
     workers.push(
       await startTestWorker(tdb, { registry: tasks, filter: { tenants: ['acme'] }, concurrency: 1 }),
     );
