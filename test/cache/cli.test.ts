@@ -48,7 +48,9 @@ describe('tenantry cache', () => {
     await expect(run(['cache', 'flush', '--tenant', 'a', '--central'])).rejects.toThrow('exactly one');
     await expect(run(['cache', 'flush', '--tenant', 'Bad_Id'])).rejects.toThrow(/must be a tenant id/);
     // Stats of a name that is neither a tenant nor in the cache: named, not zeros.
-    await expect(run(['cache', 'stats', '--tenant', 'nosuch'])).rejects.toThrow('tenant nosuch was not found');
+    await expect(run(['cache', 'stats', '--tenant', 'nosuch'])).rejects.toThrow(
+      'tenant nosuch was not found',
+    );
   });
 
   it('prints per-tenant stats as a table, or as JSON', async () => {

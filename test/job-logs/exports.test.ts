@@ -142,11 +142,23 @@ describe('exports', () => {
     expect(theirs.exports).toEqual([]);
     // An admin narrows to one tenant; a tenant key naming another is a 404.
     const admin = bearer(ADMIN_KEY);
-    const forAcme = await app.inject({ method: 'GET', url: '/api/exports/status?tenant=acme', headers: admin });
+    const forAcme = await app.inject({
+      method: 'GET',
+      url: '/api/exports/status?tenant=acme',
+      headers: admin,
+    });
     expect(forAcme.json().exports.map((e: { id: string }) => e.id)).toContain(id);
-    const forGlobex = await app.inject({ method: 'GET', url: '/api/exports/status?tenant=globex', headers: admin });
+    const forGlobex = await app.inject({
+      method: 'GET',
+      url: '/api/exports/status?tenant=globex',
+      headers: admin,
+    });
     expect(forGlobex.json().exports).toEqual([]);
-    const across = await app.inject({ method: 'GET', url: '/api/exports/status?tenant=acme', headers: globex });
+    const across = await app.inject({
+      method: 'GET',
+      url: '/api/exports/status?tenant=acme',
+      headers: globex,
+    });
     expect(across.statusCode).toBe(404);
     expect((await status(id, globex)).statusCode).toBe(404);
     const download = await app.inject({ method: 'GET', url: `/api/exports/${id}/download`, headers: globex });

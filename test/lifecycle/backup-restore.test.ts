@@ -172,7 +172,13 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', 
     await sql`CREATE TABLE ${sql.table(`${supersededSchema('acme')}.clients`)} (id int)`.execute(h.tdb.db);
     // While a restore holds the tenant's lock it is that restore's: left alone.
     let release!: () => void;
-    const held = withTenantBackupLock(h.tdb.db, 'acme', 'shared', 1000, () => new Promise<void>((r) => (release = r)));
+    const held = withTenantBackupLock(
+      h.tdb.db,
+      'acme',
+      'shared',
+      1000,
+      () => new Promise<void>((r) => (release = r)),
+    );
     await expect.poll(() => release !== undefined).toBe(true);
     expect(await recoverAbandonedRestores(h.tdb.db, 5000, logger)).toEqual([]);
     expect(await schemaNames(h.tdb, 'acme')).toEqual(['tenant_acme', supersededSchema('acme')]);
