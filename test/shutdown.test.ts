@@ -10,9 +10,18 @@ import { createTenantWithSchema, jobLog } from './helpers/worker.ts';
 
 const tasks = registry.with([slow]);
 
-function startWorker(databaseUrl: string, shutdownTimeoutMs: number): Promise<ChildProcess> {
+function startWorker(
+  databaseUrl: string,
+  shutdownTimeoutMs: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['test/fixtures/slow-worker.ts'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs) },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -72,17 +81,45 @@ describe('graceful shutdown on SIGTERM', () => {
     const [code] = await exited;
 
     expect(code).toBe(0);
+    // graphile-worker counted the attempt as it failed the job; the log did not.
     const state = await jobState(job!.jobId!);
     expect(state).toMatchObject({ attempts: 1, locked: false });
     expect(state?.last_error).toBeTruthy();
-    const log = await tdb.db
-      .selectFrom('tenantry.job_logs')
-      .selectAll()
-      .where('id', '=', job!.id)
-      .executeTakeFirst();
-    expect(log).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(log?.error_message).toMatch(/shut down/);
+    const log = await jobLog(tdb.db, job!.id);
+    expect(log).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(log.error_message).toBe(
+      'worker shut down before the job finished; it runs again, this attempt not counted',
+    );
+    // The reconcile gives the attempt back.
+    const { rows } = await sql`SELECT * FROM tenantry.revive_shutdown_central_jobs()`.execute(tdb.db);
+    expect(rows).toEqual([{ log_id: job!.id, job_id: job!.jobId, attempts: 0 }]);
+    expect(await jobState(job!.jobId!)).toMatchObject({ attempts: 0, locked: false });
   });
+
+  it('runs a one-attempt central job a shutdown stopped again, instead of failing it for good', async () => {
+    const child = await startWorker(tdb.url, 300);
+    const [job] = await dispatchJobs(tdb.db, tasks, [
+      { task: 'slow', payload: { ms: 3000 }, maxAttempts: 1 },
+    ]);
+    await expect.poll(async () => (await jobState(job!.jobId!))?.locked, { timeout: 10_000 }).toBe(true);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+    expect(await jobLog(tdb.db, job!.id)).toMatchObject({ status: 'pending', attempts: 0 });
+
+    // The next worker's reconcile revives it (every RECONCILE_INTERVAL_MS), then runs it.
+    const next = await startWorker(tdb.url, 10_000, { RECONCILE_INTERVAL_MS: '1000' });
+    try {
+      await expect
+        .poll(async () => (await jobLog(tdb.db, job!.id)).status, { timeout: 60_000 })
+        .toBe('completed');
+    } finally {
+      const done = once(next, 'exit');
+      next.kill('SIGTERM');
+      await done;
+    }
+    expect(await jobLog(tdb.db, job!.id)).toMatchObject({ attempts: 1, error_message: null });
+  }, 90_000);
 
   it('returns a tenant job that overruns SHUTDOWN_TIMEOUT_MS to its lane uncounted, even on its last attempt', async () => {
     await createTenantWithSchema(tdb, { id: 'acme' });

@@ -249,7 +249,21 @@ async function runJob(
     // A shutdown is not the job's failure: a laned job goes back to its lane, due at once,
     // with this attempt not counted, as a job held back at its start does. Counting it failed
     // a job for good when two deploys in a row met it on its last attempts ("it will be
-    // retried", it said). A central job's attempt is graphile-worker's to count.
+    // retried", it said). A central job's log says the same; graphile-worker counts the
+    // attempt as it fails the job (its own row is locked until then), and the reconcile gives
+    // it back (revive_shutdown_central_jobs, migrations/0039): a one-attempt backup met by a
+    // deploy ran again instead of failing for good.
+    if (error instanceof WorkerShutdownError && !laned && envelope.tenant === undefined) {
+      const heldAtWrite = elapsed();
+      await deps.writer.commit(info.logId, {
+        status: 'pending',
+        attempts: info.attempt - 1,
+        errorMessage: `${error.message}; it runs again, this attempt not counted`,
+        ...held(heldAtWrite),
+      });
+      ctx.logger.warn('central job given back: the worker shut down before it finished');
+      throw error;
+    }
     if (error instanceof WorkerShutdownError && laned && workerId) {
       const heldAtWrite = elapsed();
       await deps.writer.commit(info.logId, {

@@ -110,6 +110,11 @@ export class AdmissionTick {
         );
         if (abandoned.length > 0)
           logger.warn({ abandoned }, 'laned jobs graphile-worker had failed for good were left open; failed');
+        // A central job a shutdown stopped: its attempt, counted by graphile-worker, given back.
+        const { rows: revived } = await pool.query<{ log_id: string; job_id: string; attempts: number }>(
+          'SELECT * FROM tenantry.revive_shutdown_central_jobs()',
+        );
+        if (revived.length > 0) logger.info({ revived }, 'central jobs a shutdown stopped run again');
       }
     } catch (err) {
       // At most one warning a minute: an outage makes every tick fail.
