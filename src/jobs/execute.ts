@@ -253,26 +253,22 @@ async function runJob(
     // attempt as it fails the job (its own row is locked until then), and the reconcile gives
     // it back (revive_shutdown_central_jobs, migrations/0039): a one-attempt backup met by a
     // deploy ran again instead of failing for good.
-    if (error instanceof WorkerShutdownError && !laned && envelope.tenant === undefined) {
+    const central = !laned && envelope.tenant === undefined;
+    if (error instanceof WorkerShutdownError && (central || (laned && workerId))) {
       const heldAtWrite = elapsed();
       await deps.writer.commit(info.logId, {
         status: 'pending',
         attempts: info.attempt - 1,
         errorMessage: `${error.message}; it runs again, this attempt not counted`,
         ...held(heldAtWrite),
+        ...(laned && workerId
+          ? { requeue: { jobId: String(job.id), workerId, runAt: new Date(), attempts: info.attempt - 1 } }
+          : {}),
       });
-      ctx.logger.warn('central job given back: the worker shut down before it finished');
-      throw error;
-    }
-    if (error instanceof WorkerShutdownError && laned && workerId) {
-      const heldAtWrite = elapsed();
-      await deps.writer.commit(info.logId, {
-        status: 'pending',
-        attempts: info.attempt - 1,
-        errorMessage: `${error.message}; it runs again, this attempt not counted`,
-        ...held(heldAtWrite),
-        requeue: { jobId: String(job.id), workerId, runAt: new Date(), attempts: info.attempt - 1 },
-      });
+      if (central) {
+        ctx.logger.warn('central job given back: the worker shut down before it finished');
+        throw error;
+      }
       ctx.logger.warn('job returned to its lane: the worker shut down before it finished');
       return;
     }
