@@ -59,6 +59,18 @@ describe('bad input is a 4xx naming the field, never a 5xx', () => {
     );
     const query = await app.inject({ method: 'GET', url: '/api/job-logs?task=a%00b', headers: keys.acme });
     expectField(query, 400, 'task');
+    // Percent-encoded bytes that are not UTF-8 (a lone byte, an encoded surrogate, a broken
+    // escape): refused naming the field, as in the path, not matched as U+FFFD (an empty 200).
+    for (const value of ['%FF', '%ED%A0%80', '%E2%82', 'x%zz']) {
+      const bad = await app.inject({ method: 'GET', url: `/api/job-logs?task=${value}`, headers: keys.acme });
+      expectField(bad, 400, 'task');
+    }
+    const fine = await app.inject({
+      method: 'GET',
+      url: '/api/job-logs?task=caf%C3%A9+x',
+      headers: keys.acme,
+    });
+    expect(fine.statusCode).toBe(200);
     const header = await app.inject({
       method: 'POST',
       url: '/api/jobs',

@@ -35,6 +35,32 @@ function refuseUndocumentedQuery(request: FastifyRequest): void {
   }
 }
 
+/**
+ * The query string as sent: a percent-encoded byte sequence that is not UTF-8 (`?task=%FF`) was
+ * decoded to U+FFFD or kept literally, and the filter silently matched nothing (a 200 with an
+ * empty list); the path's own (`/api/job-logs/%FF`) was already a 400. decodeURIComponent throws
+ * on exactly those, and on a `%` not followed by two hex digits.
+ */
+function checkRawQuery(url: string): void {
+  const start = url.indexOf('?');
+  if (start === -1) return;
+  for (const pair of url.slice(start + 1).split('&')) {
+    const eq = pair.indexOf('=');
+    const [name, value] = eq === -1 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    let field: string;
+    try {
+      field = decodeURIComponent(name.replaceAll('+', ' '));
+    } catch {
+      throw invalid('(query)', 'a parameter name is not valid percent-encoded UTF-8');
+    }
+    try {
+      decodeURIComponent(value.replaceAll('+', ' '));
+    } catch {
+      throw invalid(field, 'is not valid percent-encoded UTF-8');
+    }
+  }
+}
+
 /** The query parameter browsers and HTTP libraries add to defeat caches (jQuery's `cache: false`). */
 export const QUERY_CACHE_BUSTER = '_';
 
@@ -50,7 +76,8 @@ function checkPart(part: unknown, prefix: string): void {
  * away here with a 400 naming the field:
  * - JSON bodies nested deeper than MAX_DEPTH (checked on the text, before parsing);
  * - NUL characters, unpaired surrogates and non-finite numbers (`1e309`) anywhere in the body,
- *   the query, the path parameters and the headers we read;
+ *   the query, the path parameters and the headers we read, and a query string whose
+ *   percent-encoding is not UTF-8;
  * - an empty body is `{}` for operations whose body fields are all optional;
  * - a body that is not UTF-8 (a charset other than UTF-8 is a 415, invalid bytes a 400).
  */
@@ -88,6 +115,7 @@ export function registerInputGuard(app: FastifyInstance): void {
       if (message) throw invalid(name, message);
     }
     checkPart(request.params, '');
+    checkRawQuery(request.url);
     checkPart(request.query, '');
     refuseUndocumentedQuery(request);
     const bodySchema = request.routeOptions.schema?.body;
