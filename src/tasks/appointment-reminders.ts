@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { Type } from 'typebox';
-import { findTenant } from '../db/tenants.ts';
 import { defineTask, TenantIdField } from '../jobs/define.ts';
 import { dispatchJobs } from '../jobs/dispatch.ts';
 import { TaskRegistry } from '../jobs/registry.ts';
@@ -40,13 +39,13 @@ export const appointmentReminders = defineTask({
   async handler(payload, ctx) {
     const hours = payload.hours ?? 24;
     return forEachTenant(ctx, payload.tenant, 'queueing reminders of', async (id) => {
-      if ((await findTenant(ctx.controlDb, id))?.status !== 'active') return { queued: 0 };
       return ctx.controlDb.transaction().execute(async (trx) => {
         const { rows } = await sql<{ id: string }>`
           UPDATE ${sql.table(`${tenantSchema(id)}.appointments`)} SET reminder_queued_at = now()
           WHERE id IN (
             SELECT a.id FROM ${sql.table(`${tenantSchema(id)}.appointments`)} a
-            WHERE a.reminder_queued_at IS NULL AND a.status IN ('scheduled', 'confirmed')
+            WHERE EXISTS (SELECT 1 FROM tenantry.tenants t WHERE t.id = ${id} AND t.status = 'active')
+              AND a.reminder_queued_at IS NULL AND a.status IN ('scheduled', 'confirmed')
               AND a.starts_at > now() AND a.starts_at <= now() + make_interval(hours => ${hours})
             ORDER BY a.starts_at LIMIT ${PER_RUN}
             FOR UPDATE SKIP LOCKED)

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { findTenant } from '../../../db/tenants.ts';
-import { AppError, invalid, notFound } from '../../../errors.ts';
+import { requireTenant } from '../../../db/tenants.ts';
+import { AppError, invalid } from '../../../errors.ts';
 import { backupStats, listBackupPage, listBackups } from '../../../lifecycle/backup/index.ts';
 import { isBackupFileName } from '../../../lifecycle/backup/paths.ts';
 import { checkMaintenanceOptions } from '../../../lifecycle/maintenance.ts';
@@ -29,9 +29,6 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
   // Where the files are, so a listing says which are gone and a restore refuses them at once;
   // without config (the plugin alone), the catalogue is taken as it is.
   const backupDir = options.config?.backupDir;
-  const requireTenant = async (id: string) => {
-    if (!(await findTenant(db, id))) throw notFound(`tenant ${id}`);
-  };
   const source = (id: string) => ({ type: 'tenant', id });
 
   app.get(
@@ -49,7 +46,7 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
     },
     async (request) => {
       const { id } = request.params;
-      await requireTenant(id);
+      await requireTenant(db, id);
       const size = request.query.page_size ?? 50;
       const list = `backups:${id}`;
       const after = app.pageTokens.decode(request, list, request.query.page_token, 2) as
@@ -94,7 +91,7 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
     },
     async (request, reply) => {
       const { id } = request.params;
-      await requireTenant(id);
+      await requireTenant(db, id);
       const keep = request.body?.keep;
       const job = await dispatch(db, 'tenant-backup', keep ? { tenant: id, keep } : { tenant: id }, {
         source: source(id),
@@ -121,7 +118,7 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
     },
     async (request, reply) => {
       const { id } = request.params;
-      await requireTenant(id);
+      await requireTenant(db, id);
       const body = request.body;
       // Judged against the catalogue now, so a wrong name is a 400/404 here rather than a
       // failed job later; the job restores exactly the backup that was checked.
@@ -183,7 +180,7 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
         vacuum: body.vacuum,
         cleanupDays: body.cleanup_days,
       });
-      await requireTenant(id);
+      await requireTenant(db, id);
       const job = await dispatch(db, 'tenant-maintenance', { ...body, tenant: id }, { source: source(id) });
       reply.code(202);
       return { job_log_id: job.id };
