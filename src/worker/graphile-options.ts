@@ -88,3 +88,24 @@ export function graphileSetup(input: {
   };
   return { options, events, poolRef };
 }
+
+/**
+ * Options for a worker that takes one job and no other (the CLI's lifecycle commands run their
+ * own job so when no worker is there to: src/cli/lifecycle-job.ts). Until a job starts, the
+ * worker's own forbidden flags apply; from then on, the flags of its queues too, which every
+ * job it may take carries, so it fetches nothing more. Run it with concurrency 1.
+ */
+export function firstJobOnly(setup: GraphileSetup, queues: readonly string[]): RunnerOptions {
+  if (queues.length === 0) throw new Error('firstJobOnly needs a worker limited to some queues');
+  const own = setup.options.forbiddenFlags;
+  let started = false;
+  setup.events.once('job:start', () => {
+    started = true;
+  });
+  const ownFlags = async () => (typeof own === 'function' ? await own() : own) ?? [];
+  return {
+    ...setup.options,
+    forbiddenFlags: async () =>
+      started ? [...(await ownFlags()), 'central', ...queues.map((q) => `q:${q}`)] : ownFlags(),
+  };
+}

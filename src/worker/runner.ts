@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runOnce, type WorkerPool } from 'graphile-worker';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -24,7 +25,7 @@ import { AdmissionDepth } from './admission-depth.ts';
 import { AdmissionTick } from './admission-tick.ts';
 import { connectWorker } from './connect-worker.ts';
 import { loadCronItems } from './crontab-items.ts';
-import { type GraphileSetup, graphileSetup } from './graphile-options.ts';
+import { firstJobOnly, type GraphileSetup, graphileSetup } from './graphile-options.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LoopHealth } from './loop-health.ts';
 import { RestoreWatch } from './restore-watch.ts';
@@ -42,6 +43,8 @@ export interface WorkerOptions {
   /** graphile-worker crontab file; undefined runs without cron. */
   crontabFile: string | undefined;
   filter?: WorkerFilter;
+  /** Takes no job after its first (graphile-options.ts firstJobOnly); needs filter.queues. */
+  firstJobOnly?: boolean;
   pollInterval?: number;
   /** Replace the defaults built from config (SMTP or JSON mailer, logging notification providers). */
   services?: { mailer?: Mailer; notifications?: NotificationRouter; cache?: CacheStore; resolver?: Resolver };
@@ -191,7 +194,9 @@ export class WorkerService {
     const service: WorkerService = new WorkerService(options, {
       ...parts,
       supervisor: new PoolSupervisor({
-        graphileOptions: graphile.options,
+        graphileOptions: options.firstJobOnly
+          ? firstJobOnly(graphile, options.filter?.queues ?? [])
+          : graphile.options,
         poolRef: graphile.poolRef,
         pool,
         db,
@@ -235,6 +240,23 @@ export class WorkerService {
       healthy: () => health.healthy(),
     });
     await this.heartbeat.start();
+  }
+
+  /**
+   * The CLI's lifecycle commands (src/cli/lifecycle-job.ts): a worker (`firstJobOnly`) that is
+   * registered and heard like any other, so one that dies is rescued, runs the first job it
+   * may take and then stops. Resolves once stopped: after that job has ended, when `signal`
+   * aborts first (the job the command waited for ended elsewhere), or when the worker gives up
+   * on the database (rejects).
+   */
+  async runFirstJob(signal: AbortSignal): Promise<void> {
+    const ended = once(this.parts.graphile.events, 'job:complete', { signal }).catch(() => undefined);
+    try {
+      await this.start();
+      await Promise.race([ended, this.failed]);
+    } finally {
+      await this.stop();
+    }
   }
 
   /**

@@ -75,6 +75,9 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))(
       // The restore's lock waits are bounded by it: a pg_restore left running would fail the
       // next restore after 15 s instead of holding it for the default hour.
       BACKUP_TIMEOUT_MS: '15000',
+      // A command killed outright is a dead worker to the next one (its restore runs as a job
+      // in the command's own worker): declared dead after this much silence.
+      WORKER_RESCUE_AFTER_MS: '2000',
     });
     /** Sessions of a pg_restore that has begun writing (its transaction holds the schema). */
     const restoreSessions = async () =>

@@ -7,6 +7,7 @@ import { interruptible } from '../interrupt.ts';
 import { collect, intArg, listLimit, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
+import { registerJobLogShowCommand } from './job-log-show.ts';
 
 const STATUSES: readonly JobStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -26,6 +27,7 @@ function filterPair(value: string, previous: string[]): string[] {
 /** `tenantry jobs logs | stats` and `tenantry exports …`. */
 export function registerJobLogCommands(program: Command): void {
   const jobs = program.commands.find((c) => c.name() === 'jobs') ?? program.command('jobs');
+  registerJobLogShowCommand(jobs);
 
   jobs
     .command('logs')

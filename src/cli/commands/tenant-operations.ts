@@ -1,16 +1,19 @@
 import type { Command } from 'commander';
 import { parseConfig } from '../../config.ts';
-import type { TenantRunSummary } from '../../lifecycle/operator.ts';
+import type { PerTenantResult } from '../../lifecycle/for-each-tenant.ts';
+import type { MaintenanceReport } from '../../lifecycle/maintenance.ts';
 import type { Runtime } from '../../runtime.ts';
-import { interruptible } from '../interrupt.ts';
 import { intArg, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 
 // The lifecycle modules (pg_dump, encryption, maintenance SQL) load when a command runs.
 const backups = () => import('../../lifecycle/backup/index.ts');
-const operator = () => import('../../lifecycle/operator.ts');
+const lifecycleJob = () => import('../lifecycle-job.ts');
 const cacheRuntime = () => import('../../cache/runtime.ts');
+
+/** A job run in the command's own process needs connections beside the command's. */
+const JOB_POOL_SIZE = 8;
 
 /** Command output is the report on stdout (progress and errors go to stderr). */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -20,20 +23,21 @@ interface Scope {
   all?: boolean;
 }
 
-async function scopeTenants(runtime: Runtime, scope: Scope): Promise<string[]> {
+/** The one tenant of --tenant (which must exist), or undefined for --all. */
+async function scopeTenant(runtime: Runtime, scope: Scope): Promise<string | undefined> {
   if (Boolean(scope.tenant) === Boolean(scope.all))
     throw new Error('choose exactly one of --tenant ID or --all');
-  const { allTenantIds, requireTenant } = await import('../../db/tenants.ts');
-  // One that does not exist is one line and exit 1, not an empty table and then an error.
+  const { requireTenant } = await import('../../db/tenants.ts');
+  // One that does not exist is one line and exit 1, before any job is dispatched.
   await requireTenant(runtime.db, scope.tenant);
-  return scope.tenant ? [scope.tenant] : allTenantIds(runtime.db);
+  return scope.tenant;
 }
 
-/** Prints each failure and sets a failing exit code, after the other tenants have run. */
-function reportFailures(summary: TenantRunSummary<unknown>): void {
-  for (const f of summary.failed) console.error(`${f.tenant}: ${f.error}`);
-  if (summary.failed.length > 0) process.exitCode = 1;
-}
+/** The result of a lifecycle job over one tenant or all (src/lifecycle/for-each-tenant.ts). */
+const perTenant = <T>(result: unknown) =>
+  Object.entries((result as PerTenantResult<T>).results) as [string, T][];
+
+const noWait = ['--no-wait', 'print the job log id and return at once (the job runs in a worker)'] as const;
 
 /** The long-running operator commands: backup, restore, maintenance, health, schedule. */
 export function registerTenantOperationCommands(program: Command, tenants: Command): void {
@@ -44,11 +48,12 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
     .option('--all', 'every tenant')
     .option('--keep <n>', 'then keep only the newest N backups of each (1 to 1000)', intArg(1, 1000))
     .option('--check', 'only check that pg_dump/pg_restore exist and match the server')
-    .action(async (opts: Scope & { keep?: number; check?: boolean }) => {
-      const [
-        { checkBackupTools, createBackup, humanSize, pruneBackups },
-        { operatorBackupDeps, runForTenants },
-      ] = await Promise.all([backups(), operator()]);
+    .option(...noWait)
+    .action(async (opts: Scope & { keep?: number; check?: boolean; wait: boolean }) => {
+      const [{ checkBackupTools, humanSize }, { runLifecycleJob }] = await Promise.all([
+        backups(),
+        lifecycleJob(),
+      ]);
       await withRuntime(async (runtime) => {
         if (opts.check) {
           const report = await checkBackupTools(runtime.db, { backupDir: runtime.config.backupDir });
@@ -58,26 +63,29 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
           if (!report.ok) process.exitCode = 1;
           return;
         }
-        const ids = await scopeTenants(runtime, opts);
-        const summary = await interruptible('the backup', (signal) => {
-          const deps = operatorBackupDeps(runtime, undefined, signal);
-          return runForTenants(
-            'backup',
-            ids,
-            async (id) => {
-              const backup = await createBackup(deps, id);
-              const pruned = opts.keep ? (await pruneBackups(deps, id, opts.keep)).removed.length : 0;
-              return { tenant: id, file: backup.fileName, size: humanSize(backup.sizeBytes), pruned };
-            },
-            signal,
-          );
-        });
+        const tenant = await scopeTenant(runtime, opts);
+        const log = await runLifecycleJob(
+          runtime,
+          {
+            task: 'tenant-backup',
+            payload: { ...(tenant ? { tenant } : {}), ...(opts.keep ? { keep: opts.keep } : {}) },
+            tenant,
+            what: tenant ? `the backup of ${tenant}` : 'the backup',
+          },
+          opts,
+        );
+        if (!log) return;
+        type Made = { file: string; size_bytes: number; pruned: number };
         printTable(
-          summary.ok.map((r) => r.result),
+          perTenant<Made>(log.result).map(([id, r]) => ({
+            tenant: id,
+            file: r.file,
+            size: humanSize(r.size_bytes),
+            pruned: r.pruned,
+          })),
           ['tenant', 'file', 'size', 'pruned'],
         );
-        reportFailures(summary);
-      });
+      }, JOB_POOL_SIZE);
     });
 
   tenants
@@ -89,40 +97,47 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
     .option('--list', 'list the backups')
     .option('--latest', 'restore the newest backup')
     .option('--backup <file>', 'restore this backup file (a name from --list)')
-    .action(async (tenant: string, opts: { list?: boolean; latest?: boolean; backup?: string }) => {
-      if ([opts.list, opts.latest, opts.backup].filter(Boolean).length !== 1) {
-        throw new Error('choose exactly one of --list, --latest or --backup FILE');
-      }
-      const [
-        { humanSize, listBackups, restoreBackup },
-        { operatorBackupDeps },
-        { createCacheStore },
-        { findTenant },
-      ] = await Promise.all([backups(), operator(), cacheRuntime(), import('../../db/tenants.ts')]);
-      await withRuntime(async (runtime) => {
-        if (opts.list) {
+    .option(...noWait)
+    .action(
+      async (tenant: string, opts: { list?: boolean; latest?: boolean; backup?: string; wait: boolean }) => {
+        if ([opts.list, opts.latest, opts.backup].filter(Boolean).length !== 1) {
+          throw new Error('choose exactly one of --list, --latest or --backup FILE');
+        }
+        const [{ chooseRestoreBackup, humanSize, listBackups }, { runLifecycleJob }, { requireTenant }] =
+          await Promise.all([backups(), lifecycleJob(), import('../../db/tenants.ts')]);
+        await withRuntime(async (runtime) => {
+          const deps = { db: runtime.db, backupDir: runtime.config.backupDir };
           // As --latest does: an unknown tenant is named, not listed as having no backups.
-          if (!(await findTenant(runtime.db, tenant))) throw new Error(`tenant ${tenant} was not found`);
-          const backups = await listBackups({ db: runtime.db, backupDir: runtime.config.backupDir }, tenant);
-          printTable(
-            backups.map((b) => ({ ...b, size: humanSize(b.sizeBytes), file: b.missing ? 'MISSING' : 'ok' })),
-            ['fileName', 'size', 'encrypted', 'createdAt', 'file'],
+          await requireTenant(runtime.db, tenant);
+          if (opts.list) {
+            printTable(
+              (await listBackups(deps, tenant)).map((b) => ({
+                ...b,
+                size: humanSize(b.sizeBytes),
+                file: b.missing ? 'MISSING' : 'ok',
+              })),
+              ['fileName', 'size', 'encrypted', 'createdAt', 'file'],
+            );
+            return;
+          }
+          // Chosen now, as the API chooses: a wrong name or a missing file is said before any job.
+          const backup = await chooseRestoreBackup(
+            deps,
+            tenant,
+            opts.backup ? { backup: opts.backup } : { latest: true },
           );
-          return;
-        }
-        const store = createCacheStore(runtime.config, { db: runtime.db });
-        try {
-          const source = opts.backup ? { file: opts.backup } : ({ latest: true } as const);
-          const result = await interruptible(`the restore of ${tenant}`, (signal) =>
-            restoreBackup(operatorBackupDeps(runtime, store, signal), tenant, source),
+          const log = await runLifecycleJob(
+            runtime,
+            { task: 'tenant-restore', payload: { tenant, backup }, tenant, what: `the restore of ${tenant}` },
+            opts,
           );
-          print(`restored ${tenant} from ${result.backup.fileName} in ${result.durationMs} ms`);
-          for (const warning of result.warnings) console.error(`warning: ${warning}`);
-        } finally {
-          await store.close();
-        }
-      });
-    });
+          if (!log) return;
+          const result = log.result as { duration_ms: number; warnings?: string[] };
+          print(`restored ${tenant} from ${backup} in ${result.duration_ms} ms`);
+          for (const warning of result.warnings ?? []) console.error(`warning: ${warning}`);
+        }, JOB_POOL_SIZE);
+      },
+    );
 
   tenants
     .command('maintenance')
@@ -137,28 +152,41 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
     .option('--cleanup', 'delete finished job logs, expired exports and events older than --days')
     .option('--days <n>', 'age for --cleanup (1 to 36500)', intArg(1, 36_500), 365)
     .option('--dry-run', 'report what would happen, with counts; change nothing')
-    .action(async (opts: Scope & Record<string, unknown> & { days: number }) => {
+    .option(...noWait)
+    .action(async (opts: Scope & Record<string, unknown> & { days: number; wait: boolean }) => {
+      const flag = (on: unknown) => (on === true ? true : undefined);
       const options = {
-        backup: opts.backup === true,
+        backup: flag(opts.backup),
         keep: opts.keep as number | undefined,
-        optimize: opts.optimize === true,
-        analyze: opts.analyze === true,
-        vacuum: opts.vacuum === true,
-        cleanupDays: opts.cleanup ? opts.days : undefined,
-        dryRun: opts.dryRun === true,
+        optimize: flag(opts.optimize),
+        analyze: flag(opts.analyze),
+        vacuum: flag(opts.vacuum),
+        cleanup_days: opts.cleanup ? opts.days : undefined,
+        dry_run: flag(opts.dryRun),
       };
-      const [{ checkMaintenanceOptions, runMaintenance }, { operatorBackupDeps, runForTenants }] =
-        await Promise.all([import('../../lifecycle/maintenance.ts'), operator()]);
-      checkMaintenanceOptions(options);
+      const [{ checkMaintenanceOptions }, { runLifecycleJob }] = await Promise.all([
+        import('../../lifecycle/maintenance.ts'),
+        lifecycleJob(),
+      ]);
+      checkMaintenanceOptions({ ...options, cleanupDays: options.cleanup_days, dryRun: options.dry_run });
       await withRuntime(async (runtime) => {
-        const ids = await scopeTenants(runtime, opts);
-        const summary = await interruptible('the maintenance', (signal) => {
-          const deps = operatorBackupDeps(runtime, undefined, signal);
-          return runForTenants('maintenance', ids, (id) => runMaintenance(deps, id, options), signal);
-        });
-        for (const { result } of summary.ok) print(JSON.stringify(result));
-        reportFailures(summary);
-      });
+        const tenant = await scopeTenant(runtime, opts);
+        const payload = Object.fromEntries(
+          Object.entries({ tenant, ...options }).filter(([, v]) => v !== undefined),
+        );
+        const log = await runLifecycleJob(
+          runtime,
+          {
+            task: 'tenant-maintenance',
+            payload,
+            tenant,
+            what: tenant ? `the maintenance of ${tenant}` : 'the maintenance',
+          },
+          opts,
+        );
+        if (!log) return;
+        for (const [, report] of perTenant<MaintenanceReport>(log.result)) print(JSON.stringify(report));
+      }, JOB_POOL_SIZE);
     });
 
   tenants

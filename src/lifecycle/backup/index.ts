@@ -23,6 +23,8 @@
  */
 export type { BackupCheckReport, ToolCheck } from './check.ts';
 export { checkBackupTools } from './check.ts';
+export type { RestoreChoice } from './choose.ts';
+export { chooseRestoreBackup } from './choose.ts';
 export { createBackup } from './create.ts';
 export type { BackupStats } from './list.ts';
 export { backupStats, humanSize, listBackupPage, listBackups } from './list.ts';

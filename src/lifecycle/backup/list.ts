@@ -17,7 +17,7 @@ export function toBackup(row: Selectable<BackupsTable>): Backup {
 }
 
 /** Where to look for the files: with it, each backup says whether its file is there. */
-type ListDeps = Pick<BackupDeps, 'db'> & { backupDir?: string | undefined };
+export type ListDeps = Pick<BackupDeps, 'db'> & { backupDir?: string | undefined };
 
 /**
  * Marks the backups whose file is not in the tenant's backup directory. The catalogue is what

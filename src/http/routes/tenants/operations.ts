@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { requireTenant } from '../../../db/tenants.ts';
-import { AppError, invalid } from '../../../errors.ts';
-import { backupStats, listBackupPage, listBackups } from '../../../lifecycle/backup/index.ts';
-import { isBackupFileName } from '../../../lifecycle/backup/paths.ts';
+import { backupStats, chooseRestoreBackup, listBackupPage } from '../../../lifecycle/backup/index.ts';
 import { checkMaintenanceOptions } from '../../../lifecycle/maintenance.ts';
 import { dispatch } from '../../../tasks/index.ts';
 import { PageQuery } from '../../pagination.ts';
@@ -120,37 +118,12 @@ export const tenantOperationRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       const { id } = request.params;
       await requireTenant(db, id);
       const body = request.body;
-      // Judged against the catalogue now, so a wrong name is a 400/404 here rather than a
-      // failed job later; the job restores exactly the backup that was checked.
-      if ('backup' in body && !isBackupFileName(id, body.backup)) {
-        throw invalid('backup', `is not a backup file name of tenant ${id}`);
-      }
-      const backups = await listBackups({ db, backupDir }, id);
-      const chosen =
-        'backup' in body ? backups.find((b) => b.fileName === body.backup) : backups.find((b) => !b.missing);
-      if (chosen?.missing) {
-        throw new AppError('not_found', `the file of backup ${chosen.fileName} is missing from BACKUP_DIR`, {
-          field: 'backup',
-          reason: 'backup_file_missing',
-        });
-      }
-      if (!chosen) {
-        throw new AppError(
-          'not_found',
-          'backup' in body
-            ? `backup ${body.backup} of tenant ${id} was not found`
-            : backups.length > 0
-              ? `none of the ${backups.length} recorded backups of tenant ${id} has its file in BACKUP_DIR`
-              : `tenant ${id} has no backups`,
-          { field: 'backup' in body ? 'backup' : 'latest' },
-        );
-      }
-      const job = await dispatch(
-        db,
-        'tenant-restore',
-        { tenant: id, backup: chosen.fileName },
-        { source: source(id) },
+      const backup = await chooseRestoreBackup(
+        { db, backupDir },
+        id,
+        'backup' in body ? { backup: body.backup } : { latest: true },
       );
+      const job = await dispatch(db, 'tenant-restore', { tenant: id, backup }, { source: source(id) });
       reply.code(202);
       return { job_log_id: job.id };
     },
