@@ -22,6 +22,7 @@ import { jobBulkRoutes } from './routes/job-bulk/index.ts';
 import { jobLogRoutes } from './routes/job-logs/index.ts';
 import { jobRoutes } from './routes/jobs/index.ts';
 import { metricsRoutes } from './routes/metrics/index.ts';
+import { planRoutes } from './routes/plans/index.ts';
 import { queueRoutes } from './routes/queues/index.ts';
 import { scheduleRoutes } from './routes/schedules/index.ts';
 import { sessionRoutes } from './routes/session/index.ts';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Dashboard: its API (figures, bulk actions, page events) and the static client at /dashboard.
   await app.register(sessionRoutes, deps);
   await app.register(statsRoutes, deps);
+  await app.register(planRoutes, deps);
   await app.register(queueRoutes, deps);
   await app.register(workerRoutes, deps);
   await app.register(scheduleRoutes, deps);

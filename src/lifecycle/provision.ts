@@ -9,6 +9,7 @@ import { AppError, invalid } from '../errors.ts';
 import { dispatch } from '../tasks/index.ts';
 import { isTenantId, TENANT_ID_MAX_LENGTH } from '../tenancy.ts';
 import { recordTenantEvent } from './backup/index.ts';
+import { normalizeOwner } from './owner.ts';
 import { type TenantSettings, validateSettings } from './settings.ts';
 import { inConnectionTransaction } from './transaction.ts';
 
@@ -49,7 +50,7 @@ export function deriveTenantId(name: string): string {
   return slug ? `${slug}-${suffix}` : `t-${suffix}`;
 }
 
-function planLimit(config: ProvisionDeps['config'], plan: string): number {
+export function planLimit(config: ProvisionDeps['config'], plan: string): number {
   const limit = config.planLimits[plan];
   if (limit === undefined) {
     throw invalid('plan', `unknown plan "${plan}"; plans are ${Object.keys(config.planLimits).join(', ')}`);
@@ -65,7 +66,7 @@ export async function canProvision(
 ): Promise<boolean> {
   const limit = planLimit(deps.config, plan);
   if (owner === null || owner === undefined) return true;
-  return (await countOwnedTenants(deps.db, owner, plan)) < limit;
+  return (await countOwnedTenants(deps.db, normalizeOwner(owner), plan)) < limit;
 }
 
 function checkRequest(request: ProvisionRequest): string {
@@ -83,22 +84,6 @@ function checkRequest(request: ProvisionRequest): string {
 }
 
 /**
- * The owner as plan limits count it (case-insensitively, in the database): in Unicode's
- * compatibility form (full-width ＢＯＢ is BOB) and trimmed, with no control or invisible format
- * characters. "bob@example.com ", "bob@example.com\u200b" and full-width letters each passed as
- * a new owner, so the owner's plan limit could be stepped around.
- */
-function ownerOf(owner: string | null | undefined): string | null {
-  if (owner === null || owner === undefined) return null;
-  const normal = owner.normalize('NFKC').trim();
-  if (normal.length === 0 || normal.length > 320) throw invalid('owner', 'must be 1-320 characters');
-  if (/[\p{Cc}\p{Cf}]/u.test(normal)) {
-    throw invalid('owner', 'must not contain control or invisible (format) characters');
-  }
-  return normal;
-}
-
-/**
  * Creates a tenant: row, schema `tenant_<id>` with its migrations, an API key, the
  * `provisioned` event and the welcome-email job, all in one transaction, so any failure
  * leaves none of them behind (the schema is transactional DDL in PostgreSQL).
@@ -110,7 +95,7 @@ function ownerOf(owner: string | null | undefined): string | null {
 export async function provision(deps: ProvisionDeps, request: ProvisionRequest): Promise<Provisioned> {
   const id = checkRequest(request);
   const settings = validateSettings(request.settings ?? {});
-  const owner = ownerOf(request.owner);
+  const owner = request.owner == null ? null : normalizeOwner(request.owner);
   planLimit(deps.config, request.plan);
   try {
     return await inConnectionTransaction(deps.db, async (trx) => {

@@ -23,7 +23,18 @@ describe('tenantry tenants, schedule and migrate commands', { timeout: 180_000 }
   });
 
   it('provisions, changes status and settings, and lists', async () => {
-    const made = await tenantry(['tenants', 'provision', '--id', 'cli', '--name', 'CLI Co', '--plan', 'pro']);
+    const made = await tenantry([
+      'tenants',
+      'provision',
+      '--id',
+      'cli',
+      '--name',
+      'CLI Co',
+      '--plan',
+      'pro',
+      '--owner',
+      'ops@cli.test',
+    ]);
     expect(made.code, made.stderr).toBe(0);
     expect(made.stdout).toMatch(/api key \(shown once\): tnt_/);
     expect((await tenantry(['tenants', 'suspend', 'cli', '--reason', 'late payment'])).stdout).toMatch(
@@ -34,6 +45,16 @@ describe('tenantry tenants, schedule and migrate commands', { timeout: 180_000 }
     expect(JSON.parse(settings.stdout)).toEqual({ timezone: 'Europe/Madrid' });
     const bad = await tenantry(['tenants', 'settings', 'cli', '{"timezone":"Nope/Nope"}']);
     expect(bad.code).not.toBe(0);
+    const usage = await tenantry(['tenants', 'can-provision', '--owner', 'OPS@cli.test', '--plan', 'pro']);
+    expect(usage.code, usage.stderr).toBe(0);
+    expect(usage.stdout).toMatch(/^pro\s+5\s+1\s+4\s+yes$/m);
+    // At its plan's limit: "no", and exit 1 for a script to test.
+    const full = await runCli(['tenants', 'can-provision', '--owner', 'ops@cli.test', '--plan', 'pro'], {
+      DATABASE_URL: tdb.url,
+      PLAN_LIMITS: 'free=1,pro=1,business=50',
+    });
+    expect(full.code).toBe(1);
+    expect(full.stdout).toMatch(/^pro\s+1\s+1\s+0\s+no$/m);
     const list = await tenantry(['tenants', 'list']);
     expect(list.stdout).toMatch(/^cli\s+CLI Co\s+pro\s+active/m);
     // An unknown tenant is named, as restore --latest names it (it listed "(none)", exit 0).

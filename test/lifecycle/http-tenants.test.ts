@@ -68,6 +68,35 @@ describe('tenant lifecycle over HTTP', () => {
     await waitForStatus(tdb.db, body.welcome_job_log_id, ['completed']);
   });
 
+  it("answers an owner's plan usage (can provision?) to admins only", async () => {
+    const usage = await call('GET', '/api/plans/usage?owner=A%40Example.com&plan=pro');
+    expect(usage.statusCode, usage.body).toBe(200);
+    // acme was provisioned on pro by a@example.com.
+    expect(usage.json()).toEqual({
+      owner: 'A@Example.com',
+      plans: [{ plan: 'pro', limit: 5, used: 1, remaining: 4, can_provision: true }],
+    });
+    const all = await call('GET', '/api/plans/usage?owner=nobody%40example.com');
+    expect(all.json().plans.map((p: { plan: string; used: number }) => [p.plan, p.used])).toEqual([
+      ['free', 0],
+      ['pro', 0],
+      ['business', 0],
+    ]);
+    const unknown = await call('GET', '/api/plans/usage?owner=a%40example.com&plan=gold');
+    expect([unknown.statusCode, unknown.json().field]).toEqual([400, 'plan']);
+    const missing = await call('GET', '/api/plans/usage');
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().detail).toMatch(/owner/);
+    const tenantKey = await call('POST', '/api/tenants/acme/keys', { name: 'usage' });
+    const refused = await call(
+      'GET',
+      '/api/plans/usage?owner=a%40example.com',
+      undefined,
+      bearer(tenantKey.json().key),
+    );
+    expect(refused.statusCode).toBe(403);
+  });
+
   it('patches settings with validation, and drives status changes', async () => {
     const ok = await call('PATCH', '/api/tenants/acme/settings', {
       timezone: 'Asia/Tokyo',

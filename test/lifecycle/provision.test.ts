@@ -4,6 +4,7 @@ import { parseConfig } from '../../src/config.ts';
 import { findKeyByHash, hashKey } from '../../src/db/api-keys.ts';
 import { findTenant } from '../../src/db/tenants.ts';
 import { canProvision, deriveTenantId, type ProvisionDeps, provision } from '../../src/lifecycle/index.ts';
+import { planUsage } from '../../src/lifecycle/plan-usage.ts';
 import { isTenantId, tenantSchema } from '../../src/tenancy.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { jobLog } from '../helpers/worker.ts';
@@ -122,6 +123,17 @@ describe('provisioning', () => {
     expect(await canProvision(deps, 'pat', 'pro')).toBe(false);
     expect(await canProvision(deps, 'pat', 'free')).toBe(true);
     expect(await canProvision(deps, 'PaT', 'pro')).toBe(false);
+    // Normalised as provisioning normalises it: a trailing space or a full-width letter is pat.
+    expect(await canProvision(deps, 'pat ', 'pro')).toBe(false);
+    expect(await canProvision(deps, '\uff30at', 'pro')).toBe(false);
+    expect(await planUsage(deps.db, deps.config, ' Pat')).toEqual(
+      Object.entries(deps.config.planLimits).map(([plan, limit]) => {
+        const used = plan === 'pro' ? 2 : 0;
+        return { plan, limit, used, remaining: limit - used, can_provision: used < limit };
+      }),
+    );
+    await expectAppError(planUsage(deps.db, deps.config, 'pat', 'platinum'), 'validation_failed');
+    await expectAppError(planUsage(deps.db, deps.config, 'pat\u200b\u200b', 'pro'), 'validation_failed');
     await expectAppError(
       provision(deps, { id: 'p4', name: 'p4', plan: 'pro', owner: 'pAt' }),
       'forbidden',

@@ -690,6 +690,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An owner's tenants per plan against PLAN_LIMITS, and whether one more may be provisioned (admin)
+         * @description An answer, not a reservation: a provision checks again, and of two provisions for the last place one is refused with 403 `plan_limit_reached`. Owners compare as provisioning compares them (Unicode compatibility form, trimmed, case-insensitive).
+         */
+        get: operations["getPlanUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/queues": {
         parameters: {
             query?: never;
@@ -1178,6 +1198,15 @@ export interface components {
             failed_last_24h: number;
             /** Format: date-time */
             created_at: string;
+        };
+        /** PlanUsage */
+        PlanUsage: {
+            plan: string;
+            /** @description tenants one owner may have on this plan (PLAN_LIMITS) */
+            limit: number;
+            used: number;
+            remaining: number;
+            can_provision: boolean;
         };
         /** Queue */
         Queue: {
@@ -6262,6 +6291,87 @@ export interface operations {
                         tenants: components["schemas"]["TenantOverview"][];
                         /** @description pass as page_token for the next page; null on the last page */
                         next_page_token: string | null;
+                    };
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPlanUsage: {
+        parameters: {
+            query: {
+                owner: string;
+                /** @description one plan; default all */
+                plan?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        owner: string;
+                        plans: components["schemas"]["PlanUsage"][];
                     };
                 };
             };

@@ -80,6 +80,24 @@ export function registerTenantCommands(program: Command): void {
     );
 
   tenants
+    .command('can-provision')
+    .description("an owner's tenants per plan against PLAN_LIMITS; with --plan, exit 1 when it is full")
+    .requiredOption('--owner <owner>', 'the owner, as given to provision')
+    .option('--plan <plan>', 'only this plan')
+    .action(async (opts: { owner: string; plan?: string }) => {
+      const { planUsage } = await import('../../lifecycle/plan-usage.ts');
+      await withRuntime(async ({ db, config }) => {
+        const usage = await planUsage(db, config, opts.owner, opts.plan);
+        printTable(
+          usage.map((u) => ({ ...u, can_provision: u.can_provision ? 'yes' : 'no' })),
+          ['plan', 'limit', 'used', 'remaining', 'can_provision'],
+        );
+        // A script asks `tenantry tenants can-provision --owner X --plan pro && …`.
+        if (opts.plan && !usage[0]!.can_provision) process.exitCode = 1;
+      });
+    });
+
+  tenants
     .command('show')
     .argument('<id>', 'tenant id', tenantIdArg)
     .description('one tenant as JSON')

@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { DbOrTrx } from '../db/database.ts';
+import { normalizeOwner } from './owner.ts';
+import { planLimit } from './provision.ts';
+
+export interface PlanUsage {
+  plan: string;
+  /** Tenants one owner may have on the plan (PLAN_LIMITS). */
+  limit: number;
+  used: number;
+  remaining: number;
+  can_provision: boolean;
+}
+
+/**
+ * How many tenants `owner` has on each plan (or on `plan` alone) against PLAN_LIMITS, and
+ * whether one more may be provisioned: the seed's canProvision, for a client to ask before it
+ * offers the action. Counted as provisioning counts (the owner normalised, case-insensitive).
+ * An answer, not a reservation: a provision checks again under its owner's lock, so of two
+ * provisions for the last place one is refused with 403 plan_limit_reached.
+ */
+export async function planUsage(
+  db: DbOrTrx,
+  config: Pick<Config, 'planLimits'>,
+  owner: string,
+  plan?: string,
+): Promise<PlanUsage[]> {
+  const normal = normalizeOwner(owner);
+  // An unknown plan is a 400 naming `plan` and the plans there are.
+  const plans = plan === undefined ? Object.keys(config.planLimits) : [plan];
+  for (const p of plans) planLimit(config, p);
+  const { rows } = await sql<{ plan: string; n: number }>`
+    SELECT plan, count(*)::int AS n FROM tenantry.tenants
+    WHERE lower(owner) = ${normal.toLowerCase()} AND plan = ANY(${plans}::text[])
+    GROUP BY plan`.execute(db);
+  const used = new Map(rows.map((r) => [r.plan, r.n]));
+  return plans.map((p) => {
+    const limit = config.planLimits[p]!;
+    const n = used.get(p) ?? 0;
+    return { plan: p, limit, used: n, remaining: Math.max(0, limit - n), can_provision: n < limit };
+  });
+}
