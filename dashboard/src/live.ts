@@ -22,6 +22,11 @@ export function useEventStream(
   url: string | null,
   onEvent: (type: string, data: unknown) => void,
   onResume?: () => void,
+  /**
+   * A stream beside the page's own (one job an action started): the header's indicator stays
+   * the page's, which such a stream ending must not turn to "Not live".
+   */
+  { secondary = false }: { secondary?: boolean } = {},
 ): LiveState {
   const paused = useStore(pausedStore);
   const visible = useStore(visibleStore);
@@ -55,8 +60,8 @@ export function useEventStream(
   }, [url, paused, visible]);
 
   useEffect(() => {
-    liveStateStore.set(url ? state : 'stopped');
-  }, [url, state]);
+    if (!secondary) liveStateStore.set(url ? state : 'stopped');
+  }, [url, state, secondary]);
   return state;
 }
 

@@ -15,7 +15,8 @@ export interface JobLogStats {
   since: string;
   by_status: Record<'pending' | 'running' | 'completed' | 'failed' | 'cancelled', number>;
   by_task: TaskStats[];
-  now: { pending: number; running: number };
+  /** Live: pending (of which `scheduled` wait for a later run_at) and running. */
+  now: { pending: number; running: number; scheduled: number };
   by_tenant?: { tenant: string | null; total: number; completed: number; failed: number }[];
 }
 

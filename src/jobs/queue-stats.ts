@@ -100,22 +100,35 @@ export const isBusy = (s: QueueStats) =>
 export async function liveJobCounts(
   db: DbOrTrx,
   tenantId?: string,
-): Promise<{ pending: number; running: number }> {
+): Promise<{ pending: number; running: number; scheduled: number }> {
+  // `scheduled`: of the pending, those whose run_at is still ahead (delayed, or backing off).
   const { rows } =
     tenantId === undefined
-      ? await sql<{ pending: number; running: number }>`
-          SELECT (SELECT count(*) FROM tenantry.lane_jobs WHERE job_id IS NULL)::int
+      ? await sql<{ pending: number; running: number; scheduled: number }>`
+          WITH waiting AS (
+            SELECT count(*)::int AS n, count(*) FILTER (WHERE run_at > now())::int AS later
+            FROM tenantry.lane_jobs WHERE job_id IS NULL
+          )
+          SELECT (SELECT n FROM waiting)
                  + count(*) FILTER (WHERE locked_at IS NULL AND attempts < max_attempts)::int AS pending,
-                 count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running
+                 count(*) FILTER (WHERE locked_at IS NOT NULL)::int AS running,
+                 (SELECT later FROM waiting)
+                 + count(*) FILTER (WHERE locked_at IS NULL AND attempts < max_attempts AND run_at > now())::int
+                   AS scheduled
           FROM graphile_worker.jobs`.execute(db)
-      : await sql<{ pending: number; running: number }>`
-          WITH own AS (SELECT name FROM tenantry.lanes WHERE tenant_id = ${tenantId})
-          SELECT (SELECT count(*) FROM tenantry.lane_jobs WHERE job_id IS NULL AND lane IN (SELECT name FROM own))::int
-                 + count(*) FILTER (WHERE g.locked_at IS NULL)::int AS pending,
-                 count(*) FILTER (WHERE g.locked_at IS NOT NULL)::int AS running
+      : await sql<{ pending: number; running: number; scheduled: number }>`
+          WITH own AS (SELECT name FROM tenantry.lanes WHERE tenant_id = ${tenantId}),
+          waiting AS (
+            SELECT count(*)::int AS n, count(*) FILTER (WHERE run_at > now())::int AS later
+            FROM tenantry.lane_jobs WHERE job_id IS NULL AND lane IN (SELECT name FROM own)
+          )
+          SELECT (SELECT n FROM waiting) + count(*) FILTER (WHERE g.locked_at IS NULL)::int AS pending,
+                 count(*) FILTER (WHERE g.locked_at IS NOT NULL)::int AS running,
+                 (SELECT later FROM waiting)
+                 + count(*) FILTER (WHERE g.locked_at IS NULL AND g.run_at > now())::int AS scheduled
           FROM tenantry.lane_jobs j JOIN graphile_worker.jobs g ON g.id = j.job_id
           WHERE j.job_id IS NOT NULL AND j.lane IN (SELECT name FROM own)`.execute(db);
-  return rows[0] ?? { pending: 0, running: 0 };
+  return rows[0] ?? { pending: 0, running: 0, scheduled: 0 };
 }
 
 /** A lane whose in-flight count disagreed with its admitted jobs (tenantry.reconcile_lanes()). */

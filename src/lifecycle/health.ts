@@ -17,7 +17,8 @@ export interface TenantHealth {
   schemaBytes: number | null;
   backups: BackupStats;
   lastMaintenance: { at: Date; data: Record<string, unknown> } | null;
-  queueDepth: { pending: number; running: number };
+  /** Pending (of which `scheduled` are to run later) and running, its central jobs included. */
+  queueDepth: { pending: number; running: number; scheduled: number };
   /** The scheduler's settings for the tenant: effective limits and pauses. */
   limits: TenantLimits;
   failedLast24h: number;
@@ -58,8 +59,9 @@ export async function tenantHealth(
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst(),
-    sql<{ pending: string; running: string; failed: string }>`
+    sql<{ pending: string; running: string; scheduled: string; failed: string }>`
       SELECT count(*) FILTER (WHERE status = 'pending') AS pending,
+             count(*) FILTER (WHERE status = 'pending' AND run_at > now()) AS scheduled,
              count(*) FILTER (WHERE status = 'running') AS running,
              count(*) FILTER (WHERE status = 'failed' AND finished_at > now() - interval '24 hours') AS failed
       FROM tenantry.job_logs
@@ -90,7 +92,11 @@ export async function tenantHealth(
     schemaBytes: bytes,
     backups,
     lastMaintenance: maintenance ? { at: maintenance.created_at, data: maintenance.data } : null,
-    queueDepth: { pending: Number(counts.pending), running: Number(counts.running) },
+    queueDepth: {
+      pending: Number(counts.pending),
+      running: Number(counts.running),
+      scheduled: Number(counts.scheduled),
+    },
     limits,
     failedLast24h: Number(counts.failed),
     cacheEntries: cacheFigures && cacheFigures !== 'unreachable' ? cacheFigures.entries : null,

@@ -330,6 +330,19 @@ describe('dashboard API', () => {
     }
   });
 
+  it("serves its pages whatever their query strings hold: a broken link is the page's to report", async () => {
+    const page = await app.inject({ method: 'GET', url: '/dashboard/jobs?task=%FF' });
+    expect(page.statusCode, page.body.slice(0, 200)).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    // The API itself still refuses it, naming the parameter.
+    const api = await app.inject({
+      method: 'GET',
+      url: '/api/job-logs?task=%FF',
+      headers: bearer(ADMIN_KEY),
+    });
+    expect([api.statusCode, api.json().field]).toEqual([400, 'task']);
+  });
+
   it('answers 503 problem+json at /dashboard when the dashboard was not built', async () => {
     const empty = await mkdtemp(path.join(os.tmpdir(), 'tenantry-nodash-'));
     const bare = await buildTestApp(tdb.db, {}, registry, { dashboardDir: empty });

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/db/api-keys.ts';
 import type { App } from '../../src/http/app.ts';
+import { retryJob } from '../../src/jobs/control.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
@@ -103,7 +104,7 @@ describe('the dashboard in a browser', () => {
       const page = await signIn(context, baseUrl, ADMIN_KEY);
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await page.getByRole('heading', { name: 'Workers' }).waitFor();
-      await page.getByText('Live', { exact: true }).waitFor(WAIT);
+      await page.locator('.live-state.live-live').waitFor(WAIT);
       expect(page.url()).not.toContain(ADMIN_KEY);
       expect(await page.evaluate(() => sessionStorage.getItem('tenantry.key'))).toBe(ADMIN_KEY);
       expect(await page.evaluate(() => localStorage.length)).toBe(0);
@@ -127,7 +128,7 @@ describe('the dashboard in a browser', () => {
       await page.getByRole('link', { name: 'Jobs' }).click();
       await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor(WAIT);
       expect(await page.getByText('Could not load the page').count()).toBe(0);
-      await page.getByText('Live', { exact: true }).waitFor(WAIT);
+      await page.locator('.live-state.live-live').waitFor(WAIT);
       await page.getByRole('link', { name: 'Schedules' }).click();
       await page.getByRole('heading', { name: 'Schedules', level: 1 }).waitFor(WAIT);
       expect(failed).toBe(2);
@@ -212,6 +213,46 @@ describe('the dashboard in a browser', () => {
       expect(await page.getByTestId('error-message').count()).toBe(0);
     });
     expect((await waitForStatus(tdb.db, id, ['completed'])).attempts).toBe(1);
+  });
+
+  it("follows a finished job that is retried elsewhere: its page does not stay 'Failed'", async () => {
+    switchState.failing = true;
+    const id = await dispatch('acme', 'switch-task', { label: 'elsewhere' });
+    await waitForStatus(tdb.db, id, ['failed']);
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, keys.acme!, `/jobs/${id}`);
+      await page.locator('.job-head [data-status=failed]').waitFor(WAIT);
+      // Where it stopped, in the colour of a failure, not of a job still running.
+      await page.locator('.progress.progress-failed').waitFor();
+      switchState.failing = false;
+      // Another tab, the CLI, a bulk retry: not this page.
+      await retryJob(tdb.db, id);
+      await page.locator('.job-head [data-status=completed]').waitFor(WAIT);
+    });
+  });
+
+  it('follows maintenance started from the tenant page to its end and shows it done', async () => {
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/initech');
+      const last = page.locator('dt:has-text("Last maintenance") + dd');
+      await last.filter({ hasText: '—' }).waitFor(WAIT);
+      const days = page.getByRole('spinbutton', { name: 'Days' });
+      await page.getByRole('checkbox', { name: 'clean up data older than' }).check();
+      // Cleared to type another number, the field stays empty (it put 365 back: "36530").
+      await days.fill('');
+      await page.getByText('Days must be a whole number from 1 to 36500.').waitFor();
+      expect(await page.getByRole('button', { name: 'Preview (dry run)' }).isDisabled()).toBe(true);
+      await days.fill('30');
+      await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+      await page.locator('.preview [data-status=completed]').waitFor(WAIT);
+      await page.getByRole('button', { name: 'Run maintenance' }).click();
+      const runs = page.getByTestId('tenant-runs');
+      await runs.locator('[data-status=completed]').waitFor(WAIT);
+      // What the job changed is on the page without a reload.
+      await last.filter({ hasText: /just now|ago/ }).waitFor(WAIT);
+      // The page's own stream is still what the header shows.
+      await page.locator('.live-state.live-live').waitFor(WAIT);
+    });
   });
 
   it('bulk-retries every failed job of one tenant after a confirmation that states the count', async () => {

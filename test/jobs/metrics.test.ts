@@ -77,6 +77,7 @@ describe('/metrics and the workers block of /health', () => {
       url: '/api/job-logs/stats?tenant=acme',
       headers: bearer(ADMIN_KEY),
     });
-    expect(stats.json().now).toEqual({ pending: 2, running: 0 });
+    // Both wait for an hour from now: pending, and scheduled (not waiting for a worker).
+    expect(stats.json().now).toEqual({ pending: 2, running: 0, scheduled: 2 });
   });
 });

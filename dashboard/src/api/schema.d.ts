@@ -3152,6 +3152,8 @@ export interface operations {
                         queue_depth: {
                             pending: number;
                             running: number;
+                            /** @description of the pending, those whose run_at is still ahead */
+                            scheduled: number;
                         };
                         /** @description what the scheduler applies now; GET /api/tenants/{id}/limits shows overrides and plan defaults */
                         scheduling: {
@@ -4460,7 +4462,8 @@ export interface operations {
                      *       ],
                      *       "now": {
                      *         "pending": 2,
-                     *         "running": 1
+                     *         "running": 1,
+                     *         "scheduled": 1
                      *       }
                      *     }
                      */
@@ -4486,6 +4489,8 @@ export interface operations {
                         now: {
                             pending: number;
                             running: number;
+                            /** @description of the pending, those whose run_at is still ahead (delayed, or backing off before a retry) */
+                            scheduled: number;
                         };
                         /** @description admin keys only */
                         by_tenant?: {

@@ -21,14 +21,24 @@ export default function Job({ session, params }: { session: Session; params: Rec
   const status = job.data?.status;
   const finished = status === 'completed' || status === 'failed' || status === 'cancelled';
 
+  // While it runs, the job's own stream; once it has ended, the page stream of its tenant (all,
+  // for a central job), watched for this job: a retry from elsewhere (another tab, the CLI, a
+  // bulk retry) makes it pending again, and the page follows it instead of saying "Cancelled".
+  const tenant = job.data?.tenant;
+  const pageStream = tenant ? `/api/events?tenant=${encodeURIComponent(tenant)}` : '/api/events';
   useEventStream(
-    job.data && !finished ? `/api/job-logs/${id}/events#${streamKey}` : null,
+    job.data ? (finished ? pageStream : `/api/job-logs/${id}/events#${streamKey}`) : null,
     (type, data) => {
       if (type === 'job') {
         const event = data as JobEvent;
         job.setData((d) => d && { ...d, ...event });
-      } else if (type === 'end') {
+      } else if (type === 'end' || type === 'resync') {
         // The whole row again: result, stack and timings arrive with the end.
+        job.reload();
+      } else if (
+        type === 'jobs' &&
+        (data as { job_logs: { id: string }[] }).job_logs.some((r) => r.id === id)
+      ) {
         job.reload();
       }
     },
@@ -79,7 +89,11 @@ export default function Job({ session, params }: { session: Session; params: Rec
         <StatusBadge status={j.status} label={j.status_label} />
         {j.cancel_requested_at && j.status === 'running' && <span class="badge">Cancelling</span>}
         <div class="job-progress">
-          <ProgressBar value={j.progress} label="Progress" />
+          <ProgressBar
+            value={j.progress}
+            label="Progress"
+            ended={j.status === 'failed' || j.status === 'cancelled' ? j.status : undefined}
+          />
           <p class="step" aria-live="polite" data-testid="step">
             {j.step ?? (j.status === 'pending' ? 'Waiting to start' : '')}
           </p>

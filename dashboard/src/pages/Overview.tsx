@@ -77,8 +77,19 @@ export default function Overview({ session }: { session: Session }) {
             </li>
           ))}
           <li class="card">
-            <span class="badge">Waiting now</span>
-            <span class="figure">{count(stats.data.now.pending)}</span>
+            <span class="badge" title="pending jobs due now, waiting for a worker">
+              Waiting now
+            </span>
+            <span class="figure">{count(stats.data.now.pending - stats.data.now.scheduled)}</span>
+          </li>
+          <li class="card">
+            <span
+              class="badge"
+              title="pending jobs whose time is still ahead: delayed, or backing off before a retry"
+            >
+              Delayed now
+            </span>
+            <span class="figure">{count(stats.data.now.scheduled)}</span>
           </li>
           <li class="card">
             <span class="badge">Running now</span>

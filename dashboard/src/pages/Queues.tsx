@@ -151,7 +151,19 @@ export default function Queues({ session }: { session: Session }) {
                     <td>{count(q.admitted)}</td>
                     <td>{count(q.running)}</td>
                     <td>{count(q.scheduled)}</td>
-                    <td>{count(q.failed)}</td>
+                    <td>
+                      {/* A tenant job that fails for good leaves the queue: its failures are job logs. */}
+                      {q.tenant ? (
+                        <Link
+                          href={`/jobs?status=failed&queue=${encodeURIComponent(q.queue)}${admin ? `&tenant=${q.tenant}` : ''}`}
+                          title="failed jobs of this queue, in the job logs"
+                        >
+                          logs
+                        </Link>
+                      ) : (
+                        count(q.failed)
+                      )}
+                    </td>
                     <td>
                       {q.oldest_ready_at ? duration(Math.max(0, now - Date.parse(q.oldest_ready_at))) : '—'}
                     </td>

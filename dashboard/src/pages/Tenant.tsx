@@ -1,12 +1,13 @@
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
-import { useEventStream } from '../live.ts';
+import { useEventStream, useThrottled } from '../live.ts';
 import { Link } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
 import { ago, dateTime, rate, size } from '../ui/format.ts';
 import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
 import { TenantKeys } from './TenantKeys.tsx';
+import { type Run, TenantRuns } from './TenantRuns.tsx';
 import { TenantScheduling } from './TenantScheduling.tsx';
 
 type Dialog = { kind: 'suspend' } | { kind: 'restore'; backup: string } | null;
@@ -55,11 +56,18 @@ export default function Tenant({ session, params }: { session: Session; params: 
     backups.reload();
     cache.reload();
   };
+  // The tenant's own jobs move its "Jobs now" counts: those are re-read, at most every 2 s.
+  const reloadHealth = useThrottled(() => health.reload(), 2000);
   useEventStream(
     admin ? `/api/events?tenant=${encodeURIComponent(id)}` : null,
-    (type) => type === 'tenant' && reloadAll(),
+    (type) => {
+      if (type === 'tenant' || type === 'resync') reloadAll();
+      else if (type === 'jobs') reloadHealth();
+    },
     reloadAll,
   );
+  const [runs, setRuns] = useState<Run[]>([]);
+  const started = (what: string, jobId: string) => setRuns((rs) => [{ what, jobId }, ...rs].slice(0, 5));
 
   const [dialog, setDialog] = useState<Dialog>(null);
   const [reason, setReason] = useState('');
@@ -71,10 +79,13 @@ export default function Tenant({ session, params }: { session: Session; params: 
     optimize: false,
     backup: false,
     cleanup: false,
-    days: 365,
+    // As typed: clearing the field to type another number must not put 365 back.
+    days: '365',
   });
   const [preview, setPreview] = useState<{ jobId: string; key: string } | null>(null);
   const maintenanceKey = JSON.stringify(maintenance);
+  const days = Number(maintenance.days);
+  const daysWrong = maintenance.cleanup && !(Number.isInteger(days) && days >= 1 && days <= 36_500);
 
   const run = async (what: string, fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -93,7 +104,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
     vacuum: maintenance.vacuum,
     optimize: maintenance.optimize,
     backup: maintenance.backup,
-    ...(maintenance.cleanup ? { cleanup_days: maintenance.days } : {}),
+    ...(maintenance.cleanup ? { cleanup_days: Number(maintenance.days) } : {}),
     dry_run: dry,
   });
 
@@ -162,7 +173,8 @@ export default function Tenant({ session, params }: { session: Session; params: 
             <dd>{ago(h.last_maintenance_at, now)}</dd>
             <dt>Jobs now</dt>
             <dd>
-              {h.queue_depth.pending} waiting, {h.queue_depth.running} running;{' '}
+              {h.queue_depth.pending - h.queue_depth.scheduled} waiting, {h.queue_depth.scheduled} delayed,{' '}
+              {h.queue_depth.running} running;{' '}
               <Link href={`/jobs?tenant=${id}&status=failed`}>{h.failed_last_24h} failed in 24 h</Link>
             </dd>
           </>
@@ -213,6 +225,8 @@ export default function Tenant({ session, params }: { session: Session; params: 
 
           {limits.data && <TenantScheduling id={id} limits={limits.data} busy={busy} run={run} />}
 
+          <TenantRuns runs={runs} onEnd={reloadAll} />
+
           <TenantKeys id={id} busy={busy} run={run} now={now} />
 
           <h2>Backups</h2>
@@ -224,6 +238,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
                 run('Back up', async () => {
                   const r = await call(api.POST('/api/tenants/{id}/backups', { ...path, body: {} }));
                   toast(`Backup started as job ${r.job_log_id}`);
+                  started('Backup', r.job_log_id);
                 })
               }
             >
@@ -308,17 +323,20 @@ export default function Tenant({ session, params }: { session: Session; params: 
                 max={36500}
                 value={maintenance.days}
                 disabled={!maintenance.cleanup}
-                onInput={(e) =>
-                  setMaintenance({ ...maintenance, days: Number(e.currentTarget.value) || 365 })
-                }
+                onInput={(e) => setMaintenance({ ...maintenance, days: e.currentTarget.value })}
               />{' '}
               days
             </label>
           </fieldset>
+          {daysWrong && (
+            <p class="error-line" role="alert">
+              Days must be a whole number from 1 to 36500.
+            </p>
+          )}
           <div class="actions">
             <button
               type="button"
-              disabled={busy}
+              disabled={busy || daysWrong}
               onClick={() =>
                 run('Preview', async () => {
                   const r = await call(
@@ -333,7 +351,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
             <button
               type="button"
               class="primary"
-              disabled={busy || preview?.key !== maintenanceKey}
+              disabled={busy || daysWrong || preview?.key !== maintenanceKey}
               title={preview?.key !== maintenanceKey ? 'Preview these options first' : undefined}
               onClick={() =>
                 run('Maintenance', async () => {
@@ -341,6 +359,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
                     api.POST('/api/tenants/{id}/maintenance', { ...path, body: maintenanceBody(false) }),
                   );
                   toast(`Maintenance started as job ${r.job_log_id}`);
+                  started('Maintenance', r.job_log_id);
                   setPreview(null);
                 })
               }
@@ -392,6 +411,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
           run('Restore', async () => {
             const r = await call(api.POST('/api/tenants/{id}/restore', { ...path, body: { backup } }));
             toast(`Restore started as job ${r.job_log_id}`);
+            started(`Restore from ${backup}`, r.job_log_id);
           });
         }}
       >
@@ -421,6 +441,8 @@ function PreviewResult({ jobId }: { jobId: string }) {
   useEventStream(
     job.data && !done ? `/api/job-logs/${jobId}/events` : null,
     (type) => type === 'end' && job.reload(),
+    undefined,
+    { secondary: true },
   );
   return (
     <div class="preview" aria-live="polite">

@@ -11,7 +11,9 @@ export function duration(ms: number): string {
 
 export function ago(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
-  const diff = now - Date.parse(iso);
+  // `now` is a page's clock, ticking every few seconds: a row that arrived since its last tick
+  // was "Created in 3 s". The time is never earlier than the real one.
+  const diff = Math.max(now, Date.now()) - Date.parse(iso);
   // The server's clock and the browser's differ a little: a moment either side is "just now".
   if (Math.abs(diff) < 2000) return 'just now';
   return diff >= 0 ? `${duration(diff)} ago` : `in ${duration(diff)}`;

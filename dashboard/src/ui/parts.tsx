@@ -24,11 +24,11 @@ export function StatusBadge({ status, label }: { status: string; label?: string 
   );
 }
 
-export function ProgressBar({ value, label }: { value: number; label: string }) {
+export function ProgressBar({ value, label, ended }: { value: number; label: string; ended?: string }) {
   const v = Math.max(0, Math.min(100, Math.round(value)));
   return (
     <div
-      class="progress"
+      class={ended ? `progress progress-${ended}` : 'progress'}
       role="progressbar"
       aria-label={label}
       aria-valuemin={0}

@@ -214,7 +214,8 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
             `backups:          ${h.backups.count}, ${h.backups.totalSize}, newest ${h.backups.newest?.createdAt.toISOString() ?? '-'}`,
           );
           print(`last maintenance: ${h.lastMaintenance?.at.toISOString() ?? '-'}`);
-          print(`queue:            ${h.queueDepth.pending} pending, ${h.queueDepth.running} running`);
+          const { pending, running, scheduled } = h.queueDepth;
+          print(`queue:            ${pending} pending (${scheduled} of them later), ${running} running`);
           const { effective, paused, pausedQueues, queueRates, rateUse } = h.limits;
           const perQueue = Object.entries(queueRates).map(([q, r]) => `, queue ${q} ${formatRate(r)}`);
           print(

@@ -153,7 +153,18 @@ export const JobLogStats = Type.Object(
         p95_duration_ms: Type.Union([Type.Integer(), Type.Null()]),
       }),
     ),
-    now: Type.Object({ pending: Count, running: Count }, { description: 'live queue, not the window' }),
+    now: Type.Object(
+      {
+        pending: Count,
+        running: Count,
+        scheduled: Type.Integer({
+          minimum: 0,
+          description:
+            'of the pending, those whose run_at is still ahead (delayed, or backing off before a retry)',
+        }),
+      },
+      { description: 'live queue, not the window' },
+    ),
     by_tenant: Type.Optional(
       Type.Array(Type.Object({ tenant: Type.Union([Type.String(), Type.Null()]), ...Counts }), {
         description: 'admin keys only',
@@ -175,7 +186,7 @@ export const JobLogStats = Type.Object(
             p95_duration_ms: 2400,
           },
         ],
-        now: { pending: 2, running: 1 },
+        now: { pending: 2, running: 1, scheduled: 1 },
       },
     ],
   },

@@ -141,7 +141,11 @@ export const TenantHealthJson = Type.Object({
     oldest_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   }),
   last_maintenance_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  queue_depth: Type.Object({ pending: Type.Integer(), running: Type.Integer() }),
+  queue_depth: Type.Object({
+    pending: Type.Integer(),
+    running: Type.Integer(),
+    scheduled: Type.Integer({ description: 'of the pending, those whose run_at is still ahead' }),
+  }),
   scheduling: Type.Object(
     {
       concurrency: Type.Integer({ description: 'jobs of one queue running at once, cluster-wide' }),
