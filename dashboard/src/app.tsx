@@ -72,6 +72,8 @@ function PageHost({ session }: { session: Session }) {
   const match = ROUTES.map((r) => ({ route: r, m: r.pattern.exec(path) })).find((x) => x.m);
   const [mod, setMod] = useState<{ route: Route; page: PageModule } | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
+  // "Try again" after a failed download: the server was away a moment, or a redeploy.
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     // A page without a stream of its own shows "Not live", not the last page's state.
     liveStateStore.set('stopped');
@@ -95,7 +97,7 @@ function PageHost({ session }: { session: Session }) {
     return () => {
       current = false;
     };
-  }, [match?.route]);
+  }, [match?.route, attempt]);
   if (!match) {
     return (
       <section>
@@ -123,7 +125,16 @@ function PageHost({ session }: { session: Session }) {
       </section>
     );
   }
-  if (error) return <ErrorBox error={error} />;
+  if (error) {
+    return (
+      <section>
+        <ErrorBox error={error} />
+        <button type="button" onClick={() => setAttempt((n) => n + 1)}>
+          Try again
+        </button>
+      </section>
+    );
+  }
   if (!mod || mod.route !== match.route) return <Loading what={match.route.title.toLowerCase()} />;
   const Page = mod.page.default;
   return <Page session={session} params={{ ...(match.m?.groups ?? {}) }} />;

@@ -112,14 +112,14 @@ describe('the dashboard in a browser', () => {
     });
   });
 
-  it('gets over a page that failed to download: the next page loads, and the failed one on a retry', async () => {
+  it('gets over a page that failed to download: the next page loads, and the failed one on a retry or Try again', async () => {
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, ADMIN_KEY);
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       // The server away, or a redeploy that renamed the file: the Schedules chunk fails once.
       let failed = 0;
       await page.route(/\/assets\/Schedules-[^/]+\.js$/, (route) =>
-        failed++ === 0 ? route.abort() : route.continue(),
+        failed++ < 2 ? route.abort() : route.continue(),
       );
       await page.getByRole('link', { name: 'Schedules' }).click();
       await page.getByText('Could not load the page').waitFor(WAIT);
@@ -130,8 +130,11 @@ describe('the dashboard in a browser', () => {
       expect(await page.getByText('Could not load the page').count()).toBe(0);
       await page.locator('.live-state.live-live').waitFor(WAIT);
       await page.getByRole('link', { name: 'Schedules' }).click();
+      await page.getByText('Could not load the page').waitFor(WAIT);
+      // Where it failed, it can be tried again without leaving.
+      await page.getByRole('button', { name: 'Try again' }).click();
       await page.getByRole('heading', { name: 'Schedules', level: 1 }).waitFor(WAIT);
-      expect(failed).toBe(2);
+      expect(failed).toBe(3);
     });
   });
 
@@ -151,6 +154,33 @@ describe('the dashboard in a browser', () => {
       expect(await page.evaluate('document.activeElement?.textContent')).toBe('Overview');
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    });
+  });
+
+  it('keeps a sign-in for new tabs when asked, and signs every tab out together', async () => {
+    await withContext(async (context) => {
+      const first = await context.newPage();
+      await first.goto(`${baseUrl}/dashboard/`);
+      await first.getByLabel('API key').fill(ADMIN_KEY);
+      await first.getByRole('checkbox', { name: /Keep me signed in/ }).check();
+      await first.getByRole('button', { name: 'Sign in' }).click();
+      await first.getByRole('button', { name: 'Sign out' }).waitFor(WAIT);
+      // A link opened in a new tab starts signed in.
+      const second = await context.newPage();
+      await second.goto(`${baseUrl}/dashboard/queues`);
+      await second.getByRole('heading', { name: 'Queues' }).waitFor(WAIT);
+      await second.getByRole('button', { name: 'Sign out' }).click();
+      await first.getByLabel('API key').waitFor(WAIT);
+      const third = await context.newPage();
+      await third.goto(`${baseUrl}/dashboard/queues`);
+      await third.getByLabel('API key').waitFor(WAIT);
+    });
+    // Without it, the key stays in its tab.
+    await withContext(async (context) => {
+      await signIn(context, baseUrl, ADMIN_KEY);
+      const other = await context.newPage();
+      await other.goto(`${baseUrl}/dashboard/queues`);
+      await other.getByLabel('API key').waitFor(WAIT);
     });
   });
 
@@ -358,6 +388,16 @@ describe('the dashboard in a browser', () => {
       const dialog = page.getByRole('dialog', { name: 'Cancel jobs' });
       await dialog.getByRole('button', { name: 'Close' }).click();
       await dialog.waitFor({ state: 'hidden' });
+      // The page is in the URL: a job opened from page 2 and Back returns to page 2, as does
+      // the job page's own way back.
+      expect(new URL(page.url()).searchParams.get('page')).toBeTruthy();
+      await page.locator(`tr[data-job="${ids[0]}"] a`).first().click();
+      await page.locator('#job-title').waitFor(WAIT);
+      await page.goBack();
+      await page.locator(`tr[data-job="${ids[0]}"]`).waitFor(WAIT);
+      await page.locator(`tr[data-job="${ids[0]}"] a`).first().click();
+      await page.getByRole('link', { name: '← Jobs' }).click();
+      await page.locator(`tr[data-job="${ids[0]}"]`).waitFor(WAIT);
     });
     expect((await waitForStatus(tdb.db, ids[0]!, ['pending'])).status).toBe('pending');
   });

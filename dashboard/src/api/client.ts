@@ -7,11 +7,20 @@ export type JobLog = Schemas['JobLog'];
 
 const KEY = 'tenantry.key';
 
-/** The API key lives in this tab's session storage only: never in a URL, a cookie or a log. */
+/**
+ * The API key lives in this tab's session storage: never in a URL, a cookie or a log. Signing
+ * in with "keep me signed in" also keeps it in this browser's local storage, so new tabs and
+ * links opened in them start signed in; signing out (or a key that stops working) removes both.
+ */
 export const keyStore = {
-  get: (): string | null => sessionStorage.getItem(KEY),
+  get: (): string | null => sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY),
   set: (key: string) => sessionStorage.setItem(KEY, key),
-  clear: () => sessionStorage.removeItem(KEY),
+  remember: (key: string) => localStorage.setItem(KEY, key),
+  remembered: (): boolean => localStorage.getItem(KEY) !== null,
+  clear: () => {
+    sessionStorage.removeItem(KEY);
+    localStorage.removeItem(KEY);
+  },
 };
 
 /** A problem+json answer (or a network failure) as the pages show it. */

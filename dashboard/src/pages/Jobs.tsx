@@ -45,7 +45,9 @@ export default function Jobs({ session }: { session: Session }) {
   rememberJobsList(query);
   const filter = filterOf(query);
   const key = JSON.stringify(filter);
-  const [token, setToken] = useState<string | undefined>(undefined);
+  // The page is in the URL too: back from a job, the list is the page it was left on.
+  const token = query.get('page') ?? undefined;
+  const setToken = (page: string | undefined) => setQuery({ page });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirm, setConfirm] = useState<{
     action: BulkAction;
@@ -55,10 +57,7 @@ export default function Jobs({ session }: { session: Session }) {
   } | null>(null);
   const [busy, setBusy] = useState(false);
   const now = useNow(5000);
-  useEffect(() => {
-    setToken(undefined);
-    setSelected(new Set());
-  }, [key]);
+  useEffect(() => setSelected(new Set()), [key]);
   // A selection is of the rows on screen: another page's rows are not what "selected" acted on.
   useEffect(() => setSelected(new Set()), [token]);
 
@@ -146,7 +145,7 @@ export default function Jobs({ session }: { session: Session }) {
             const raw = String(form.get(name) ?? '').trim();
             values[name] = name.startsWith('created_') ? fromLocalInput(raw) : raw;
           }
-          setQuery(values);
+          setQuery({ ...values, page: undefined });
         }}
       >
         <label>
@@ -206,7 +205,7 @@ export default function Jobs({ session }: { session: Session }) {
           </button>
           <button
             type="button"
-            onClick={() => setQuery(Object.fromEntries(FILTER_NAMES.map((n) => [n, undefined])))}
+            onClick={() => setQuery(Object.fromEntries([...FILTER_NAMES, 'page'].map((n) => [n, undefined])))}
           >
             Clear
           </button>

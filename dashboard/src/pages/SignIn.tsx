@@ -14,6 +14,7 @@ export function SignIn() {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [remember, setRemember] = useState(false);
   return (
     <main id="main" class="signin">
       <h1>Tenantry</h1>
@@ -24,7 +25,7 @@ export function SignIn() {
           setBusy(true);
           setError(null);
           try {
-            await signIn(key.trim());
+            await signIn(key.trim(), remember);
           } catch (err) {
             const e = err instanceof ApiError ? err : undefined;
             setError(
@@ -49,9 +50,13 @@ export function SignIn() {
           onInput={(e) => setKey(e.currentTarget.value)}
           aria-describedby="key-note"
         />
+        <label class="check">
+          <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} />
+          Keep me signed in on this browser (new tabs and opened links too)
+        </label>
         <p id="key-note" class="hint">
-          The key stays in this tab only (session storage) and is sent in the Authorization header, never in a
-          URL.
+          The key stays in this tab (session storage), or in this browser until you sign out when kept (local
+          storage), and is sent in the Authorization header, never in a URL.
         </p>
         <button type="submit" class="primary" disabled={busy || key.trim() === ''}>
           {busy ? 'Signing in…' : 'Sign in'}
