@@ -28,6 +28,9 @@ const CONNECTION_MESSAGES = [
   'Client has encountered a connection error',
   'Client was closed and is not queryable',
   'the database system is',
+  // 55000 at connect: ALTER DATABASE … ALLOW_CONNECTIONS false, a maintenance window. The code
+  // alone says nothing of connections (55000 is any object in the wrong state), the text does.
+  'is not currently accepting connections',
 ];
 
 export function sqlState(err: unknown): string | undefined {

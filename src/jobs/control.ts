@@ -8,6 +8,8 @@ import { JOB_LOG_CHANNEL } from './log-batch.ts';
 /** Restricts an operation to one tenant's jobs; another tenant's job is "not found". */
 export interface JobScope {
   tenantId?: string;
+  /** For a retry: the tasks the caller may run again (a tenant key: its tenant tasks); undefined: all. */
+  tasks?: readonly string[];
 }
 
 const TERMINAL: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
@@ -90,8 +92,9 @@ const SUPERSEDED = /^superseded by job log (\d{1,18})$/;
 /**
  * The job log that replaced this cancelled one, if one did. The message alone proves nothing (a
  * handler's own error, kept when its job was then cancelled, can read the same), so the named
- * log must also be newer, of the same tenant and task, and written no later than this one was
- * cancelled: the dispatch that replaces a job writes both in one statement or transaction.
+ * log must also be newer, of the same tenant, and written no later than this one was cancelled:
+ * the dispatch that replaces a job writes both in one statement or transaction. Not of the same
+ * task: a job key replaces whatever job held it (a retry of a job another task replaced ran both).
  */
 async function supersededBy(
   trx: DbOrTrx,
@@ -103,7 +106,7 @@ async function supersededBy(
   const { rows } = await sql`
     SELECT 1 FROM tenantry.job_logs l JOIN tenantry.job_logs n ON n.id = ${by}::bigint
     WHERE l.id = ${log.id}::bigint AND n.id > l.id AND n.tenant_id IS NOT DISTINCT FROM l.tenant_id
-      AND n.task = l.task AND n.created_at <= l.finished_at`.execute(trx);
+      AND n.created_at <= l.finished_at`.execute(trx);
   return rows.length > 0 ? by : undefined;
 }
 
@@ -111,7 +114,7 @@ async function supersededBy(
 export const SUPERSEDED_SQL = sql<boolean>`(l.status = 'cancelled' AND EXISTS (
   SELECT 1 FROM tenantry.job_logs n
   WHERE n.id = substring(l.error_message from '^superseded by job log ([0-9]{1,18})$')::bigint
-    AND n.id > l.id AND n.tenant_id IS NOT DISTINCT FROM l.tenant_id AND n.task = l.task
+    AND n.id > l.id AND n.tenant_id IS NOT DISTINCT FROM l.tenant_id
     AND n.created_at <= l.finished_at))`;
 
 /**
@@ -126,6 +129,12 @@ export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promis
       throw new AppError(
         'conflict',
         `job log ${id} is ${log.status}; only failed or cancelled jobs can be retried`,
+      );
+    }
+    if (scope.tasks !== undefined && !scope.tasks.includes(log.task)) {
+      throw new AppError(
+        'forbidden',
+        `job log ${id} is system work (${log.task}): only an admin may retry it`,
       );
     }
     const by = log.status === 'cancelled' ? await supersededBy(trx, log) : undefined;

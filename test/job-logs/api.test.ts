@@ -124,7 +124,11 @@ describe('job-logs API', () => {
     });
     const all = (await get(`/api/job-logs/stats?since=${since}`, admin)).json();
     expect(all.by_tenant.map((t: { tenant: string }) => t.tenant).sort()).toEqual(['acme', 'globex']);
-    expect(all.now).toEqual({ pending: expect.any(Number), running: expect.any(Number) });
+    expect(all.now).toEqual({
+      pending: expect.any(Number),
+      running: expect.any(Number),
+      scheduled: expect.any(Number),
+    });
   });
 
   it('cancels a pending job, refuses twice, retries it on the same row, and hides it from others', async () => {

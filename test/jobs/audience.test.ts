@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
+import { cancelJob } from '../../src/jobs/control.ts';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { dispatchAs, registry } from '../../src/tasks/index.ts';
 import { ADMIN_KEY, bearer, buildTestApp, tenantsWithKeys } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -204,6 +206,54 @@ describe('who may dispatch what', () => {
     });
     expect(retried.statusCode).toBe(202);
     expect(await status(look.id)).toBe('pending');
+  });
+
+  it("lets a tenant retry its tenant jobs, not the platform's system jobs it runs on its behalf", async () => {
+    // The welcome mail of acme: a system task, run in acme's lane.
+    const [welcome] = await dispatchJobs(tdb.db, registry, [
+      { task: 'welcome-email', tenant: 'acme', payload: {}, delayMs: 3_600_000 },
+    ]);
+    await cancelJob(tdb.db, welcome!.id);
+    const refused = await app.inject({
+      method: 'POST',
+      url: `/api/job-logs/${welcome!.id}/retry`,
+      headers: keys.acme,
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().detail).toMatch(/system work \(welcome-email\)/);
+    const bulk = await app.inject({
+      method: 'POST',
+      url: '/api/job-logs/retry',
+      headers: keys.acme,
+      payload: { filter: { task: 'welcome-email' }, dry_run: true },
+    });
+    expect(bulk.json().matched).toBe(0);
+    const byAdmin = await app.inject({
+      method: 'POST',
+      url: `/api/job-logs/${welcome!.id}/retry`,
+      headers: bearer(ADMIN_KEY),
+    });
+    expect(byAdmin.statusCode).toBe(202);
+    await cancelJob(tdb.db, welcome!.id);
+  });
+
+  it('does not bring back a job a job of another task replaced through the same key', async () => {
+    const first = (
+      await post(
+        { task: 'demo-slow', payload: { seconds: 1 }, job_key: 'switch', delay_ms: 3_600_000 },
+        keys.acme,
+      )
+    ).json();
+    const second = (
+      await post({ ...notification, job_key: 'switch', delay_ms: 3_600_000 }, keys.acme)
+    ).json();
+    const again = await app.inject({
+      method: 'POST',
+      url: `/api/job-logs/${first.id}/retry`,
+      headers: keys.acme,
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ superseded_by: second.id });
   });
 
   it('refuses system tasks in the CLI with one line and exit 1, and dispatches tenant tasks', async () => {

@@ -69,7 +69,8 @@ export default function Overview({ session }: { session: Session }) {
               <StatusBadge status={s} />
               <Link
                 class="figure"
-                href={`/jobs?status=${s}`}
+                // The cards count the last 24 hours: so does the list they open.
+                href={`/jobs?status=${s}&created_after=${encodeURIComponent(stats.data!.since)}`}
                 aria-label={`${stats.data!.by_status[s]} ${s} jobs`}
               >
                 {count(stats.data!.by_status[s])}

@@ -268,13 +268,19 @@ export default function Tenant({ session, params }: { session: Session; params: 
                         <td class="mono">
                           {b.file_name}
                           {b.encrypted ? ' (encrypted)' : ''}
+                          {b.file_missing && (
+                            <span class="badge status-failed" title="its file is gone from BACKUP_DIR">
+                              file missing
+                            </span>
+                          )}
                         </td>
                         <td>{ago(b.created_at, now)}</td>
                         <td>{(b.size_bytes / 1024).toFixed(1)} KiB</td>
                         <td>
                           <button
                             type="button"
-                            disabled={busy}
+                            disabled={busy || b.file_missing}
+                            title={b.file_missing ? 'its file is missing: it cannot be restored' : undefined}
                             onClick={() => {
                               setTyped('');
                               setDialog({ kind: 'restore', backup: b.file_name });

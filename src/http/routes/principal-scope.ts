@@ -1,4 +1,5 @@
 import { notFound } from '../../errors.ts';
+import type { TaskRegistry } from '../../jobs/registry.ts';
 import type { Principal } from '../auth.ts';
 
 /**
@@ -15,6 +16,19 @@ export function tenantScope(principal: Principal, tenant: string | undefined): s
 /** The tenant a tenant key is bound to; undefined for the admin key (every tenant). */
 export const ownTenant = (principal: Principal): string | undefined =>
   principal.kind === 'tenant' ? principal.tenantId : undefined;
+
+/**
+ * The tasks whose jobs the principal may retry: a tenant key, its tenant tasks only (a retry
+ * runs the job again, and system work such as callback deliveries, exports and the welcome
+ * mail is the platform's, not the tenant's to re-run); undefined for the admin key (all).
+ */
+export function retryableTasks(principal: Principal, registry: TaskRegistry): readonly string[] | undefined {
+  if (principal.kind === 'admin') return undefined;
+  return registry
+    .all()
+    .filter((d) => d.audience === 'tenant')
+    .map((d) => d.name);
+}
 
 export const TenantFilterDescription =
   'admin keys: only this tenant; tenant keys: their own (another is 404)';

@@ -8,7 +8,7 @@ import { problemResponses } from '../../problem.ts';
 import { timeParam } from '../../time-param.ts';
 import type { RouteDeps } from '../deps.ts';
 import { JobLogId, JobStatusSchema } from '../job-logs/schemas.ts';
-import { TenantFilterDescription, tenantScope } from '../principal-scope.ts';
+import { retryableTasks, TenantFilterDescription, tenantScope } from '../principal-scope.ts';
 
 const BulkRequest = Type.Object(
   {
@@ -97,7 +97,7 @@ function instant(value: string | undefined): string | undefined {
 }
 
 /** Bulk retry and cancel by filter or selection, bounded per call. */
-export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db }) => {
+export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, registry }) => {
   const handle = (action: BulkAction, principal: Principal, given: BulkRequest | undefined) => {
     const body = given ?? {};
     const f = body.filter ?? {};
@@ -120,6 +120,7 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       asOf: instant(body.as_of),
       dryRun: body.dry_run ?? false,
       limit: body.limit ?? 100,
+      tasks: retryableTasks(principal, registry),
     });
   };
 

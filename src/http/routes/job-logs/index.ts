@@ -9,7 +9,7 @@ import { cancelJob, retryJob } from '../../../jobs/control.ts';
 import { problemResponses } from '../../problem.ts';
 import { timeParam } from '../../time-param.ts';
 import type { StreamRouteDeps } from '../deps.ts';
-import { ownTenant, TenantFilterDescription, tenantScope } from '../principal-scope.ts';
+import { ownTenant, retryableTasks, TenantFilterDescription, tenantScope } from '../principal-scope.ts';
 import { jobLogEvents } from './events.ts';
 import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats, JobLogSummary } from './schemas.ts';
 
@@ -18,7 +18,7 @@ const Params = Type.Object({ id: JobLogId });
 
 /** Job-log routes: list, show, stats, cancel, retry, cleanup, live events. */
 export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (app, deps) => {
-  const { db } = deps;
+  const { db, registry } = deps;
   app.addSchema(JobLog);
   app.addSchema(JobLogSummary);
 
@@ -217,7 +217,10 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
       },
     },
     async (request, reply) => {
-      const { jobId } = await retryJob(db, request.params.id, { tenantId: ownTenant(request.principal) });
+      const { jobId } = await retryJob(db, request.params.id, {
+        tenantId: ownTenant(request.principal),
+        tasks: retryableTasks(request.principal, registry),
+      });
       return reply.code(202).send({ id: request.params.id, status: 'pending' as const, job_id: jobId });
     },
   );
