@@ -62,6 +62,8 @@ export interface Config {
   readonly planScheduling: Readonly<Record<string, PlanScheduling>>;
   /** SCHEDULER_BUFFER: jobs admitted ahead per worker slot (graphile-worker's queue stays short). */
   readonly schedulerBuffer: number;
+  /** TENANT_MAX_BUSY_QUEUES: queues one tenant may have work in at once (migrations/0040). */
+  readonly tenantMaxBusyQueues: number;
   /** SCHEDULER_TICK_MS: how often each worker admits delayed jobs and rate-limit refills. */
   readonly schedulerTickMs: number;
   /** RECONCILE_INTERVAL_MS: how often a worker checks the lanes' accounting (and repairs it). */
@@ -328,6 +330,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     planLimits: planLimits(env),
     planScheduling: planScheduling(env),
     schedulerBuffer: integer(env, 'SCHEDULER_BUFFER', 20, 1, 1000),
+    tenantMaxBusyQueues: integer(env, 'TENANT_MAX_BUSY_QUEUES', 16, 1, 1000),
     schedulerTickMs: integer(env, 'SCHEDULER_TICK_MS', 250, 10, 60_000),
     reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 30_000, 1000, 3_600_000),
     queueUpkeepMs: integer(env, 'QUEUE_UPKEEP_MS', 500, 0, 3_600_000),

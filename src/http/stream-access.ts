@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Db } from '../db/database.ts';
 import { ListenerOnDemand } from '../db/listener-on-demand.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Principal } from './auth.ts';
 
@@ -35,8 +36,13 @@ interface Held {
  * lost, so on reconnecting every held stream's key and tenant are checked again.
  * The admin key from the environment cannot be revoked; its streams end only with the server.
  */
+/** Event streams one API key may have open at once: a dashboard's few tabs hold one or two each. */
+export const MAX_STREAMS_PER_KEY = 32;
+
 export class StreamAccess {
   private readonly held = new Set<Held>();
+  /** Streams open (or opening) per key id. */
+  private readonly perKey = new Map<string, number>();
   private readonly listening: ListenerOnDemand;
 
   private readonly db: Db;
@@ -54,6 +60,32 @@ export class StreamAccess {
       );
       listener.onReconnect(() => this.check([...this.held]));
     });
+  }
+
+  /**
+   * Before a stream starts (while an error can still be an answer): counts it against its key,
+   * 429 past MAX_STREAMS_PER_KEY (one tenant key held 6,500 streams and the pool from every
+   * other tenant). Returns the function that gives the place back, for when the stream ends.
+   */
+  reserve(principal: Principal): () => void {
+    const key = principal.keyId;
+    if (key === null) return () => {};
+    const open = this.perKey.get(key) ?? 0;
+    if (open >= MAX_STREAMS_PER_KEY) {
+      throw new AppError(
+        'rate_limited',
+        `this key has ${open} event streams open, the most one key may; close one (or reuse one per page)`,
+      );
+    }
+    this.perKey.set(key, open + 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const left = (this.perKey.get(key) ?? 1) - 1;
+      if (left > 0) this.perKey.set(key, left);
+      else this.perKey.delete(key);
+    };
   }
 
   /**

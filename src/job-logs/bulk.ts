@@ -23,8 +23,8 @@ export interface BulkRequest {
   ids?: readonly string[] | undefined;
   dryRun: boolean;
   limit: number;
-  /** For a retry: only jobs of these tasks (a tenant key's tenant tasks); undefined: all. */
-  tasks?: readonly string[] | undefined;
+  /** For a retry: not jobs of these tasks (a tenant key: system and admin work). */
+  notTasks?: readonly string[] | undefined;
   /**
    * Only rows that were in their actionable state by this instant (RFC 3339, microseconds kept):
    * for retry, finished (failed or cancelled) by then; for cancel, created by then. A dry run
@@ -59,8 +59,8 @@ function selection(db: Db, request: BulkRequest) {
     .$if(request.action === 'cancel', (q) => q.where('cancel_requested_at', 'is', null))
     // A job its job_key replaced is not retried (retryJob refuses it): the replacement runs.
     .$if(request.action === 'retry', (q) => q.where(sql<boolean>`NOT ${SUPERSEDED_SQL}`))
-    .$if(request.action === 'retry' && request.tasks !== undefined, (q) =>
-      q.where('task', 'in', request.tasks?.length ? [...request.tasks] : ['']),
+    .$if(request.action === 'retry' && (request.notTasks?.length ?? 0) > 0, (q) =>
+      q.where('task', 'not in', [...(request.notTasks ?? [])]),
     );
   if (f.tenantId !== undefined) query = query.where('tenant_id', '=', f.tenantId);
   if (f.status !== undefined) query = query.where('status', '=', f.status);
@@ -114,7 +114,7 @@ export async function bulkAct(db: Db, request: BulkRequest): Promise<BulkResult>
     .orderBy('id')
     .limit(Math.min(request.limit, BULK_MAX))
     .execute();
-  const scope = { tenantId: request.filters.tenantId, tasks: request.tasks };
+  const scope = { tenantId: request.filters.tenantId, notTasks: request.notTasks };
   for (const { id } of rows) {
     try {
       if (request.action === 'retry') await retryJob(db, id, scope);

@@ -8,8 +8,8 @@ import { JOB_LOG_CHANNEL } from './log-batch.ts';
 /** Restricts an operation to one tenant's jobs; another tenant's job is "not found". */
 export interface JobScope {
   tenantId?: string;
-  /** For a retry: the tasks the caller may run again (a tenant key: its tenant tasks); undefined: all. */
-  tasks?: readonly string[];
+  /** For a retry: tasks whose jobs the caller may not run again (a tenant key: system and admin work). */
+  notTasks?: readonly string[];
 }
 
 const TERMINAL: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
@@ -131,7 +131,7 @@ export async function retryJob(db: Db, id: string, scope: JobScope = {}): Promis
         `job log ${id} is ${log.status}; only failed or cancelled jobs can be retried`,
       );
     }
-    if (scope.tasks !== undefined && !scope.tasks.includes(log.task)) {
+    if (scope.notTasks?.includes(log.task)) {
       throw new AppError(
         'forbidden',
         `job log ${id} is system work (${log.task}): only an admin may retry it`,

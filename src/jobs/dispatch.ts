@@ -286,8 +286,23 @@ async function insertAll(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
       rows.map((r) => byRow.get(r)!),
     );
   } catch (err) {
+    const { code, constraint, message } = err as { code?: string; constraint?: string; message: string };
+    // A tenant at TENANT_MAX_BUSY_QUEUES asked to open one more (migrations/0040).
+    if (code === 'TQ001')
+      throw new AppError('conflict', message, { field: 'queue', reason: 'queue_limit_reached' });
+    // An idle lane removed (queue-gc) between this dispatch's look at it and its insert.
+    if (code === '23503' && constraint === 'lane_jobs_lane_fkey') {
+      throw new AppError(
+        'conflict',
+        'a queue of this dispatch was being removed as idle at that moment; dispatch again',
+        {
+          field: 'queue',
+          reason: 'lane_removed',
+        },
+      );
+    }
     // The job_logs foreign key is the existence check: no extra round trip per dispatch.
-    if ((err as { code?: string }).code === '23503') {
+    if (code === '23503') {
       const tenants = [...new Set(rows.map((r) => r.tenant_id).filter((t) => t !== null))];
       const which = tenants.length === 1 ? `tenant ${tenants[0]}` : `one of tenants ${tenants.join(', ')}`;
       throw new AppError('not_found', `${which} does not exist`, { field: 'tenant' });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import type { JobLogsTable } from '../../src/db/schema.ts';
 import type { App } from '../../src/http/app.ts';
+import { MAX_STREAMS_PER_KEY } from '../../src/http/stream-access.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { ADMIN_KEY, bearer, buildTestApp, tenantsWithKeys } from '../helpers/app.ts';
@@ -327,6 +328,35 @@ describe('dashboard API', () => {
     } finally {
       acmeStream.close();
       adminStream.close();
+    }
+  });
+
+  it('holds at most MAX_STREAMS_PER_KEY event streams per key: the next is a 429, and a closed one frees a place', async () => {
+    if (!app.server.listening) await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const controllers: AbortController[] = [];
+    const open = async (headers: Record<string, string>) => {
+      const controller = new AbortController();
+      const res = await fetch(`${base}/api/events`, { headers, signal: controller.signal });
+      if (res.status === 200) {
+        controllers.push(controller);
+        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+        let text = '';
+        while (!text.includes('event: ready')) text += (await reader.read()).value ?? '';
+      }
+      return res;
+    };
+    try {
+      for (let i = 0; i < MAX_STREAMS_PER_KEY; i++) expect((await open(acme)).status).toBe(200);
+      const refused = await open(acme);
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(/event streams open, the most one key may/);
+      // Another key is not held back by acme's streams.
+      expect((await open(globex)).status).toBe(200);
+      controllers.shift()!.abort();
+      await expect.poll(async () => (await open(acme)).status).toBe(200);
+    } finally {
+      for (const c of controllers) c.abort();
     }
   });
 

@@ -18,15 +18,15 @@ export const ownTenant = (principal: Principal): string | undefined =>
   principal.kind === 'tenant' ? principal.tenantId : undefined;
 
 /**
- * The tasks whose jobs the principal may retry: a tenant key, its tenant tasks only (a retry
- * runs the job again, and system work such as callback deliveries, exports and the welcome
- * mail is the platform's, not the tenant's to re-run); undefined for the admin key (all).
+ * The tasks whose jobs the principal may not retry: for a tenant key, the admin and system tasks
+ * (a retry runs the job again, and system work such as callback deliveries, exports and the
+ * welcome mail is the platform's, not the tenant's to re-run); none for the admin key.
  */
-export function retryableTasks(principal: Principal, registry: TaskRegistry): readonly string[] | undefined {
-  if (principal.kind === 'admin') return undefined;
+export function unretryableTasks(principal: Principal, registry: TaskRegistry): readonly string[] {
+  if (principal.kind === 'admin') return [];
   return registry
     .all()
-    .filter((d) => d.audience === 'tenant')
+    .filter((d) => d.audience !== 'tenant')
     .map((d) => d.name);
 }
 

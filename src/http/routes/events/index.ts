@@ -50,7 +50,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
               },
             },
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...problemResponses(400, 401, 403, 404, 429),
         },
       },
     },
@@ -64,6 +64,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
           .executeTakeFirst();
         if (!row) throw notFound(`tenant ${tenantId}`);
       }
+      const giveBack = streams.reserve(request.principal);
       const raw = reply.raw;
       let closed = false;
       let unsubscribe = () => {};
@@ -77,6 +78,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
         clearInterval(heartbeat);
         unsubscribe();
         letGo();
+        giveBack();
         raw.end();
       };
 

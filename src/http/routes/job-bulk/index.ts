@@ -8,7 +8,7 @@ import { problemResponses } from '../../problem.ts';
 import { timeParam } from '../../time-param.ts';
 import type { RouteDeps } from '../deps.ts';
 import { JobLogId, JobStatusSchema } from '../job-logs/schemas.ts';
-import { retryableTasks, TenantFilterDescription, tenantScope } from '../principal-scope.ts';
+import { TenantFilterDescription, tenantScope, unretryableTasks } from '../principal-scope.ts';
 
 const BulkRequest = Type.Object(
   {
@@ -120,7 +120,7 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       asOf: instant(body.as_of),
       dryRun: body.dry_run ?? false,
       limit: body.limit ?? 100,
-      tasks: retryableTasks(principal, registry),
+      notTasks: unretryableTasks(principal, registry),
     });
   };
 

@@ -52,7 +52,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
             description: 'the job has finished and the client reconnected: stop reconnecting',
             type: 'null',
           },
-          ...problemResponses(400, 401, 403, 404),
+          ...problemResponses(400, 401, 403, 404, 429),
         },
       },
     },
@@ -67,6 +67,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
         return reply.code(204).send(null);
       }
 
+      const giveBack = streams.reserve(request.principal);
       const raw = reply.raw;
       let last = '';
       let closed = false;
@@ -78,6 +79,7 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
         clearInterval(heartbeat);
         unsubscribe();
         letGo();
+        giveBack();
         raw.end();
       };
       const send = (row: JobLogRow) => {

@@ -9,7 +9,7 @@ import { cancelJob, retryJob } from '../../../jobs/control.ts';
 import { problemResponses } from '../../problem.ts';
 import { timeParam } from '../../time-param.ts';
 import type { StreamRouteDeps } from '../deps.ts';
-import { ownTenant, retryableTasks, TenantFilterDescription, tenantScope } from '../principal-scope.ts';
+import { ownTenant, TenantFilterDescription, tenantScope, unretryableTasks } from '../principal-scope.ts';
 import { jobLogEvents } from './events.ts';
 import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats, JobLogSummary } from './schemas.ts';
 
@@ -219,7 +219,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
     async (request, reply) => {
       const { jobId } = await retryJob(db, request.params.id, {
         tenantId: ownTenant(request.principal),
-        tasks: retryableTasks(request.principal, registry),
+        notTasks: unretryableTasks(request.principal, registry),
       });
       return reply.code(202).send({ id: request.params.id, status: 'pending' as const, job_id: jobId });
     },

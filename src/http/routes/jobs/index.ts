@@ -69,7 +69,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{
         ]),
         response: {
           202: Type.Union([Type.Ref('AcceptedJob'), Type.Array(Type.Ref('AcceptedJob'))]),
-          ...problemResponses(400, 401, 403, 404, 422),
+          ...problemResponses(400, 401, 403, 404, 409, 422),
         },
       },
     },
