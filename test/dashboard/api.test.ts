@@ -350,7 +350,9 @@ describe('dashboard API', () => {
       for (let i = 0; i < MAX_STREAMS_PER_KEY; i++) expect((await open(acme)).status).toBe(200);
       const refused = await open(acme);
       expect(refused.status).toBe(429);
-      expect(((await refused.json()) as { detail: string }).detail).toMatch(/event streams open, the most one key may/);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(
+        /event streams open, the most one key may/,
+      );
       // Another key is not held back by acme's streams.
       expect((await open(globex)).status).toBe(200);
       controllers.shift()!.abort();
