@@ -37,6 +37,30 @@ type Failure = 'pool ended' | 'loop stalled' | 'shutdown hung';
 const SELF_SHUTDOWN_GRACE_MS = 2_000;
 
 /**
+ * How long a recovery waits for graphile-worker to stop the failed pool. Its graceful stop can
+ * hang for good in 0.18 (after "Deactivation failed: Timed out" during a network blackhole, the
+ * forceful stop "initiated whilst gracefulShutdown was still executing" never ended): the worker
+ * then ran nothing until restarted, its /health still green. The handlers are still waited for
+ * (waitForHandlers): a job must not run twice.
+ */
+const POOL_STOP_WAIT_MS = 30_000;
+
+/** Resolves when `work` settles or `ms` pass, whichever is first; says which. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  const late = sleep(ms, false, { signal: timer.signal }).catch(() => false);
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    timer.abort();
+  }
+}
+
+/**
  * Keeps a graphile-worker pool running through database outages. graphile-worker's pool dies
  * when it cannot record a batch of completions (and its runner promise still resolves), and a
  * process whose pool died used to either exit 0 (nothing left holding the event loop) or live
@@ -167,9 +191,19 @@ export class PoolSupervisor {
     const { logger, db, writer } = this.options;
     const old = this.options.poolRef.current;
     logger.error({ pool: old?.id, failure }, 'the worker pool stopped working; recovering');
-    if (failure !== 'pool ended')
-      await Promise.resolve(old?.forcefulShutdown(`worker ${failure}`)).catch(() => {});
-    await this.runner?.stop().catch(() => {});
+    const stopped =
+      (failure === 'pool ended' ||
+        (await settledWithin(
+          Promise.resolve(old?.forcefulShutdown(`worker ${failure}`)),
+          POOL_STOP_WAIT_MS,
+        ))) &&
+      (await settledWithin(this.runner?.stop() ?? Promise.resolve(), POOL_STOP_WAIT_MS));
+    if (!stopped) {
+      logger.warn(
+        { pool: old?.id, waitedMs: POOL_STOP_WAIT_MS },
+        'the failed pool did not stop in time; going on without it (its jobs are released below)',
+      );
+    }
     await this.waitForHandlers();
     if (old) await this.options.onPoolStopped(old.id);
     await waitForDatabase(this.options.pool, {
