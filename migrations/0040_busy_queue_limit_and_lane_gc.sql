@@ -8,21 +8,31 @@
 -- either: 120,000 made in 23 s with one key made that tenant's resume run 12.5 minutes (every
 -- limits change visits each of its lanes) and slowed everyone's admission and queue listing.
 --
--- Now a tenant may have work (jobs waiting or admitted) in at most max_busy_queues() queues at
--- once (TENANT_MAX_BUSY_QUEUES, default 16): a dispatch that would open one more is refused,
--- naming the queue, before anything is written (SQLSTATE TQ001). Queues already busy take
+-- Now a tenant may have work (jobs waiting or admitted) in at most TENANT_MAX_BUSY_QUEUES queues
+-- at once (default 16): a dispatch from outside that would open one more is refused, naming the
+-- queue, before anything is written (SQLSTATE TQ001). Queues already busy take
 -- any number of jobs, and a queue that drains stops counting. Two dispatches racing to open
 -- the last queues can each pass the check: the bound is a bound on abuse, not an exact count.
 -- And gc_idle_lanes() (queue-gc, hourly) deletes lanes with no work; the next job recreates one.
 
--- TENANT_MAX_BUSY_QUEUES reaches here as a session setting of Tenantry's pools; a caller's own
--- connection (the library used inside an application's transaction) gets the default.
-CREATE FUNCTION max_busy_queues() RETURNS integer LANGUAGE sql STABLE AS $$
-  SELECT coalesce(nullif(current_setting('tenantry.max_busy_queues', true), '')::integer, 16)
+-- TENANT_MAX_BUSY_QUEUES reaches here from the dispatches made from outside (the API, the CLI:
+-- src/jobs/dispatch.ts), as a transaction-local setting set in the dispatch's own statement.
+-- The first ensure_lanes() of that statement (enqueue_job_batch calls it before writing
+-- anything) reads it and clears it: the callbacks, requeues and supersede cancels that a
+-- statement or its transaction sets off are Tenantry's own and never refused (a refused
+-- callback dispatch inside a job's outcome write would have lost that outcome). NULL: unset.
+CREATE FUNCTION take_busy_queue_limit() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  v text := nullif(current_setting('tenantry.max_busy_queues', true), '');
+BEGIN
+  IF v IS NOT NULL THEN PERFORM set_config('tenantry.max_busy_queues', '', true); END IF;
+  RETURN v::integer;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION ensure_lanes(p_tenants text[], p_queues text[]) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
+  v_max integer := tenantry.take_busy_queue_limit();
   v_tenant text;
   v_busy integer;
   v_opening integer;
@@ -40,7 +50,9 @@ BEGIN
         AND (l.inflight > 0 OR EXISTS (SELECT 1 FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NULL)))) THEN
     RETURN;
   END IF;
-  -- The queues each tenant would open (lanes missing or idle), against those already busy.
+  -- The queues each tenant would open (lanes missing or idle), against those already busy;
+  -- only for a dispatch from outside.
+  IF v_max IS NOT NULL THEN
   SELECT o.tenant_id, b.busy, o.opening, o.first_queue INTO v_tenant, v_busy, v_opening, v_queue
   FROM (
     SELECT p.tenant_id, count(*)::integer AS opening, min(p.queue) AS first_queue
@@ -56,13 +68,14 @@ BEGIN
     WHERE l.tenant_id = o.tenant_id
       AND (l.inflight > 0 OR EXISTS (SELECT 1 FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NULL))
   ) b
-  WHERE b.busy + o.opening > tenantry.max_busy_queues()
+  WHERE b.busy + o.opening > v_max
   ORDER BY o.tenant_id
   LIMIT 1;
   IF v_tenant IS NOT NULL THEN
     RAISE EXCEPTION 'tenant % has work in % queues, the most it may have at once (TENANT_MAX_BUSY_QUEUES is %); queue "%" would open % more',
-      v_tenant, v_busy, tenantry.max_busy_queues(), v_queue, v_opening
+      v_tenant, v_busy, v_max, v_queue, v_opening
       USING ERRCODE = 'TQ001', HINT = 'dispatch into a queue that already has work, or wait until one drains';
+  END IF;
   END IF;
   INSERT INTO tenantry.lanes (name, tenant_id, queue, cap, weight, rate_limit, rate_period_ms,
                               queue_rate_limit, queue_rate_period_ms, paused, runnable, vtime)

@@ -59,13 +59,7 @@ export async function openRuntime(
     connectionString = embedded.connectionString;
     logger.info({ port: embedded.port, dataDir: config.dataDir }, 'embedded PostgreSQL started');
   }
-  const pool = createPool({
-    connectionString,
-    max: poolSize,
-    idleTimeoutMs: config.databaseIdleTimeoutMs,
-    // Read by the dispatch statements (tenantry.max_busy_queues(), migrations/0040).
-    settings: { 'tenantry.max_busy_queues': String(config.tenantMaxBusyQueues) },
-  });
+  const pool = createPool({ connectionString, max: poolSize, idleTimeoutMs: config.databaseIdleTimeoutMs });
   const db = createDb(pool);
   let closing: Promise<void> | undefined;
   return {

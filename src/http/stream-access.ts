@@ -37,7 +37,7 @@ interface Held {
  * The admin key from the environment cannot be revoked; its streams end only with the server.
  */
 /** Event streams one API key may have open at once: a dashboard's few tabs hold one or two each. */
-export const MAX_STREAMS_PER_KEY = 32;
+export const MAX_STREAMS_PER_KEY = 64;
 
 export class StreamAccess {
   private readonly held = new Set<Held>();

@@ -30,6 +30,12 @@ export interface DispatchContext {
   limits?: DispatchLimits;
   /** CALLBACK_ALLOW_PRIVATE: callback URLs may name private hosts. */
   callbackAllowPrivate?: boolean;
+  /**
+   * TENANT_MAX_BUSY_QUEUES, for dispatches from outside (the API, the CLI): a tenant may have
+   * work in at most this many queues (migrations/0040). Unset, as for Tenantry's own dispatches
+   * (callbacks, crontab, welcome mail): not checked.
+   */
+  maxBusyQueues?: number;
 }
 
 /**
@@ -201,7 +207,7 @@ export async function dispatchJobs(
   await checkPayloads(db, registry, specs);
   // On its own (not in the caller's transaction) the dispatch is one transaction: safe to
   // repeat when it lost a deadlock; inside one, the caller's retry repeats the whole of it.
-  const insert = (trx: DbOrTrx) => insertAll(trx, rows);
+  const insert = (trx: DbOrTrx) => insertAll(trx, rows, context.maxBusyQueues);
   if (db.isTransaction) return insert(db);
   return retryConflicts(() =>
     rows.every((r) => r.tenant_id !== null) || rows.every((r) => r.tenant_id === null)
@@ -272,11 +278,11 @@ function replacedWithinRequest(rows: Row[], jobs: DispatchedJob[]): DispatchedJo
   });
 }
 
-async function insertAll(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
+async function insertAll(db: DbOrTrx, rows: Row[], maxBusyQueues?: number): Promise<DispatchedJob[]> {
   const tenantRows = rows.filter((r) => r.tenant_id !== null);
   const centralRows = rows.filter((r) => r.tenant_id === null);
   try {
-    const tenantJobs = tenantRows.length > 0 ? await insertTenantJobs(db, tenantRows) : [];
+    const tenantJobs = tenantRows.length > 0 ? await insertTenantJobs(db, tenantRows, maxBusyQueues) : [];
     const centralJobs = centralRows.length > 0 ? await insertCentralJobs(db, centralRows) : [];
     const byRow = new Map<Row, DispatchedJob>();
     for (const [i, r] of tenantRows.entries()) byRow.set(r, tenantJobs[i]!);
@@ -342,14 +348,22 @@ function optional<K extends keyof Row>(rows: Row[], key: K, absent: Row[K] | nul
   return rows.some((r) => r[key] !== absent) ? column(rows, key) : null;
 }
 
-async function insertTenantJobs(db: DbOrTrx, rows: Row[]): Promise<DispatchedJob[]> {
+async function insertTenantJobs(db: DbOrTrx, rows: Row[], maxBusyQueues?: number): Promise<DispatchedJob[]> {
   // Payloads go as one JSON array: parsed once, not element by element (enqueue_job_batch()
   // in migrations/0018 says what that saves).
   const payloads = `[${column(rows, 'payload').join(',')}]`;
   const metas = rows.some((r) => r.meta !== null) ? `[${rows.map((r) => r.meta ?? '{}').join(',')}]` : null;
+  // The busy-queue limit travels as a setting that the batch's first ensure_lanes() reads and
+  // clears (migrations/0040), set in an argument so that it is set before the call: the
+  // callbacks, requeues and supersede cancels a dispatch sets off are Tenantry's, not limited.
+  const tasks =
+    maxBusyQueues === undefined
+      ? sql`${column(rows, 'task')}::text[]`
+      : sql`array_cat(${column(rows, 'task')}::text[],
+          CASE WHEN set_config('tenantry.max_busy_queues', ${String(maxBusyQueues)}, true) IS NULL THEN NULL ELSE '{}'::text[] END)`;
   const { rows: result } = await sql<{ ids: string[]; dispatched_at: Date }>`
     SELECT * FROM tenantry.enqueue_job_batch(
-      ${column(rows, 'task')}::text[], ${column(rows, 'tenant_id')}::text[], ${column(rows, 'queue')}::text[],
+      ${tasks}, ${column(rows, 'tenant_id')}::text[], ${column(rows, 'queue')}::text[],
       ${payloads}::jsonb, ${metas}::jsonb,
       ${optional(rows, 'source_type')}::text[], ${optional(rows, 'source_id')}::text[],
       ${optional(rows, 'run_at')}::timestamptz[], ${optional(rows, 'priority', 0)}::int[],

@@ -52,6 +52,24 @@ function allowListenerPerJob(signal: AbortSignal): void {
 }
 
 /** Rejects with the signal's reason as soon as it aborts, whether or not the handler listens. */
+/** How long a cancelled job's handler gets to stop (and undo) before the job is written cancelled. */
+const CANCEL_UNDO_WAIT_MS = 60_000;
+
+/** Waits for `work` to settle, at most `ms`. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    work.then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
@@ -205,6 +223,7 @@ async function runJob(
   };
   deps.metrics.started();
   deps.writer.note(info.logId, { status: 'running', attempts: info.attempt, startedAt });
+  let work: Promise<unknown> | undefined;
   try {
     if (envelope.tenant !== undefined && !(await deps.gate.tenant(envelope.tenant))) {
       throw new PermanentJobError(`tenant ${envelope.tenant} no longer exists`);
@@ -215,7 +234,7 @@ async function runJob(
         `payload does not match task ${definition.name}: ${problem.path} ${problem.message}`,
       );
     }
-    const work = runInTenant(envelope.tenant, () => definition.handler(envelope.payload, ctx));
+    work = runInTenant(envelope.tenant, () => definition.handler(envelope.payload, ctx));
     const result = await untilAborted(work, controller.signal);
     deps.writer.settle(info.logId, {
       status: 'completed',
@@ -232,6 +251,10 @@ async function runJob(
   } catch (thrown) {
     const error = toError(controller.signal.aborted ? controller.signal.reason : thrown);
     if (error instanceof JobCancelledError) {
+      // Cancelled once the handler has stopped (or CANCEL_UNDO_WAIT_MS have passed): what it
+      // undoes on its signal (a restore putting the previous schema back) is done by then, and
+      // a process that ends when the job does (the CLI running its own job) does not cut it off.
+      if (work) await settledWithin(work, CANCEL_UNDO_WAIT_MS);
       const heldAtWrite = elapsed();
       await deps.writer.commit(info.logId, {
         status: 'cancelled',

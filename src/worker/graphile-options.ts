@@ -99,8 +99,12 @@ export function firstJobOnly(setup: GraphileSetup, queues: readonly string[]): R
   if (queues.length === 0) throw new Error('firstJobOnly needs a worker limited to some queues');
   const own = setup.options.forbiddenFlags;
   let started = false;
-  setup.events.once('job:start', () => {
+  setup.events.on('job:start', () => {
     started = true;
+  });
+  // A pool the supervisor starts again after an outage takes the job again (it was released).
+  setup.events.on('pool:create', () => {
+    started = false;
   });
   const ownFlags = async () => (typeof own === 'function' ? await own() : own) ?? [];
   return {

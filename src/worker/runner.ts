@@ -250,6 +250,8 @@ export class WorkerService {
    * on the database (rejects).
    */
   async runFirstJob(signal: AbortSignal): Promise<void> {
+    // Its job's end, or the caller's signal. A pool restarted after an outage runs the job again
+    // (released with the old pool); the signal, given when the job has ended, ends the wait then.
     const ended = once(this.parts.graphile.events, 'job:complete', { signal }).catch(() => undefined);
     try {
       await this.start();

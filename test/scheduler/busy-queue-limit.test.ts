@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, createPool } from '../../src/db/database.ts';
 import type { App } from '../../src/http/app.ts';
 import { cancelJob } from '../../src/jobs/control.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
@@ -8,6 +7,9 @@ import { removeIdleLanes } from '../../src/jobs/lane-gc.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { buildTestApp, tenantsWithKeys } from '../helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+
+/** As the API and the CLI dispatch: TENANT_MAX_BUSY_QUEUES given (Tenantry's own dispatches give none). */
+const outside = { maxBusyQueues: 16 };
 
 const job = (tenant: string, queue: string) => ({
   task: 'send-notification',
@@ -48,14 +50,15 @@ describe('queues with work per tenant, and idle lanes', () => {
       tdb.db,
       registry,
       Array.from({ length: 16 }, (_, i) => job('acme', `q${String(i).padStart(2, '0')}`)),
+      outside,
     );
     expect(opened).toHaveLength(16);
     // A queue with work takes any number of jobs more.
-    await dispatchJobs(tdb.db, registry, [job('acme', 'q00'), job('acme', 'q15')]);
+    await dispatchJobs(tdb.db, registry, [job('acme', 'q00'), job('acme', 'q15')], outside);
     const before = await logs();
     // With others that are fine, in one request: all or nothing.
     await expect(
-      dispatchJobs(tdb.db, registry, [job('acme', 'q01'), job('acme', 'extra')]),
+      dispatchJobs(tdb.db, registry, [job('acme', 'q01'), job('acme', 'extra')], outside),
     ).rejects.toMatchObject({
       code: 'conflict',
       extensions: { field: 'queue', reason: 'queue_limit_reached' },
@@ -89,8 +92,8 @@ describe('queues with work per tenant, and idle lanes', () => {
       .execute();
     for (const { id } of q03) await cancelJob(tdb.db, id);
     // q03 drained: one queue may open.
-    await dispatchJobs(tdb.db, registry, [job('acme', 'extra')]);
-    await expect(dispatchJobs(tdb.db, registry, [job('acme', 'q03')])).rejects.toMatchObject({
+    await dispatchJobs(tdb.db, registry, [job('acme', 'extra')], outside);
+    await expect(dispatchJobs(tdb.db, registry, [job('acme', 'q03')], outside)).rejects.toMatchObject({
       code: 'conflict',
     });
     expect(await lanes('acme')).toContain('q03');
@@ -100,36 +103,34 @@ describe('queues with work per tenant, and idle lanes', () => {
     expect(left).not.toContain('q03');
     expect(left).toHaveLength(16);
     expect(await removeIdleLanes(tdb.db)).toBe(0);
+    // Tenantry's own dispatches (a callback delivery, a crontab job) are not refused; and the
+    // limit of one dispatch does not outlive its statement.
+    await dispatchJobs(tdb.db, registry, [job('acme', 'callbacks-like')]);
+    await tdb.db.transaction().execute(async (trx) => {
+      await expect(dispatchJobs(trx, registry, [job('acme', 'q04')], outside)).resolves.toHaveLength(1);
+      await expect(dispatchJobs(trx, registry, [job('acme', 'own')])).resolves.toHaveLength(1);
+    });
   });
 
-  it('takes the limit from the session (TENANT_MAX_BUSY_QUEUES), and a removed lane comes back', async () => {
-    const pool = createPool({
-      connectionString: tdb.url,
-      max: 1,
-      settings: { 'tenantry.max_busy_queues': '1' },
+  it('takes the limit given (TENANT_MAX_BUSY_QUEUES), and a removed lane comes back', async () => {
+    const one = { maxBusyQueues: 1 };
+    await dispatchJobs(tdb.db, registry, [job('globex', 'made-up')], one);
+    await expect(dispatchJobs(tdb.db, registry, [job('globex', 'second')], one)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/TENANT_MAX_BUSY_QUEUES is 1/),
     });
-    const db = createDb(pool);
-    try {
-      await dispatchJobs(db, registry, [job('globex', 'made-up')]);
-      await expect(dispatchJobs(db, registry, [job('globex', 'second')])).rejects.toMatchObject({
-        code: 'conflict',
-        message: expect.stringMatching(/TENANT_MAX_BUSY_QUEUES is 1/),
-      });
-      for (const { id } of await db
-        .selectFrom('tenantry.job_logs')
-        .select('id')
-        .where('tenant_id', '=', 'globex')
-        .execute()) {
-        await cancelJob(db, id);
-      }
-      expect(await removeIdleLanes(db)).toBe(1);
-      expect(await lanes('globex')).toEqual([]);
-      const [again] = await dispatchJobs(db, registry, [job('globex', 'second')]);
-      expect(await lanes('globex')).toEqual(['second']);
-      const waiting = await sql`SELECT 1 FROM tenantry.lane_jobs WHERE log_id = ${again!.id}`.execute(db);
-      expect(waiting.rows).toHaveLength(1);
-    } finally {
-      await db.destroy();
+    for (const { id } of await tdb.db
+      .selectFrom('tenantry.job_logs')
+      .select('id')
+      .where('tenant_id', '=', 'globex')
+      .execute()) {
+      await cancelJob(tdb.db, id);
     }
+    expect(await removeIdleLanes(tdb.db)).toBe(1);
+    expect(await lanes('globex')).toEqual([]);
+    const [again] = await dispatchJobs(tdb.db, registry, [job('globex', 'second')], one);
+    expect(await lanes('globex')).toEqual(['second']);
+    const waiting = await sql`SELECT 1 FROM tenantry.lane_jobs WHERE log_id = ${again!.id}`.execute(tdb.db);
+    expect(waiting.rows).toHaveLength(1);
   });
 });

@@ -14,13 +14,16 @@ const KEY = 'tenantry.key';
  */
 export const keyStore = {
   get: (): string | null => sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY),
+  /** This tab's key only. */
+  tab: (): string | null => sessionStorage.getItem(KEY),
   set: (key: string) => sessionStorage.setItem(KEY, key),
   remember: (key: string) => localStorage.setItem(KEY, key),
-  remembered: (): boolean => localStorage.getItem(KEY) !== null,
-  clear: () => {
-    sessionStorage.removeItem(KEY);
-    localStorage.removeItem(KEY);
+  /** The key kept in this browser goes, when it is `key` (or any, without one). */
+  forget: (key?: string | null) => {
+    if (key === undefined || localStorage.getItem(KEY) === key) localStorage.removeItem(KEY);
   },
+  /** This tab forgets its key (the browser's kept one stays). */
+  clearTab: () => sessionStorage.removeItem(KEY),
 };
 
 /** A problem+json answer (or a network failure) as the pages show it. */

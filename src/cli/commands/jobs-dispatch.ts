@@ -61,7 +61,11 @@ export function registerDispatchCommand(jobs: Command): void {
               maxAttempts: opts.maxAttempts,
             },
           ],
-          { limits: config.jobLimits, callbackAllowPrivate: config.callbackAllowPrivate },
+          {
+            limits: config.jobLimits,
+            callbackAllowPrivate: config.callbackAllowPrivate,
+            maxBusyQueues: config.tenantMaxBusyQueues,
+          },
         );
         console.log(
           `dispatched job ${job!.id} (${job!.task}${job!.tenantId ? ` for ${job!.tenantId}` : ''}, queue ${job!.queue})`,

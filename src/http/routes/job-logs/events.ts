@@ -107,6 +107,9 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
       raw.write(': connected\nretry: 3000\n\n');
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
       raw.on('close', end);
+      // A client gone while the request was being checked: its close has already been and
+      // gone, and nothing would end the stream (or give its key's place back).
+      if (raw.destroyed || request.raw.destroyed) return end();
 
       // Subscribe before the first read, so a change between the two is not missed.
       try {

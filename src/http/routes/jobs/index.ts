@@ -83,6 +83,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{
         caller: principal,
         limits: config.jobLimits,
         callbackAllowPrivate: config.callbackAllowPrivate,
+        maxBusyQueues: config.tenantMaxBusyQueues,
       };
       const key = request.headers['idempotency-key'];
       const scope = principal.kind === 'tenant' ? `tenant:${principal.tenantId}` : 'admin';
