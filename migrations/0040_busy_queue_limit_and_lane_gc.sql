@@ -30,6 +30,13 @@ BEGIN
 END
 $$;
 
+-- A lane has work: jobs admitted (inflight), or waiting. Waiting is looked up, not read from
+-- the lane's due time: a cancel leaves that as it was, and a queue emptied by cancels read as
+-- busy would be reopened without being counted.
+CREATE FUNCTION lane_has_work(p_lane text, p_inflight integer) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT p_inflight > 0 OR EXISTS (SELECT 1 FROM tenantry.lane_jobs j WHERE j.lane = p_lane AND j.job_id IS NULL)
+$$;
+
 CREATE OR REPLACE FUNCTION ensure_lanes(p_tenants text[], p_queues text[]) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   v_max integer := tenantry.take_busy_queue_limit();
@@ -39,15 +46,13 @@ DECLARE
   v_queue text;
 BEGIN
   -- Every lane named exists and already has work: nothing opens, nothing to create (the path of
-  -- nearly every dispatch: two index probes per distinct lane of the request). Work is jobs
-  -- admitted or waiting, looked up, not the lane's due time: a cancel leaves that as it was, and
-  -- a queue emptied by cancels read as busy here would be reopened without being counted.
+  -- nearly every dispatch: two index probes per distinct lane of the request).
   IF NOT EXISTS (
     SELECT 1 FROM (SELECT DISTINCT 'tenant_' || t || '_' || q FROM unnest(p_tenants, p_queues) AS u(t, q)
                    WHERE t IS NOT NULL) AS p(name)
     WHERE NOT EXISTS (
       SELECT 1 FROM tenantry.lanes l WHERE l.name = p.name
-        AND (l.inflight > 0 OR EXISTS (SELECT 1 FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NULL)))) THEN
+        AND tenantry.lane_has_work(l.name, l.inflight))) THEN
     RETURN;
   END IF;
   -- The queues each tenant would open (lanes missing or idle), against those already busy;
@@ -60,13 +65,13 @@ BEGIN
           WHERE t IS NOT NULL) AS p(name, tenant_id, queue)
     WHERE NOT EXISTS (
       SELECT 1 FROM tenantry.lanes l WHERE l.name = p.name
-        AND (l.inflight > 0 OR EXISTS (SELECT 1 FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NULL)))
+        AND tenantry.lane_has_work(l.name, l.inflight))
     GROUP BY p.tenant_id
   ) o
   CROSS JOIN LATERAL (
     SELECT count(*)::integer AS busy FROM tenantry.lanes l
     WHERE l.tenant_id = o.tenant_id
-      AND (l.inflight > 0 OR EXISTS (SELECT 1 FROM tenantry.lane_jobs j WHERE j.lane = l.name AND j.job_id IS NULL))
+      AND tenantry.lane_has_work(l.name, l.inflight)
   ) b
   WHERE b.busy + o.opening > v_max
   ORDER BY o.tenant_id

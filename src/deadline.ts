@@ -26,3 +26,25 @@ export function deadline(
     },
   };
 }
+
+/**
+ * Waits for `work` to settle (resolved or rejected: its outcome is the caller's business), at
+ * most `ms`. True when it settled in time. The timer is cleared either way.
+ */
+export async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(resolve, ms, false);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

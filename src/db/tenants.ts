@@ -88,16 +88,21 @@ export async function updateTenant(db: DbOrTrx, id: string, changes: TenantChang
     .executeTakeFirstOrThrow();
 }
 
-/** How many tenants `owner` already has on `plan` (plan limits are per owner and plan). */
-export async function countOwnedTenants(db: DbOrTrx, owner: string, plan: string): Promise<number> {
-  const row = await db
+/** How many tenants `owner` already has on each of `plans` (plan limits are per owner and plan); absent: none. */
+export async function countOwnedTenants(
+  db: DbOrTrx,
+  owner: string,
+  plans: readonly string[],
+): Promise<Map<string, number>> {
+  const rows = await db
     .selectFrom('tenantry.tenants')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .select(['plan', (eb) => eb.fn.countAll<string>().as('n')])
     // Owners are compared case-insensitively: Ann@Example.com and ann@example.com are one owner.
     .where(sql<string>`lower(owner)`, '=', owner.toLowerCase())
-    .where('plan', '=', plan)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .where('plan', 'in', plans.length > 0 ? [...plans] : [''])
+    .groupBy('plan')
+    .execute();
+  return new Map(rows.map((r) => [r.plan, Number(r.n)]));
 }
 
 /** Every tenant id in id order (operator commands over all tenants). */

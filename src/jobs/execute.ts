@@ -3,6 +3,7 @@ import type { Job, JobHelpers, Task } from 'graphile-worker';
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
+import { settledWithin } from '../deadline.ts';
 import type { Logger } from '../logger.ts';
 import { runInTenant } from '../tenancy.ts';
 import type { RunningJobs } from './cancellation.ts';
@@ -54,21 +55,6 @@ function allowListenerPerJob(signal: AbortSignal): void {
 /** Rejects with the signal's reason as soon as it aborts, whether or not the handler listens. */
 /** How long a cancelled job's handler gets to stop (and undo) before the job is written cancelled. */
 const CANCEL_UNDO_WAIT_MS = 60_000;
-
-/** Waits for `work` to settle, at most `ms`. */
-async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    work.then(
-      () => {},
-      () => {},
-    ),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
-}
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {

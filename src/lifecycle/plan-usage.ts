@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { DbOrTrx } from '../db/database.ts';
+import { countOwnedTenants } from '../db/tenants.ts';
 import { normalizeOwner } from './owner.ts';
 import { planLimit } from './provision.ts';
 
@@ -26,15 +26,10 @@ export async function planUsage(
   owner: string,
   plan?: string,
 ): Promise<PlanUsage[]> {
-  const normal = normalizeOwner(owner);
   // An unknown plan is a 400 naming `plan` and the plans there are.
   const plans = plan === undefined ? Object.keys(config.planLimits) : [plan];
   for (const p of plans) planLimit(config, p);
-  const { rows } = await sql<{ plan: string; n: number }>`
-    SELECT plan, count(*)::int AS n FROM tenantry.tenants
-    WHERE lower(owner) = ${normal.toLowerCase()} AND plan = ANY(${plans}::text[])
-    GROUP BY plan`.execute(db);
-  const used = new Map(rows.map((r) => [r.plan, r.n]));
+  const used = await countOwnedTenants(db, normalizeOwner(owner), plans);
   return plans.map((p) => {
     const limit = config.planLimits[p]!;
     const n = used.get(p) ?? 0;

@@ -66,7 +66,8 @@ export async function canProvision(
 ): Promise<boolean> {
   const limit = planLimit(deps.config, plan);
   if (owner === null || owner === undefined) return true;
-  return (await countOwnedTenants(deps.db, normalizeOwner(owner), plan)) < limit;
+  const owned = await countOwnedTenants(deps.db, normalizeOwner(owner), [plan]);
+  return (owned.get(plan) ?? 0) < limit;
 }
 
 function checkRequest(request: ProvisionRequest): string {

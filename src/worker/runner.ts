@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runOnce, type WorkerPool } from 'graphile-worker';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
@@ -9,6 +8,7 @@ import type { Config } from '../config.ts';
 import { createPool, type Db } from '../db/database.ts';
 import type { Listener } from '../db/listener.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
+import { settledWithin } from '../deadline.ts';
 import type { Resolver } from '../job-logs/callback-delivery.ts';
 import type { RunningJobs } from '../jobs/cancellation.ts';
 import { WorkerShutdownError } from '../jobs/errors.ts';
@@ -296,21 +296,10 @@ export class WorkerService {
     if (!runner) return;
     const { logger, config } = this.options;
     const grace = config.shutdownTimeoutMs;
-    const graceful = runner.stop().then(
-      () => 'done' as const,
-      (err: unknown) => {
-        logger.warn({ err }, 'worker stopped with errors');
-        return 'done' as const;
-      },
-    );
-    // 'done' once the runner has stopped, 'timeout' if `ms` pass first (the timer then cleared).
-    const stoppedWithin = (ms: number) => {
-      const timer = new AbortController();
-      return Promise.race([graceful, sleep(ms, 'timeout' as const, { signal: timer.signal })]).finally(() =>
-        timer.abort(),
-      );
-    };
-    if ((await stoppedWithin(grace)) === 'timeout') {
+    const graceful = runner.stop().catch((err: unknown) => {
+      logger.warn({ err }, 'worker stopped with errors');
+    });
+    if (!(await settledWithin(graceful, grace))) {
       logger.warn(
         { shutdownTimeoutMs: grace },
         'running jobs did not finish in time; failing them for retry',
@@ -320,7 +309,7 @@ export class WorkerService {
       // and fails the jobs still running with an attempt counted, so it comes only after these
       // writes, and only for what they could not settle in time (PostgreSQL unreachable, say).
       this.parts.running.abortAll(new WorkerShutdownError());
-      if ((await stoppedWithin(OUTCOME_WRITE_GRACE_MS)) === 'done') return;
+      if (await settledWithin(graceful, OUTCOME_WRITE_GRACE_MS)) return;
       try {
         // Fails the running jobs with this message; graphile-worker retries them with backoff.
         await this.parts.supervisor.workerPool?.forcefulShutdown(

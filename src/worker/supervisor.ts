@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Runner, type RunnerOptions, run, type WorkerPool } from 'graphile-worker';
 import type pg from 'pg';
 import type { Db } from '../db/database.ts';
+import { settledWithin } from '../deadline.ts';
 import type { RunningJobs } from '../jobs/cancellation.ts';
 import { WorkerShutdownError } from '../jobs/errors.ts';
 import type { JobLogWriter } from '../jobs/log-writer.ts';
@@ -44,21 +45,6 @@ const SELF_SHUTDOWN_GRACE_MS = 2_000;
  * (waitForHandlers): a job must not run twice.
  */
 const POOL_STOP_WAIT_MS = 30_000;
-
-/** Resolves when `work` settles or `ms` pass, whichever is first; says which. */
-async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  const timer = new AbortController();
-  const settled = work.then(
-    () => true,
-    () => true,
-  );
-  const late = sleep(ms, false, { signal: timer.signal }).catch(() => false);
-  try {
-    return await Promise.race([settled, late]);
-  } finally {
-    timer.abort();
-  }
-}
 
 /**
  * Keeps a graphile-worker pool running through database outages. graphile-worker's pool dies

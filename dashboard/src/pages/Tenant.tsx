@@ -7,7 +7,7 @@ import { useLoad } from '../ui/data.ts';
 import { ago, dateTime, rate, size } from '../ui/format.ts';
 import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
 import { TenantKeys } from './TenantKeys.tsx';
-import { type Run, TenantRuns } from './TenantRuns.tsx';
+import { type Run, TenantRuns, useFollowedJob } from './TenantRuns.tsx';
 import { TenantScheduling } from './TenantScheduling.tsx';
 
 type Dialog = { kind: 'suspend' } | { kind: 'restore'; backup: string } | null;
@@ -439,25 +439,15 @@ export default function Tenant({ session, params }: { session: Session; params: 
 
 /** Follows the dry-run job and shows its report once it has finished. */
 function PreviewResult({ jobId }: { jobId: string }) {
-  const job = useLoad(
-    () => call(api.GET('/api/job-logs/{id}', { params: { path: { id: jobId } } })),
-    [jobId],
-  );
-  const done = job.data && ['completed', 'failed', 'cancelled'].includes(job.data.status);
-  useEventStream(
-    job.data && !done ? `/api/job-logs/${jobId}/events` : null,
-    (type) => type === 'end' && job.reload(),
-    undefined,
-    { secondary: true },
-  );
+  const { job } = useFollowedJob(jobId);
   return (
     <div class="preview" aria-live="polite">
       <h3>
         Preview: <Link href={`/jobs/${jobId}`}>job {jobId}</Link>{' '}
-        {job.data && <StatusBadge status={job.data.status} label={job.data.status_label} />}
+        {job && <StatusBadge status={job.status} label={job.status_label} />}
       </h3>
-      {job.data?.status === 'completed' && <Json value={job.data.result} label="Dry-run report" />}
-      {job.data?.error_message && <p class="error-box">{job.data.error_message}</p>}
+      {job?.status === 'completed' && <Json value={job.result} label="Dry-run report" />}
+      {job?.error_message && <p class="error-box">{job.error_message}</p>}
     </div>
   );
 }

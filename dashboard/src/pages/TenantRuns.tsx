@@ -30,15 +30,19 @@ export function TenantRuns({ runs, onEnd }: { runs: Run[]; onEnd: () => void }) 
   );
 }
 
-function RunLine({ run, onEnd }: { run: Run; onEnd: () => void }) {
+/**
+ * A job this page started, followed on its own stream (beside the page's) until it ends; then
+ * read whole once more (result, error).
+ */
+export function useFollowedJob(jobId: string) {
   const job = useLoad(
-    () => call(api.GET('/api/job-logs/{id}', { params: { path: { id: run.jobId } } })),
-    [run.jobId],
+    () => call(api.GET('/api/job-logs/{id}', { params: { path: { id: jobId } } })),
+    [jobId],
   );
   const status = job.data?.status;
   const done = status !== undefined && ENDED.includes(status);
   useEventStream(
-    job.data && !done ? `/api/job-logs/${run.jobId}/events` : null,
+    job.data && !done ? `/api/job-logs/${jobId}/events` : null,
     (type, data) => {
       if (type === 'job') job.setData((d) => d && { ...d, ...(data as Partial<JobLog>) });
       else if (type === 'end') job.reload();
@@ -46,15 +50,20 @@ function RunLine({ run, onEnd }: { run: Run; onEnd: () => void }) {
     () => job.reload(),
     { secondary: true },
   );
+  return { job: job.data, done };
+}
+
+function RunLine({ run, onEnd }: { run: Run; onEnd: () => void }) {
+  const { job: j, done } = useFollowedJob(run.jobId);
+  const status = j?.status;
   const told = useRef(false);
   useEffect(() => {
-    if (!done || told.current || !job.data) return;
+    if (!done || told.current || !j) return;
     told.current = true;
     onEnd();
     if (status === 'completed') toast(`${run.what} finished (job ${run.jobId})`);
-    else toast(`${run.what} ${status}: ${job.data.error_message ?? 'see the job'}`, 'error');
+    else toast(`${run.what} ${status}: ${j.error_message ?? 'see the job'}`, 'error');
   }, [done]);
-  const j = job.data;
   return (
     <li>
       {run.what}: <Link href={`/jobs/${run.jobId}`}>job {run.jobId}</Link>{' '}
