@@ -7,7 +7,7 @@
 //   (c) pg-boss, groupConcurrency = the tenant cap, 10 to 10,000 groups, with its cap overshoot
 //   (d) Tenantry, 1 to 10,000 tenants (cap 5 each), job logs on, with caps checked from job_logs
 //   (d0) Tenantry's central jobs (no lane), job logs on: what (d) costs before any lane
-//   (e) weighted shares  (f) quiet tenant latency  (g) rate limit  (h) failure isolation
+//   (e) weighted shares (e2) the same, tenants spreading jobs over queues  (f) quiet tenant latency  (g) rate limit  (h) failure isolation
 //   (i) bulk dispatch
 import { type BenchDatabase, benchDatabase } from './lib/database.ts';
 import { centralThroughput } from './lib/jobs-central.ts';
@@ -196,6 +196,7 @@ try {
   await phase('throughput', () => throughputFigures(bench));
   await phase('central jobs', () => centralThroughput(bench, RAW_JOBS, ROUNDS));
   await phase('weighted shares', () => weightedShares(bench, quick ? 20 : 30));
+  await phase('weighted shares across queues', () => weightedShares(bench, quick ? 20 : 30, [4, 1, 2]));
   await phase('quiet tenant latency', () => quietLatency(bench, quick ? 20_000 : 100_000, LIMIT_MS));
   await phase('rate limit', () => rateLimit(bench, quick ? 6 : 15));
   await phase('rate limits at scale', async () => {

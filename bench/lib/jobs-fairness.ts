@@ -3,6 +3,8 @@
 // graphile-worker's queue at one job per slot, so admission order decides who starts; each job
 // sleeps 5 ms. Backlogs are topped up while it runs, so no tenant ever runs dry. Shares of
 // starts (job_logs.started_at) are counted in each full 10 s window from the worker's start.
+// (e2) the same with the first tenant's jobs spread over four queues and the third's over two:
+// a tenant's share is the tenant's, however many queues it uses (migrations/0041).
 import { sql } from 'kysely';
 import type { BenchDatabase } from './database.ts';
 import { clearJobs } from './jobs-checks.ts';
@@ -14,19 +16,36 @@ const WINDOW_S = 10;
 /** Waiting jobs kept per tenant (topped up every 500 ms). */
 const KEEP_WAITING = 2000;
 
-export async function weightedShares(bench: BenchDatabase, seconds: number): Promise<void> {
-  const tenants = await createTenants(bench, WEIGHTS.length, 'weighted');
+/** `queues[i]`: how many queues tenant i's jobs are spread over (round-robin). */
+export async function weightedShares(
+  bench: BenchDatabase,
+  seconds: number,
+  queues = [1, 1, 1],
+): Promise<void> {
+  const spread = queues.some((n) => n > 1);
+  const tenants = await createTenants(bench, WEIGHTS.length, spread ? 'spread' : 'weighted');
   for (const [i, tenant] of tenants.entries())
     await setLimits(bench, tenant, { concurrency: 50, weight: WEIGHTS[i] });
-  const lanes = tenants.map((t) => `tenant_${t}_default`);
+  const names = (i: number) => (queues[i]! > 1 ? Array.from({ length: queues[i]! }, (_, q) => `q${q}`) : []);
   const topUp = async () => {
-    const { rows } = await sql<{ lane: string; n: number }>`
-      SELECT lane, count(*)::int AS n FROM tenantry.lane_jobs
-      WHERE lane = ANY(${lanes}::text[]) AND job_id IS NULL GROUP BY lane`.execute(bench.db);
+    const { rows } = await sql<{ tenant: string; n: number }>`
+      SELECT l.tenant_id AS tenant, count(*)::int AS n FROM tenantry.lane_jobs j
+      JOIN tenantry.lanes l ON l.name = j.lane
+      WHERE l.tenant_id = ANY(${tenants}::text[]) AND j.job_id IS NULL GROUP BY l.tenant_id`.execute(
+      bench.db,
+    );
     for (const [i, tenant] of tenants.entries()) {
-      const waiting = rows.find((r) => r.lane === lanes[i])?.n ?? 0;
+      const waiting = rows.find((r) => r.tenant === tenant)?.n ?? 0;
       if (waiting < KEEP_WAITING / 2)
-        await dispatchBacklog(bench, [tenant], KEEP_WAITING - waiting, 'bench-sleep', { ms: JOB_MS });
+        await dispatchBacklog(
+          bench,
+          [tenant],
+          KEEP_WAITING - waiting,
+          'bench-sleep',
+          { ms: JOB_MS },
+          2000,
+          names(i),
+        );
     }
   };
   await topUp();
@@ -64,8 +83,8 @@ export async function weightedShares(bench: BenchDatabase, seconds: number): Pro
   }
   const problem = await clearJobs(bench, 'weighted shares', false);
   figure({
-    metric: 'weighted shares, largest deviation from 25/25/50',
-    variant: `weights 1:1:2, cap 50 each, ${JOB_MS} ms jobs, SCHEDULER_BUFFER=1, ${windows} x ${WINDOW_S} s`,
+    metric: `weighted shares${spread ? ' across queues' : ''}, largest deviation from 25/25/50`,
+    variant: `weights 1:1:2${spread ? ` over ${queues.join('/')} queues` : ''}, cap 50 each, ${JOB_MS} ms jobs, SCHEDULER_BUFFER=1, ${windows} x ${WINDOW_S} s`,
     value: 100 * worst,
     unit: '% of target share',
     target: '<= 10%',

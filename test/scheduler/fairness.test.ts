@@ -88,6 +88,30 @@ describe('fair share', () => {
     expect(Math.abs(count('wc') - 120)).toBeLessThanOrEqual(12);
   });
 
+  it('shares starts per tenant, not per queue: three busy queues against one', async () => {
+    for (const id of ['wide', 'single']) {
+      await createTenantWithSchema(tdb, { id });
+      await limits(id, { concurrency: 50 });
+    }
+    const jobs = [
+      ...(await backlog('wide', 70, 15, 'x')),
+      ...(await backlog('wide', 70, 15, 'y')),
+      ...(await backlog('wide', 70, 15, 'z')),
+      ...(await backlog('single', 210)),
+    ];
+    worker = await work(4);
+    for (const job of jobs) await waitForStatus(tdb.db, job.id, ['completed'], 60_000);
+    const { rows } = await sql<{ tenant: string }>`
+      SELECT data->>'tenant' AS tenant FROM probe_events
+      WHERE data->>'event' = 'start' AND data->>'tenant' IN ('wide', 'single') ORDER BY at, id LIMIT 200`.execute(
+      tdb.db,
+    );
+    expect(rows).toHaveLength(200);
+    const wide = rows.filter((r) => r.tenant === 'wide').length;
+    // Equal weights: 100 / 100 within 10% while both have work (by queue it would be 150 / 50).
+    expect(Math.abs(wide - 100)).toBeLessThanOrEqual(10);
+  });
+
   it('serves a tenant that was idle ahead of one that has been busy (not first come, first served)', async () => {
     await createTenantWithSchema(tdb, { id: 'hog' });
     await createTenantWithSchema(tdb, { id: 'quiet' });

@@ -1226,7 +1226,7 @@ export interface components {
             oldest_ready_at: string | null;
             /** @description jobs of the lane running at once, cluster-wide (null: a central queue) */
             cap: number | null;
-            /** @description fair-share weight against competing lanes (null: a central queue) */
+            /** @description the tenant's fair-share weight, shared among its queues that have waiting jobs (null: a central queue) */
             weight: number | null;
             /** @description the tenant's starts allowed per rate_period_ms, all its queues together (null: no rate limit) */
             rate_limit: number | null;

@@ -33,7 +33,10 @@ const Queue = Type.Object(
     }),
     oldest_ready_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     cap: Nullable(Type.Integer(), 'jobs of the lane running at once, cluster-wide (null: a central queue)'),
-    weight: Nullable(Type.Number(), 'fair-share weight against competing lanes (null: a central queue)'),
+    weight: Nullable(
+      Type.Number(),
+      "the tenant's fair-share weight, shared among its queues that have waiting jobs (null: a central queue)",
+    ),
     rate_limit: Nullable(
       Type.Integer(),
       "the tenant's starts allowed per rate_period_ms, all its queues together (null: no rate limit)",
