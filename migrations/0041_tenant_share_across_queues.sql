@@ -27,28 +27,30 @@ CREATE INDEX lanes_busy_tenant_idx ON lanes (tenant_id, due) WHERE due IS NOT NU
 -- How long a lane's count stands before a pass that picks it counts again.
 CREATE FUNCTION busy_count_ms() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 250 $$;
 
--- Per picked lane (its tenant, its last count and when that was made), its tenant's queues that
--- compete now: due, runnable, not set aside for their rate (at least the picked lane itself).
--- Read without a lock: a share, not a bound, so a queue opening or draining meanwhile only
--- shifts the costs of the passes until the next count. A count stands busy_count_ms(): the
--- pass at 100 busy tenants counted ~100 lanes each time (~0.5 ms of a ~6.6 ms pass); a lane
--- new to the pass (never counted) is always counted. The lag is of the same order as the
--- scheduler clock's (250 ms): a tenant's older lanes take their full share for that long after
--- it opens more queues. Index probes only: on a small lanes table the planner chose a scan of
--- every lane per picked lane (~1 ms a pass of 100 lanes, against ~0.2 ms for the probes).
-CREATE FUNCTION tenant_busy_queues(p_tenants text[], p_prev integer[], p_counted bigint[], p_now_ms bigint)
-RETURNS integer[] LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
+-- A queue competes now: it has a job due, is runnable (neither paused nor suspended) and is not
+-- set aside for its rate. A queue at its cap competes: its backlog is the tenant's work, held
+-- back by the queue's own bound. (SQL, so it is inlined: the partial index on due and runnable
+-- still matches.)
+CREATE FUNCTION lane_competes(p_due timestamptz, p_runnable boolean, p_blocked_until bigint, p_now_ms bigint)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT p_due IS NOT NULL AND p_runnable AND p_due <= now() AND (p_blocked_until IS NULL OR p_blocked_until <= p_now_ms)
+$$;
+
+-- A tenant's queues competing now (at least 1), counted for the lanes a pass picks and for
+-- the slot-time charges a fold makes; with p_lane, that lane counts whether it competes or not
+-- (a charge is made when its attempt ends, and it may have nothing waiting then). Read without
+-- a lock: a share, not a bound, so a queue opening or draining meanwhile only shifts the costs
+-- of the passes until the next count. An index of the competing lanes by tenant
+-- (lanes_busy_tenant_idx) keeps the count to the tenant's busy queues, however many idle lanes
+-- it has. PL/pgSQL, not SQL: its statement's plan is kept for the session (a SQL function
+-- called from a PL/pgSQL one is planned again at each statement that calls it, ~0.3 ms).
+CREATE FUNCTION tenant_busy_now(p_tenant text, p_now_ms bigint, p_lane text DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  -- PL/pgSQL, not SQL: its statement's plan is kept for the session (a SQL function called from
-  -- a PL/pgSQL one is planned again on every call, ~0.3 ms).
-  RETURN (SELECT array_agg(
-    CASE WHEN u.counted > p_now_ms - tenantry.busy_count_ms() THEN u.prev
-         -- A subquery in a CASE branch runs only where that branch is taken.
-         ELSE greatest(1, (SELECT count(*) FROM tenantry.lanes t
-                           WHERE t.tenant_id = u.tenant AND t.due IS NOT NULL AND t.runnable AND t.due <= now()
-                             AND (t.rate_blocked_until IS NULL OR t.rate_blocked_until <= p_now_ms)))::integer
-    END ORDER BY u.o)
-  FROM unnest(p_tenants, p_prev, p_counted) WITH ORDINALITY AS u(tenant, prev, counted, o));
+  RETURN greatest(1, (SELECT count(*) FROM tenantry.lanes t
+                      WHERE t.tenant_id = p_tenant AND t.name IS DISTINCT FROM p_lane
+                        AND tenantry.lane_competes(t.due, t.runnable, t.rate_blocked_until, p_now_ms))
+                     + (p_lane IS NOT NULL)::integer)::integer;
 END
 $$;
 
@@ -81,6 +83,7 @@ DECLARE
   v_untils bigint[];
   v_set_aside bigint[];
   v_shares integer[];
+  v_stamps bigint[];
   -- Latest virtual finish time this pass may admit (NULL: no bound, the pass has the turn).
   v_limit double precision;
   -- One clock for the rate windows of this pass: the time of the pass, not of its transaction.
@@ -111,13 +114,36 @@ BEGIN
   -- after the locks, so it sees every admission committed before them (a snapshot taken
   -- earlier would show another pass's admitted jobs as still waiting, and admit them twice).
   -- Lanes set aside for their rate (rate_blocked_until) are passed by until their window frees.
-  SELECT array_agg(p.name ORDER BY p.vtime), array_agg(p.vtime ORDER BY p.vtime),
-         array_agg(p.weight ORDER BY p.vtime), array_agg(least(p.cap_room, v_room) ORDER BY p.vtime),
-         array_agg(p.tenant_id ORDER BY p.vtime), array_agg(p.busy_queues ORDER BY p.vtime),
-         array_agg(p.busy_counted_ms ORDER BY p.vtime),
-         coalesce(bool_or(p.rated), false)
+  --
+  -- With each lane, its tenant's busy queues (0041). A count stands busy_count_ms() on the lanes
+  -- it was made for: counting every picked lane on every pass took ~0.5 ms of a ~6.6 ms pass at
+  -- 100 busy tenants. A tenant is counted again, once per picked lane of it, when any of its
+  -- picked lanes has no standing count (never counted, too old, or stamped ahead of this
+  -- clock); otherwise the largest standing count of its picked lanes holds, with the oldest
+  -- stamp among them (a count carried from one lane to another is not kept alive past its
+  -- time). Never fewer than the tenant's lanes in this pick: they all compete now, so counts of
+  -- one taken while each lane was alone (its siblings' jobs delayed, say) cannot price them as
+  -- lone queues once they are all due.
+  SELECT array_agg(x.name ORDER BY x.vtime), array_agg(x.vtime ORDER BY x.vtime),
+         array_agg(x.weight ORDER BY x.vtime), array_agg(least(x.cap_room, v_room) ORDER BY x.vtime),
+         array_agg(x.tenant_id ORDER BY x.vtime), array_agg(x.busy ORDER BY x.vtime),
+         array_agg(x.stamp ORDER BY x.vtime),
+         coalesce(bool_or(x.rated), false)
   INTO v_names, v_vtimes, v_weights, v_rooms, v_tenants, v_busy, v_counted, v_rated
   FROM (
+    SELECT w.*,
+           -- A subquery in a CASE branch runs only where that branch is taken. tenant_busy_now()
+           -- written out: a function call per lane cost ~10 us, the subquery a few.
+           greatest(w.lanes, CASE WHEN w.stale
+                                  THEN (SELECT count(*) FROM tenantry.lanes t WHERE t.tenant_id = w.tenant_id
+                                          AND tenantry.lane_competes(t.due, t.runnable, t.rate_blocked_until, v_now_ms))
+                                  ELSE w.prev END) AS busy,
+           CASE WHEN w.stale THEN v_now_ms ELSE w.oldest END AS stamp
+    FROM (
+      SELECT p.*, count(*) OVER t AS lanes, max(p.busy_queues) OVER t AS prev, min(p.busy_counted_ms) OVER t AS oldest,
+             bool_or(p.busy_counted_ms IS NULL
+                     OR p.busy_counted_ms NOT BETWEEN v_now_ms - tenantry.busy_count_ms() AND v_now_ms) OVER t AS stale
+      FROM (
     SELECT l.name, l.vtime, l.weight, l.tenant_id, l.cap - l.inflight AS cap_room, l.busy_queues, l.busy_counted_ms,
            l.rate_limit IS NOT NULL OR l.queue_rate_limit IS NOT NULL AS rated
     FROM tenantry.lanes l
@@ -131,9 +157,11 @@ BEGIN
     ORDER BY l.vtime
     LIMIT v_room
     FOR UPDATE OF l SKIP LOCKED
-  ) p;
+      ) p
+      WINDOW t AS (PARTITION BY p.tenant_id)
+    ) w
+  ) x;
   IF v_names IS NULL THEN RETURN 0; END IF;
-  v_busy := tenantry.tenant_busy_queues(v_tenants, v_busy, v_counted, v_now_ms);
 
   IF v_rated THEN
     -- The picked lanes' limits, read again only when one of them has a limit (most passes of
@@ -201,9 +229,9 @@ BEGIN
     -- slack: what a side pass's bound forgives the lane, so that each of a tenant's busy queues
     -- is bound as a lone queue of the tenant would be (its first job within 10 of the floor).
     SELECT p.name, p.vtime, p.weight / p.busy AS weight, p.room, p.tenant, p.troom, p.blocked, p.until, p.busy,
-           (p.busy - 1) / p.weight AS slack
-    FROM unnest(v_names, v_vtimes, v_weights, v_rooms, v_tenants, v_trooms, v_blocked, v_untils, v_busy)
-      AS p(name, vtime, weight, room, tenant, troom, blocked, until, busy)
+           p.stamp, (p.busy - 1) / p.weight AS slack
+    FROM unnest(v_names, v_vtimes, v_weights, v_rooms, v_tenants, v_trooms, v_blocked, v_untils, v_busy, v_counted)
+      AS p(name, vtime, weight, room, tenant, troom, blocked, until, busy, stamp)
   ), ranked AS MATERIALIZED (
     -- One job more than the lane's room: when it exists, the lane still has a due job after
     -- this pass, so its due time (<= now) stands and need not be looked up again.
@@ -287,12 +315,12 @@ BEGIN
     -- (past its room, or not among the pass's smallest finish times), so its due time (<= now)
     -- stands. Otherwise every due job it had was admitted, and what still waits is deferred.
     SELECT p.name, coalesce(m.n, 0) AS n, p.room <= 0 OR coalesce(r.n, 0) > coalesce(m.n, 0) AS more, p.blocked,
-           p.busy
+           p.busy, p.stamp
     FROM picked p LEFT JOIN per_lane m ON m.lane = p.name LEFT JOIN read r ON r.name = p.name
   )
-  SELECT array_agg(name), array_agg(n), array_agg(more), array_agg(blocked), array_agg(busy),
+  SELECT array_agg(name), array_agg(n), array_agg(more), array_agg(blocked), array_agg(busy), array_agg(stamp),
          coalesce(sum(n), 0)::integer
-  INTO v_lanes, v_counts, v_more, v_set_aside, v_shares, v_total FROM counts;
+  INTO v_lanes, v_counts, v_more, v_set_aside, v_shares, v_stamps, v_total FROM counts;
   IF v_lanes IS NULL THEN RETURN 0; END IF;
 
   UPDATE tenantry.lanes l SET
@@ -301,15 +329,14 @@ BEGIN
     -- together advance as one lane of its weight would.
     vtime = l.vtime + a.n * a.busy / l.weight,
     busy_queues = a.busy,
-    busy_counted_ms = CASE WHEN l.busy_counted_ms > v_now_ms - tenantry.busy_count_ms() THEN l.busy_counted_ms
-                           ELSE v_now_ms END,
+    busy_counted_ms = a.stamp,
     admitted_total = l.admitted_total + a.n,
     -- Set aside until its window frees when it was found full; free again otherwise.
     rate_blocked_until = a.blocked,
     due = CASE WHEN a.more THEN l.due
                ELSE (SELECT min(j.run_at) FROM tenantry.lane_jobs j
                      WHERE j.lane = l.name AND j.job_id IS NULL AND j.deferred) END
-  FROM unnest(v_lanes, v_counts, v_more, v_set_aside, v_shares) AS a(name, n, more, blocked, busy)
+  FROM unnest(v_lanes, v_counts, v_more, v_set_aside, v_shares, v_stamps) AS a(name, n, more, blocked, busy, stamp)
   WHERE l.name = a.name;
 
   -- The admissions charged to their windows: a tenant's, all its picked lanes together, and
@@ -334,12 +361,17 @@ BEGIN
 END
 $$;
 
--- fold_releases (0019) charging slot time at the lane's share, as its starts are.
+-- fold_releases (0019) charging slot time at the lane's share, as its starts are, counted when
+-- the charge is made, the charged lane among the tenant's busy queues. Only releases carrying
+-- slot time (attempts longer than a quantum, failures) are counted: a short job's release
+-- carries none. The count the lane kept from its last admission can be from long before (a
+-- lane at its cap is not picked), so it is not used here.
 CREATE OR REPLACE FUNCTION fold_releases() RETURNS void LANGUAGE plpgsql
 SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
   v_lanes text[];
   v_free text[];
+  v_now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
 BEGIN
   SELECT array_agg(DISTINCT lane) INTO v_lanes FROM tenantry.lane_releases;
   IF v_lanes IS NULL THEN RETURN; END IF;
@@ -352,7 +384,9 @@ BEGIN
     DELETE FROM tenantry.lane_releases r WHERE r.lane = ANY(v_free) RETURNING r.lane, r.n, r.charge, r.due
   )
   UPDATE tenantry.lanes l SET inflight = l.inflight - f.n,
-         vtime = l.vtime + f.charge * l.busy_queues / l.weight,
+         vtime = l.vtime + CASE WHEN f.charge > 0
+                                THEN f.charge * tenantry.tenant_busy_now(l.tenant_id, v_now_ms, l.name) / l.weight
+                                ELSE 0 END,
          due = least(l.due, f.due)
   FROM (SELECT lane, sum(n)::integer AS n, sum(charge) AS charge, min(due) AS due FROM folded GROUP BY lane) f
   WHERE l.name = f.lane;

@@ -51,9 +51,11 @@ describe("a tenant's share across its queues", () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    await insertTenants(tdb.db, ['many', 'one', 'later', 'slow'], 10);
+    await insertTenants(tdb.db, ['many', 'one', 'later', 'slow', 'wide', 'pair'], 10);
   });
   beforeEach(async () => {
+    // Out of graphile-worker, so every test's passes have their whole room.
+    await finishAllAdmitted(tdb.db);
     await sql`DELETE FROM tenantry.job_logs`.execute(tdb.db);
     await sql`DELETE FROM tenantry.lanes`.execute(tdb.db);
   });
@@ -84,7 +86,6 @@ describe("a tenant's share across its queues", () => {
   });
 
   it("admits a job of a tenant with twelve busy queues at its own dispatch, as a lone queue's", async () => {
-    await insertTenants(tdb.db, ['wide'], 10);
     const queues = Array.from({ length: 12 }, (_, i) => `q${i}`);
     // Waiting, not admitted: no worker is live.
     for (const queue of queues) await backlog('wide', queue, 1);
@@ -99,20 +100,42 @@ describe("a tenant's share across its queues", () => {
       expect(rows[0]!.n).toBe(1);
     } finally {
       await sql`DELETE FROM tenantry.workers WHERE id = 'room'`.execute(tdb.db);
-      // Out of graphile-worker again, so the next passes have their whole room.
-      await finishAllAdmitted(tdb.db);
     }
   });
 
-  it("charges slot time at the lane's share, as its starts are", async () => {
-    await backlog('slow', 'a', 3);
-    await backlog('slow', 'b', 3);
+  it('prices lanes counted while each was alone as siblings once both compete', async () => {
+    // Each lane is admitted, and counted, while the other has nothing due.
+    await backlog('pair', 'a', 1);
     await sql`SELECT tenantry.try_admit(1)`.execute(tdb.db);
-    const { rows } = await sql<{ log_id: string; lane: string; vtime: number }>`
-      SELECT j.log_id::text, j.lane, l.vtime FROM tenantry.lane_jobs j JOIN tenantry.lanes l ON l.name = j.lane
-      WHERE j.job_id IS NOT NULL`.execute(tdb.db);
+    await backlog('pair', 'b', 1);
+    await sql`SELECT tenantry.try_admit(1)`.execute(tdb.db);
+    await finishAllAdmitted(tdb.db);
+    await backlog('pair', 'a', 5);
+    await backlog('pair', 'b', 5);
+    await sql`SELECT tenantry.try_admit(4)`.execute(tdb.db);
+    const { rows } = await sql<{ queue: string; busy: number }>`
+      SELECT queue, busy_queues AS busy FROM tenantry.lanes WHERE tenant_id = 'pair' ORDER BY queue`.execute(
+      tdb.db,
+    );
+    // Both picked together: two busy queues, whether their counts of one still stood (the pass
+    // came within 250 ms) or were taken again.
+    expect(rows).toEqual([
+      { queue: 'a', busy: 2 },
+      { queue: 'b', busy: 2 },
+    ]);
+  });
+
+  it("charges slot time at the lane's share when the charge is made, as a start is", async () => {
+    // Admitted alone (one busy queue); a second queue is busy by the time the attempt ends.
+    await backlog('slow', 'a', 1);
+    await sql`SELECT tenantry.try_admit(1)`.execute(tdb.db);
+    const { rows } = await sql<{ log_id: string; lane: string; vtime: number; busy: number }>`
+      SELECT j.log_id::text, j.lane, l.vtime, l.busy_queues AS busy FROM tenantry.lane_jobs j
+      JOIN tenantry.lanes l ON l.name = j.lane WHERE j.job_id IS NOT NULL`.execute(tdb.db);
     expect(rows).toHaveLength(1);
     const [job] = rows;
+    expect(job!.busy).toBe(1);
+    await backlog('slow', 'b', 3);
     await sql`SELECT graphile_worker.complete_jobs(ARRAY(
                 SELECT job_id FROM tenantry.lane_jobs WHERE log_id = ${job!.log_id}))`.execute(tdb.db);
     const heldMs = 100 * SLOT_QUANTUM_MS;
@@ -126,7 +149,7 @@ describe("a tenant's share across its queues", () => {
     const after = await sql<{
       vtime: number;
     }>`SELECT vtime FROM tenantry.lanes WHERE name = ${job!.lane}`.execute(tdb.db);
-    // 100 quanta: 99 owed beyond the start, times the two busy queues, at weight 1.
+    // 100 quanta: 99 owed beyond the start, times the two busy queues now, at weight 1.
     expect(after.rows[0]!.vtime - job!.vtime).toBeCloseTo(99 * 2, 6);
   });
 });
