@@ -50,6 +50,8 @@ export interface Config {
   readonly databaseIdleTimeoutMs: number;
   /** Finished exports are removed after this long. */
   readonly exportTtlHours: number;
+  /** Per tenant: exports waiting or running at once, and bytes of files kept. */
+  readonly exportQuota: Readonly<{ maxActive: number; maxBytes: number }>;
   /** Permanent failures in the last hour above this raise the failure alert. */
   readonly failedJobsAlertThreshold: number;
   readonly alertWebhookUrl: string | undefined;
@@ -323,6 +325,10 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     databaseWaitMs: integer(env, 'DATABASE_WAIT_MS', 300_000, 0, 86_400_000),
     databaseIdleTimeoutMs: integer(env, 'DATABASE_IDLE_TIMEOUT_MS', 300_000, 1_000, 86_400_000),
     exportTtlHours: integer(env, 'EXPORT_TTL_HOURS', 168, 1, 24 * 365),
+    exportQuota: Object.freeze({
+      maxActive: integer(env, 'EXPORT_MAX_ACTIVE', 3, 1, 1000),
+      maxBytes: integer(env, 'EXPORT_MAX_BYTES_PER_TENANT', 1_073_741_824, 1, Number.MAX_SAFE_INTEGER),
+    }),
     failedJobsAlertThreshold: integer(env, 'FAILED_JOBS_ALERT_THRESHOLD', 10, 0, 1_000_000),
     alertWebhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['http:', 'https:']),
     alertEmail: email(env, 'ALERT_EMAIL'),

@@ -5,6 +5,7 @@ import type { ExportFormat, ExportType } from '../db/schema-job-logs.ts';
 import { AppError } from '../errors.ts';
 import { dispatchJobs } from '../jobs/dispatch.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
+import { checkExportQuota, type ExportQuota } from './quota.ts';
 import { CONTENT_TYPES, type ExportFilters, validateFilters } from './types.ts';
 
 export interface NewExport {
@@ -13,6 +14,8 @@ export interface NewExport {
   format: ExportFormat;
   filters: Record<string, unknown>;
   ttlHours: number;
+  /** Refuse the export over this tenant quota (API and CLI); none: no bound (the demo seed). */
+  quota?: ExportQuota;
 }
 
 /** Records the export and dispatches its job in one transaction: both exist or neither. */
@@ -31,6 +34,7 @@ export async function createExport(db: Db, registry: TaskRegistry, spec: NewExpo
 
 function insertExport(db: Db, registry: TaskRegistry, spec: NewExport, filters: ExportFilters) {
   return db.transaction().execute(async (trx) => {
+    if (spec.quota) await checkExportQuota(trx, spec.tenantId, spec.quota);
     const { id } = await trx
       .insertInto('tenantry.exports')
       .values({

@@ -75,3 +75,29 @@ export async function deleteExpiredExports(db: DbOrTrx, batch = 100): Promise<nu
     RETURNING id`.execute(db);
   return rows.length;
 }
+
+/**
+ * Deletes one export and its file, unless its job may still write it (waiting or running):
+ * 'deleted', 'running' (kept), or undefined when there is no such export for this tenant.
+ */
+export async function deleteExport(
+  db: DbOrTrx,
+  id: string,
+  tenantId?: string,
+): Promise<'deleted' | 'running' | undefined> {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  const { rows } = await sql<{ running: boolean; deleted: boolean }>`
+    WITH target AS (
+      SELECT e.id, e.completed_at IS NULL AND l.status IN ('pending', 'running') AS running
+      FROM tenantry.exports e LEFT JOIN tenantry.job_logs l ON l.id = e.job_log_id
+      WHERE e.id = ${id} AND (${tenantId ?? null}::text IS NULL OR e.tenant_id = ${tenantId ?? null}::text)
+        AND NOT (${EXPIRED})
+      FOR UPDATE OF e
+    ), gone AS (
+      DELETE FROM tenantry.exports e USING target t WHERE e.id = t.id AND NOT t.running RETURNING e.id
+    )
+    SELECT t.running, EXISTS (SELECT 1 FROM gone) AS deleted FROM target t`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  return row.deleted ? 'deleted' : 'running';
+}

@@ -63,6 +63,9 @@ export function sendProblem(
   const body = problemBody(code, detail, request.id, extensions);
   if (body.status === 503 && !reply.hasHeader('retry-after'))
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  // A refusal that knows when to come back says so in the header too (the body keeps it).
+  if (typeof extensions.retry_after === 'number' && !reply.hasHeader('retry-after'))
+    reply.header('retry-after', String(extensions.retry_after));
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 

@@ -19,6 +19,7 @@ describe('tenantry jobs logs|stats and exports', () => {
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
     await createTenantWithSchema(tdb, { id: 'acme' });
+    await createTenantWithSchema(tdb, { id: 'umbrella' });
     await sql`INSERT INTO ${sql.table(`${tenantSchema('acme')}.clients`)} (name)
       SELECT 'Client ' || i FROM generate_series(1, 250) i`.execute(tdb.db);
     worker = await startTestWorker(tdb, { registry });
@@ -59,6 +60,19 @@ describe('tenantry jobs logs|stats and exports', () => {
     expect((await readdir(dirname(file))).filter((f) => f.includes(basename(file)))).toEqual([
       basename(file),
     ]);
+  });
+
+  it('deletes a finished export, and says so when there is none', async () => {
+    const created = await tenantry(['exports', 'create', '--tenant', 'umbrella', '--type', 'clients']);
+    const id = created.stdout.match(/export (\d+) \(job log \d+\)/)![1]!;
+    expect(created.stdout).toContain(`export ${id} completed`);
+    const deleted = await tenantry(['exports', 'delete', id]);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain(`export ${id} deleted`);
+    const again = await tenantry(['exports', 'delete', id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toContain(`export ${id} was not found`);
   });
 
   it('refuses an unknown filter, naming it', async () => {

@@ -499,7 +499,7 @@ export interface paths {
         put?: never;
         /**
          * Start an export of tenant data
-         * @description Runs as an `export-data` job; follow it with the status route or the job-log events.
+         * @description Runs as an `export-data` job; follow it with the status route or the job-log events. A tenant may have EXPORT_MAX_ACTIVE exports waiting or running at once (429 `export_limit_reached`, with Retry-After) and keep EXPORT_MAX_BYTES_PER_TENANT bytes of files (409 `export_quota_exceeded`: delete one, or wait until one expires).
          */
         post: operations["createExport"];
         delete?: never;
@@ -557,6 +557,26 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an export and its file
+         * @description Gives its room in the tenant's export quota back at once. 409 while its job is waiting or running (cancel the job first).
+         */
+        delete: operations["deleteExport"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1226,7 +1246,7 @@ export interface components {
             oldest_ready_at: string | null;
             /** @description jobs of the lane running at once, cluster-wide (null: a central queue) */
             cap: number | null;
-            /** @description the tenant's fair-share weight, shared among its queues that have waiting jobs (null: a central queue) */
+            /** @description the tenant's fair-share weight, shared among its queues with jobs due (not paused or held by a rate limit; null: a central queue) */
             weight: number | null;
             /** @description the tenant's starts allowed per rate_period_ms, all its queues together (null: no rate limit) */
             rate_limit: number | null;
@@ -5297,6 +5317,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Payload too large */
             413: {
                 headers: {
@@ -5551,6 +5580,102 @@ export interface operations {
                     "text/csv": string;
                     "application/json": unknown[];
                 };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description export id
+                 * @example 7
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Request validation failed */
             400: {

@@ -5,7 +5,17 @@ import { Link } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
 import { ago } from '../ui/format.ts';
-import { Empty, ErrorBox, Loading, Pager, ProgressBar, StatusBadge, toast, useNow } from '../ui/parts.tsx';
+import {
+  Confirm,
+  Empty,
+  ErrorBox,
+  Loading,
+  Pager,
+  ProgressBar,
+  StatusBadge,
+  toast,
+  useNow,
+} from '../ui/parts.tsx';
 
 /** Downloads with the key in a header (a link cannot carry it), then hands the file to the browser. */
 async function download(id: string, filename: string): Promise<void> {
@@ -25,6 +35,7 @@ export default function Exports({ session }: { session: Session }) {
   const admin = session.kind === 'admin';
   const [token, setToken] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
+  const [deleting, setDeleting] = useState<{ id: string; label: string } | null>(null);
   const now = useNow(10_000);
   const list = useLoad(
     () => call(api.GET('/api/exports/status', { params: { query: { page_size: 50, page_token: token } } })),
@@ -139,7 +150,7 @@ export default function Exports({ session }: { session: Session }) {
                   <th scope="col">Rows</th>
                   <th scope="col">Created</th>
                   <th scope="col">
-                    <span class="sr-only">Download</span>
+                    <span class="sr-only">Download or delete</span>
                   </th>
                 </tr>
               </thead>
@@ -176,6 +187,16 @@ export default function Exports({ session }: { session: Session }) {
                         }
                       >
                         Download <span class="sr-only">export {e.id}</span>
+                      </button>{' '}
+                      {/* A waiting or running export's job may still write it: cancel the job first. */}
+                      <button
+                        type="button"
+                        disabled={e.status === 'pending' || e.status === 'running'}
+                        onClick={() =>
+                          setDeleting({ id: e.id, label: `#${e.id} ${e.export_type} (${e.format})` })
+                        }
+                      >
+                        Delete… <span class="sr-only">export {e.id}</span>
                       </button>
                     </td>
                   </tr>
@@ -185,6 +206,29 @@ export default function Exports({ session }: { session: Session }) {
           </div>
         ))}
       <Pager next={list.data?.next_page_token} token={token} onPage={setToken} />
+      <Confirm
+        open={deleting !== null}
+        title="Delete export"
+        confirmLabel="Delete"
+        danger
+        onCancel={() => setDeleting(null)}
+        onConfirm={() => {
+          const target = deleting;
+          setDeleting(null);
+          if (!target) return;
+          call(api.DELETE('/api/exports/{id}', { params: { path: { id: target.id } } }))
+            .then(() => {
+              toast(`Export ${target.label} deleted`);
+              list.reload();
+            })
+            .catch((err: Error) => toast(`The export could not be deleted: ${err.message}`, 'error'));
+        }}
+      >
+        <p>
+          Delete export {deleting?.label} and its file? Its room in the tenant's export quota is freed. This
+          cannot be undone.
+        </p>
+      </Confirm>
     </section>
   );
 }

@@ -117,6 +117,7 @@ export function registerJobLogCommands(program: Command): void {
             format: opts.format,
             filters,
             ttlHours: config.exportTtlHours,
+            quota: config.exportQuota,
           });
           console.log(`export ${id} (job log ${jobLogId})`);
           if (!opts.wait) return;
@@ -195,6 +196,21 @@ export function registerJobLogCommands(program: Command): void {
             pipeline(readExport(db, id, chunks), out),
           );
         if (target !== '-') console.error(`wrote ${row.byte_size} bytes to ${target}`);
+      });
+    });
+
+  exports
+    .command('delete')
+    .description("delete a finished export and its file (gives its room in the tenant's quota back)")
+    .argument('<id>', 'export id')
+    .action(async (id: string) => {
+      const { deleteExport } = await import('../../exports/repository.ts');
+      await withRuntime(async ({ db }) => {
+        const outcome = await deleteExport(db, id);
+        if (!outcome) throw new Error(`export ${id} was not found`);
+        if (outcome === 'running')
+          throw new Error(`export ${id} is still waiting or running; cancel its job first`);
+        console.log(`export ${id} deleted`);
       });
     });
 }

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { AppError, invalid, notFound } from '../../../errors.ts';
 import { createExport } from '../../../exports/create.ts';
 import { exportJson } from '../../../exports/json.ts';
-import { findExport, listExports } from '../../../exports/repository.ts';
+import { deleteExport, findExport, listExports } from '../../../exports/repository.ts';
 import { readExport } from '../../../exports/storage.ts';
 import { PageQuery } from '../../pagination.ts';
 import { problemResponses } from '../../problem.ts';
@@ -24,9 +24,13 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         tags: ['exports'],
         operationId: 'createExport',
         summary: 'Start an export of tenant data',
-        description: 'Runs as an `export-data` job; follow it with the status route or the job-log events.',
+        description:
+          'Runs as an `export-data` job; follow it with the status route or the job-log events. ' +
+          'A tenant may have EXPORT_MAX_ACTIVE exports waiting or running at once (429 ' +
+          '`export_limit_reached`, with Retry-After) and keep EXPORT_MAX_BYTES_PER_TENANT bytes of ' +
+          'files (409 `export_quota_exceeded`: delete one, or wait until one expires).',
         body: ExportRequest,
-        response: { 202: ExportAccepted, ...problemResponses(400, 401, 403, 404) },
+        response: { 202: ExportAccepted, ...problemResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -44,6 +48,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
         format: body.format ?? 'csv',
         filters: body.filters ?? {},
         ttlHours: config.exportTtlHours,
+        quota: config.exportQuota,
       });
       return reply.code(202).send({ id, job_log_id: jobLogId, status: 'pending' as const });
     },
@@ -133,6 +138,37 @@ export const exportRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { 
           // A stream bypasses the response serializer; the schema above only documents the body.
           .send(readExport(db, row.id, row.chunk_count) as unknown as string)
       );
+    },
+  );
+
+  app.delete(
+    '/api/exports/:id',
+    {
+      schema: {
+        tags: ['exports'],
+        operationId: 'deleteExport',
+        summary: 'Delete an export and its file',
+        description:
+          "Gives its room in the tenant's export quota back at once. 409 while its job is waiting or " +
+          'running (cancel the job first).',
+        params: Params,
+        response: {
+          204: { description: 'deleted', type: 'null' },
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await deleteExport(db, request.params.id, ownTenant(request.principal));
+      if (!outcome) throw notFound(`export ${request.params.id}`);
+      if (outcome === 'running') {
+        throw new AppError(
+          'conflict',
+          `export ${request.params.id} is still waiting or running; cancel its job first`,
+          { reason: 'export_running' },
+        );
+      }
+      return reply.code(204).send(null);
     },
   );
 };

@@ -35,7 +35,7 @@ const Queue = Type.Object(
     cap: Nullable(Type.Integer(), 'jobs of the lane running at once, cluster-wide (null: a central queue)'),
     weight: Nullable(
       Type.Number(),
-      "the tenant's fair-share weight, shared among its queues that have waiting jobs (null: a central queue)",
+      "the tenant's fair-share weight, shared among its queues with jobs due (not paused or held by a rate limit; null: a central queue)",
     ),
     rate_limit: Nullable(
       Type.Integer(),
