@@ -29,6 +29,8 @@ export interface ExportsTable {
   completed_at: NullableTimestamp;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   expires_at: Timestamp;
+  /** Deleted by its tenant: hidden at once, removed with its chunks by the hourly sweep. */
+  deleted_at: NullableTimestamp;
 }
 
 export interface ExportChunksTable {

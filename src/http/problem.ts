@@ -64,8 +64,14 @@ export function sendProblem(
   if (body.status === 503 && !reply.hasHeader('retry-after'))
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   // A refusal that knows when to come back says so in the header too (the body keeps it).
-  if (typeof extensions.retry_after === 'number' && !reply.hasHeader('retry-after'))
-    reply.header('retry-after', String(extensions.retry_after));
+  const retryAfter = extensions.retry_after;
+  if (
+    typeof retryAfter === 'number' &&
+    Number.isInteger(retryAfter) &&
+    retryAfter >= 0 &&
+    !reply.hasHeader('retry-after')
+  )
+    reply.header('retry-after', String(retryAfter));
   return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 

@@ -37,6 +37,8 @@ export const exportData = defineTask({
       .where('id', '=', export_id)
       .executeTakeFirst();
     if (!exp || exp.tenant_id !== ctx.tenantId) throw new PermanentJobError(`export ${export_id} not found`);
+    // Deleted by its tenant (a retry of its failed job): nothing to write.
+    if (exp.deleted_at !== null) throw new PermanentJobError(`export ${export_id} was deleted`);
     if (exp.completed_at !== null) return { rows: Number(exp.row_count), bytes: Number(exp.byte_size) };
     const filters = validateFilters(exp.export_type, exp.filters);
 
@@ -82,6 +84,9 @@ export const exportData = defineTask({
             expires_at: sql<Date>`now() + (expires_at - created_at)`,
           })
           .where('id', '=', export_id)
+          // Deleted while it ran (its job started as the delete read it as ended): left to the
+          // sweep, with the chunks just written, rather than brought back.
+          .where('deleted_at', 'is', null)
           .execute();
         ctx.progress(100, `${done} rows`);
         return { rows: done, bytes: store.bytes, chunks: store.chunks };

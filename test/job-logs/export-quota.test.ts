@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
+import { deleteExpiredExports } from '../../src/exports/repository.ts';
 import type { App } from '../../src/http/app.ts';
 import { registry } from '../../src/tasks/index.ts';
 import { ADMIN_KEY, bearer, buildTestApp, tenantsWithKeys } from '../helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startTestWorker, waitForStatus } from '../helpers/worker.ts';
 
 /**
  * A tenant's exports are bounded: EXPORT_MAX_ACTIVE waiting or running at once (429 with
@@ -14,7 +16,7 @@ import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 describe('export quota', () => {
   let tdb: TestDatabase;
   let app: App;
-  let headers: Record<'acme' | 'globex' | 'burst' | 'files', Record<string, string>>;
+  let headers: Record<'acme' | 'globex' | 'burst' | 'files' | 'held', Record<string, string>>;
 
   const post = (as: Record<string, string>, payload: object = { export_type: 'clients' }) =>
     app.inject({ method: 'POST', url: '/api/exports', headers: as, payload });
@@ -30,7 +32,7 @@ describe('export quota', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    headers = await tenantsWithKeys(tdb, 'acme', 'globex', 'burst', 'files');
+    headers = await tenantsWithKeys(tdb, 'acme', 'globex', 'burst', 'files', 'held');
     const config = parseConfig({
       LOG_LEVEL: 'silent',
       EXPORT_MAX_ACTIVE: '2',
@@ -105,5 +107,88 @@ describe('export quota', () => {
     // An admin key may delete any tenant's finished export.
     await finished(waiting, 10);
     expect((await remove(waiting, bearer(ADMIN_KEY))).statusCode).toBe(204);
+  });
+
+  it('answers at once while an export job holds the row, and leaves the file to the sweep', async () => {
+    const running = (await post(headers.held, { export_type: 'job_logs' })).json().id as string;
+    // The export job writes its chunks in one transaction; each insert locks the export row
+    // (FOR KEY SHARE) until it commits.
+    const writer = await tdb.pool.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO tenantry.export_chunks (export_id, seq, data) VALUES ($1, 0, decode('00', 'hex'))`,
+        [running],
+      );
+      expect((await remove(running, headers.held)).statusCode).toBe(409);
+      await writer.query('ROLLBACK');
+    } finally {
+      writer.release();
+    }
+
+    // An export whose job has ended (cancelled here) is hidden at once; its file stays for a
+    // download already streaming, and the sweep removes both.
+    const { rows: job } = await sql<{ log: string }>`
+      SELECT job_log_id::text AS log FROM tenantry.exports WHERE id = ${running}`.execute(tdb.db);
+    const cancel = await app.inject({
+      method: 'POST',
+      url: `/api/job-logs/${job[0]!.log}/cancel`,
+      headers: headers.held,
+    });
+    expect(cancel.statusCode).toBe(202);
+    await sql`INSERT INTO tenantry.export_chunks (export_id, seq, data) VALUES (${running}, 0, decode('00', 'hex'))`.execute(
+      tdb.db,
+    );
+    expect((await remove(running, headers.held)).statusCode).toBe(204);
+    const listed = (
+      await app.inject({ method: 'GET', url: '/api/exports/status', headers: headers.held })
+    ).json();
+    expect(listed.exports.map((e: { id: string }) => e.id)).not.toContain(running);
+    const chunks = () =>
+      sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM tenantry.export_chunks WHERE export_id = ${running}`.execute(tdb.db);
+    expect((await chunks()).rows[0]!.n).toBe(1);
+    await deleteExpiredExports(tdb.db);
+    expect((await chunks()).rows[0]!.n).toBe(0);
+  });
+
+  it('fails a retried job of a deleted export for good, writing nothing', { timeout: 60_000 }, async () => {
+    const id = (await post(headers.held)).json().id as string;
+    const { rows } = await sql<{ log: string }>`
+      SELECT job_log_id::text AS log FROM tenantry.exports WHERE id = ${id}`.execute(tdb.db);
+    const log = rows[0]!.log;
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/api/job-logs/${log}/cancel`,
+      headers: headers.held,
+    });
+    expect(cancelled.statusCode).toBe(202);
+    expect((await remove(id, headers.held)).statusCode).toBe(204);
+    const retried = await app.inject({
+      method: 'POST',
+      url: `/api/job-logs/${log}/retry`,
+      headers: bearer(ADMIN_KEY),
+    });
+    expect(retried.statusCode).toBe(202);
+    const worker = await startTestWorker(tdb, { registry });
+    try {
+      await waitForStatus(tdb.db, log, ['failed'], 30_000);
+    } finally {
+      await worker.stop();
+    }
+    const { rows: after } = await sql<{
+      message: string;
+      attempts: number;
+      completed: boolean;
+      chunks: number;
+    }>`
+      SELECT l.error_message AS message, l.attempts, e.completed_at IS NOT NULL AS completed,
+             (SELECT count(*)::int FROM tenantry.export_chunks c WHERE c.export_id = e.id) AS chunks
+      FROM tenantry.exports e JOIN tenantry.job_logs l ON l.id = e.job_log_id WHERE e.id = ${id}`.execute(
+      tdb.db,
+    );
+    expect(after[0]).toMatchObject({ completed: false, chunks: 0 });
+    expect(after[0]!.message).toContain(`export ${id} was deleted`);
   });
 });

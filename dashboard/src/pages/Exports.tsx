@@ -36,6 +36,7 @@ export default function Exports({ session }: { session: Session }) {
   const [token, setToken] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [deleting, setDeleting] = useState<{ id: string; label: string } | null>(null);
+  const [removing, setRemoving] = useState(false);
   const now = useNow(10_000);
   const list = useLoad(
     () => call(api.GET('/api/exports/status', { params: { query: { page_size: 50, page_token: token } } })),
@@ -188,12 +189,19 @@ export default function Exports({ session }: { session: Session }) {
                       >
                         Download <span class="sr-only">export {e.id}</span>
                       </button>{' '}
-                      {/* A waiting or running export's job may still write it: cancel the job first. */}
                       <button
                         type="button"
-                        disabled={e.status === 'pending' || e.status === 'running'}
+                        disabled={removing || e.status === 'pending' || e.status === 'running'}
+                        title={
+                          e.status === 'pending' || e.status === 'running'
+                            ? 'Its job may still write it: cancel the job first'
+                            : undefined
+                        }
                         onClick={() =>
-                          setDeleting({ id: e.id, label: `#${e.id} ${e.export_type} (${e.format})` })
+                          setDeleting({
+                            id: e.id,
+                            label: `#${e.id} ${e.export_type} (${e.format})${admin ? ` of ${e.tenant}` : ''}`,
+                          })
                         }
                       >
                         Delete… <span class="sr-only">export {e.id}</span>
@@ -216,12 +224,14 @@ export default function Exports({ session }: { session: Session }) {
           const target = deleting;
           setDeleting(null);
           if (!target) return;
+          setRemoving(true);
           call(api.DELETE('/api/exports/{id}', { params: { path: { id: target.id } } }))
             .then(() => {
               toast(`Export ${target.label} deleted`);
               list.reload();
             })
-            .catch((err: Error) => toast(`The export could not be deleted: ${err.message}`, 'error'));
+            .catch((err: Error) => toast(`The export could not be deleted: ${err.message}`, 'error'))
+            .finally(() => setRemoving(false));
         }}
       >
         <p>

@@ -206,6 +206,7 @@ export function registerJobLogCommands(program: Command): void {
     .action(async (id: string) => {
       const { deleteExport } = await import('../../exports/repository.ts');
       await withRuntime(async ({ db }) => {
+        if (!/^\d{1,18}$/.test(id)) throw new Error(`export id must be a whole number, got "${id}"`);
         const outcome = await deleteExport(db, id);
         if (!outcome) throw new Error(`export ${id} was not found`);
         if (outcome === 'running')
