@@ -117,7 +117,7 @@ BEGIN
   --
   -- With each lane, its tenant's busy queues (0041). A count stands busy_count_ms() on the lanes
   -- it was made for: counting every picked lane on every pass took ~0.5 ms of a ~6.6 ms pass at
-  -- 100 busy tenants. A tenant is counted again, once per picked lane of it, when any of its
+  -- 100 busy tenants. A tenant is counted again, once for all its picked lanes, when any of its
   -- picked lanes has no standing count (never counted, too old, or stamped ahead of this
   -- clock); otherwise the largest standing count of its picked lanes holds, with the oldest
   -- stamp among them (a count carried from one lane to another is not kept alive past its
@@ -126,21 +126,25 @@ BEGIN
   -- lone queues once they are all due.
   SELECT array_agg(x.name ORDER BY x.vtime), array_agg(x.vtime ORDER BY x.vtime),
          array_agg(x.weight ORDER BY x.vtime), array_agg(least(x.cap_room, v_room) ORDER BY x.vtime),
-         array_agg(x.tenant_id ORDER BY x.vtime), array_agg(x.busy ORDER BY x.vtime),
-         array_agg(x.stamp ORDER BY x.vtime),
+         array_agg(x.tenant_id ORDER BY x.vtime),
+         array_agg(greatest(x.lanes, CASE WHEN x.stale THEN x.counted ELSE x.prev END) ORDER BY x.vtime),
+         array_agg(CASE WHEN x.stale THEN v_now_ms ELSE x.oldest END ORDER BY x.vtime),
          coalesce(bool_or(x.rated), false)
   INTO v_names, v_vtimes, v_weights, v_rooms, v_tenants, v_busy, v_counted, v_rated
   FROM (
+    -- The count, made on one lane of each tenant that needs it, given to all its lanes.
+    SELECT c.*, max(c.one) OVER (PARTITION BY c.tenant_id) AS counted
+    FROM (
     SELECT w.*,
            -- A subquery in a CASE branch runs only where that branch is taken. tenant_busy_now()
            -- written out: a function call per lane cost ~10 us, the subquery a few.
-           greatest(w.lanes, CASE WHEN w.stale
-                                  THEN (SELECT count(*) FROM tenantry.lanes t WHERE t.tenant_id = w.tenant_id
-                                          AND tenantry.lane_competes(t.due, t.runnable, t.rate_blocked_until, v_now_ms))
-                                  ELSE w.prev END) AS busy,
-           CASE WHEN w.stale THEN v_now_ms ELSE w.oldest END AS stamp
+           CASE WHEN w.stale AND w.rn = 1
+                THEN (SELECT count(*) FROM tenantry.lanes t WHERE t.tenant_id = w.tenant_id
+                        AND tenantry.lane_competes(t.due, t.runnable, t.rate_blocked_until, v_now_ms))::integer
+           END AS one
     FROM (
       SELECT p.*, count(*) OVER t AS lanes, max(p.busy_queues) OVER t AS prev, min(p.busy_counted_ms) OVER t AS oldest,
+             row_number() OVER t AS rn,
              bool_or(p.busy_counted_ms IS NULL
                      OR p.busy_counted_ms NOT BETWEEN v_now_ms - tenantry.busy_count_ms() AND v_now_ms) OVER t AS stale
       FROM (
@@ -160,6 +164,7 @@ BEGIN
       ) p
       WINDOW t AS (PARTITION BY p.tenant_id)
     ) w
+    ) c
   ) x;
   IF v_names IS NULL THEN RETURN 0; END IF;
 
