@@ -52,10 +52,10 @@ function allowListenerPerJob(signal: AbortSignal): void {
   setMaxListeners(0, signal);
 }
 
-/** Rejects with the signal's reason as soon as it aborts, whether or not the handler listens. */
 /** How long a cancelled job's handler gets to stop (and undo) before the job is written cancelled. */
 const CANCEL_UNDO_WAIT_MS = 60_000;
 
+/** Rejects with the signal's reason as soon as it aborts, whether or not the handler listens. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
