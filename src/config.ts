@@ -48,6 +48,12 @@ export interface Config {
    * so a quiet deployment keeps its connections rather than opening one per request.
    */
   readonly databaseIdleTimeoutMs: number;
+  /**
+   * DATABASE_STALL_MS: a query that has heard nothing from the server for this long is checked on
+   * a fresh connection, and its connection destroyed when the server is unreachable or its
+   * session is gone or idle (src/db/stall-watch.ts); 0 turns the check off.
+   */
+  readonly databaseStallMs: number;
   /** Finished exports are removed after this long. */
   readonly exportTtlHours: number;
   /** Per tenant: exports waiting or running at once, and bytes of files kept. */
@@ -324,6 +330,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     workerRescueAfterMs: integer(env, 'WORKER_RESCUE_AFTER_MS', 300_000, 500, 86_400_000),
     databaseWaitMs: integer(env, 'DATABASE_WAIT_MS', 300_000, 0, 86_400_000),
     databaseIdleTimeoutMs: integer(env, 'DATABASE_IDLE_TIMEOUT_MS', 300_000, 1_000, 86_400_000),
+    databaseStallMs: integer(env, 'DATABASE_STALL_MS', 10_000, 0, 3_600_000),
     exportTtlHours: integer(env, 'EXPORT_TTL_HOURS', 168, 1, 24 * 365),
     exportQuota: Object.freeze({
       maxActive: integer(env, 'EXPORT_MAX_ACTIVE', 3, 1, 1000),

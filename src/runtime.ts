@@ -59,7 +59,12 @@ export async function openRuntime(
     connectionString = embedded.connectionString;
     logger.info({ port: embedded.port, dataDir: config.dataDir }, 'embedded PostgreSQL started');
   }
-  const pool = createPool({ connectionString, max: poolSize, idleTimeoutMs: config.databaseIdleTimeoutMs });
+  const pool = createPool({
+    connectionString,
+    max: poolSize,
+    idleTimeoutMs: config.databaseIdleTimeoutMs,
+    stallMs: config.databaseStallMs,
+  });
   const db = createDb(pool);
   let closing: Promise<void> | undefined;
   return {

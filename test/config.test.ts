@@ -58,6 +58,8 @@ describe('parseConfig', () => {
       redisKeyPrefix: 'billing:cache:',
     });
     expect(parseConfig({}).redisKeyPrefix).toBe('');
+    expect(parseConfig({}).databaseStallMs).toBe(10_000);
+    expect(parseConfig({ DATABASE_STALL_MS: '0' }).databaseStallMs).toBe(0);
     expect(parseConfig({ CACHE_TENANT_MAX_BYTES: '0' }).cacheLimits.scopeBytes).toBeNull();
   });
 
@@ -69,6 +71,7 @@ describe('parseConfig', () => {
       { DATABASE_IDLE_TIMEOUT_MS: '10' },
       'DATABASE_IDLE_TIMEOUT_MS: must be between 1000 and 86400000, got 10',
     ],
+    [{ DATABASE_STALL_MS: '3600001' }, 'DATABASE_STALL_MS: must be between 0 and 3600000, got 3600001'],
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, 'SHUTDOWN_TIMEOUT_MS: must be a whole number, got "-1"'],
     [
       { LOG_LEVEL: 'loud' },

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { TenantryDatabase } from './schema.ts';
+import { StallWatch } from './stall-watch.ts';
 
 export type Db = Kysely<TenantryDatabase>;
 /** Repository functions take either the shared handle or a caller's transaction. */
@@ -17,6 +18,8 @@ export interface DatabaseOptions {
   settings?: Record<string, string>;
   /** How long an idle connection stays open (DATABASE_IDLE_TIMEOUT_MS; node-postgres' 10 s without it). */
   idleTimeoutMs?: number;
+  /** A query hearing nothing for this long is checked for a lost connection (0: never). */
+  stallMs?: number;
 }
 
 export function createPool({
@@ -25,10 +28,10 @@ export function createPool({
   applicationName = 'tenantry',
   settings,
   idleTimeoutMs = 10_000,
+  stallMs = 10_000,
 }: DatabaseOptions): pg.Pool {
-  const pool = new pg.Pool({
+  const clientConfig: pg.ClientConfig = {
     connectionString,
-    max,
     application_name: applicationName,
     ...(settings
       ? {
@@ -38,11 +41,19 @@ export function createPool({
         }
       : {}),
     connectionTimeoutMillis: 5000,
-    idleTimeoutMillis: idleTimeoutMs,
     // An idle connection kept for minutes must not be dropped silently by a NAT or firewall on
     // the way (some forget a quiet flow after ~5 minutes): TCP keepalives keep the flow known.
     keepAlive: true,
     keepAliveInitialDelayMillis: 60_000,
+  };
+  const watch = stallMs > 0 ? new StallWatch({ clientConfig, stallMs }) : undefined;
+  const pool = new pg.Pool({
+    ...clientConfig,
+    max,
+    idleTimeoutMillis: idleTimeoutMs,
+    // Without it a query on a connection whose server vanished (a blackhole: no reset, no answer)
+    // waits until TCP gives up, ~15 minutes, and so does every request or job behind it.
+    ...(watch ? { Client: watch.clientClass(), onConnect: (client) => watch.identify(client) } : {}),
   });
   // An idle client losing its server (restart, failover) must not crash the process;
   // the next checkout gets a fresh connection.

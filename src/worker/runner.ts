@@ -100,6 +100,7 @@ export class WorkerService {
       max: 2,
       applicationName: 'tenantry-job-logs',
       idleTimeoutMs: config.databaseIdleTimeoutMs,
+      stallMs: config.databaseStallMs,
     });
     // Late starts crowding lower this worker's admission depth, published at once, and so is its
     // return to the full depth (a write that fails is left to the next beat, which writes the
