@@ -46,3 +46,23 @@ export async function databaseState(db: Db, timeoutMs = 2000): Promise<Dependenc
     return 'disconnected';
   }
 }
+
+/**
+ * `work` run once for every caller that asks while it runs and for `reuseMs` after it settles:
+ * /health and /ready are public, and a flood of them must not become a flood of queries taking
+ * the pool's connections from the tenants' requests. An answer may be `reuseMs` old.
+ */
+export function shared<T>(reuseMs: number, work: () => Promise<T>): () => Promise<T> {
+  let current: Promise<T> | undefined;
+  return () => {
+    if (current) return current;
+    const run = work();
+    current = run;
+    const forget = () => {
+      if (current === run) current = undefined;
+    };
+    // A failure is not kept: the next caller tries again.
+    run.then(() => setTimeout(forget, reuseMs).unref(), forget);
+    return run;
+  };
+}

@@ -51,4 +51,29 @@ describe('GET /health and /ready', () => {
       await downDb.destroy();
     }
   });
+
+  it('answers a flood of probes with one look at the dependencies', async () => {
+    let looks = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const flooded = await buildTestApp(tdb.db, {
+      workers: async () => {
+        looks++;
+        await gate;
+        return { tasks_processed: 1, tasks_failed: 0, active_workers: 1, stalled_workers: 0 };
+      },
+    });
+    try {
+      // Every probe arrives while the first look is still out: they all share it.
+      const probes = Array.from({ length: 200 }, () => flooded.inject({ method: 'GET', url: '/health' }));
+      await new Promise((resolve) => setImmediate(resolve));
+      release();
+      const answers = await Promise.all(probes);
+      expect(answers.every((res) => res.statusCode === 200)).toBe(true);
+      expect(answers[199]!.json()).toMatchObject({ status: 'healthy', workers: { active_workers: 1 } });
+      expect(looks).toBe(1);
+    } finally {
+      await flooded.close();
+    }
+  });
 });
