@@ -72,6 +72,8 @@ export interface Config {
   readonly schedulerBuffer: number;
   /** TENANT_MAX_BUSY_QUEUES: queues one tenant may have work in at once (migrations/0040). */
   readonly tenantMaxBusyQueues: number;
+  /** TENANT_MAX_PENDING_JOBS: jobs a tenant may have waiting; a dispatch past it is 429 (migrations/0043); 0: no bound. */
+  readonly tenantMaxPendingJobs: number;
   /** SCHEDULER_TICK_MS: how often each worker admits delayed jobs and rate-limit refills. */
   readonly schedulerTickMs: number;
   /** RECONCILE_INTERVAL_MS: how often a worker checks the lanes' accounting (and repairs it). */
@@ -344,6 +346,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     planScheduling: planScheduling(env),
     schedulerBuffer: integer(env, 'SCHEDULER_BUFFER', 20, 1, 1000),
     tenantMaxBusyQueues: integer(env, 'TENANT_MAX_BUSY_QUEUES', 16, 1, 1000),
+    tenantMaxPendingJobs: integer(env, 'TENANT_MAX_PENDING_JOBS', 100_000, 0, 1_000_000_000),
     schedulerTickMs: integer(env, 'SCHEDULER_TICK_MS', 250, 10, 60_000),
     reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 30_000, 1000, 3_600_000),
     queueUpkeepMs: integer(env, 'QUEUE_UPKEEP_MS', 500, 0, 3_600_000),

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { JobStatus } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { cancelJob, retryJob, SUPERSEDED_SQL } from '../jobs/control.ts';
+import { reservePendingJobs } from '../jobs/pending-quota.ts';
 import type { JobLogFilters } from './repository.ts';
 
 export type BulkAction = 'retry' | 'cancel';
@@ -33,6 +34,11 @@ export interface BulkRequest {
    * or unasked, and `remaining` reaches 0.
    */
   asOf?: string | undefined;
+  /**
+   * For a retry from outside: TENANT_MAX_PENDING_JOBS, reserved for the rows about to be retried
+   * before any is (the whole call is 429 when a tenant has no room for them).
+   */
+  pendingMax?: number | undefined;
 }
 
 export interface BulkResult {
@@ -109,11 +115,16 @@ export async function bulkAct(db: Db, request: BulkRequest): Promise<BulkResult>
   };
   if (request.dryRun || matched === 0) return result;
   const rows = await selection(db, request)
-    .select('id')
+    .select(['id', 'tenant_id'])
     .orderBy('created_at')
     .orderBy('id')
     .limit(Math.min(request.limit, BULK_MAX))
     .execute();
+  if (request.action === 'retry' && request.pendingMax !== undefined) {
+    const counts = new Map<string, number>();
+    for (const { tenant_id } of rows) if (tenant_id) counts.set(tenant_id, (counts.get(tenant_id) ?? 0) + 1);
+    await reservePendingJobs(db, counts, request.pendingMax);
+  }
   const scope = { tenantId: request.filters.tenantId, notTasks: request.notTasks };
   for (const { id } of rows) {
     try {

@@ -26,6 +26,21 @@ export function requestHash(body: unknown): Buffer {
 }
 
 /**
+ * Whether (scope, key) was used already: its request is replayed (or refused as another body),
+ * never run again, so what guards a new dispatch (the pending-jobs bound) is not asked. A
+ * request racing the first one with its key is still reserved for, which errs on the safe side.
+ */
+export async function keyUsed(db: DbOrTrx, scope: string, key: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('tenantry.idempotency_keys')
+    .select('key')
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * Runs `produce` at most once per (scope, key) and replays its response afterwards. Must be
  * called inside the transaction that does the work: a concurrent request with the same key
  * waits on the first one's row and then replays its committed response; if the first rolls

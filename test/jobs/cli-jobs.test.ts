@@ -187,4 +187,26 @@ describe('tenantry worker --once and jobs commands', () => {
     // The option's bound is dispatch's own (kept apart so the CLI starts without the dispatch code).
     expect(CLI_MAX_DELAY_MS).toBe(MAX_DELAY_MS);
   });
+
+  it("refuses a dispatch past the tenant's waiting jobs with one line and exit code 1", async () => {
+    const payload = JSON.stringify({ channel: 'sms', to: '+34600000000', message: 'hi' });
+    const dispatch = [
+      'jobs',
+      'dispatch',
+      'send-notification',
+      '--tenant',
+      'beta',
+      '--payload',
+      payload,
+      '--delay-ms',
+      '60000',
+    ];
+    const limit = { TENANT_MAX_PENDING_JOBS: '1' };
+    expect((await tenantry(dispatch, limit)).code).toBe(0);
+    const refused = await tenantry(dispatch, limit);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('TENANT_MAX_PENDING_JOBS is 1');
+  });
 });

@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Liveness with dependency and worker state
-         * @description Answers 503 when the database is unreachable. A cache store that does not answer makes it degraded (still 200: jobs run without it; cache routes answer 503 meanwhile).
+         * @description Answers 503 when the database is unreachable. A cache store that does not answer makes it degraded (still 200: jobs run without it; cache routes answer 503 meanwhile). One look at the dependencies answers every probe for a quarter of a second.
          */
         get: operations["getHealth"];
         put?: never;
@@ -328,7 +328,7 @@ export interface paths {
         put?: never;
         /**
          * Dispatch a job, or several in one transaction
-         * @description A tenant key dispatches into its own tenant; an admin key names the tenant (or none, for a central job). An array dispatches all jobs or none. With an Idempotency-Key header, repeating the same request returns the first response; the same key with another body is 422.
+         * @description A tenant key dispatches into its own tenant; an admin key names the tenant (or none, for a central job). An array dispatches all jobs or none. With an Idempotency-Key header, repeating the same request returns the first response; the same key with another body is 422. A request that would take a tenant past TENANT_MAX_PENDING_JOBS waiting jobs is 429 (Retry-After) and writes nothing.
          */
         post: operations["dispatchJobs"];
         delete?: never;

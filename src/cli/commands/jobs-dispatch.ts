@@ -44,29 +44,29 @@ export function registerDispatchCommand(jobs: Command): void {
     .option('--max-attempts <n>', 'attempts before the job fails for good (1 to 25)', intArg(1, 25))
     .action(async (task: string, opts: DispatchFlags) => {
       const config = parseConfig();
-      const { dispatchAs } = await import('../../tasks/index.ts');
+      const { dispatchAs, registry } = await import('../../tasks/index.ts');
+      const { pendingByTenant, reservePendingJobs } = await import('../../jobs/pending-quota.ts');
       await withRuntime(async ({ db }) => {
-        const [job] = await dispatchAs(
-          db,
-          { kind: 'admin' },
-          [
-            {
-              task,
-              payload: opts.payload,
-              tenant: opts.tenant ?? null,
-              queue: opts.queue,
-              delayMs: opts.delayMs,
-              priority: opts.priority,
-              jobKey: opts.jobKey,
-              maxAttempts: opts.maxAttempts,
-            },
-          ],
+        const specs = [
           {
-            limits: config.jobLimits,
-            callbackAllowPrivate: config.callbackAllowPrivate,
-            maxBusyQueues: config.tenantMaxBusyQueues,
+            task,
+            payload: opts.payload,
+            tenant: opts.tenant ?? null,
+            queue: opts.queue,
+            delayMs: opts.delayMs,
+            priority: opts.priority,
+            jobKey: opts.jobKey,
+            maxAttempts: opts.maxAttempts,
           },
-        );
+        ];
+        const context = {
+          limits: config.jobLimits,
+          callbackAllowPrivate: config.callbackAllowPrivate,
+          maxBusyQueues: config.tenantMaxBusyQueues,
+        };
+        const pending = pendingByTenant(registry, specs, { ...context, caller: { kind: 'admin' } });
+        await reservePendingJobs(db, pending, config.tenantMaxPendingJobs);
+        const [job] = await dispatchAs(db, { kind: 'admin' }, specs, context);
         console.log(
           `dispatched job ${job!.id} (${job!.task}${job!.tenantId ? ` for ${job!.tenantId}` : ''}, queue ${job!.queue})`,
         );

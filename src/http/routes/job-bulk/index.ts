@@ -97,7 +97,7 @@ function instant(value: string | undefined): string | undefined {
 }
 
 /** Bulk retry and cancel by filter or selection, bounded per call. */
-export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, registry }) => {
+export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, registry, config }) => {
   const handle = (action: BulkAction, principal: Principal, given: BulkRequest | undefined) => {
     const body = given ?? {};
     const f = body.filter ?? {};
@@ -121,6 +121,7 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       dryRun: body.dry_run ?? false,
       limit: body.limit ?? 100,
       notTasks: unretryableTasks(principal, registry),
+      pendingMax: config.tenantMaxPendingJobs,
     });
   };
 
@@ -138,7 +139,7 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         summary: 'Retry failed or cancelled jobs by filter or selection',
         description: description('Puts back in the queue'),
         body: BulkRequest,
-        response: { 200: BulkResult, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: BulkResult, ...problemResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request) => handle('retry', request.principal, request.body),

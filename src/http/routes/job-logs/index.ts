@@ -6,6 +6,7 @@ import { jobLogJson, jobLogSummaryJson } from '../../../job-logs/json.ts';
 import { cleanupJobLogs, findJobLog, type JobLogCursor, listJobLogs } from '../../../job-logs/repository.ts';
 import { jobLogStats } from '../../../job-logs/stats.ts';
 import { cancelJob, retryJob } from '../../../jobs/control.ts';
+import { reservePendingJobs } from '../../../jobs/pending-quota.ts';
 import { problemResponses } from '../../problem.ts';
 import { timeParam } from '../../time-param.ts';
 import type { StreamRouteDeps } from '../deps.ts';
@@ -212,11 +213,16 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
             },
             { examples: [{ id: '1042', status: 'pending', job_id: null }] },
           ),
-          ...problemResponses(400, 401, 403, 404, 409),
+          ...problemResponses(400, 401, 403, 404, 409, 429),
         },
       },
     },
     async (request, reply) => {
+      // A retried job waits again: it needs room under its tenant's pending-jobs bound.
+      const row = await findJobLog(db, request.params.id, ownTenant(request.principal));
+      if (row?.tenant_id) {
+        await reservePendingJobs(db, new Map([[row.tenant_id, 1]]), deps.config.tenantMaxPendingJobs);
+      }
       const { jobId } = await retryJob(db, request.params.id, {
         tenantId: ownTenant(request.principal),
         notTasks: unretryableTasks(request.principal, registry),

@@ -5,7 +5,8 @@ import type { Db } from '../../../db/database.ts';
 import { retryConflicts } from '../../../db/retry.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';
 import { type DispatchedJob, type DispatchSpec, dispatchJobs } from '../../../jobs/dispatch.ts';
-import { once } from '../../../jobs/idempotency.ts';
+import { keyUsed, once } from '../../../jobs/idempotency.ts';
+import { pendingByTenant, reservePendingJobs } from '../../../jobs/pending-quota.ts';
 import type { TaskRegistry } from '../../../jobs/registry.ts';
 import { problemResponses } from '../../problem.ts';
 import { AcceptedJob, JobRequest } from './schemas.ts';
@@ -59,7 +60,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{
         description:
           'A tenant key dispatches into its own tenant; an admin key names the tenant (or none, for a central job). ' +
           'An array dispatches all jobs or none. With an Idempotency-Key header, repeating the same request ' +
-          'returns the first response; the same key with another body is 422.',
+          'returns the first response; the same key with another body is 422. A request that would take a ' +
+          'tenant past TENANT_MAX_PENDING_JOBS waiting jobs is 429 (Retry-After) and writes nothing.',
         headers: Type.Object({
           'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
         }),
@@ -69,7 +71,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{
         ]),
         response: {
           202: Type.Union([Type.Ref('AcceptedJob'), Type.Array(Type.Ref('AcceptedJob'))]),
-          ...problemResponses(400, 401, 403, 404, 409, 422),
+          ...problemResponses(400, 401, 403, 404, 409, 422, 429),
         },
       },
     },
@@ -87,6 +89,12 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{
       };
       const key = request.headers['idempotency-key'];
       const scope = principal.kind === 'tenant' ? `tenant:${principal.tenantId}` : 'admin';
+      // Before the transaction: the reservation's row locks last its own statement only. A
+      // replay adds nothing, so it is answered as the first request was, never refused.
+      const pending = pendingByTenant(registry, specs, context);
+      if (!(key && (await keyUsed(db, scope, key)))) {
+        await reservePendingJobs(db, pending, config.tenantMaxPendingJobs);
+      }
       // Concurrent dispatches may deadlock or conflict inside the queue; the whole transaction
       // is run again rather than the client seeing the error.
       const result = await retryConflicts(() =>
