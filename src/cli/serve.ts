@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { migrateControlPlane } from '../db/migrate.ts';
 import { databaseState, NO_WORKERS } from '../health.ts';
 import { type App, buildApp } from '../http/app.ts';
+import type { JobCeilings } from '../jobs/ceilings.ts';
 import { syncPlanLimits } from '../jobs/plan-limits.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
 import type { WorkerFilter } from '../jobs/tenant-gate.ts';
@@ -25,6 +26,8 @@ export interface ServeOptions {
         filter?: WorkerFilter;
         /** How often an idle worker looks for jobs LISTEN/NOTIFY did not announce (ms). */
         pollInterval?: number | undefined;
+        /** Bounds on every job this worker runs (`--tries`, `--timeout`). */
+        ceilings?: JobCeilings | undefined;
       }
     | undefined;
   migrate: boolean;
@@ -128,6 +131,7 @@ export async function serve(
           crontabFile: workerOptions.cron ? config.crontabFile : undefined,
           filter: workerOptions.filter,
           pollInterval: workerOptions.pollInterval,
+          ceilings: workerOptions.ceilings,
           services: { cache: cacheStore },
         });
         return created.start();

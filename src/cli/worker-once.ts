@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import { migrateControlPlane } from '../db/migrate.ts';
+import type { JobCeilings } from '../jobs/ceilings.ts';
 import type { MetricsSnapshot } from '../jobs/metrics.ts';
 import type { TaskRegistry } from '../jobs/registry.ts';
 import type { WorkerFilter } from '../jobs/tenant-gate.ts';
@@ -10,7 +11,7 @@ import { WorkerService } from '../worker/runner.ts';
 /** `tenantry worker --once`: drains the ready jobs this worker may take, then returns its counts. */
 export async function openWorkerOnce(
   config: Config,
-  worker: { concurrency: number; registry: TaskRegistry; filter: WorkerFilter },
+  worker: { concurrency: number; registry: TaskRegistry; filter: WorkerFilter; ceilings?: JobCeilings },
   migrate: boolean,
 ): Promise<MetricsSnapshot> {
   const logger = createLogger(config.logLevel);
@@ -27,6 +28,7 @@ export async function openWorkerOnce(
       concurrency: worker.concurrency,
       crontabFile: undefined,
       filter: worker.filter,
+      ceilings: worker.ceilings,
     });
     await service.runUntilIdle();
     return service.stats();

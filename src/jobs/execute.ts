@@ -7,6 +7,7 @@ import { settledWithin } from '../deadline.ts';
 import type { Logger } from '../logger.ts';
 import { runInTenant } from '../tenancy.ts';
 import type { RunningJobs } from './cancellation.ts';
+import { attemptsAllowed, attemptTimeoutMs, type JobCeilings } from './ceilings.ts';
 import { type JobInfo, payloadProblem, type TaskDefinition } from './define.ts';
 import { type Envelope, envelopeOf } from './envelope.ts';
 import { JobCancelledError, JobTimeoutError, PermanentJobError, WorkerShutdownError } from './errors.ts';
@@ -32,6 +33,8 @@ export interface ExecutionDeps {
   services: TaskServices;
   /** graphile-worker's pool id (the `locked_by` of our jobs), once the pool exists. */
   workerId: () => string | undefined;
+  /** This worker's bounds on every job (`worker --tries --timeout`). */
+  ceilings?: JobCeilings;
 }
 
 /** graphile-worker's own retry delay, used for laned jobs' retries too: e^min(10, attempt) seconds. */
@@ -175,20 +178,24 @@ async function runJob(
   const startedAt = new Date();
   if (await heldBack(envelope, job, deps, startedAt)) return;
   const laned = envelope.laned;
+  // This worker's --tries/--timeout bound tenant work; Tenantry's own and operators' work
+  // (backups, restores, maintenance, callback deliveries) keeps its task's limits.
+  const ceilings = definition.audience === 'tenant' ? deps.ceilings : undefined;
+  const attempt = envelope.attempt + job.attempts;
+  const dispatchedAttempts = envelope.attempt + job.max_attempts;
   const info: JobInfo = {
     id: String(job.id),
     logId: envelope.log,
     task: definition.name,
     queue: envelope.queue,
-    attempt: envelope.attempt + job.attempts,
-    maxAttempts: envelope.attempt + job.max_attempts,
+    attempt,
+    // Never below this attempt (one made elsewhere past this worker's --tries): it is the last.
+    maxAttempts: Math.max(attempt, attemptsAllowed(dispatchedAttempts, ceilings)),
   };
   const controller = new AbortController();
   const unregister = deps.running.register(info.logId, controller);
-  const timer = setTimeout(
-    () => controller.abort(new JobTimeoutError(definition.timeoutMs)),
-    definition.timeoutMs,
-  );
+  const timeoutMs = attemptTimeoutMs(definition.timeoutMs, ceilings);
+  const timer = setTimeout(() => controller.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
   const onShutdown = () => controller.abort(new WorkerShutdownError());
   if (helpers.abortSignal) allowListenerPerJob(helpers.abortSignal);
   helpers.abortSignal?.addEventListener('abort', onShutdown, { once: true });
@@ -281,8 +288,11 @@ async function runJob(
       ctx.logger.warn('job returned to its lane: the worker shut down before it finished');
       return;
     }
-    const permanent = error instanceof PermanentJobError;
-    const final = permanent || info.attempt >= info.maxAttempts;
+    const final = error instanceof PermanentJobError || info.attempt >= info.maxAttempts;
+    // Attempts left that this worker's --tries does not give: failed for good here, handled as a
+    // permanent failure (graphile-worker would retry it otherwise).
+    const triesCut = final && !(error instanceof PermanentJobError) && info.attempt < dispatchedAttempts;
+    const permanent = error instanceof PermanentJobError || triesCut;
     ctx.logger[final ? 'error' : 'warn'](
       { err: error, final },
       final ? 'job failed permanently' : 'job attempt failed',
@@ -307,7 +317,11 @@ async function runJob(
     const heldAtWrite = elapsed();
     await deps.writer.commit(info.logId, {
       status: final ? 'failed' : 'pending',
-      errorMessage: withoutNul(error.message).slice(0, 10_000),
+      errorMessage: withoutNul(
+        triesCut
+          ? `worker --tries ${ceilings?.tries} reached at attempt ${info.attempt}: ${error.message}`
+          : error.message,
+      ).slice(0, 10_000),
       errorStack: error.stack === undefined ? undefined : withoutNul(error.stack).slice(0, 20_000),
       ...(final ? { finishedAt: new Date(), durationMs: heldAtWrite } : {}),
       ...held(heldAtWrite),

@@ -11,6 +11,7 @@ import type { TenantDatabase } from '../db/tenant-database.ts';
 import { settledWithin } from '../deadline.ts';
 import type { Resolver } from '../job-logs/callback-delivery.ts';
 import type { RunningJobs } from '../jobs/cancellation.ts';
+import type { JobCeilings } from '../jobs/ceilings.ts';
 import { WorkerShutdownError } from '../jobs/errors.ts';
 import { JobLogWriter } from '../jobs/log-writer.ts';
 import { JobMetrics } from '../jobs/metrics.ts';
@@ -46,6 +47,8 @@ export interface WorkerOptions {
   /** Takes no job after its first (graphile-options.ts firstJobOnly); needs filter.queues. */
   firstJobOnly?: boolean;
   pollInterval?: number;
+  /** Bounds on every job this worker runs (`worker --tries --timeout`). */
+  ceilings?: JobCeilings;
   /** Replace the defaults built from config (SMTP or JSON mailer, logging notification providers). */
   services?: { mailer?: Mailer; notifications?: NotificationRouter; cache?: CacheStore; resolver?: Resolver };
 }
@@ -150,6 +153,7 @@ export class WorkerService {
         starts: new StartGate(pool, () => depth.late()),
         metrics,
         services,
+        ceilings: options.ceilings,
       },
     });
     const admission = new AdmissionTick({

@@ -5,6 +5,7 @@ import { createTenantSchema } from '../../src/db/tenant-schema.ts';
 import { insertTenant, type NewTenant } from '../../src/db/tenants.ts';
 import { withConnectionTransaction } from '../../src/db/transaction.ts';
 import type { Resolver } from '../../src/job-logs/callback-delivery.ts';
+import type { JobCeilings } from '../../src/jobs/ceilings.ts';
 import type { TaskRegistry } from '../../src/jobs/registry.ts';
 import type { WorkerFilter } from '../../src/jobs/tenant-gate.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -24,6 +25,7 @@ export interface TestWorkerOptions {
   env?: Record<string, string>;
   services?: { mailer?: Mailer; notifications?: NotificationRouter; resolver?: Resolver };
   pollIntervalMs?: number;
+  ceilings?: JobCeilings;
 }
 
 /** A started in-process worker on the test database; stop it in afterAll/afterEach. */
@@ -40,6 +42,7 @@ export async function startTestWorker(tdb: TestDatabase, options: TestWorkerOpti
     crontabFile: undefined,
     filter: options.filter,
     pollInterval: options.pollIntervalMs ?? 200,
+    ceilings: options.ceilings,
     services: options.services,
   });
   return worker.start();

@@ -141,6 +141,8 @@ describe('tenantry worker --once and jobs commands', () => {
     [['jobs', 'stats', '--hours', '99999999'], /'--hours <n>'.*from 1 to 8760/],
     [['jobs', 'monitor', '--watch', '--interval', '99999999'], /'--interval <seconds>'.*from 1 to 3600/],
     [['worker', '--concurrency', '1000000'], /'--concurrency <n>'.*from 1 to 1000/],
+    [['worker', '--tries', '0'], /'--tries <n>'.*from 1 to 25/],
+    [['worker', '--timeout', '2.5'], /'--timeout <seconds>'.*from 1 to 86400/],
     [
       ['tenants', 'maintenance', '--all', '--cleanup', '--days', '99999999999'],
       /'--days <n>'.*from 1 to 36500/,

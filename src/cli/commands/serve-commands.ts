@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseConfig } from '../../config.ts';
+import type { JobCeilings } from '../../jobs/ceilings.ts';
 import { QUEUE_PATTERN } from '../../jobs/lanes.ts';
 import type { WorkerFilter } from '../../jobs/tenant-gate.ts';
 import { isTenantId } from '../../tenancy.ts';
@@ -7,7 +8,15 @@ import { collect, intArg } from '../options.ts';
 import type { ServeOptions } from '../serve.ts';
 
 type LaunchOptions = Omit<ServeOptions, 'worker'> & {
-  worker: { concurrency: number; cron: boolean; filter?: WorkerFilter } | undefined;
+  worker:
+    | {
+        concurrency: number;
+        cron: boolean;
+        filter?: WorkerFilter;
+        pollInterval?: number | undefined;
+        ceilings?: JobCeilings;
+      }
+    | undefined;
 };
 
 async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions): Promise<void> {
@@ -64,8 +73,14 @@ async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions):
     await service.stop().catch(() => {});
     throw err;
   }
-  if (!service.url)
-    console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}`);
+  if (!service.url) {
+    const { tries, timeoutMs } = options.worker?.ceilings ?? {};
+    const bounds = [
+      tries === undefined ? '' : `, at most ${tries} attempts a job`,
+      timeoutMs === undefined ? '' : `, attempts cut at ${timeoutMs / 1000} s`,
+    ].join('');
+    console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}${bounds}`);
+  }
   // A worker that gives up on the database leaves with a non-zero code, so a supervisor restarts it.
   service.failed.catch(async (err: unknown) => {
     console.error(`tenantry: ${err instanceof Error ? err.message : String(err)}`);
@@ -79,6 +94,8 @@ interface WorkerFlags {
   queue: string[];
   concurrency?: number;
   sleep?: number;
+  tries?: number;
+  timeout?: number;
   cron: boolean;
   once?: boolean;
   migrate: boolean;
@@ -123,6 +140,16 @@ export function registerServeCommands(program: Command): void {
       'how often an idle worker looks for jobs LISTEN/NOTIFY did not announce, 1 to 60 (default 2)',
       intArg(1, 60),
     )
+    .option(
+      '--tries <n>',
+      'most attempts a job may have in this worker, 1 to 25 (lowers, never raises, its max_attempts)',
+      intArg(1, 25),
+    )
+    .option(
+      '--timeout <seconds>',
+      'longest an attempt may run in this worker, 1 to 86400 (lowers, never raises, its task timeout)',
+      intArg(1, 86_400),
+    )
     .option('--once', 'run until no job is ready, then exit 0')
     .option('--no-cron', 'do not run the crontab schedule in this process')
     .option('--no-migrate', 'do not apply migrations at start')
@@ -137,6 +164,10 @@ export function registerServeCommands(program: Command): void {
         cron: opts.cron && !opts.once,
         filter,
         pollInterval: opts.sleep === undefined ? undefined : opts.sleep * 1000,
+        ceilings: {
+          tries: opts.tries,
+          timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000,
+        },
       };
       if (opts.once) {
         const [{ openWorkerOnce }, { registry }] = await Promise.all([
