@@ -67,6 +67,13 @@ export interface TaskOptions<N extends string, S extends TSchema> {
   /** Runs once, after the final attempt failed. */
   onFailed?(payload: Static<S>, error: Error, ctx: TaskContext): Promise<void>;
   /**
+   * Runs once the handler has returned, with its result, before the job is recorded completed
+   * (what it records lands with the completion). The job completes whatever the hook does: a
+   * hook that throws, or is still running at the attempt's timeout, is logged, never retried,
+   * since a retry would run the handler's work again.
+   */
+  onCompleted?(payload: Static<S>, result: unknown, ctx: TaskContext): Promise<void>;
+  /**
    * What the schema cannot check, checked at dispatch: that the payload makes sense now (a tenant
    * it names exists, options that go together), so a job that can only fail is refused with a 400
    * rather than accepted and failed later. Throws an AppError naming a payload field (`backup`),
@@ -76,8 +83,9 @@ export interface TaskOptions<N extends string, S extends TSchema> {
 }
 
 export interface TaskDefinition<N extends string = string, S extends TSchema = TSchema>
-  extends Required<Omit<TaskOptions<N, S>, 'onFailed' | 'checkPayload'>> {
+  extends Required<Omit<TaskOptions<N, S>, 'onFailed' | 'onCompleted' | 'checkPayload'>> {
   onFailed: TaskOptions<N, S>['onFailed'];
+  onCompleted: TaskOptions<N, S>['onCompleted'];
   checkPayload: TaskOptions<N, S>['checkPayload'];
   /** Compiled on first use; validates payloads at dispatch and again before the handler runs. */
   readonly check: Validator<Record<never, never>, S>;
@@ -166,6 +174,7 @@ export function defineTask<const N extends string, S extends TSchema>(
     queue: options.queue ?? 'default',
     handler: options.handler,
     onFailed: options.onFailed,
+    onCompleted: options.onCompleted,
     checkPayload: options.checkPayload,
     // Compiling every task's schema at import would put the compiler on every process's start
     // path (the CLI, the API's first answer); it is built the first time a payload is checked.

@@ -229,6 +229,13 @@ async function runJob(
     }
     work = runInTenant(envelope.tenant, () => definition.handler(envelope.payload, ctx));
     const result = await untilAborted(work, controller.signal);
+    if (definition.onCompleted) {
+      const hook = (async () =>
+        runInTenant(envelope.tenant, () => definition.onCompleted!(envelope.payload, result, ctx)))();
+      await untilAborted(hook, controller.signal).catch((err: unknown) =>
+        ctx.logger.error({ err }, 'onCompleted hook failed; the job is completed all the same'),
+      );
+    }
     deps.writer.settle(info.logId, {
       status: 'completed',
       progress: 100,
