@@ -1,10 +1,9 @@
-import net from 'node:net';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/database.ts';
 import { appErrorFromDatabase, isConnectionError } from '../../src/db/errors.ts';
+import { type BlackholeProxy, blackholeProxyTo } from '../helpers/blackhole-proxy.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { freePort } from '../helpers/throwaway-postgres.ts';
 
 /**
  * A connection whose server stops answering without closing it (a blackhole: packets dropped,
@@ -12,63 +11,13 @@ import { freePort } from '../helpers/throwaway-postgres.ts';
  * instead of waiting ~15 minutes for TCP to give up; a slow query is left alone. The pool's
  * connections go through a proxy on loopback that can drop everything it is sent.
  */
-class BlackholeProxy {
-  readonly #server: net.Server;
-  readonly #pairs = new Set<{ frozen: boolean; answersLost: boolean; sockets: net.Socket[] }>();
-  /** New connections are accepted and never answered (the whole server unreachable). */
-  acceptNothing = false;
-
-  constructor(upstream: URL) {
-    this.#server = net.createServer((client) => {
-      client.on('error', () => {});
-      if (this.acceptNothing) {
-        this.#pairs.add({ frozen: true, answersLost: true, sockets: [client] });
-        return;
-      }
-      const server = net.connect(Number(upstream.port || 5432), upstream.hostname);
-      server.on('error', () => {});
-      const pair = { frozen: false, answersLost: false, sockets: [client, server] };
-      this.#pairs.add(pair);
-      client.on('data', (chunk) => pair.frozen || server.write(chunk));
-      server.on('data', (chunk) => pair.frozen || pair.answersLost || client.write(chunk));
-      client.on('close', () => server.destroy());
-      server.on('close', () => client.destroy());
-    });
-  }
-
-  async listen(): Promise<number> {
-    const port = await freePort();
-    await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
-    return port;
-  }
-
-  /** Every connection open now drops what either side sends, and stays open. */
-  freezeOpen(): void {
-    for (const pair of this.#pairs) pair.frozen = true;
-  }
-
-  /** Every connection open now loses what the server sends; the server still gets the queries. */
-  loseAnswers(): void {
-    for (const pair of this.#pairs) pair.answersLost = true;
-  }
-
-  async close(): Promise<void> {
-    for (const pair of this.#pairs) for (const socket of pair.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-}
-
 let tdb: TestDatabase;
 let proxy: BlackholeProxy;
 let proxiedUrl: string;
 
 beforeAll(async () => {
   tdb = await cloneTestDatabase();
-  proxy = new BlackholeProxy(new URL(tdb.url));
-  const url = new URL(tdb.url);
-  url.hostname = '127.0.0.1';
-  url.port = String(await proxy.listen());
-  proxiedUrl = url.toString();
+  ({ proxy, url: proxiedUrl } = await blackholeProxyTo(tdb.url));
 });
 afterAll(async () => {
   await proxy.close();
