@@ -77,7 +77,9 @@ export default function Exports({ session }: { session: Session }) {
 
   return (
     <section aria-labelledby="exports-title">
-      <h1 id="exports-title">Exports</h1>
+      <h1 id="exports-title" tabIndex={-1}>
+        Exports
+      </h1>
       <form
         class="filters"
         aria-label="Start an export"
@@ -228,6 +230,9 @@ export default function Exports({ session }: { session: Session }) {
           call(api.DELETE('/api/exports/{id}', { params: { path: { id: target.id } } }))
             .then(() => {
               toast(`Export ${target.label} deleted`);
+              // Its row, with the button the dialog gave focus back to, goes: focus would fall to
+              // the page's body, and a keyboard user would start over from the top.
+              document.getElementById('exports-title')?.focus();
               list.reload();
             })
             .catch((err: Error) => toast(`The export could not be deleted: ${err.message}`, 'error'))

@@ -30,7 +30,9 @@ export function TenantKeys({ id, busy, run, now }: { id: string; busy: boolean; 
 
   return (
     <>
-      <h2>API keys</h2>
+      <h2 id="api-keys-title" tabIndex={-1}>
+        API keys
+      </h2>
       <form
         class="actions"
         onSubmit={(e) => {
@@ -131,6 +133,8 @@ export function TenantKeys({ id, busy, run, now }: { id: string; busy: boolean; 
               api.DELETE('/api/tenants/{id}/keys/{keyId}', { params: { path: { id, keyId: key.id } } }),
             );
             toast(`Key ${key.label} revoked`);
+            // Its Revoke button, which the dialog gave focus back to, goes with the reload.
+            document.getElementById('api-keys-title')?.focus();
             keys.reload();
           });
         }}
