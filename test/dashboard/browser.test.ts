@@ -574,7 +574,7 @@ describe('the dashboard in a browser', () => {
       await dialog.getByText('Revoke rotation-ci').waitFor();
       await dialog.getByRole('button', { name: 'Revoke' }).click();
       await row.filter({ hasText: /revoked/ }).waitFor(WAIT);
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-keys-title');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('api-keys-title');
       expect((await asKey(key)).status).toBe(401);
       // Another dialog of the page is still named by its own title.
       await page.getByRole('button', { name: 'Suspend…' }).click();
@@ -610,7 +610,7 @@ describe('the dashboard in a browser', () => {
       await dialog.getByRole('button', { name: 'Delete' }).click();
       await page.locator(`tr[data-export="${id}"]`).waitFor({ state: 'detached', ...WAIT });
       // Focus stays on the page (its heading), not dropped to the body with the row.
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('exports-title');
+      expect(await page.evaluate('document.activeElement?.id')).toBe('exports-title');
       // Marked at once; the hourly sweep removes it with its file.
       const left = await sql<{ deleted: boolean }>`
         SELECT deleted_at IS NOT NULL AS deleted FROM tenantry.exports WHERE id = ${id}`.execute(tdb.db);
