@@ -26,7 +26,7 @@ export interface ServeOptions {
         filter?: WorkerFilter;
         /** How often an idle worker looks for jobs LISTEN/NOTIFY did not announce (ms). */
         pollInterval?: number | undefined;
-        /** Bounds on every job this worker runs (`--tries`, `--timeout`). */
+        /** Bounds on the tenant jobs this worker runs (`--tries`, `--timeout`). */
         ceilings?: JobCeilings | undefined;
       }
     | undefined;

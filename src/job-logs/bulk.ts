@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { JobStatus } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { cancelJob, retryJob, SUPERSEDED_SQL } from '../jobs/control.ts';
-import { reservePendingJobs } from '../jobs/pending-quota.ts';
+import { countByTenant, reservePendingJobs } from '../jobs/pending-quota.ts';
 import type { JobLogFilters } from './repository.ts';
 
 export type BulkAction = 'retry' | 'cancel';
@@ -121,9 +121,7 @@ export async function bulkAct(db: Db, request: BulkRequest): Promise<BulkResult>
     .limit(Math.min(request.limit, BULK_MAX))
     .execute();
   if (request.action === 'retry' && request.pendingMax !== undefined) {
-    const counts = new Map<string, number>();
-    for (const { tenant_id } of rows) if (tenant_id) counts.set(tenant_id, (counts.get(tenant_id) ?? 0) + 1);
-    await reservePendingJobs(db, counts, request.pendingMax);
+    await reservePendingJobs(db, countByTenant(rows.map((r) => r.tenant_id)), request.pendingMax);
   }
   const scope = { tenantId: request.filters.tenantId, notTasks: request.notTasks };
   for (const { id } of rows) {

@@ -33,7 +33,7 @@ export interface ExecutionDeps {
   services: TaskServices;
   /** graphile-worker's pool id (the `locked_by` of our jobs), once the pool exists. */
   workerId: () => string | undefined;
-  /** This worker's bounds on every job (`worker --tries --timeout`). */
+  /** This worker's bounds on the tenant jobs it runs (`worker --tries --timeout`). */
   ceilings?: JobCeilings;
 }
 

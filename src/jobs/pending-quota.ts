@@ -7,6 +7,13 @@ import type { TaskRegistry } from './registry.ts';
 /** Seconds a refused client is told to wait: long enough for a busy tenant's jobs to start. */
 export const PENDING_RETRY_AFTER_S = 5;
 
+/** Jobs per tenant, for `reservePendingJobs`; central jobs (null) wait in no tenant's lanes. */
+export function countByTenant(tenants: Iterable<string | null>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const tenant of tenants) if (tenant !== null) counts.set(tenant, (counts.get(tenant) ?? 0) + 1);
+  return counts;
+}
+
 /**
  * The tenant jobs a request would add, per tenant, after the checks every dispatch makes (a
  * request those refuse is answered 4xx here, before anything is counted or written).
@@ -16,12 +23,11 @@ export function pendingByTenant(
   specs: DispatchSpec[],
   context: DispatchContext,
 ): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const [i, spec] of specs.entries()) {
-    const row = validateSpec(registry, spec, specs.length > 1 ? String(i) : '', context);
-    if (row.tenant_id !== null) counts.set(row.tenant_id, (counts.get(row.tenant_id) ?? 0) + 1);
-  }
-  return counts;
+  return countByTenant(
+    specs.map(
+      (spec, i) => validateSpec(registry, spec, specs.length > 1 ? String(i) : '', context).tenant_id,
+    ),
+  );
 }
 
 /**

@@ -47,7 +47,7 @@ export interface WorkerOptions {
   /** Takes no job after its first (graphile-options.ts firstJobOnly); needs filter.queues. */
   firstJobOnly?: boolean;
   pollInterval?: number;
-  /** Bounds on every job this worker runs (`worker --tries --timeout`). */
+  /** Bounds on the tenant jobs this worker runs (`worker --tries --timeout`). */
   ceilings?: JobCeilings;
   /** Replace the defaults built from config (SMTP or JSON mailer, logging notification providers). */
   services?: { mailer?: Mailer; notifications?: NotificationRouter; cache?: CacheStore; resolver?: Resolver };

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobCeilings } from '../../src/jobs/ceilings.ts';
 import { defineTask } from '../../src/jobs/define.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { registry } from '../../src/tasks/index.ts';
@@ -24,22 +25,27 @@ const centralFail = defineTask({
 });
 const tasks = registry.with([probe, stubborn, centralFail]);
 
-describe('worker ceilings (--tries, --timeout)', () => {
-  let tdb: TestDatabase;
-  let worker: WorkerService;
-
+/** A database with tenant acme and a worker under `ceilings`, for the describe block that calls it. */
+function withBoundedWorker(ceilings: JobCeilings): { tdb: TestDatabase } {
+  const env = {} as { tdb: TestDatabase; worker?: WorkerService };
   beforeAll(async () => {
-    tdb = await cloneTestDatabase();
-    await createTenantWithSchema(tdb, { id: 'acme' });
-    await PROBE_TABLE_DDL.execute(tdb.db);
-    worker = await startTestWorker(tdb, { registry: tasks, ceilings: { tries: 1, timeoutMs: 200 } });
+    env.tdb = await cloneTestDatabase();
+    await createTenantWithSchema(env.tdb, { id: 'acme' });
+    await PROBE_TABLE_DDL.execute(env.tdb.db);
+    env.worker = await startTestWorker(env.tdb, { registry: tasks, ceilings });
   });
   afterAll(async () => {
-    await worker?.stop();
-    await tdb.close();
+    await env.worker?.stop();
+    await env.tdb.close();
   });
+  return env;
+}
+
+describe('worker ceilings (--tries, --timeout)', () => {
+  const bounded = withBoundedWorker({ tries: 1, timeoutMs: 200 });
 
   it("fails a tenant job for good at the worker's --tries, though it had attempts left", async () => {
+    const { tdb } = bounded;
     const [job] = await dispatchJobs(tdb.db, tasks, [
       { task: 'probe', tenant: 'acme', payload: { mode: 'fail' }, maxAttempts: 5 },
     ]);
@@ -57,6 +63,7 @@ describe('worker ceilings (--tries, --timeout)', () => {
   });
 
   it("cuts a tenant job's attempt at the worker's --timeout, below the task's own", async () => {
+    const { tdb } = bounded;
     const [job] = await dispatchJobs(tdb.db, tasks, [
       { task: 'probe', tenant: 'acme', payload: { mode: 'sleep', ms: 20_000 }, maxAttempts: 1 },
     ]);
@@ -65,6 +72,7 @@ describe('worker ceilings (--tries, --timeout)', () => {
   });
 
   it('leaves admin work its own attempts', async () => {
+    const { tdb } = bounded;
     const [job] = await dispatchJobs(tdb.db, tasks, [{ task: 'central-fail', payload: {} }]);
     await waitForStatus(tdb.db, job!.id, ['failed']);
     const log = await jobLog(tdb.db, job!.id);
@@ -74,21 +82,10 @@ describe('worker ceilings (--tries, --timeout)', () => {
 });
 
 describe('worker ceilings above what jobs carry', () => {
-  let tdb: TestDatabase;
-  let worker: WorkerService;
-
-  beforeAll(async () => {
-    tdb = await cloneTestDatabase();
-    await createTenantWithSchema(tdb, { id: 'acme' });
-    await PROBE_TABLE_DDL.execute(tdb.db);
-    worker = await startTestWorker(tdb, { registry: tasks, ceilings: { tries: 25, timeoutMs: 60_000 } });
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await tdb.close();
-  });
+  const loose = withBoundedWorker({ tries: 25, timeoutMs: 60_000 });
 
   it("never raise them: the task's timeout and the job's attempts hold", async () => {
+    const { tdb } = loose;
     const [slow, flaky] = await dispatchJobs(tdb.db, tasks, [
       { task: 'stubborn', tenant: 'acme', payload: { ms: 2_000 } },
       { task: 'probe', tenant: 'acme', payload: { mode: 'fail' }, maxAttempts: 1 },

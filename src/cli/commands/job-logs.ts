@@ -204,9 +204,10 @@ export function registerJobLogCommands(program: Command): void {
     .description("delete a finished export and its file (gives its room in the tenant's quota back)")
     .argument('<id>', 'export id')
     .action(async (id: string) => {
+      // Refused before connecting, as every argument is.
+      if (!/^\d{1,18}$/.test(id)) throw new Error(`export id must be a whole number, got "${id}"`);
       const { deleteExport } = await import('../../exports/repository.ts');
       await withRuntime(async ({ db }) => {
-        if (!/^\d{1,18}$/.test(id)) throw new Error(`export id must be a whole number, got "${id}"`);
         const outcome = await deleteExport(db, id);
         if (!outcome) throw new Error(`export ${id} was not found`);
         if (outcome === 'running')

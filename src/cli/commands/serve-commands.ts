@@ -76,8 +76,8 @@ async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions):
   if (!service.url) {
     const { tries, timeoutMs } = options.worker?.ceilings ?? {};
     const bounds = [
-      tries === undefined ? '' : `, at most ${tries} attempts a job`,
-      timeoutMs === undefined ? '' : `, attempts cut at ${timeoutMs / 1000} s`,
+      tries === undefined ? '' : `, at most ${tries} attempts a tenant job`,
+      timeoutMs === undefined ? '' : `, tenant jobs' attempts cut at ${timeoutMs / 1000} s`,
     ].join('');
     console.log(`Tenantry ${kind}: worker running with concurrency ${options.worker?.concurrency}${bounds}`);
   }
@@ -142,12 +142,12 @@ export function registerServeCommands(program: Command): void {
     )
     .option(
       '--tries <n>',
-      'most attempts a job may have in this worker, 1 to 25 (lowers, never raises, its max_attempts)',
+      'most attempts a tenant job may have in this worker, 1 to 25 (lowers, never raises, its max_attempts)',
       intArg(1, 25),
     )
     .option(
       '--timeout <seconds>',
-      'longest an attempt may run in this worker, 1 to 86400 (lowers, never raises, its task timeout)',
+      "longest a tenant job's attempt may run in this worker, 1 to 86400 (lowers, never raises, its task timeout)",
       intArg(1, 86_400),
     )
     .option('--once', 'run until no job is ready, then exit 0')

@@ -6,7 +6,7 @@ import { jobLogJson, jobLogSummaryJson } from '../../../job-logs/json.ts';
 import { cleanupJobLogs, findJobLog, type JobLogCursor, listJobLogs } from '../../../job-logs/repository.ts';
 import { jobLogStats } from '../../../job-logs/stats.ts';
 import { cancelJob, retryJob } from '../../../jobs/control.ts';
-import { reservePendingJobs } from '../../../jobs/pending-quota.ts';
+import { countByTenant, reservePendingJobs } from '../../../jobs/pending-quota.ts';
 import { problemResponses } from '../../problem.ts';
 import { timeParam } from '../../time-param.ts';
 import type { StreamRouteDeps } from '../deps.ts';
@@ -220,9 +220,7 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
     async (request, reply) => {
       // A retried job waits again: it needs room under its tenant's pending-jobs bound.
       const row = await findJobLog(db, request.params.id, ownTenant(request.principal));
-      if (row?.tenant_id) {
-        await reservePendingJobs(db, new Map([[row.tenant_id, 1]]), deps.config.tenantMaxPendingJobs);
-      }
+      if (row) await reservePendingJobs(db, countByTenant([row.tenant_id]), deps.config.tenantMaxPendingJobs);
       const { jobId } = await retryJob(db, request.params.id, {
         tenantId: ownTenant(request.principal),
         notTasks: unretryableTasks(request.principal, registry),
