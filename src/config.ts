@@ -6,6 +6,15 @@ import { type CacheLimits, DEFAULT_CACHE_LIMITS } from './cache/limits.ts';
  * Every setting Tenantry reads from the environment, parsed once at startup.
  * The object is frozen and passed explicitly; nothing else reads process.env.
  */
+export interface FileLimits {
+  /** FILE_MAX_BYTES: one file. */
+  maxFileBytes: number;
+  /** FILE_MAX_BYTES_PER_TENANT: the bytes of one tenant's files together. */
+  maxBytes: number;
+  /** FILE_MAX_PER_TENANT: how many files one tenant keeps. */
+  maxFiles: number;
+}
+
 export interface Config {
   /** Unset means "start an embedded PostgreSQL under DATA_DIR/postgres". */
   readonly databaseUrl: string | undefined;
@@ -58,6 +67,8 @@ export interface Config {
   readonly exportTtlHours: number;
   /** Per tenant: exports waiting or running at once, and bytes of files kept. */
   readonly exportQuota: Readonly<{ maxActive: number; maxBytes: number }>;
+  /** Tenant files: largest file, and per tenant the bytes and the number of files kept. */
+  readonly fileLimits: Readonly<FileLimits>;
   /** Permanent failures in the last hour above this raise the failure alert. */
   readonly failedJobsAlertThreshold: number;
   readonly alertWebhookUrl: string | undefined;
@@ -337,6 +348,11 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     exportQuota: Object.freeze({
       maxActive: integer(env, 'EXPORT_MAX_ACTIVE', 3, 1, 1000),
       maxBytes: integer(env, 'EXPORT_MAX_BYTES_PER_TENANT', 1_073_741_824, 1, Number.MAX_SAFE_INTEGER),
+    }),
+    fileLimits: Object.freeze({
+      maxFileBytes: integer(env, 'FILE_MAX_BYTES', 104_857_600, 1, Number.MAX_SAFE_INTEGER),
+      maxBytes: integer(env, 'FILE_MAX_BYTES_PER_TENANT', 1_073_741_824, 1, Number.MAX_SAFE_INTEGER),
+      maxFiles: integer(env, 'FILE_MAX_PER_TENANT', 100_000, 1, 100_000_000),
     }),
     failedJobsAlertThreshold: integer(env, 'FAILED_JOBS_ALERT_THRESHOLD', 10, 0, 1_000_000),
     alertWebhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['http:', 'https:']),

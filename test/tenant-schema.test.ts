@@ -28,6 +28,7 @@ describe('tenant schemas', () => {
         '0001_clients_and_appointments',
         '0002_appointment_reminders',
         '0003_reminder_follows_start',
+        '0004_files',
       ]);
       const { rows } = await sql<{ search_path: string }>`SHOW search_path`.execute(trx);
       expect(rows[0]?.search_path).not.toContain('tenant_');
@@ -35,6 +36,8 @@ describe('tenant schemas', () => {
     expect(await tables('tenant_acme-co')).toEqual([
       'appointments',
       'clients',
+      'file_chunks',
+      'files',
       'schema_migrations',
       'schema_migrations_lock',
     ]);

@@ -1,9 +1,21 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import { tenantSchema } from '../tenancy.ts';
+import type { DbOrTrx } from './database.ts';
 
 /** Kysely's view of one tenant's schema (migrations/tenant), used through `withSchema`. */
 export interface TenantDatabase {
   clients: ClientsTable;
   appointments: AppointmentsTable;
+  files: FilesTable;
+  file_chunks: FileChunksTable;
+}
+
+/**
+ * The tenant's schema through the control plane's pool or transaction (the same connections;
+ * kysely's types only): for code that holds no tenant-typed instance of its own.
+ */
+export function tenantTables(db: DbOrTrx, tenantId: string): Kysely<TenantDatabase> {
+  return (db as unknown as Kysely<TenantDatabase>).withSchema(tenantSchema(tenantId));
 }
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -34,4 +46,22 @@ export interface AppointmentsTable {
   reminder_queued_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+/** Tenant migration 0004: a file is named (`path`, `stored_at`) once every chunk is stored. */
+export interface FilesTable {
+  id: Generated<string>;
+  path: string | null;
+  content_type: string;
+  byte_size: ColumnType<string, number | undefined, number>;
+  chunk_count: ColumnType<number, number | undefined, number>;
+  sha256: string | null;
+  created_at: Generated<Date>;
+  stored_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface FileChunksTable {
+  file_id: string;
+  seq: number;
+  data: Buffer;
 }

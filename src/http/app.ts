@@ -17,6 +17,7 @@ import { dashboardRoutes } from './routes/dashboard/index.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import { eventRoutes } from './routes/events/index.ts';
 import { exportRoutes } from './routes/exports/index.ts';
+import { fileRoutes } from './routes/files/index.ts';
 import { healthRoutes } from './routes/health/index.ts';
 import { jobBulkRoutes } from './routes/job-bulk/index.ts';
 import { jobLogRoutes } from './routes/job-logs/index.ts';
@@ -61,6 +62,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     schemaController: { compilersFactory: lazyCompilersFactory() as never },
     bodyLimit: 5 * 1024 * 1024,
+    // A file's path is one parameter: up to 255 characters, each `/` sent as %2F.
+    routerOptions: { maxParamLength: 1024 },
     clientErrorHandler: writeClientProblem,
     // URLs the router refuses before any route runs still answer problem+json.
     frameworkErrors: (error, request, reply) =>
@@ -69,7 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         request,
         'bad_request',
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? 'a path parameter is longer than 100 characters'
+          ? 'a path parameter is longer than 1024 characters'
           : 'the URL is not valid (it must be UTF-8, percent-encoded)',
       ),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -97,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('preClose', async () => streams.close());
   await app.register(jobLogRoutes, { ...deps, streams });
   await app.register(exportRoutes, deps);
+  await app.register(fileRoutes, deps);
   await app.register(cacheRoutes, { db: deps.db, store: deps.cacheStore });
   await app.register(metricsRoutes, { db: deps.db, rescueAfterMs: deps.config.workerRescueAfterMs });
   // Dashboard: its API (figures, bulk actions, page events) and the static client at /dashboard.

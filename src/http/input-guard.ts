@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../errors.ts';
 import { findJsonProblem, jsonTextTooDeep, MAX_DEPTH, stringProblem } from '../json-guard.ts';
@@ -124,7 +125,8 @@ export function registerInputGuard(app: FastifyInstance): void {
     if ((request.body === undefined || request.body === null) && bodySchema && !hasRequired(bodySchema)) {
       request.body = {};
     }
-    checkPart(request.body, '');
+    // A file upload's body is its bytes, as a stream (routes/files): not JSON to check.
+    if (!(request.body instanceof Readable)) checkPart(request.body, '');
   });
   // Coercion turns query text into numbers after the check above ("1e309" into Infinity).
   app.addHook('preHandler', async (request: FastifyRequest) => {

@@ -10,6 +10,10 @@ const TAGS = [
   { name: 'jobs', description: 'Dispatching tenant-aware jobs' },
   { name: 'job-logs', description: 'Job history, progress, cancel and retry' },
   { name: 'exports', description: 'Data exports and their downloads' },
+  {
+    name: 'files',
+    description: "Tenant files: uploads, job inputs and outputs, kept in the tenant's schema and backups",
+  },
   { name: 'tenants', description: 'Tenant lifecycle (admin keys)' },
   { name: 'cache', description: 'Tenant cache figures and flushes' },
   { name: 'metrics', description: 'Prometheus metrics' },

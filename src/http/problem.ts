@@ -115,7 +115,6 @@ type ValidationError = FastifyError & {
 };
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
   FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
@@ -155,6 +154,15 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         field: first.field,
         errors,
       });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendProblem(
+        reply,
+        request,
+        'unsupported_media_type',
+        'content-type: is not a media type this operation reads',
+        { field: 'content-type' },
+      );
     }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
     const status = error.statusCode ?? 500;

@@ -5,6 +5,7 @@ import type { Validator } from 'typebox/compile';
 import type { TenantCache } from '../cache/tenant-cache.ts';
 import type { Db, DbOrTrx } from '../db/database.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
+import type { TenantFiles } from '../files/tenant-files.ts';
 import type { Logger } from '../logger.ts';
 import { TENANT_ID_MAX_LENGTH, TENANT_ID_PATTERN } from '../tenancy.ts';
 import type { TaskServices } from './services.ts';
@@ -37,6 +38,8 @@ export interface TaskContext {
   readonly services: TaskServices;
   /** The cache of the job's tenant (`central_` keys for a central job). */
   readonly cache: TenantCache;
+  /** The job's tenant's files; throws when used by a central job. */
+  readonly files: TenantFiles;
   /** Records progress (0-100) and the current step; writes are coalesced. */
   progress(percent: number, step?: string): void;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { TenantCache } from '../cache/tenant-cache.ts';
 import type { TenantDatabase } from '../db/tenant-database.ts';
+import { TenantFiles } from '../files/tenant-files.ts';
 import type { Logger } from '../logger.ts';
 import { tenantSchema } from '../tenancy.ts';
 import type { JobInfo, TaskContext } from './define.ts';
@@ -18,6 +19,7 @@ export function taskContext(
   let logger: Logger | undefined;
   let scoped: Kysely<TenantDatabase> | undefined;
   let cache: TenantCache | undefined;
+  let files: TenantFiles | undefined;
   return {
     tenantId,
     job: info,
@@ -37,6 +39,11 @@ export function taskContext(
         throw new Error(`task ${info.task} runs without a tenant; it has no tenant schema`);
       scoped ??= deps.tenantDb.withSchema(tenantSchema(tenantId));
       return scoped;
+    },
+    get files(): TenantFiles {
+      if (tenantId === undefined) throw new Error(`task ${info.task} runs without a tenant; it has no files`);
+      files ??= new TenantFiles(deps.db, tenantId, deps.services.config.fileLimits);
+      return files;
     },
     progress(percent, step) {
       const progress = Math.max(0, Math.min(100, Math.round(Number(percent) || 0)));

@@ -1,0 +1,93 @@
+import type { Readable } from 'node:stream';
+import { sql } from 'kysely';
+import { readChunks } from '../db/chunked.ts';
+import type { DbOrTrx } from '../db/database.ts';
+import { tenantTables } from '../db/tenant-database.ts';
+
+/** A stored (named) file of one tenant. */
+export interface StoredFile {
+  id: string;
+  path: string;
+  content_type: string;
+  /** int8, as text. */
+  byte_size: string;
+  chunk_count: number;
+  sha256: string;
+  stored_at: Date;
+}
+
+const COLUMNS = ['id', 'path', 'content_type', 'byte_size', 'chunk_count', 'sha256', 'stored_at'] as const;
+
+const tables = tenantTables;
+
+export async function findFile(db: DbOrTrx, tenantId: string, path: string): Promise<StoredFile | undefined> {
+  const row = await tables(db, tenantId)
+    .selectFrom('files')
+    .select(COLUMNS)
+    .where('path', '=', path)
+    .executeTakeFirst();
+  return row as StoredFile | undefined;
+}
+
+/**
+ * Files by path (bytewise), after `after`; `prefix` keeps those whose path starts with it
+ * (a range of the path index: LIKE with its wildcards escaped, under COLLATE "C").
+ */
+export async function listFiles(
+  db: DbOrTrx,
+  tenantId: string,
+  options: { prefix?: string; after?: string; limit: number },
+): Promise<StoredFile[]> {
+  let query = tables(db, tenantId).selectFrom('files').select(COLUMNS).where('path', 'is not', null);
+  if (options.prefix) {
+    const escaped = options.prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where(sql<boolean>`path LIKE ${`${escaped}%`}`);
+  }
+  if (options.after !== undefined) query = query.where('path', '>', options.after);
+  const rows = await query.orderBy('path').limit(options.limit).execute();
+  return rows as StoredFile[];
+}
+
+/** Removes the file at `path` and its chunks; false when there is none. */
+export async function deleteFile(db: DbOrTrx, tenantId: string, path: string): Promise<boolean> {
+  const { numDeletedRows } = await tables(db, tenantId)
+    .deleteFrom('files')
+    .where('path', '=', path)
+    .executeTakeFirst();
+  return numDeletedRows > 0n;
+}
+
+/** What the tenant's stored files take, leaving out the one at `except` (a file being replaced). */
+export async function fileUsage(
+  db: DbOrTrx,
+  tenantId: string,
+  except?: string,
+): Promise<{ files: number; bytes: number }> {
+  const row = await tables(db, tenantId)
+    .selectFrom('files')
+    .select([
+      sql<number>`count(*)::int`.as('files'),
+      sql<string>`coalesce(sum(byte_size), 0)::text`.as('bytes'),
+    ])
+    .where('path', 'is not', null)
+    .$if(except !== undefined, (q) => q.where('path', '!=', except as string))
+    .executeTakeFirstOrThrow();
+  return { files: row.files, bytes: Number(row.bytes) };
+}
+
+/** The file's bytes as a stream (see readChunks); fails if the file is removed meanwhile. */
+export function readFile(db: DbOrTrx, tenantId: string, file: StoredFile): Readable {
+  return readChunks(
+    async (seq) =>
+      (
+        await tables(db, tenantId)
+          .selectFrom('file_chunks')
+          .select('data')
+          .where('file_id', '=', file.id)
+          .where('seq', '=', seq)
+          .executeTakeFirst()
+      )?.data,
+    file.chunk_count,
+    `file ${file.path}`,
+  );
+}

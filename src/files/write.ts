@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { FileLimits } from '../config.ts';
+import { ChunkWriter } from '../db/chunked.ts';
+import type { Db } from '../db/database.ts';
+import { tenantTables } from '../db/tenant-database.ts';
+import { AppError } from '../errors.ts';
+import { fileUsage, findFile, type StoredFile } from './repository.ts';
+
+/** Advisory lock class of a tenant's files (beside exports' 7_345_006): naming and quota, together. */
+const FILES_LOCK = 7_345_008;
+
+/** An unnamed file older than this was left by an upload that died with its process. */
+const ABANDONED_AFTER = '6 hours';
+
+export type FileSource = AsyncIterable<Buffer | Uint8Array | string> | Buffer | string;
+
+export interface WriteFileOptions {
+  contentType: string;
+  limits: FileLimits;
+  /** The size the sender announced (Content-Length): refused up front when over a limit. */
+  expectedBytes?: number;
+}
+
+export interface WrittenFile {
+  file: StoredFile;
+  /** A file was at the path before and is replaced. */
+  replaced: boolean;
+}
+
+const tooLarge = (limits: FileLimits) =>
+  new AppError('payload_too_large', `a file may hold at most ${limits.maxFileBytes} bytes (FILE_MAX_BYTES)`, {
+    field: 'body',
+    reason: 'file_too_large',
+    max_bytes: limits.maxFileBytes,
+  });
+
+function checkQuota(
+  tenantId: string,
+  usage: { files: number; bytes: number },
+  adding: number,
+  limits: FileLimits,
+) {
+  if (usage.files + 1 > limits.maxFiles) {
+    throw new AppError(
+      'conflict',
+      `tenant ${tenantId} keeps ${usage.files} files, the most it may (FILE_MAX_PER_TENANT is ` +
+        `${limits.maxFiles}); delete files it no longer needs`,
+      { reason: 'file_quota_exceeded' },
+    );
+  }
+  if (usage.bytes + adding > limits.maxBytes) {
+    throw new AppError(
+      'conflict',
+      `tenant ${tenantId} keeps ${usage.bytes} bytes of files; ${adding} more would pass its quota ` +
+        `(FILE_MAX_BYTES_PER_TENANT is ${limits.maxBytes}); delete files it no longer needs`,
+      { reason: 'file_quota_exceeded' },
+    );
+  }
+}
+
+/**
+ * Stores `source` as the tenant's file at `path`, replacing any file there. The bytes go into
+ * an unnamed file, chunk by chunk, without a transaction held open for the sender's pace; the
+ * file is named in one short transaction once complete, under the tenant's files lock, where the
+ * quota is checked against what is stored (the file it replaces left out). Until then readers
+ * see the old file or none; on any failure the unnamed file is removed and nothing is replaced.
+ */
+export async function writeFile(
+  db: Db,
+  tenantId: string,
+  path: string,
+  source: FileSource,
+  options: WriteFileOptions,
+): Promise<WrittenFile> {
+  const { limits } = options;
+  const t = tenantTables(db, tenantId);
+  if (options.expectedBytes !== undefined && options.expectedBytes > limits.maxFileBytes)
+    throw tooLarge(limits);
+  // Refused before any byte is read when the tenant is already full (checked again at the end).
+  checkQuota(tenantId, await fileUsage(db, tenantId, path), options.expectedBytes ?? 0, limits);
+  await t
+    .deleteFrom('files')
+    .where('path', 'is', null)
+    .where('created_at', '<', sql<Date>`now() - ${ABANDONED_AFTER}::interval`)
+    .execute();
+  const { id } = await t
+    .insertInto('files')
+    .values({ content_type: options.contentType })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  try {
+    const hash = createHash('sha256');
+    const writer = new ChunkWriter((seq, data) =>
+      t.insertInto('file_chunks').values({ file_id: id, seq, data }).execute(),
+    );
+    for await (const piece of typeof source === 'string' || Buffer.isBuffer(source) ? [source] : source) {
+      const buf = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece);
+      if (writer.bytes + buf.length > limits.maxFileBytes) throw tooLarge(limits);
+      hash.update(buf);
+      await writer.write(buf);
+    }
+    await writer.close();
+    return await db.transaction().execute(async (trx) => {
+      const tt = tenantTables(trx, tenantId);
+      await sql`SELECT pg_advisory_xact_lock(${FILES_LOCK}, hashtext(${tenantId}))`.execute(trx);
+      checkQuota(tenantId, await fileUsage(trx, tenantId, path), writer.bytes, limits);
+      const old = await tt.deleteFrom('files').where('path', '=', path).executeTakeFirst();
+      const named = await tt
+        .updateTable('files')
+        .set({
+          path,
+          stored_at: sql<Date>`now()`,
+          byte_size: writer.bytes,
+          chunk_count: writer.chunks,
+          sha256: hash.digest('hex'),
+        })
+        .where('id', '=', id)
+        .where('path', 'is', null)
+        .executeTakeFirst();
+      if (named.numUpdatedRows === 0n) throw vanished(path);
+      const file = await findFile(trx, tenantId, path);
+      if (!file) throw vanished(path);
+      return { file, replaced: old.numDeletedRows > 0n };
+    });
+  } catch (err) {
+    // A chunk insert may still be in flight: it then fails on the missing file (nothing is left).
+    await t
+      .deleteFrom('files')
+      .where('id', '=', id)
+      .where('path', 'is', null)
+      .execute()
+      .catch(() => {});
+    if ((err as { code?: unknown }).code === '23503') throw vanished(path);
+    throw err;
+  }
+}
+
+/** The unnamed file went while it was written: the tenant was restored, or the upload stalled for hours. */
+const vanished = (path: string) =>
+  new AppError(
+    'conflict',
+    `the upload of ${path} was removed while it was written (the tenant's files were restored, or ` +
+      `the upload was idle for ${ABANDONED_AFTER}); send it again`,
+    { reason: 'upload_interrupted' },
+  );
