@@ -37,6 +37,7 @@ describe('tenant schemas', () => {
       'appointments',
       'clients',
       'file_chunks',
+      'file_imports',
       'files',
       'schema_migrations',
       'schema_migrations_lock',

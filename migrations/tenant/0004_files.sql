@@ -27,3 +27,14 @@ CREATE TABLE file_chunks (
   data bytea NOT NULL,
   PRIMARY KEY (file_id, seq)
 );
+
+-- One row per import job that has committed its rows (the import-clients task), written in the
+-- import's own transaction: a job run again after its rows were committed (its worker died before
+-- recording the outcome) finds it and imports nothing twice.
+CREATE TABLE file_imports (
+  job_log_id bigint PRIMARY KEY,
+  path text NOT NULL,
+  sha256 text NOT NULL,
+  row_count integer NOT NULL,
+  imported_at timestamptz NOT NULL DEFAULT now()
+);

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.ts';
 import { registerCacheCommands } from './commands/cache.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerFileCommands } from './commands/files.ts';
 import { registerJobLogCommands } from './commands/job-logs.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerMigrateCommand } from './commands/migrate.ts';
@@ -29,6 +30,7 @@ registerMigrateCommand(program);
 registerJobCommands(program);
 registerJobLogCommands(program);
 registerCacheCommands(program);
+registerFileCommands(program);
 registerTenantCommands(program);
 registerDemoCommand(program);
 

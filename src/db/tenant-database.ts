@@ -8,6 +8,7 @@ export interface TenantDatabase {
   appointments: AppointmentsTable;
   files: FilesTable;
   file_chunks: FileChunksTable;
+  file_imports: FileImportsTable;
 }
 
 /**
@@ -64,4 +65,12 @@ export interface FileChunksTable {
   file_id: string;
   seq: number;
   data: Buffer;
+}
+
+export interface FileImportsTable {
+  job_log_id: string;
+  path: string;
+  sha256: string;
+  row_count: number;
+  imported_at: Generated<Date>;
 }

@@ -14,6 +14,7 @@ import { currentTenant } from '../tenancy.ts';
 import { appointmentReminders } from './appointment-reminders.ts';
 import { cacheSweep } from './cache-sweep.ts';
 import { demoFailing, demoSlow } from './demo.ts';
+import { importClients } from './import-clients.ts';
 import { jobLogTasks } from './job-log-tasks.ts';
 import { lifecycleTasks } from './lifecycle-tasks.ts';
 import { processCompanyContext } from './process-company-context.ts';
@@ -28,6 +29,7 @@ export const taskDefinitions = [
   appointmentReminders,
   sendEmail,
   processCompanyContext,
+  importClients,
   sendNotification,
   queueGc,
   cacheSweep,

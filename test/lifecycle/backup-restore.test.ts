@@ -2,7 +2,9 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
 import { findTenant } from '../../src/db/tenants.ts';
+import { TenantFiles } from '../../src/files/tenant-files.ts';
 import { createBackup, listBackups, restoreBackup } from '../../src/lifecycle/backup/index.ts';
 import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
 import { asideSchema, recoverInterruptedRestore, supersededSchema } from '../../src/lifecycle/backup/swap.ts';
@@ -25,7 +27,7 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', 
   let h: BackupHarness;
   beforeAll(async () => {
     h = await backupHarness();
-    for (const id of ['acme', 'acme-co', 'later', 'gone', 'same-second', 'crashed']) {
+    for (const id of ['acme', 'acme-co', 'later', 'gone', 'same-second', 'crashed', 'filed']) {
       await addTenant(h.tdb, id);
       await seed(h.tdb, id);
     }
@@ -84,6 +86,22 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', 
     await restoreBackup(h.deps(), 'acme-co', { file: backup.fileName });
     expect(await snapshot(h.tdb, 'acme-co')).toEqual(before);
     expect(await schemaNames(h.tdb, 'acme-co')).toEqual(['tenant_acme-co']);
+  });
+
+  it("brings the tenant's files back as they were when backed up", async () => {
+    const files = new TenantFiles(h.tdb.db, 'filed', parseConfig({}).fileLimits);
+    const big = Buffer.alloc(1_500_000, 'z');
+    await files.write('reports/big.bin', big);
+    await files.write('notes.txt', 'kept', 'text/plain');
+    const backup = await createBackup(h.deps(), 'filed');
+    await files.write('reports/big.bin', 'replaced');
+    await files.remove('notes.txt');
+    await files.write('later.txt', 'after the backup');
+    await restoreBackup(h.deps(), 'filed', { file: backup.fileName });
+    expect((await files.read('reports/big.bin')).equals(big)).toBe(true);
+    expect(await files.readText('notes.txt')).toBe('kept');
+    expect(await files.stat('later.txt')).toBeUndefined();
+    expect((await files.list()).map((f) => f.path)).toEqual(['notes.txt', 'reports/big.bin']);
   });
 
   it('restores the latest backup when asked for it', async () => {
