@@ -5,14 +5,19 @@ export const FILE_PATH_MAX = 255;
 
 /**
  * A segment: letters, digits and `_ . ~ + = , @ ( ) -`, with spaces inside but not at either
- * end. No `/` of its own, no `\`, `"`, `%`, control or non-ASCII characters: a path is safe in a
- * URL once `/` is encoded, in a Content-Disposition filename, in a shell, and on any file system
- * a CLI download writes to.
+ * end, at most 100 characters, and not `.` or `..` (a path names one file, never a way up). No
+ * `/` of its own, no `\`, `"`, `%`, control or non-ASCII characters: a path is safe in a URL
+ * once `/` is encoded, in a Content-Disposition filename, in a shell, and on any file system a
+ * CLI download writes to. Written without lookahead, so any JSON Schema validator (and
+ * generator) reads it the same way.
  */
-const SEGMENT = '[A-Za-z0-9_.~+=,@()-](?:[A-Za-z0-9_.~+=,@() -]{0,98}[A-Za-z0-9_.~+=,@()-])?';
+const EDGE = '[A-Za-z0-9_.~+=,@()-]';
+const EDGE_NOT_DOT = '[A-Za-z0-9_~+=,@()-]';
+const INNER = '[A-Za-z0-9_.~+=,@() -]';
+const SEGMENT = `(?:${EDGE_NOT_DOT}|${EDGE_NOT_DOT}${EDGE}|\\.${EDGE_NOT_DOT}|${EDGE}${INNER}{1,98}${EDGE})`;
 
-/** Segments joined by `/`; none of them `.` or `..` (a path names one file, never a way up). */
-export const FILE_PATH_PATTERN = `^(?!(?:.*/)?\\.{1,2}(?:/|$))${SEGMENT}(?:/${SEGMENT})*$`;
+/** Segments joined by `/`. */
+export const FILE_PATH_PATTERN = `^${SEGMENT}(?:/${SEGMENT})*$`;
 const FILE_PATH = new RegExp(FILE_PATH_PATTERN);
 
 export const FILE_PATH_RULE =

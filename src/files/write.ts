@@ -11,7 +11,7 @@ import { fileUsage, findFile, type StoredFile } from './repository.ts';
 const FILES_LOCK = 7_345_008;
 
 /** An unnamed file older than this was left by an upload that died with its process. */
-const ABANDONED_AFTER = '6 hours';
+export const ABANDONED_AFTER = '6 hours';
 
 export type FileSource = AsyncIterable<Buffer | Uint8Array | string> | Buffer | string;
 

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.ts';
+import { ABANDONED_AFTER } from '../files/write.ts';
+import { tenantSchema } from '../tenancy.ts';
 
 /** An index is rebuilt when at least this share of it is estimated to be dead space... */
 export const BLOAT_RATIO_THRESHOLD = 0.3;
@@ -63,11 +65,15 @@ export interface CleanupCounts {
   job_logs: number;
   exports: number | null;
   tenant_events: number;
+  /** Unnamed files left by uploads whose process died (any age past ABANDONED_AFTER). */
+  abandoned_uploads: number;
 }
 
 /**
  * Rows older than `days` of one tenant: finished job logs, expired exports (when the exports
- * feature's table is installed) and lifecycle events. `dryRun` counts instead of deleting.
+ * feature's table is installed) and lifecycle events; and, whatever `days`, the unnamed files of
+ * uploads that died with their process (a tenant that uploads again removes its own sooner).
+ * `dryRun` counts instead of deleting.
  */
 export async function cleanupRows(
   db: DbOrTrx,
@@ -81,6 +87,8 @@ export async function cleanupRows(
   const events = sql`FROM tenantry.tenant_events WHERE tenant_id = ${tenantId} AND created_at < ${cutoff}`;
   const withExports = await hasColumns(db, 'exports', ['tenant_id', 'expires_at']);
   const exportsRows = sql`FROM tenantry.exports WHERE tenant_id = ${tenantId} AND expires_at < now()`;
+  const abandoned = sql`FROM ${sql.table(`${tenantSchema(tenantId)}.files`)}
+    WHERE path IS NULL AND created_at < now() - ${ABANDONED_AFTER}::interval`;
   const run = async (from: ReturnType<typeof sql>) => {
     const query = dryRun
       ? sql<{ n: string }>`SELECT count(*) AS n ${from}`
@@ -92,5 +100,6 @@ export async function cleanupRows(
     job_logs: await run(jobLogs),
     exports: withExports ? await run(exportsRows) : null,
     tenant_events: await run(events),
+    abandoned_uploads: await run(abandoned),
   };
 }

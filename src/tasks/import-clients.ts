@@ -45,6 +45,8 @@ export const importClients = defineTask({
       }),
       sha256: Type.Optional(
         Type.String({
+          minLength: 64,
+          maxLength: 64,
           pattern: '^[0-9a-f]{64}$',
           description: 'import only if the file still has these bytes (the sha256 its upload answered)',
         }),

@@ -24,6 +24,7 @@ import {
 } from './fixtures/http.ts';
 import { DASHBOARD_OPERATIONS } from './fixtures/matrix-dashboard.ts';
 import { EXPORT_OPERATIONS } from './fixtures/matrix-exports.ts';
+import { FILE_OPERATIONS } from './fixtures/matrix-files.ts';
 import { JOB_OPERATIONS } from './fixtures/matrix-jobs.ts';
 import { LIMIT_OPERATIONS } from './fixtures/matrix-limits.ts';
 import { TENANT_OPERATIONS } from './fixtures/matrix-tenants.ts';
@@ -60,6 +61,7 @@ const CLASSIFICATION: Record<string, Classified> = {
   ...LIMIT_OPERATIONS,
   ...JOB_OPERATIONS,
   ...EXPORT_OPERATIONS,
+  ...FILE_OPERATIONS,
   ...DASHBOARD_OPERATIONS,
 };
 

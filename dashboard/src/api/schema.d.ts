@@ -582,6 +582,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file
+         * @description Always an attachment, with nosniff and a sandboxing Content-Security-Policy: a stored HTML file is never rendered as a page of this origin. ETag is the SHA-256; If-None-Match answers 304.
+         */
+        get: operations["getFile"];
+        /**
+         * Store a file in the tenant's files, replacing any at its path
+         * @description The body is the file, stored as sent with its Content-Type (application/octet-stream when none). Readers see the old file (or none) until every byte is stored. 413 past FILE_MAX_BYTES (refused before reading when Content-Length says so); 409 `file_quota_exceeded` past FILE_MAX_BYTES_PER_TENANT or FILE_MAX_PER_TENANT. Nothing is written by a refused upload.
+         */
+        put: operations["putFile"];
+        post?: never;
+        /**
+         * Delete a file
+         * @description Gives its room in the tenant's file quota back at once.
+         */
+        delete: operations["deleteFile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's files by path */
+        get: operations["listFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tenants/{id}/cache": {
         parameters: {
             query?: never;
@@ -966,7 +1011,7 @@ export interface components {
             updated_at: string | null;
         };
         /** @description A job to dispatch: one variant per task, chosen by `task`. */
-        JobRequest: components["schemas"]["JobRequest.demo-failing"] | components["schemas"]["JobRequest.demo-slow"] | components["schemas"]["JobRequest.process-company-context"] | components["schemas"]["JobRequest.send-appointment-email"] | components["schemas"]["JobRequest.send-email"] | components["schemas"]["JobRequest.send-notification"] | components["schemas"]["JobRequest.tenant-backup"] | components["schemas"]["JobRequest.tenant-maintenance"] | components["schemas"]["JobRequest.tenant-restore"];
+        JobRequest: components["schemas"]["JobRequest.demo-failing"] | components["schemas"]["JobRequest.demo-slow"] | components["schemas"]["JobRequest.import-clients"] | components["schemas"]["JobRequest.process-company-context"] | components["schemas"]["JobRequest.send-appointment-email"] | components["schemas"]["JobRequest.send-email"] | components["schemas"]["JobRequest.send-notification"] | components["schemas"]["JobRequest.tenant-backup"] | components["schemas"]["JobRequest.tenant-maintenance"] | components["schemas"]["JobRequest.tenant-restore"];
         /**
          * @example {
          *       "id": "1042",
@@ -1194,6 +1239,29 @@ export interface components {
             expires_at: string;
             download_url: string | null;
         };
+        /**
+         * @example {
+         *       "tenant": "acme",
+         *       "path": "imports/clients-2026-12.csv",
+         *       "content_type": "text/csv",
+         *       "byte_size": 5120,
+         *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "stored_at": "2026-12-05T10:00:00.000Z",
+         *       "download_url": "/api/files/imports%2Fclients-2026-12.csv?tenant=acme"
+         *     }
+         */
+        TenantFile: {
+            tenant: string;
+            path: string;
+            content_type: string;
+            byte_size: number;
+            /** @description hex SHA-256 of the bytes; also the download ETag */
+            sha256: string;
+            /** Format: date-time */
+            stored_at: string;
+            /** Format: uri-reference */
+            download_url: string;
+        };
         /** TenantOverview */
         TenantOverview: {
             id: string;
@@ -1377,6 +1445,58 @@ export interface components {
                 seconds: number;
                 /** @description progress reports (default 10) */
                 steps?: number;
+            };
+            /** @description admin keys: the tenant a tenant task runs for; tenant keys: their own (or omit) */
+            tenant?: string;
+            /**
+             * @description logical queue; default is the task queue
+             * @example emails
+             */
+            queue?: string;
+            /**
+             * Format: date-time
+             * @description run no earlier than this time
+             */
+            run_at?: string;
+            /** @description run after this delay in milliseconds, at most ten years (instead of run_at) */
+            delay_ms?: number;
+            /** @description lower runs first within the queue */
+            priority?: number;
+            /** @description replaces this tenant's pending job with the same key (debounce); keys are per tenant */
+            job_key?: string;
+            /** @description default is the task setting */
+            max_attempts?: number;
+            /** @description what the job is about, e.g. {type: "appointment", id: "42"} */
+            source?: {
+                type: string;
+                id: string;
+            };
+            /** @description free-form metadata kept with the log */
+            meta?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uri
+             * @description tenant jobs: the job log is POSTed here when the job ends, signed in the Tenantry-Signature header (sha256=HMAC-SHA256 of the body with the tenant callback secret); http(s), no private addresses
+             * @example https://app.example.com/hooks/jobs
+             */
+            callback_url?: string;
+        };
+        /**
+         * Dispatch import-clients
+         * @description Tenant keys dispatch into their own tenant; admin keys name it (default queue imports).
+         */
+        "JobRequest.import-clients": {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            task: "import-clients";
+            payload: {
+                /** @description the CSV in the tenant's files: a header row (name, and any of email, phone, company_context) */
+                path: string;
+                /** @description import only if the file still has these bytes (the sha256 its upload answered) */
+                sha256?: string;
             };
             /** @description admin keys: the tenant a tenant task runs for; tenant keys: their own (or omit) */
             tenant?: string;
@@ -5715,6 +5835,419 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFile: {
+        parameters: {
+            query?: {
+                /** @description the tenant whose files these are: admin keys name it; tenant keys may name only their own */
+                tenant?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description the file's path, URL-encoded in the route (`/` as %2F): segments of up to 100 letters, digits, spaces (not at either end) and _ . ~ + = , @ ( ) -, joined by /, none of them . or .., at most 255 characters
+                 * @example imports/clients-2026-12.csv
+                 */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file as stored, with the Content-Type it was uploaded with, Content-Length, Content-Disposition and ETag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the copy the client holds (If-None-Match) is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putFile: {
+        parameters: {
+            query?: {
+                /** @description the tenant whose files these are: admin keys name it; tenant keys may name only their own */
+                tenant?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description the file's path, URL-encoded in the route (`/` as %2F): segments of up to 100 letters, digits, spaces (not at either end) and _ . ~ + = , @ ( ) -, joined by /, none of them . or .., at most 255 characters
+                 * @example imports/clients-2026-12.csv
+                 */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description replaced the file at this path */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantFile"];
+                };
+            };
+            /** @description stored a new file */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantFile"];
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query?: {
+                /** @description the tenant whose files these are: admin keys name it; tenant keys may name only their own */
+                tenant?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description the file's path, URL-encoded in the route (`/` as %2F): segments of up to 100 letters, digits, spaces (not at either end) and _ . ~ + = , @ ( ) -, joined by /, none of them . or .., at most 255 characters
+                 * @example imports/clients-2026-12.csv
+                 */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listFiles: {
+        parameters: {
+            query?: {
+                /** @description the tenant whose files these are: admin keys name it; tenant keys may name only their own */
+                tenant?: string;
+                /** @description items per page */
+                page_size?: number;
+                /** @description opaque token from a previous next_page_token */
+                page_token?: string;
+                /** @description only files whose path starts with this (`imports/`) */
+                prefix?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        files: components["schemas"]["TenantFile"][];
+                        /** @description pass as page_token for the next page; null on the last page */
+                        next_page_token: string | null;
+                    };
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -139,11 +139,12 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
           'file is never rendered as a page of this origin. ETag is the SHA-256; If-None-Match answers 304.',
         params: FileParams,
         querystring: FileTenantQuery,
-        produces: ['application/octet-stream'],
+        produces: ['*/*'],
         response: {
           200: {
-            description: 'the file, with its Content-Type, Content-Length, Content-Disposition and ETag',
-            content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } },
+            description:
+              'the file as stored, with the Content-Type it was uploaded with, Content-Length, Content-Disposition and ETag',
+            content: { '*/*': { schema: Type.String({ format: 'binary' }) } },
           },
           304: { description: 'the copy the client holds (If-None-Match) is current', type: 'null' },
           ...problemResponses(400, 401, 403, 404),
