@@ -31,6 +31,7 @@ const ROUTES: Route[] = [
   },
   { pattern: /^\/schedules$/, title: 'Schedules', load: () => import('./pages/Schedules.tsx'), admin: true },
   { pattern: /^\/exports$/, title: 'Exports', load: () => import('./pages/Exports.tsx') },
+  { pattern: /^\/files$/, title: 'Files', load: () => import('./pages/Files.tsx') },
 ];
 
 const NAV: { href: string; label: string; admin?: boolean; match: RegExp }[] = [
@@ -40,6 +41,7 @@ const NAV: { href: string; label: string; admin?: boolean; match: RegExp }[] = [
   { href: '/tenants', label: 'Tenants', match: /^\/tenants/ },
   { href: '/schedules', label: 'Schedules', admin: true, match: /^\/schedules/ },
   { href: '/exports', label: 'Exports', match: /^\/exports/ },
+  { href: '/files', label: 'Files', match: /^\/files/ },
 ];
 
 const LIVE_TEXT = {

@@ -621,6 +621,63 @@ describe('the dashboard in a browser', () => {
     });
   });
 
+  it('uploads a file, imports clients from it, downloads and deletes it', async () => {
+    const csv = 'name,email\nCara Upload,cara@example.com\n"Dan, from the file",dan@example.com\n';
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, keys.acme!, '/files');
+      await page.getByRole('heading', { name: 'Files', level: 1 }).waitFor();
+      await page.getByLabel('File', { exact: true }).setInputFiles({
+        name: 'new-clients.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(csv),
+      });
+      // The path defaults to the file's name; it can be put under a folder.
+      await page.getByLabel('Store as').fill('imports/new-clients.csv');
+      await page.getByRole('button', { name: 'Upload' }).click();
+      const row = page.locator('tr[data-file="imports/new-clients.csv"]');
+      await row.waitFor(WAIT);
+      await screenshot(page, 'files', true);
+
+      await row.getByRole('button', { name: /Import clients/ }).click();
+      await page
+        .getByRole('status')
+        .getByRole('link', { name: /^job \d+$/ })
+        .click();
+      await page.getByRole('heading', { name: /import-clients/ }).waitFor(WAIT);
+      await page.locator('[data-status=completed]').first().waitFor(WAIT);
+      const imported = await sql<{ name: string }>`
+        SELECT name FROM tenant_acme.clients WHERE email IN ('cara@example.com', 'dan@example.com') ORDER BY id`.execute(
+        tdb.db,
+      );
+      expect(imported.rows.map((r) => r.name)).toEqual(['Cara Upload', 'Dan, from the file']);
+
+      await page.goBack();
+      const back = page.locator('tr[data-file="imports/new-clients.csv"]');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        back.getByRole('button', { name: /Download/ }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe('new-clients.csv');
+      expect(await readFile((await download.path())!, 'utf8')).toBe(csv);
+
+      await back.getByRole('button', { name: /Delete/ }).click();
+      await page.getByRole('dialog', { name: 'Delete file' }).getByRole('button', { name: 'Delete' }).click();
+      await back.waitFor({ state: 'detached', ...WAIT });
+      expect(await page.evaluate('document.activeElement?.id')).toBe('files-title');
+      const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenant_acme.files`.execute(tdb.db);
+      expect(left.rows[0]!.n).toBe(0);
+    });
+    // An admin names the tenant; another tenant's key sees only its own (none here).
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/files');
+      await page.getByText('Name a tenant to see its files.').waitFor(WAIT);
+      await page.getByLabel('Tenant').fill('acme');
+      await page.getByRole('button', { name: 'Show files' }).click();
+      await page.getByText('No file yet.').waitFor(WAIT);
+      expect(page.url()).toContain('tenant=acme');
+    });
+  });
+
   it('keeps a tenant key to its own tenant on every page', { timeout: 60_000 }, async () => {
     const globexJob = await dispatch('globex', 'send-notification', {
       channel: 'sms',
