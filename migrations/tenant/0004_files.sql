@@ -13,6 +13,9 @@ CREATE TABLE files (
   byte_size bigint NOT NULL DEFAULT 0,
   chunk_count integer NOT NULL DEFAULT 0,
   sha256 text,
+  -- Which upload writes the unnamed row: chunks are checked against it before the row is named
+  -- (a restore resets the id sequence, so an id alone could name another upload's row).
+  upload_token uuid NOT NULL DEFAULT gen_random_uuid(),
   created_at timestamptz NOT NULL DEFAULT now(),
   stored_at timestamptz,
   CONSTRAINT files_named_once_stored CHECK ((path IS NULL) = (stored_at IS NULL))

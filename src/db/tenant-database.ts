@@ -57,6 +57,7 @@ export interface FilesTable {
   byte_size: ColumnType<string, number | undefined, number>;
   chunk_count: ColumnType<number, number | undefined, number>;
   sha256: string | null;
+  upload_token: Generated<string>;
   created_at: Generated<Date>;
   stored_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }

@@ -75,18 +75,42 @@ export async function fileUsage(
   return { files: row.files, bytes: Number(row.bytes) };
 }
 
+/** One stored chunk of a file, or undefined when it is gone (the file replaced or deleted). */
+async function chunk(
+  db: DbOrTrx,
+  tenantId: string,
+  fileId: string,
+  seq: number,
+): Promise<Buffer | undefined> {
+  const row = await tables(db, tenantId)
+    .selectFrom('file_chunks')
+    .select('data')
+    .where('file_id', '=', fileId)
+    .where('seq', '=', seq)
+    .executeTakeFirst();
+  return row?.data;
+}
+
 /** The file's bytes as a stream (see readChunks); fails if the file is removed meanwhile. */
 export function readFile(db: DbOrTrx, tenantId: string, file: StoredFile): Readable {
+  return readChunks((seq) => chunk(db, tenantId, file.id, seq), file.chunk_count, `file ${file.path}`);
+}
+
+/**
+ * The file's bytes, once its first chunk is in hand: undefined when the file was replaced or
+ * deleted since it was found, so a download answers 404 rather than failing after its headers.
+ * (One replaced later still cuts a download short: chunks are not kept for readers.)
+ */
+export async function openFile(
+  db: DbOrTrx,
+  tenantId: string,
+  file: StoredFile,
+): Promise<Readable | undefined> {
+  if (file.chunk_count === 0) return readFile(db, tenantId, file);
+  const first = await chunk(db, tenantId, file.id, 0);
+  if (first === undefined) return undefined;
   return readChunks(
-    async (seq) =>
-      (
-        await tables(db, tenantId)
-          .selectFrom('file_chunks')
-          .select('data')
-          .where('file_id', '=', file.id)
-          .where('seq', '=', seq)
-          .executeTakeFirst()
-      )?.data,
+    (seq) => (seq === 0 ? Promise.resolve(first) : chunk(db, tenantId, file.id, seq)),
     file.chunk_count,
     `file ${file.path}`,
   );

@@ -6,6 +6,8 @@ import type { Db } from '../db/database.ts';
 import { tenantTables } from '../db/tenant-database.ts';
 import { AppError } from '../errors.ts';
 import { fileUsage, findFile, type StoredFile } from './repository.ts';
+import { filesUnavailable } from './unavailable.ts';
+import { uploadContentType } from './upload-headers.ts';
 
 /** Advisory lock class of a tenant's files (beside exports' 7_345_006): naming and quota, together. */
 const FILES_LOCK = 7_345_008;
@@ -59,12 +61,16 @@ function checkQuota(
   }
 }
 
+/** Uploads of one tenant written at once: what they hold is not in its quota until named. */
+export const MAX_UPLOADS_IN_FLIGHT = 4;
+
 /**
  * Stores `source` as the tenant's file at `path`, replacing any file there. The bytes go into
  * an unnamed file, chunk by chunk, without a transaction held open for the sender's pace; the
  * file is named in one short transaction once complete, under the tenant's files lock, where the
- * quota is checked against what is stored (the file it replaces left out). Until then readers
- * see the old file or none; on any failure the unnamed file is removed and nothing is replaced.
+ * quota is checked against what is stored (the file it replaces left out) and the stored chunks
+ * against what was sent. Until then readers see the old file or none; on any failure the unnamed
+ * file is removed and nothing is replaced. At most MAX_UPLOADS_IN_FLIGHT run per tenant at once.
  */
 export async function writeFile(
   db: Db,
@@ -73,28 +79,60 @@ export async function writeFile(
   source: FileSource,
   options: WriteFileOptions,
 ): Promise<WrittenFile> {
+  try {
+    return await write(db, tenantId, path, source, options);
+  } catch (err) {
+    throw filesUnavailable(err, tenantId);
+  }
+}
+
+async function write(
+  db: Db,
+  tenantId: string,
+  path: string,
+  source: FileSource,
+  options: WriteFileOptions,
+): Promise<WrittenFile> {
   const { limits } = options;
+  const contentType = uploadContentType(options.contentType);
   const t = tenantTables(db, tenantId);
   if (options.expectedBytes !== undefined && options.expectedBytes > limits.maxFileBytes)
     throw tooLarge(limits);
   // Refused before any byte is read when the tenant is already full (checked again at the end).
   checkQuota(tenantId, await fileUsage(db, tenantId, path), options.expectedBytes ?? 0, limits);
-  await t
-    .deleteFrom('files')
-    .where('path', 'is', null)
-    .where('created_at', '<', sql<Date>`now() - ${ABANDONED_AFTER}::interval`)
-    .execute();
-  const { id } = await t
-    .insertInto('files')
-    .values({ content_type: options.contentType })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const { id, upload_token: token } = await db.transaction().execute(async (trx) => {
+    const tt = tenantTables(trx, tenantId);
+    await sql`SELECT pg_advisory_xact_lock(${FILES_LOCK}, hashtext(${tenantId}))`.execute(trx);
+    await tt
+      .deleteFrom('files')
+      .where('path', 'is', null)
+      .where('created_at', '<', sql<Date>`now() - ${ABANDONED_AFTER}::interval`)
+      .execute();
+    const { n } = await tt
+      .selectFrom('files')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('path', 'is', null)
+      .executeTakeFirstOrThrow();
+    if (n >= MAX_UPLOADS_IN_FLIGHT) {
+      throw new AppError(
+        'rate_limited',
+        `tenant ${tenantId} has ${n} uploads under way, the most it may have at once; send this one when one has ended`,
+        { reason: 'uploads_in_flight', retry_after: 5 },
+      );
+    }
+    return tt
+      .insertInto('files')
+      .values({ content_type: contentType })
+      .returning(['id', 'upload_token'])
+      .executeTakeFirstOrThrow();
+  });
   try {
     const hash = createHash('sha256');
     const writer = new ChunkWriter((seq, data) =>
       t.insertInto('file_chunks').values({ file_id: id, seq, data }).execute(),
     );
     for await (const piece of typeof source === 'string' || Buffer.isBuffer(source) ? [source] : source) {
+      // A copy: the writer holds pieces until a chunk is full, and a caller may reuse its buffer.
       const buf = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece);
       if (writer.bytes + buf.length > limits.maxFileBytes) throw tooLarge(limits);
       hash.update(buf);
@@ -104,6 +142,15 @@ export async function writeFile(
     return await db.transaction().execute(async (trx) => {
       const tt = tenantTables(trx, tenantId);
       await sql`SELECT pg_advisory_xact_lock(${FILES_LOCK}, hashtext(${tenantId}))`.execute(trx);
+      const stored = await tt
+        .selectFrom('file_chunks')
+        .select([
+          sql<number>`count(*)::int`.as('n'),
+          sql<string>`coalesce(sum(octet_length(data)), 0)::text`.as('bytes'),
+        ])
+        .where('file_id', '=', id)
+        .executeTakeFirstOrThrow();
+      if (stored.n !== writer.chunks || Number(stored.bytes) !== writer.bytes) throw vanished(path);
       checkQuota(tenantId, await fileUsage(trx, tenantId, path), writer.bytes, limits);
       const old = await tt.deleteFrom('files').where('path', '=', path).executeTakeFirst();
       const named = await tt
@@ -116,6 +163,7 @@ export async function writeFile(
           sha256: hash.digest('hex'),
         })
         .where('id', '=', id)
+        .where('upload_token', '=', token)
         .where('path', 'is', null)
         .executeTakeFirst();
       if (named.numUpdatedRows === 0n) throw vanished(path);
@@ -128,6 +176,7 @@ export async function writeFile(
     await t
       .deleteFrom('files')
       .where('id', '=', id)
+      .where('upload_token', '=', token)
       .where('path', 'is', null)
       .execute()
       .catch(() => {});
@@ -136,11 +185,11 @@ export async function writeFile(
   }
 }
 
-/** The unnamed file went while it was written: the tenant was restored, or the upload stalled for hours. */
+/** The unnamed file went, or changed, while it was written: a restore, or an upload older than ABANDONED_AFTER. */
 const vanished = (path: string) =>
   new AppError(
     'conflict',
     `the upload of ${path} was removed while it was written (the tenant's files were restored, or ` +
-      `the upload was idle for ${ABANDONED_AFTER}); send it again`,
+      `the upload took longer than ${ABANDONED_AFTER}); send it again`,
     { reason: 'upload_interrupted' },
   );

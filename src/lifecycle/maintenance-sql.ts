@@ -87,8 +87,12 @@ export async function cleanupRows(
   const events = sql`FROM tenantry.tenant_events WHERE tenant_id = ${tenantId} AND created_at < ${cutoff}`;
   const withExports = await hasColumns(db, 'exports', ['tenant_id', 'expires_at']);
   const exportsRows = sql`FROM tenantry.exports WHERE tenant_id = ${tenantId} AND expires_at < now()`;
-  const abandoned = sql`FROM ${sql.table(`${tenantSchema(tenantId)}.files`)}
+  const filesTable = `${tenantSchema(tenantId)}.files`;
+  const abandoned = sql`FROM ${sql.table(filesTable)}
     WHERE path IS NULL AND created_at < now() - ${ABANDONED_AFTER}::interval`;
+  // A schema not migrated to tenant migration 0004 has no files to sweep.
+  const { rows: withFiles } = await sql<{ found: boolean }>`
+    SELECT to_regclass(${`"${tenantSchema(tenantId)}".files`}) IS NOT NULL AS found`.execute(db);
   const run = async (from: ReturnType<typeof sql>) => {
     const query = dryRun
       ? sql<{ n: string }>`SELECT count(*) AS n ${from}`
@@ -100,6 +104,6 @@ export async function cleanupRows(
     job_logs: await run(jobLogs),
     exports: withExports ? await run(exportsRows) : null,
     tenant_events: await run(events),
-    abandoned_uploads: await run(abandoned),
+    abandoned_uploads: withFiles[0]?.found ? await run(abandoned) : 0,
   };
 }

@@ -1,7 +1,10 @@
 import { Type } from 'typebox';
+import type { DbOrTrx } from '../db/database.ts';
+import { tenantTables } from '../db/tenant-database.ts';
 import { CsvError, parseCsv } from '../files/csv-parse.ts';
-import { FILE_PATH_MAX, FILE_PATH_PATTERN } from '../files/path.ts';
-import { defineTask } from '../jobs/define.ts';
+import { checkFilePath, FILE_PATH_MAX, FILE_PATH_PATTERN } from '../files/path.ts';
+import { findFile, readFile, type StoredFile } from '../files/repository.ts';
+import { defineTask, type TaskContext } from '../jobs/define.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
 
 /** Columns read into a client; `name` is required. */
@@ -55,65 +58,100 @@ export const importClients = defineTask({
     { additionalProperties: false },
   ),
   async handler(payload, ctx) {
-    const done = await ctx.db
-      .selectFrom('file_imports')
-      .select(['path', 'sha256', 'row_count'])
-      .where('job_log_id', '=', ctx.job.logId)
-      .executeTakeFirst();
-    if (done)
-      return { imported: done.row_count, path: done.path, sha256: done.sha256, already_imported: true };
-
-    const file = await ctx.files.stat(payload.path);
-    if (!file) throw new PermanentJobError(`file ${payload.path} does not exist`);
-    if (payload.sha256 !== undefined && payload.sha256 !== file.sha256) {
-      throw new PermanentJobError(
-        `file ${payload.path} has changed since its sha256 ${payload.sha256} was taken`,
+    const tenantId = ctx.files.tenantId;
+    const recorded = async () => {
+      const done = await ctx.db
+        .selectFrom('file_imports')
+        .select(['path', 'sha256', 'row_count'])
+        .where('job_log_id', '=', ctx.job.logId)
+        .executeTakeFirst();
+      return (
+        done && { imported: done.row_count, path: done.path, sha256: done.sha256, already_imported: true }
       );
-    }
-    const { stream } = await ctx.files.open(payload.path);
-    const total = Math.max(1, Number(file.byte_size));
-    let read = 0;
-    stream.on('data', (chunk: Buffer) => {
-      read += chunk.length;
-    });
+    };
+    const earlier = await recorded();
+    if (earlier) return earlier;
 
-    const imported = await ctx.db.transaction().execute(async (trx) => {
-      let columns: (Column | undefined)[] | undefined;
-      let rows: ClientRow[] = [];
-      let count = 0;
-      const flush = async () => {
-        if (rows.length === 0) return;
-        await trx.insertInto('clients').values(rows).execute();
-        count += rows.length;
-        rows = [];
-        ctx.signal.throwIfAborted();
-        ctx.progress(Math.min(99, (read / total) * 100), `${count} clients imported`);
-      };
-      try {
-        for await (const record of parseCsv(stream)) {
-          if (!columns) {
-            columns = headerColumns(record.fields, record.line);
-            continue;
-          }
-          rows.push(client(columns, record.fields, record.line));
-          if (rows.length >= BATCH) await flush();
+    let imported: number;
+    let file: StoredFile;
+    try {
+      // One connection for the rows and the file's chunks: an import never waits on a second.
+      ({ imported, file } = await ctx.controlDb.transaction().execute(async (trx) => {
+        const found = await findFile(trx, tenantId, checkFilePath('path', payload.path));
+        if (!found) throw new PermanentJobError(`file ${payload.path} does not exist`);
+        if (payload.sha256 !== undefined && payload.sha256 !== found.sha256) {
+          throw new PermanentJobError(
+            `file ${payload.path} has changed since its sha256 ${payload.sha256} was taken`,
+          );
         }
-      } catch (err) {
-        if (err instanceof CsvError) throw new PermanentJobError(`${payload.path}: ${err.message}`);
-        throw err;
+        // The very file checked above is read, by id: a replacement since is not imported.
+        const count = await insertRows(trx, tenantId, found, payload.path, ctx);
+        ctx.signal.throwIfAborted();
+        await tenantTables(trx, tenantId)
+          .insertInto('file_imports')
+          .values({ job_log_id: ctx.job.logId, path: found.path, sha256: found.sha256, row_count: count })
+          .execute();
+        return { imported: count, file: found };
+      }));
+    } catch (err) {
+      // Another attempt of this job committed the same import first: its rows stand, once.
+      if ((err as { code?: unknown }).code === '23505') {
+        const other = await recorded();
+        if (other) return other;
       }
-      if (!columns) throw new PermanentJobError(`${payload.path} is empty: it needs a header row`);
-      await flush();
-      await trx
-        .insertInto('file_imports')
-        .values({ job_log_id: ctx.job.logId, path: file.path, sha256: file.sha256, row_count: count })
-        .execute();
-      return count;
-    });
+      throw err;
+    }
     ctx.progress(100, `${imported} clients imported`);
     return { imported, path: file.path, sha256: file.sha256 };
   },
 });
+
+/** Parses the file and inserts its clients in batches; the number inserted. */
+async function insertRows(
+  trx: DbOrTrx,
+  tenantId: string,
+  file: StoredFile,
+  path: string,
+  ctx: TaskContext,
+): Promise<number> {
+  const total = Math.max(1, Number(file.byte_size));
+  let read = 0;
+  // Counted as the parser pulls them: nothing flows before it reads.
+  async function* counted(chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      read += chunk.length;
+      yield chunk;
+    }
+  }
+  const clients = tenantTables(trx, tenantId);
+  let columns: (Column | undefined)[] | undefined;
+  let rows: ClientRow[] = [];
+  let count = 0;
+  const flush = async () => {
+    if (rows.length === 0) return;
+    await clients.insertInto('clients').values(rows).execute();
+    count += rows.length;
+    rows = [];
+    ctx.signal.throwIfAborted();
+    ctx.progress(Math.min(99, (read / total) * 100), `${count} clients imported`);
+  };
+  try {
+    for await (const record of parseCsv(counted(readFile(trx, tenantId, file)))) {
+      if (!columns) {
+        columns = headerColumns(record.fields, record.line);
+        continue;
+      }
+      rows.push(client(columns, record.fields, record.line));
+      if (rows.length >= BATCH) await flush();
+    }
+  } catch (err) {
+    if (err instanceof CsvError) throw new PermanentJobError(`${path}: ${err.message}`);
+    throw err;
+  }
+  if (!columns) throw new PermanentJobError(`${path} is empty: it needs a header row`);
+  await flush();
+  return count;
+}
 
 function headerColumns(fields: string[], line: number): (Column | undefined)[] {
   const seen = new Set<string>();

@@ -94,6 +94,22 @@ describe('import-clients', () => {
     ]);
   });
 
+  it('imports a file of many chunks whole', async () => {
+    const lines = Array.from({ length: 50_000 }, (_, i) => `Bulk client ${i},bulk${i}@example.com,+1555${i}`);
+    const csv = `name,email,phone\n${lines.join('\n')}\n`;
+    expect(csv.length).toBeGreaterThan(2 * 1024 * 1024);
+    const log = await run(headers.acme, { path: 'bulk.csv' }).catch(() => undefined);
+    expect(log?.status).toBe('failed');
+    await upload(headers.acme, 'bulk.csv', csv);
+    const done = await run(headers.acme, { path: 'bulk.csv' });
+    expect(done.result).toMatchObject({ imported: 50_000 });
+    const { rows } = await sql<{ n: number; first: string; last: string }>`
+      SELECT count(*)::int AS n, min(name) FILTER (WHERE email = 'bulk0@example.com') AS first,
+             min(name) FILTER (WHERE email = 'bulk49999@example.com') AS last
+      FROM tenant_acme.clients WHERE email LIKE 'bulk%'`.execute(tdb.db);
+    expect(rows[0]).toEqual({ n: 50_000, first: 'Bulk client 0', last: 'Bulk client 49999' });
+  });
+
   it('fails for good on a bad line, naming it, and imports none of the rows', async () => {
     const rows = Array.from({ length: 1200 }, (_, i) => `Client ${i},c${i}@example.com`);
     rows[1100] = ',nobody@example.com';

@@ -75,7 +75,7 @@ export function registerFileCommands(program: Command): void {
     .action(async (tenant: string, path: string, local: string, opts: { contentType?: string }) => {
       const [{ createReadStream }, { uploadContentType }] = await Promise.all([
         import('node:fs'),
-        import('../../http/routes/files/upload-headers.ts'),
+        import('../../files/upload-headers.ts'),
       ]);
       const contentType = uploadContentType(opts.contentType ?? typeOf(path));
       await withRuntime(async (runtime) => {

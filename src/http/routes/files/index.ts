@@ -1,10 +1,12 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { requireTenant } from '../../../db/tenants.ts';
 import { invalid, notFound } from '../../../errors.ts';
 import { fileName } from '../../../files/path.ts';
-import { deleteFile, findFile, listFiles, readFile } from '../../../files/repository.ts';
+import { deleteFile, findFile, listFiles, openFile } from '../../../files/repository.ts';
+import { filesUnavailable } from '../../../files/unavailable.ts';
+import { uploadContentType, uploadLength } from '../../../files/upload-headers.ts';
 import { writeFile } from '../../../files/write.ts';
 import type { Principal } from '../../auth.ts';
 import { PageQuery } from '../../pagination.ts';
@@ -12,7 +14,6 @@ import { problemResponses } from '../../problem.ts';
 import type { RouteDeps } from '../deps.ts';
 import { tenantScope } from '../principal-scope.ts';
 import { FilePage, FileParams, FileTenantQuery, fileJson, TenantFile } from './schemas.ts';
-import { uploadContentType, uploadLength } from './upload-headers.ts';
 
 const ListQuery = Type.Object(
   {
@@ -44,6 +45,15 @@ async function fileTenant(
   return id;
 }
 
+/** Runs a handler's work on `tenantId`'s files, a missing files table answered as a 503. */
+async function onFiles<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw filesUnavailable(err, tenantId);
+  }
+}
+
 /** Tenant files: upload, list, download, delete. */
 export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { db, config } = deps;
@@ -64,13 +74,14 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
           'The body is the file, stored as sent with its Content-Type (application/octet-stream when ' +
           'none). Readers see the old file (or none) until every byte is stored. 413 past FILE_MAX_BYTES ' +
           '(refused before reading when Content-Length says so); 409 `file_quota_exceeded` past ' +
-          'FILE_MAX_BYTES_PER_TENANT or FILE_MAX_PER_TENANT. Nothing is written by a refused upload.',
+          'FILE_MAX_BYTES_PER_TENANT or FILE_MAX_PER_TENANT; 429 `uploads_in_flight` past four uploads of ' +
+          'one tenant at once (with Retry-After). Nothing is written by a refused upload.',
         params: FileParams,
         querystring: FileTenantQuery,
         response: {
           200: { ...Type.Ref('TenantFile'), description: 'replaced the file at this path' },
           201: { ...Type.Ref('TenantFile'), description: 'stored a new file' },
-          ...problemResponses(400, 401, 403, 404, 409, 413),
+          ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429, 503),
         },
       },
     },
@@ -114,14 +125,16 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
         operationId: 'listFiles',
         summary: "The tenant's files by path",
         querystring: ListQuery,
-        response: { 200: FilePage, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: FilePage, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
       const tenantId = await fileTenant(deps, request.principal, request.query.tenant);
       const size = request.query.page_size ?? 50;
       const after = app.pageTokens.decode(request, 'files', request.query.page_token, 1)?.[0];
-      const rows = await listFiles(db, tenantId, { prefix: request.query.prefix, after, limit: size + 1 });
+      const rows = await onFiles(tenantId, () =>
+        listFiles(db, tenantId, { prefix: request.query.prefix, after, limit: size + 1 }),
+      );
       const { items, next_page_token } = app.pageTokens.page(request, 'files', rows, size, (r) => [r.path]);
       return { files: items.map((f) => fileJson(tenantId, f)), next_page_token };
     },
@@ -147,13 +160,13 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
             content: { '*/*': { schema: Type.String({ format: 'binary' }) } },
           },
           304: { description: 'the copy the client holds (If-None-Match) is current', type: 'null' },
-          ...problemResponses(400, 401, 403, 404),
+          ...problemResponses(400, 401, 403, 404, 503),
         },
       },
     },
     async (request, reply) => {
       const tenantId = await fileTenant(deps, request.principal, request.query.tenant);
-      const file = await findFile(db, tenantId, request.params.path);
+      const file = await onFiles(tenantId, () => findFile(db, tenantId, request.params.path));
       if (!file) throw notFound(`file ${request.params.path}`);
       const etag = `"${file.sha256}"`;
       reply
@@ -162,17 +175,19 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox");
       const held = request.headers['if-none-match'];
-      if (held?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+      if (held?.split(',').some((tag) => ['*', etag].includes(tag.trim().replace(/^W\//, '')))) {
         return reply.code(304).send(null);
       }
-      return (
-        reply
-          .header('content-type', file.content_type)
-          .header('content-disposition', `attachment; filename="${fileName(file.path)}"`)
-          .header('content-length', file.byte_size)
-          // A stream bypasses the response serializer; the schema above only documents the body.
-          .send(readFile(db, tenantId, file) as unknown as string)
-      );
+      reply
+        .header('content-type', file.content_type)
+        .header('content-disposition', `attachment; filename="${fileName(file.path)}"`)
+        .header('content-length', file.byte_size);
+      // HEAD: the headers alone, no chunk read (an empty stream keeps the Content-Length set above).
+      if (request.method === 'HEAD') return reply.send(Readable.from([]) as unknown as string);
+      const stream = await onFiles(tenantId, () => openFile(db, tenantId, file));
+      if (!stream) throw notFound(`file ${request.params.path}`);
+      // A stream bypasses the response serializer; the schema above only documents the body.
+      return reply.send(stream as unknown as string);
     },
   );
 
@@ -186,13 +201,16 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
         description: "Gives its room in the tenant's file quota back at once.",
         params: FileParams,
         querystring: FileTenantQuery,
-        response: { 204: { description: 'deleted', type: 'null' }, ...problemResponses(400, 401, 403, 404) },
+        response: {
+          204: { description: 'deleted', type: 'null' },
+          ...problemResponses(400, 401, 403, 404, 503),
+        },
       },
     },
     async (request, reply) => {
       const tenantId = await fileTenant(deps, request.principal, request.query.tenant);
-      if (!(await deleteFile(db, tenantId, request.params.path)))
-        throw notFound(`file ${request.params.path}`);
+      const deleted = await onFiles(tenantId, () => deleteFile(db, tenantId, request.params.path));
+      if (!deleted) throw notFound(`file ${request.params.path}`);
       return reply.code(204).send(null);
     },
   );

@@ -1,4 +1,4 @@
-import { invalid } from '../../../errors.ts';
+import { invalid } from '../errors.ts';
 
 /** type/subtype with optional parameters (RFC 9110 tokens), printable ASCII only. */
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*;[\x20-\x7e]*)?$/;
