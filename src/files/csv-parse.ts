@@ -1,3 +1,5 @@
+import { TextDecoder } from 'node:util';
+
 /** One record of a CSV file, with the line it starts on (1-based) for error messages. */
 export interface CsvRecord {
   line: number;
@@ -91,18 +93,27 @@ export async function* parseCsv(
     }
   }
 
-  try {
-    for await (const bytes of source) yield* feed(decoder.decode(bytes, { stream: true }));
-    yield* feed(decoder.decode());
-  } catch (err) {
-    if (err instanceof TypeError && /encoded data|decode/i.test(err.message)) {
-      throw new CsvError(line, 'is not valid UTF-8');
-    }
-    throw err;
-  }
+  for await (const bytes of source) yield* feed(decodeOrLocate(decoder, bytes, line));
+  yield* feed(decodeOrLocate(decoder, undefined, line));
   if (state === 2) throw new CsvError(recordLine, 'has a quote that is never closed');
   if (fields.length > 0 || field !== '' || state !== 0) {
     endField();
     yield { line: recordLine, fields };
+  }
+}
+
+/**
+ * The chunk's text, or a CsvError naming the line of its first invalid byte: a chunk is up to a
+ * stored file's 1 MiB, so the line the chunk starts on could be far from it. `line` is the line
+ * the chunk's first byte is on.
+ */
+function decodeOrLocate(decoder: TextDecoder, bytes: Uint8Array | undefined, line: number): string {
+  try {
+    return bytes === undefined ? decoder.decode() : decoder.decode(bytes, { stream: true });
+  } catch {
+    const text = bytes === undefined ? '' : new TextDecoder('utf-8').decode(bytes);
+    const bad = text.indexOf('\uFFFD');
+    const before = bad === -1 ? '' : text.slice(0, bad);
+    throw new CsvError(line + (before.match(/\n/g)?.length ?? 0), 'is not valid UTF-8');
   }
 }

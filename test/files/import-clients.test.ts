@@ -17,7 +17,7 @@ describe('import-clients', () => {
   let worker: WorkerService | undefined;
   let headers: Record<'acme' | 'globex', Record<string, string>>;
 
-  const upload = async (as: Record<string, string>, path: string, body: string) => {
+  const upload = async (as: Record<string, string>, path: string, body: string | Buffer) => {
     const answer = await app.inject({
       method: 'PUT',
       url: `/api/files/${encodeURIComponent(path)}`,
@@ -127,6 +127,10 @@ describe('import-clients', () => {
       ['email\nann@example.com\n', 'no name column'],
       ['name,email\nAnn,not-an-email\n', 'is not an email address'],
       ['', 'is empty'],
+      [
+        Buffer.concat([Buffer.from('name\nAnn\nBob'), Buffer.from([0xff]), Buffer.from('\n')]),
+        'line 3: is not valid UTF-8',
+      ],
     ] as const) {
       await upload(headers.globex, 'bad.csv', body);
       const failed = await run(headers.globex, { path: 'bad.csv' });
