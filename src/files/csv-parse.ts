@@ -31,7 +31,7 @@ const DEFAULT_LIMITS: CsvLimits = { maxFieldChars: 100_000, maxFields: 100 };
  * naming its line, never a guess.
  */
 export async function* parseCsv(
-  source: AsyncIterable<Buffer | Uint8Array>,
+  source: AsyncIterable<Buffer | Uint8Array> | Iterable<Buffer | Uint8Array>,
   limits: CsvLimits = DEFAULT_LIMITS,
 ): AsyncGenerator<CsvRecord> {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

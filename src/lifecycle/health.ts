@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import type { CacheStore } from '../cache/contract.ts';
 import { scopeStats } from '../cache/stats.ts';
+import type { FileLimits } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { findTenant, type Tenant } from '../db/tenants.ts';
 import { notFound } from '../errors.ts';
+import { fileUsage } from '../files/repository.ts';
 import { getTenantLimits, type TenantLimits } from '../jobs/tenant-limits.ts';
 import { tenantSchema } from '../tenancy.ts';
 import { type BackupStats, backupStats } from './backup/index.ts';
@@ -23,8 +25,13 @@ export interface TenantHealth {
   limits: TenantLimits;
   failedLast24h: number;
   cacheEntries: number | null;
+  /** Its stored files; null when its schema has none (missing, or not migrated). */
+  files: { count: number; bytes: number } | null;
   warnings: string[];
 }
+
+/** Past this share of a file quota, health warns: the next uploads will be refused soon. */
+const FILE_QUOTA_WARNING = 0.9;
 
 async function schemaBytes(db: Db, schema: string): Promise<number | null> {
   const { rows } = await sql<{ bytes: string | null; found: boolean }>`
@@ -42,13 +49,13 @@ async function schemaBytes(db: Db, schema: string): Promise<number | null> {
 export async function tenantHealth(
   db: Db,
   id: string,
-  sources: { cache?: CacheStore | undefined; backupDir?: string | undefined } = {},
+  sources: { cache?: CacheStore | undefined; backupDir?: string | undefined; fileLimits?: FileLimits } = {},
   now = new Date(),
 ): Promise<TenantHealth> {
-  const { cache, backupDir } = sources;
+  const { cache, backupDir, fileLimits } = sources;
   const tenant = await findTenant(db, id);
   if (!tenant) throw notFound(`tenant ${id}`);
-  const [bytes, backups, maintenance, jobs, limits, cacheFigures] = await Promise.all([
+  const [bytes, backups, maintenance, jobs, limits, cacheFigures, files] = await Promise.all([
     schemaBytes(db, tenantSchema(id)),
     backupStats({ db, backupDir }, id),
     backupDb(db)
@@ -70,6 +77,10 @@ export async function tenantHealth(
     getTenantLimits(db, id),
     // The cache store is not the tenant's health: a store that cannot answer is a warning.
     cache ? scopeStats(cache, id).catch(() => 'unreachable' as const) : undefined,
+    fileUsage(db, id).then(
+      (usage) => ({ count: usage.files, bytes: usage.bytes }),
+      () => null,
+    ),
   ]);
   const counts = jobs.rows[0]!;
   const warnings: string[] = [];
@@ -82,6 +93,12 @@ export async function tenantHealth(
     warnings.push(
       `${backups.missing} recorded backup${backups.missing === 1 ? "'s file is" : "s' files are"} missing from BACKUP_DIR`,
     );
+  }
+  if (files && fileLimits) {
+    if (files.bytes >= fileLimits.maxBytes * FILE_QUOTA_WARNING)
+      warnings.push(`files take ${files.bytes} of FILE_MAX_BYTES_PER_TENANT ${fileLimits.maxBytes} bytes`);
+    if (files.count >= fileLimits.maxFiles * FILE_QUOTA_WARNING)
+      warnings.push(`${files.count} files of FILE_MAX_PER_TENANT ${fileLimits.maxFiles}`);
   }
   if (!backups.newest) warnings.push('no backup');
   else if (now.getTime() - backups.newest.createdAt.getTime() > BACKUP_STALE_AFTER_MS) {
@@ -100,6 +117,7 @@ export async function tenantHealth(
     limits,
     failedLast24h: Number(counts.failed),
     cacheEntries: cacheFigures && cacheFigures !== 'unreachable' ? cacheFigures.entries : null,
+    files,
     warnings,
   };
 }

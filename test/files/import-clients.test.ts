@@ -134,8 +134,8 @@ describe('import-clients', () => {
     ] as const) {
       await upload(headers.globex, 'bad.csv', body);
       const failed = await run(headers.globex, { path: 'bad.csv' });
-      expect(failed.status, body).toBe('failed');
-      expect(failed.error_message, body).toContain(message);
+      expect(failed.status, message).toBe('failed');
+      expect(failed.error_message, message).toContain(message);
     }
     expect(await clients('globex')).toEqual([]);
   });

@@ -193,6 +193,7 @@ describe('tenant lifecycle over HTTP', () => {
     });
     expect(health.schema_bytes).toBeGreaterThan(0);
     expect(health.last_maintenance_at).not.toBeNull();
+    expect(health.files).toEqual({ count: 0, bytes: 0, max_count: 100_000, max_bytes: 1_073_741_824 });
   });
 
   it('rotates keys: a new key works, a revoked one does not', async () => {

@@ -596,7 +596,7 @@ export interface paths {
         get: operations["getFile"];
         /**
          * Store a file in the tenant's files, replacing any at its path
-         * @description The body is the file, stored as sent with its Content-Type (application/octet-stream when none). Readers see the old file (or none) until every byte is stored. 413 past FILE_MAX_BYTES (refused before reading when Content-Length says so); 409 `file_quota_exceeded` past FILE_MAX_BYTES_PER_TENANT or FILE_MAX_PER_TENANT. Nothing is written by a refused upload.
+         * @description The body is the file, stored as sent with its Content-Type (application/octet-stream when none). Readers see the old file (or none) until every byte is stored. 413 past FILE_MAX_BYTES (refused before reading when Content-Length says so); 409 `file_quota_exceeded` past FILE_MAX_BYTES_PER_TENANT or FILE_MAX_PER_TENANT; 429 `uploads_in_flight` past four uploads of one tenant at once (with Retry-After). Nothing is written by a refused upload.
          */
         put: operations["putFile"];
         post?: never;
@@ -3325,6 +3325,15 @@ export interface operations {
                         };
                         failed_last_24h: number;
                         cache_entries: number | null;
+                        /** @description the tenant's stored files; null when its schema has none */
+                        files: {
+                            count: number;
+                            bytes: number;
+                            /** @description FILE_MAX_PER_TENANT */
+                            max_count: number | null;
+                            /** @description FILE_MAX_BYTES_PER_TENANT */
+                            max_bytes: number | null;
+                        } | null;
                         /**
                          * @example [
                          *       "newest backup is older than 48 hours"

@@ -205,7 +205,11 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
       await withRuntime(async (runtime) => {
         const store = createCacheStore(runtime.config, { db: runtime.db });
         try {
-          const h = await tenantHealth(runtime.db, id, { cache: store, backupDir: runtime.config.backupDir });
+          const h = await tenantHealth(runtime.db, id, {
+            cache: store,
+            backupDir: runtime.config.backupDir,
+            fileLimits: runtime.config.fileLimits,
+          });
           print(
             `tenant:           ${h.tenant.id} (${h.tenant.status}${h.tenant.status_reason ? `: ${h.tenant.status_reason}` : ''})`,
           );
@@ -228,6 +232,9 @@ export function registerTenantOperationCommands(program: Command, tenants: Comma
           );
           print(`failed in 24 h:   ${h.failedLast24h}`);
           print(`cache entries:    ${h.cacheEntries ?? '-'}`);
+          print(
+            `files:            ${h.files ? `${h.files.count} (${humanSize(h.files.bytes)} of ${humanSize(runtime.config.fileLimits.maxBytes)})` : '-'}`,
+          );
           for (const warning of h.warnings) print(`warning: ${warning}`);
         } finally {
           await store.close();

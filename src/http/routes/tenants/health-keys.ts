@@ -38,6 +38,7 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
       const h = await tenantHealth(db, request.params.id, {
         cache: options.cacheStore,
         backupDir: options.config?.backupDir,
+        fileLimits: options.config?.fileLimits,
       });
       const limits = tenantLimitsJson(h.limits);
       return {
@@ -62,6 +63,11 @@ export const tenantHealthKeyRoutes: FastifyPluginAsyncTypebox<TenantRouteOptions
         },
         failed_last_24h: h.failedLast24h,
         cache_entries: h.cacheEntries,
+        files: h.files && {
+          ...h.files,
+          max_count: options.config?.fileLimits.maxFiles ?? null,
+          max_bytes: options.config?.fileLimits.maxBytes ?? null,
+        },
         warnings: h.warnings,
       };
     },

@@ -167,6 +167,18 @@ export const TenantHealthJson = Type.Object({
   ),
   failed_last_24h: Type.Integer(),
   cache_entries: Type.Union([Type.Integer(), Type.Null()]),
+  files: Type.Union(
+    [
+      Type.Object({
+        count: Type.Integer({ minimum: 0 }),
+        bytes: Type.Integer({ minimum: 0 }),
+        max_count: Type.Union([Type.Integer(), Type.Null()], { description: 'FILE_MAX_PER_TENANT' }),
+        max_bytes: Type.Union([Type.Integer(), Type.Null()], { description: 'FILE_MAX_BYTES_PER_TENANT' }),
+      }),
+      Type.Null(),
+    ],
+    { description: "the tenant's stored files; null when its schema has none" },
+  ),
   warnings: Type.Array(Type.String(), { examples: [['newest backup is older than 48 hours']] }),
 });
 
