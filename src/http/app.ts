@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import { FileLinks } from '../files/links.ts';
 import type { HealthSources } from '../health.ts';
 import type { Logger } from '../logger.ts';
 import { VERSION } from '../version.ts';
@@ -18,6 +19,7 @@ import type { RouteDeps } from './routes/deps.ts';
 import { eventRoutes } from './routes/events/index.ts';
 import { exportRoutes } from './routes/exports/index.ts';
 import { fileRoutes } from './routes/files/index.ts';
+import { fileLinkRoutes } from './routes/files/links.ts';
 import { healthRoutes } from './routes/health/index.ts';
 import { jobBulkRoutes } from './routes/job-bulk/index.ts';
 import { jobLogRoutes } from './routes/job-logs/index.ts';
@@ -79,6 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Keyset tokens are signed with a key derived from the admin key: rotating it retires them.
   app.decorate('pageTokens', new PageTokens(createHash('sha256').update(deps.adminKey).digest('hex')));
+  // File links are signed with a key of their own, derived from the admin key the same way.
+  app.decorate('fileLinks', new FileLinks(deps.adminKey));
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -101,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(jobLogRoutes, { ...deps, streams });
   await app.register(exportRoutes, deps);
   await app.register(fileRoutes, deps);
+  await app.register(fileLinkRoutes, deps);
   await app.register(cacheRoutes, { db: deps.db, store: deps.cacheStore });
   await app.register(metricsRoutes, { db: deps.db, rescueAfterMs: deps.config.workerRescueAfterMs });
   // Dashboard: its API (figures, bulk actions, page events) and the static client at /dashboard.

@@ -653,6 +653,11 @@ describe('the dashboard in a browser', () => {
 
       await page.goBack();
       const back = page.locator('tr[data-file="imports/new-clients.csv"]');
+      // A link that opens the file without a key.
+      await back.getByRole('button', { name: /^Link/ }).click();
+      const shared = await page.getByLabel(/^Link to imports\/new-clients.csv/).inputValue();
+      expect(shared).toMatch(/\/api\/shared-files\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      expect(await (await fetch(shared)).text()).toBe(csv);
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         back.getByRole('button', { name: /Download/ }).click(),

@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../src/tasks/index.ts';
+import { buildTestApp } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenantWithSchema } from '../helpers/worker.ts';
@@ -18,7 +20,11 @@ describe('tenantry files', () => {
     await createTenantWithSchema(tdb, { id: 'acme' });
     await createTenantWithSchema(tdb, { id: 'globex' });
     dir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-files-cli-'));
-    env = { DATABASE_URL: tdb.url, LOG_LEVEL: 'silent' };
+    env = {
+      DATABASE_URL: tdb.url,
+      LOG_LEVEL: 'silent',
+      TENANTRY_ADMIN_KEY: 'cli-files-admin-key-0123456789abcdef',
+    };
   });
   afterAll(async () => {
     await tdb.close();
@@ -52,6 +58,18 @@ describe('tenantry files', () => {
     const again = await cli('get', 'acme', 'imports/clients.csv', '-o', out);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(`tenantry: ${out} exists; pass --force to replace it\n`);
+
+    // A link the API opens without a key (the API signs with the same admin key).
+    const linked = await cli('link', 'acme', 'imports/clients.csv', '--expires-in', '600');
+    expect(linked.code).toBe(0);
+    const app = await buildTestApp(tdb.db, {}, registry, { adminKey: env.TENANTRY_ADMIN_KEY as string });
+    try {
+      const opened = await app.inject({ method: 'GET', url: linked.stdout.trim() });
+      expect(opened.statusCode).toBe(200);
+      expect(opened.rawPayload.equals(body)).toBe(true);
+    } finally {
+      await app.close();
+    }
 
     expect((await cli('rm', 'acme', 'imports/clients.csv')).stdout).toBe(
       'deleted imports/clients.csv of acme\n',

@@ -3,7 +3,7 @@ import { api, authHeaders, call, type Schemas, toApiError } from '../api/client.
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
-import { ago, size } from '../ui/format.ts';
+import { ago, dateTime, size } from '../ui/format.ts';
 import { Confirm, Empty, ErrorBox, Loading, Pager, toast, useNow } from '../ui/parts.tsx';
 
 type TenantFile = Schemas['TenantFile'];
@@ -48,6 +48,7 @@ export default function Files({ session }: { session: Session }) {
   const [path, setPath] = useState('');
   const [deleting, setDeleting] = useState<TenantFile | null>(null);
   const [started, setStarted] = useState<{ id: string; path: string } | null>(null);
+  const [shared, setShared] = useState<{ path: string; url: string; until: string } | null>(null);
   const now = useNow(10_000);
   const list = useLoad(async () => {
     if (!tenant) return undefined;
@@ -75,6 +76,19 @@ export default function Files({ session }: { session: Session }) {
       toast(`Import of ${file.path} started (job ${id})`);
     } catch (err) {
       toast(`The import could not start: ${(err as Error).message}`, 'error');
+    }
+  };
+
+  const makeLink = async (file: TenantFile) => {
+    try {
+      const made = await call(
+        api.POST('/api/files/{path}/links', {
+          params: { path: { path: file.path }, query: { tenant: file.tenant } },
+        }),
+      );
+      setShared({ path: file.path, url: `${location.origin}${made.url}`, until: made.expires_at });
+    } catch (err) {
+      toast(`The link could not be made: ${(err as Error).message}`, 'error');
     }
   };
 
@@ -165,6 +179,14 @@ export default function Files({ session }: { session: Session }) {
           Importing {started.path}: <Link href={`/jobs/${started.id}`}>job {started.id}</Link>
         </p>
       )}
+      {shared && (
+        <p role="status" class="file-link">
+          <label>
+            Link to {shared.path}, without a key until {dateTime(shared.until)}
+            <input readOnly value={shared.url} onFocus={(e) => e.currentTarget.select()} />
+          </label>
+        </p>
+      )}
       {!tenant && <Empty>Name a tenant to see its files.</Empty>}
       {list.error && <ErrorBox error={list.error} what="files" />}
       {tenant && !list.data && !list.error && <Loading what="files" />}
@@ -209,6 +231,9 @@ export default function Files({ session }: { session: Session }) {
                           </button>{' '}
                         </>
                       )}
+                      <button type="button" onClick={() => makeLink(f)}>
+                        Link <span class="sr-only">to {f.path}</span>
+                      </button>{' '}
                       <button type="button" onClick={() => setDeleting(f)}>
                         Delete… <span class="sr-only">{f.path}</span>
                       </button>

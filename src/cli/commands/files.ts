@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { filePathProblem } from '../../files/path.ts';
 import type { Runtime } from '../../runtime.ts';
-import { listLimit, tenantIdArg } from '../options.ts';
+import { intArg, listLimit, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 
@@ -110,6 +110,38 @@ export function registerFileCommands(program: Command): void {
           await writeExportFile(target, Boolean(opts.force), (out) => pipeline(stream, out));
           console.error(`wrote ${file.byte_size} bytes to ${target}`);
         }
+      });
+    });
+
+  files
+    .command('link')
+    .argument('<tenant>', 'tenant id', tenantIdArg)
+    .argument('<path>', 'the file’s path', filePathArg)
+    .option(
+      '--expires-in <seconds>',
+      'how long the link works (60-604800, default 86400)',
+      intArg(60, 604_800),
+      86_400,
+    )
+    .description(
+      'a signed link that downloads the file without a key until it expires (the path to append to the API’s address)',
+    )
+    .action(async (tenant: string, path: string, opts: { expiresIn: number }) => {
+      const [{ resolveAdminKey }, { FileLinks, SHARED_FILE_ROUTE }] = await Promise.all([
+        import('../../admin-key.ts'),
+        import('../../files/links.ts'),
+      ]);
+      await withRuntime(async (runtime) => {
+        const file = await (await tenantFiles(runtime, tenant)).stat(path);
+        if (!file) throw new Error(`file ${path} of tenant ${tenant} was not found`);
+        // Signed with the API's key: the links the API makes and these are the same.
+        const { key } = await resolveAdminKey(runtime.config);
+        const expiresAt = new Date(Date.now() + opts.expiresIn * 1000);
+        const token = new FileLinks(key).sign({ tenant, path, sha256: file.sha256, expiresAt });
+        console.log(`${SHARED_FILE_ROUTE}/${token}`);
+        console.error(
+          `works until ${expiresAt.toISOString()}, while ${path} keeps these bytes and ${tenant} is active`,
+        );
       });
     });
 

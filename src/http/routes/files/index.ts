@@ -1,11 +1,9 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { requireTenant } from '../../../db/tenants.ts';
 import { invalid, notFound } from '../../../errors.ts';
-import { fileName } from '../../../files/path.ts';
-import { deleteFile, findFile, listFiles, openFile } from '../../../files/repository.ts';
-import { filesUnavailable } from '../../../files/unavailable.ts';
+import { deleteFile, findFile, listFiles } from '../../../files/repository.ts';
 import { uploadContentType, uploadLength } from '../../../files/upload-headers.ts';
 import { writeFile } from '../../../files/write.ts';
 import type { Principal } from '../../auth.ts';
@@ -14,6 +12,7 @@ import { problemResponses } from '../../problem.ts';
 import type { RouteDeps } from '../deps.ts';
 import { tenantScope } from '../principal-scope.ts';
 import { FilePage, FileParams, FileTenantQuery, fileJson, TenantFile } from './schemas.ts';
+import { FileBodyResponses, onFiles, sendFile } from './send-file.ts';
 
 const ListQuery = Type.Object(
   {
@@ -34,7 +33,7 @@ const ListQuery = Type.Object(
  * The tenant whose files a request reaches: a tenant key's own (naming another is 404), the one
  * an admin key names (required: files live in each tenant's schema). It must exist.
  */
-async function fileTenant(
+export async function fileTenant(
   deps: RouteDeps,
   principal: Principal,
   tenant: string | undefined,
@@ -43,15 +42,6 @@ async function fileTenant(
   if (id === undefined) throw invalid('tenant', 'an admin key names the tenant whose files these are');
   await requireTenant(deps.db, id);
   return id;
-}
-
-/** Runs a handler's work on `tenantId`'s files, a missing files table answered as a 503. */
-async function onFiles<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw filesUnavailable(err, tenantId);
-  }
 }
 
 /** Tenant files: upload, list, download, delete. */
@@ -154,12 +144,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
         querystring: FileTenantQuery,
         produces: ['*/*'],
         response: {
-          200: {
-            description:
-              'the file as stored, with the Content-Type it was uploaded with, Content-Length, Content-Disposition and ETag',
-            content: { '*/*': { schema: Type.String({ format: 'binary' }) } },
-          },
-          304: { description: 'the copy the client holds (If-None-Match) is current', type: 'null' },
+          ...FileBodyResponses,
           ...problemResponses(400, 401, 403, 404, 503),
         },
       },
@@ -168,26 +153,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
       const tenantId = await fileTenant(deps, request.principal, request.query.tenant);
       const file = await onFiles(tenantId, () => findFile(db, tenantId, request.params.path));
       if (!file) throw notFound(`file ${request.params.path}`);
-      const etag = `"${file.sha256}"`;
-      reply
-        .header('etag', etag)
-        .header('cache-control', 'private, no-cache')
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', "default-src 'none'; sandbox");
-      const held = request.headers['if-none-match'];
-      if (held?.split(',').some((tag) => ['*', etag].includes(tag.trim().replace(/^W\//, '')))) {
-        return reply.code(304).send(null);
-      }
-      reply
-        .header('content-type', file.content_type)
-        .header('content-disposition', `attachment; filename="${fileName(file.path)}"`)
-        .header('content-length', file.byte_size);
-      // HEAD: the headers alone, no chunk read (an empty stream keeps the Content-Length set above).
-      if (request.method === 'HEAD') return reply.send(Readable.from([]) as unknown as string);
-      const stream = await onFiles(tenantId, () => openFile(db, tenantId, file));
-      if (!stream) throw notFound(`file ${request.params.path}`);
-      // A stream bypasses the response serializer; the schema above only documents the body.
-      return reply.send(stream as unknown as string);
+      return sendFile(request, reply, db, tenantId, file, 'private, no-cache');
     },
   );
 
