@@ -183,7 +183,12 @@ export default function Files({ session }: { session: Session }) {
         <p role="status" class="file-link">
           <label>
             Link to {shared.path}, without a key until {dateTime(shared.until)}
-            <input readOnly value={shared.url} onFocus={(e) => e.currentTarget.select()} />
+            <input
+              class="file-link-url"
+              readOnly
+              value={shared.url}
+              onFocus={(e) => e.currentTarget.select()}
+            />
           </label>
         </p>
       )}
