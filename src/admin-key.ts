@@ -35,6 +35,13 @@ async function ensurePrivate(file: string): Promise<string | undefined> {
   return `${file} was readable by others (mode ${was}); changed to 0600`;
 }
 
+/** The admin key the service uses, without making one when there is none (operator commands). */
+export async function existingAdminKey(config: Config): Promise<string | undefined> {
+  if (config.adminKey) return config.adminKey;
+  const kept = await readFile(path.join(config.dataDir, 'admin.key'), 'utf8').catch(() => undefined);
+  return kept?.trim() || undefined;
+}
+
 /**
  * The admin key is TENANTRY_ADMIN_KEY when set; otherwise one generated on first start
  * and kept in DATA_DIR/admin.key (mode 0600), so restarts keep the same key.

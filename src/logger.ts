@@ -11,7 +11,14 @@ export function createLogger(level: LogLevel, pretty = Boolean(process.stdout.is
   const options = {
     level,
     base: { service: 'tenantry' },
-    redact: { paths: ['req.headers.authorization', '*.api_key', '*.password'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', '*.api_key', '*.password', 'req.url'],
+      // A file link's token is a credential until it expires: logged URLs keep the route only.
+      censor: (value: unknown, path: string[]) =>
+        path.at(-1) === 'url' && typeof value === 'string'
+          ? value.replace(/(\/api\/shared-files\/)[^?/]+/, '$1[redacted]')
+          : '[redacted]',
+    },
   };
   if (pretty) {
     return pino({

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
@@ -42,6 +44,8 @@ describe('file links', () => {
     const got = await open(url);
     expect(got.statusCode).toBe(200);
     expect(got.body).toBe('quarter three');
+    // Tracking parameters a mail or chat app appends change nothing.
+    expect((await open(`${url}?utm_source=mail&fbclid=x`)).body).toBe('quarter three');
     expect(got.headers).toMatchObject({
       etag: `"${sha256}"`,
       'content-disposition': 'attachment; filename="q3.txt"',
@@ -56,6 +60,7 @@ describe('file links', () => {
       path: 'reports/q3.txt',
       sha256,
       expiresAt: new Date(Date.now() - 1000),
+      minter: 'root',
     });
     const expired = await open(`/api/shared-files/${past}`);
     expect(expired.statusCode).toBe(404);
@@ -82,6 +87,14 @@ describe('file links', () => {
     expect((await open(second)).statusCode).toBe(200);
     await app.inject({ method: 'DELETE', url: '/api/files/a.txt', headers: headers.acme });
     expect((await open(second)).statusCode).toBe(404);
+  });
+
+  it('keeps link tokens out of logged URLs', async () => {
+    const script =
+      "const { createLogger } = await import('./src/logger.ts');" +
+      "createLogger('info', false).info({ req: { url: '/api/shared-files/tok.mac?utm=1' } }, 'incoming request');";
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout).req.url).toBe('/api/shared-files/[redacted]?utm=1');
   });
 
   it('serves only links this API signed, for the file they name', async () => {
@@ -120,5 +133,20 @@ describe('file links', () => {
       expect(bad.json().field, query).toBe('expires_in');
     }
     expect((await app.inject({ method: 'POST', url: '/api/files/mine.txt/links' })).statusCode).toBe(401);
+  });
+
+  // Last: it revokes the keys the other tests use.
+  it('ends the links a key made when that key is revoked', async () => {
+    await put('by-key.txt', 'made with a key');
+    const url = (await link('by-key.txt')).json().url;
+    expect((await open(url)).statusCode).toBe(200);
+    await sql`UPDATE tenantry.api_keys SET revoked_at = now() WHERE tenant_id = 'globex'`.execute(tdb.db);
+    // Another tenant's revoked key ends none of acme's links.
+    expect((await open(url)).statusCode).toBe(200);
+    const byAdmin = (await link('by-key.txt', '?tenant=acme', bearer(ADMIN_KEY))).json().url;
+    await sql`UPDATE tenantry.api_keys SET revoked_at = now() WHERE tenant_id = 'acme'`.execute(tdb.db);
+    expect((await open(url)).statusCode).toBe(404);
+    // The admin key's own links stand until it is rotated.
+    expect((await open(byAdmin)).body).toBe('made with a key');
   });
 });

@@ -656,7 +656,7 @@ export interface paths {
         };
         /**
          * Download a file through a signed link (no key)
-         * @description 404 for a link this API did not sign, one past its expiry, one whose file was replaced or deleted, or one of a tenant that is not active.
+         * @description 404 for a link this API did not sign, one past its expiry, one whose file changed or was deleted, one made with a key since revoked, or one of a tenant that is not active; 400 for text that is not a link at all. Query parameters are ignored.
          */
         get: operations["openFileLink"];
         put?: never;

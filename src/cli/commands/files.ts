@@ -127,7 +127,7 @@ export function registerFileCommands(program: Command): void {
       'a signed link that downloads the file without a key until it expires (the path to append to the API’s address)',
     )
     .action(async (tenant: string, path: string, opts: { expiresIn: number }) => {
-      const [{ resolveAdminKey }, { FileLinks, SHARED_FILE_ROUTE }] = await Promise.all([
+      const [{ existingAdminKey }, { FileLinks, SHARED_FILE_ROUTE }] = await Promise.all([
         import('../../admin-key.ts'),
         import('../../files/links.ts'),
       ]);
@@ -135,9 +135,20 @@ export function registerFileCommands(program: Command): void {
         const file = await (await tenantFiles(runtime, tenant)).stat(path);
         if (!file) throw new Error(`file ${path} of tenant ${tenant} was not found`);
         // Signed with the API's key: the links the API makes and these are the same.
-        const { key } = await resolveAdminKey(runtime.config);
+        const key = await existingAdminKey(runtime.config);
+        if (!key) {
+          throw new Error(
+            'no admin key here (TENANTRY_ADMIN_KEY, or DATA_DIR/admin.key of a started service): a link must be signed with the API’s',
+          );
+        }
         const expiresAt = new Date(Date.now() + opts.expiresIn * 1000);
-        const token = new FileLinks(key).sign({ tenant, path, sha256: file.sha256, expiresAt });
+        const token = new FileLinks(key).sign({
+          tenant,
+          path,
+          sha256: file.sha256,
+          expiresAt,
+          minter: 'root',
+        });
         console.log(`${SHARED_FILE_ROUTE}/${token}`);
         console.error(
           `works until ${expiresAt.toISOString()}, while ${path} keeps these bytes and ${tenant} is active`,

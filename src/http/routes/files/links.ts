@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { findTenant } from '../../../db/tenants.ts';
-import { notFound } from '../../../errors.ts';
+import { AppError, notFound } from '../../../errors.ts';
 import { type FileLinks, SHARED_FILE_ROUTE } from '../../../files/links.ts';
 import { findFile } from '../../../files/repository.ts';
 import { problemResponses } from '../../problem.ts';
@@ -78,7 +78,14 @@ export const fileLinkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
       const file = await onFiles(tenantId, () => findFile(db, tenantId, request.params.path));
       if (!file) throw notFound(`file ${request.params.path}`);
       const expiresAt = new Date(Date.now() + (request.query.expires_in ?? 86_400) * 1000);
-      const token = app.fileLinks.sign({ tenant: tenantId, path: file.path, sha256: file.sha256, expiresAt });
+      const minter = request.principal.keyId ?? ROOT_MINTER;
+      const token = app.fileLinks.sign({
+        tenant: tenantId,
+        path: file.path,
+        sha256: file.sha256,
+        expiresAt,
+        minter,
+      });
       return reply.code(201).send({
         url: `${SHARED_FILE_ROUTE}/${token}`,
         expires_at: new Date(Math.floor(expiresAt.getTime() / 1000) * 1000).toISOString(),
@@ -96,9 +103,12 @@ export const fileLinkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
         operationId: 'openFileLink',
         summary: 'Download a file through a signed link (no key)',
         description:
-          '404 for a link this API did not sign, one past its expiry, one whose file was replaced or ' +
-          'deleted, or one of a tenant that is not active.',
+          '404 for a link this API did not sign, one past its expiry, one whose file changed or was ' +
+          'deleted, one made with a key since revoked, or one of a tenant that is not active; 400 for ' +
+          'text that is not a link at all. Query parameters are ignored.',
         security: [],
+        // Links pass through mail and chat apps that append tracking parameters: ignored.
+        querystring: Type.Object({}, { additionalProperties: true }),
         params: Type.Object({
           token: Type.String({ maxLength: 2048, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' }),
         }),
@@ -113,12 +123,38 @@ export const fileLinkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
         throw notFound(`file link (it expired at ${target.expiresAt.toISOString()})`);
       }
       const tenant = await findTenant(db, target.tenant);
-      if (tenant?.status !== 'active') throw notFound('file link');
-      const file = await onFiles(target.tenant, () => findFile(db, target.tenant, target.path));
+      if (tenant?.status !== 'active' || !(await minterLive(db, target.minter))) throw notFound('file link');
+      // An anonymous caller learns nothing of restores or migrations: a plain 503 (logged in full).
+      const quietly = async <T>(work: () => Promise<T>): Promise<T> => {
+        try {
+          return await onFiles(target.tenant, work);
+        } catch (err) {
+          if (!(err instanceof AppError) || err.code !== 'unavailable') throw err;
+          request.log.warn({ err }, 'a file link could not be served');
+          throw new AppError('unavailable', 'the file cannot be served now; try again', { retry_after: 5 });
+        }
+      };
+      const file = await quietly(() => findFile(db, target.tenant, target.path));
       if (!file || file.sha256 !== target.sha256) {
         throw notFound('file link (its file was replaced or deleted since the link was made)');
       }
-      return sendFile(request, reply, db, target.tenant, file, 'private, no-cache');
+      return quietly(() => sendFile(request, reply, db, target.tenant, file, 'private, no-cache'));
     },
   );
 };
+
+/** The admin key itself (no row) or the CLI signed it: ended only by rotating the admin key. */
+const ROOT_MINTER = 'root';
+
+/** A link made with an API key works while that key does (a revoked key's links end with it). */
+async function minterLive(db: RouteDeps['db'], minter: string): Promise<boolean> {
+  if (minter === ROOT_MINTER) return true;
+  if (!/^\d{1,18}$/.test(minter)) return false;
+  const row = await db
+    .selectFrom('tenantry.api_keys')
+    .select('id')
+    .where('id', '=', minter)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
