@@ -453,6 +453,11 @@ describe('the dashboard in a browser', () => {
     await withContext(async (context) => {
       const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/globex');
       await page.getByRole('heading', { name: 'Scheduling' }).waitFor(WAIT);
+      // Its files against its quota, from the tenant's health.
+      await page
+        .getByTestId('files')
+        .filter({ hasText: /^0 \(0 B of at most 1(\.0)? GiB\)$/ })
+        .waitFor(WAIT);
       await page.getByLabel('Jobs of one queue at once').fill('3');
       await page.getByLabel('Weight (share of busy workers)').fill('2');
       await page.getByLabel('Rate limit: starts').fill('10');

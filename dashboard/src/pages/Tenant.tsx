@@ -165,6 +165,12 @@ export default function Tenant({ session, params }: { session: Session; params: 
             <dd>
               {h.schema_bytes === null ? 'missing' : `${(h.schema_bytes / 1024 / 1024).toFixed(1)} MiB`}
             </dd>
+            <dt>Files</dt>
+            <dd data-testid="files">
+              {h.files
+                ? `${h.files.count} (${size(h.files.bytes)}${h.files.max_bytes === null ? '' : ` of at most ${size(h.files.max_bytes)}`})`
+                : '—'}
+            </dd>
             <dt>Newest backup</dt>
             <dd>
               {ago(h.backups.newest_at, now)} ({h.backups.count}, {h.backups.total_size})
