@@ -18,7 +18,8 @@ export const ABANDONED_AFTER = '6 hours';
 export type FileSource = AsyncIterable<Buffer | Uint8Array | string> | Buffer | string;
 
 export interface WriteFileOptions {
-  contentType: string;
+  /** As sent (a Content-Type header); checked here, application/octet-stream when absent. */
+  contentType: string | undefined;
   limits: FileLimits;
   /** The size the sender announced (Content-Length): refused up front when over a limit. */
   expectedBytes?: number;

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import type { DbOrTrx } from '../db/database.ts';
 import { tenantTables } from '../db/tenant-database.ts';
 import { CsvError, parseCsv } from '../files/csv-parse.ts';
-import { checkFilePath, FILE_PATH_MAX, FILE_PATH_PATTERN } from '../files/path.ts';
+import { FILE_PATH_MAX, FILE_PATH_PATTERN } from '../files/path.ts';
 import { findFile, readFile, type StoredFile } from '../files/repository.ts';
 import { defineTask, type TaskContext } from '../jobs/define.ts';
 import { PermanentJobError } from '../jobs/errors.ts';
@@ -77,7 +77,7 @@ export const importClients = defineTask({
     try {
       // One connection for the rows and the file's chunks: an import never waits on a second.
       ({ imported, file } = await ctx.controlDb.transaction().execute(async (trx) => {
-        const found = await findFile(trx, tenantId, checkFilePath('path', payload.path));
+        const found = await findFile(trx, tenantId, payload.path);
         if (!found) throw new PermanentJobError(`file ${payload.path} does not exist`);
         if (payload.sha256 !== undefined && payload.sha256 !== found.sha256) {
           throw new PermanentJobError(

@@ -96,3 +96,20 @@ export async function call<T>(
   }
   return result.data as T;
 }
+
+/**
+ * Downloads with the key in a header (a link cannot carry it), then hands the file to the
+ * browser under `filename`.
+ */
+export async function downloadWithKey(url: string, filename: string): Promise<void> {
+  const response = await fetch(url, { headers: authHeaders() });
+  if (!response.ok) throw toApiError(response, await response.json().catch(() => undefined));
+  const objectUrl = URL.createObjectURL(await response.blob());
+  const a = document.createElement('a');
+  a.href = objectUrl;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(objectUrl), 60_000);
+}

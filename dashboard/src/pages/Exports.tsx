@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, authHeaders, call, type JobLogSummary, toApiError } from '../api/client.ts';
+import { api, call, downloadWithKey, type JobLogSummary } from '../api/client.ts';
 import { useEventStream, useThrottled } from '../live.ts';
 import { Link } from '../router.tsx';
 import type { Session } from '../session.ts';
@@ -16,20 +16,6 @@ import {
   toast,
   useNow,
 } from '../ui/parts.tsx';
-
-/** Downloads with the key in a header (a link cannot carry it), then hands the file to the browser. */
-async function download(id: string, filename: string): Promise<void> {
-  const response = await fetch(`/api/exports/${id}/download`, { headers: authHeaders() });
-  if (!response.ok) throw toApiError(response, await response.json().catch(() => undefined));
-  const url = URL.createObjectURL(await response.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 export default function Exports({ session }: { session: Session }) {
   const admin = session.kind === 'admin';
@@ -184,7 +170,7 @@ export default function Exports({ session }: { session: Session }) {
                         type="button"
                         disabled={e.status !== 'completed'}
                         onClick={() =>
-                          download(e.id, e.filename).catch((err: Error) =>
+                          downloadWithKey(`/api/exports/${e.id}/download`, e.filename).catch((err: Error) =>
                             toast(`Download failed: ${err.message}`, 'error'),
                           )
                         }

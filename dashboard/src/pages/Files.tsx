@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, authHeaders, call, type Schemas, toApiError } from '../api/client.ts';
+import { api, authHeaders, call, downloadWithKey, type Schemas, toApiError } from '../api/client.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
@@ -10,20 +10,6 @@ type TenantFile = Schemas['TenantFile'];
 
 const fileUrl = (path: string, tenant: string) =>
   `/api/files/${encodeURIComponent(path)}?tenant=${encodeURIComponent(tenant)}`;
-
-/** Downloads with the key in a header (a link cannot carry it), then hands the file to the browser. */
-async function download(file: TenantFile): Promise<void> {
-  const response = await fetch(fileUrl(file.path, file.tenant), { headers: authHeaders() });
-  if (!response.ok) throw toApiError(response, await response.json().catch(() => undefined));
-  const url = URL.createObjectURL(await response.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = file.path.slice(file.path.lastIndexOf('/') + 1);
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 /** Sends the file as the request's body, as any client of PUT /api/files/{path} would. */
 async function upload(path: string, tenant: string, file: File): Promise<{ replaced: boolean }> {
@@ -224,7 +210,10 @@ export default function Files({ session }: { session: Session }) {
                       <button
                         type="button"
                         onClick={() =>
-                          download(f).catch((err: Error) => toast(`Download failed: ${err.message}`, 'error'))
+                          downloadWithKey(
+                            fileUrl(f.path, f.tenant),
+                            f.path.slice(f.path.lastIndexOf('/') + 1),
+                          ).catch((err: Error) => toast(`Download failed: ${err.message}`, 'error'))
                         }
                       >
                         Download <span class="sr-only">{f.path}</span>

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { requireTenant } from '../../../db/tenants.ts';
 import { invalid, notFound } from '../../../errors.ts';
 import { deleteFile, findFile, listFiles } from '../../../files/repository.ts';
-import { uploadContentType, uploadLength } from '../../../files/upload-headers.ts';
+import { uploadLength } from '../../../files/upload-headers.ts';
 import { writeFile } from '../../../files/write.ts';
 import type { Principal } from '../../auth.ts';
 import { PageQuery } from '../../pagination.ts';
@@ -77,7 +77,6 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
     },
     async (request, reply) => {
       const tenantId = await fileTenant(deps, request.principal, request.query.tenant);
-      const contentType = uploadContentType(request.headers['content-type']);
       const body = request.body as Readable | undefined;
       let written: Awaited<ReturnType<typeof writeFile>>;
       try {
@@ -89,7 +88,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
           request.params.path,
           body?.iterator({ destroyOnReturn: false }) ?? '',
           {
-            contentType,
+            contentType: request.headers['content-type'],
             limits: config.fileLimits,
             expectedBytes: uploadLength(request.headers['content-length']),
           },
