@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../api/client.ts';
 import { Store, useStore } from '../store.ts';
 
@@ -129,7 +129,10 @@ export function Confirm(props: {
   // One id per dialog: a page with several (a tenant's: suspend, restore, revoke a key) would
   // otherwise name every dialog after the first one's title.
   const titleId = useId();
-  useEffect(() => {
+  // A layout effect, not a plain one: a plain effect waits for the next frame, and a confirmed
+  // action whose request answers before it moves focus while the dialog is still modal (so the
+  // move is refused) and then loses it when the dialog closes late and hands it back.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (props.open && !dialog.open) dialog.showModal();
