@@ -36,3 +36,27 @@ export async function planUsage(
     return { plan: p, limit, used: n, remaining: Math.max(0, limit - n), can_provision: n < limit };
   });
 }
+
+export interface PlanEntry {
+  plan: string;
+  /** PLAN_LIMITS. */
+  tenants_per_owner: number;
+  /** PLAN_SCHEDULING's; null: each tenant's own concurrency (1 unless set). */
+  concurrency: number | null;
+  weight: number;
+  rate: { limit: number; period_ms: number } | null;
+}
+
+/** The configured plans, in configuration order, as a provisioning form offers them. */
+export function planCatalog(config: Pick<Config, 'planLimits' | 'planScheduling'>): PlanEntry[] {
+  return Object.entries(config.planLimits).map(([plan, tenantsPerOwner]) => {
+    const scheduling = config.planScheduling[plan] ?? {};
+    return {
+      plan,
+      tenants_per_owner: tenantsPerOwner,
+      concurrency: scheduling.concurrency ?? null,
+      weight: scheduling.weight ?? 1,
+      rate: scheduling.rate ? { limit: scheduling.rate.limit, period_ms: scheduling.rate.periodMs } : null,
+    };
+  });
+}

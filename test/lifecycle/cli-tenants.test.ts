@@ -55,6 +55,18 @@ describe('tenantry tenants, schedule and migrate commands', { timeout: 180_000 }
     });
     expect(full.code).toBe(1);
     expect(full.stdout).toMatch(/^pro\s+1\s+1\s+0\s+no$/m);
+    const plans = await runCli(['tenants', 'plans'], {
+      PLAN_LIMITS: 'free=1,pro=5',
+      PLAN_SCHEDULING: 'pro:concurrency=10,weight=4,rate=100/1m',
+    });
+    expect(plans.code, plans.stderr).toBe(0);
+    expect(plans.stdout).toMatch(/^free\s+1\s+tenant's\s+1\s+none$/m);
+    expect(plans.stdout).toMatch(/^pro\s+5\s+10\s+4\s+100\/1m$/m);
+    const badPlans = await runCli(['tenants', 'plans'], { PLAN_SCHEDULING: 'pro:speed=9' });
+    expect([badPlans.code, badPlans.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^tenantry: PLAN_SCHEDULING: /),
+    ]);
     const list = await tenantry(['tenants', 'list']);
     expect(list.stdout).toMatch(/^cli\s+CLI Co\s+pro\s+active/m);
     // An unknown tenant is named, as restore --latest names it (it listed "(none)", exit 0).

@@ -88,13 +88,25 @@ describe('tenant lifecycle over HTTP', () => {
     expect(missing.statusCode).toBe(400);
     expect(missing.json().detail).toMatch(/owner/);
     const tenantKey = await call('POST', '/api/tenants/acme/keys', { name: 'usage' });
-    const refused = await call(
-      'GET',
-      '/api/plans/usage?owner=a%40example.com',
-      undefined,
-      bearer(tenantKey.json().key),
+    for (const url of ['/api/plans/usage?owner=a%40example.com', '/api/plans']) {
+      const refused = await call('GET', url, undefined, bearer(tenantKey.json().key));
+      expect([url, refused.statusCode]).toEqual([url, 403]);
+    }
+  });
+
+  it('lists the configured plans with their scheduling defaults, in configuration order', async () => {
+    const plans = await call('GET', '/api/plans');
+    expect(plans.statusCode, plans.body).toBe(200);
+    // This app runs without PLAN_SCHEDULING: every plan follows the tenant's own concurrency.
+    expect(plans.json().plans).toEqual(
+      ['free', 'pro', 'business'].map((plan, i) => ({
+        plan,
+        tenants_per_owner: [1, 5, 50][i],
+        concurrency: null,
+        weight: 1,
+        rate: null,
+      })),
     );
-    expect(refused.statusCode).toBe(403);
   });
 
   it('patches settings with validation, and drives status changes', async () => {

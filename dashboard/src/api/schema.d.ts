@@ -795,6 +795,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The configured plans with each one's limits and scheduling defaults (admin) */
+        get: operations["listPlans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plans/usage": {
         parameters: {
             query?: never;
@@ -1335,6 +1352,23 @@ export interface components {
             used: number;
             remaining: number;
             can_provision: boolean;
+        };
+        /** Plan */
+        Plan: {
+            /** @example pro */
+            plan: string;
+            /** @description tenants one owner may have on this plan (PLAN_LIMITS) */
+            tenants_per_owner: number;
+            /** @description jobs of one queue of a tenant at once (PLAN_SCHEDULING); null: the tenant's own (1 unless set) */
+            concurrency: number | null;
+            /** @description share of starts against competing tenants (PLAN_SCHEDULING, else 1) */
+            weight: number;
+            /** @description starts per period of each tenant (PLAN_SCHEDULING); null: no limit */
+            rate: {
+                limit: number;
+                /** @description milliseconds */
+                period_ms: number;
+            } | null;
         };
         /** Queue */
         Queue: {
@@ -7206,6 +7240,82 @@ export interface operations {
                         tenants: components["schemas"]["TenantOverview"][];
                         /** @description pass as page_token for the next page; null on the last page */
                         next_page_token: string | null;
+                    };
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plans: components["schemas"]["Plan"][];
                     };
                 };
             };

@@ -9,8 +9,10 @@ import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '..
 import { TenantKeys } from './TenantKeys.tsx';
 import { type Run, TenantRuns, useFollowedJob } from './TenantRuns.tsx';
 import { TenantScheduling } from './TenantScheduling.tsx';
+import { TenantSettings } from './TenantSettings.tsx';
+import { TenantStatus } from './TenantStatus.tsx';
 
-type Dialog = { kind: 'suspend' } | { kind: 'restore'; backup: string } | null;
+type Dialog = { kind: 'restore'; backup: string } | null;
 
 /** `; queue rates: reports 10/1m`, or nothing when no queue has a rate limit of its own. */
 const queueRates = (rates: Record<string, { limit: number; period_ms: number }>) => {
@@ -70,7 +72,6 @@ export default function Tenant({ session, params }: { session: Session; params: 
   const started = (what: string, jobId: string) => setRuns((rs) => [{ what, jobId }, ...rs].slice(0, 5));
 
   const [dialog, setDialog] = useState<Dialog>(null);
-  const [reason, setReason] = useState('');
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [maintenance, setMaintenance] = useState({
@@ -201,33 +202,9 @@ export default function Tenant({ session, params }: { session: Session; params: 
 
       {admin && (
         <>
-          <h2>Status</h2>
-          <div class="actions">
-            {t.status !== 'suspended' && (
-              <button
-                type="button"
-                class="danger"
-                disabled={busy}
-                onClick={() => setDialog({ kind: 'suspend' })}
-              >
-                Suspend…
-              </button>
-            )}
-            {t.status !== 'active' && (
-              <button
-                type="button"
-                disabled={busy}
-                onClick={() =>
-                  run('Activate', async () => {
-                    await call(api.POST('/api/tenants/{id}/activate', path));
-                    toast(`Tenant ${id} is active`);
-                  })
-                }
-              >
-                Activate
-              </button>
-            )}
-          </div>
+          <TenantStatus id={id} status={t.status} busy={busy} run={run} />
+
+          <TenantSettings id={id} settings={t.settings} busy={busy} run={run} />
 
           {limits.data && <TenantScheduling id={id} limits={limits.data} busy={busy} run={run} />}
 
@@ -382,33 +359,6 @@ export default function Tenant({ session, params }: { session: Session; params: 
           {preview && <PreviewResult jobId={preview.jobId} />}
         </>
       )}
-
-      <Confirm
-        open={dialog?.kind === 'suspend'}
-        title={`Suspend ${id}`}
-        confirmLabel="Suspend"
-        danger
-        ready={reason.trim().length > 0}
-        onCancel={() => setDialog(null)}
-        onConfirm={() => {
-          setDialog(null);
-          run('Suspend', async () => {
-            await call(api.POST('/api/tenants/{id}/suspend', { ...path, body: { reason: reason.trim() } }));
-            toast(`Tenant ${id} is suspended`);
-            setReason('');
-          });
-        }}
-      >
-        <p>Its keys get 403 with the reason and its jobs wait until it is activated again.</p>
-        <label for="suspend-reason">Reason (shown to the tenant)</label>
-        <input
-          id="suspend-reason"
-          required
-          maxLength={500}
-          value={reason}
-          onInput={(e) => setReason(e.currentTarget.value)}
-        />
-      </Confirm>
 
       <Confirm
         open={dialog?.kind === 'restore'}

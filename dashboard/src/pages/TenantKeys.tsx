@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
 import { useLoad } from '../ui/data.ts';
 import { ago, dateTime } from '../ui/format.ts';
+import { NewKey } from '../ui/new-key.tsx';
 import { Confirm, ErrorBox, toast } from '../ui/parts.tsx';
 
 type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
@@ -53,32 +54,7 @@ export function TenantKeys({ id, busy, run, now }: { id: string; busy: boolean; 
           Create key
         </button>
       </form>
-      {created && (
-        <div class="notice" role="status" data-testid="new-key">
-          <p>
-            New key <span class="mono">{created.prefix}…</span>: copy it now, it is not shown again.
-          </p>
-          <p>
-            <code class="mono">{created.key}</code>
-          </p>
-          <div class="actions">
-            <button
-              type="button"
-              onClick={() =>
-                navigator.clipboard?.writeText(created.key).then(
-                  () => toast('Key copied'),
-                  () => toast('Copy failed: select the key and copy it', 'error'),
-                )
-              }
-            >
-              Copy
-            </button>
-            <button type="button" onClick={() => setCreated(null)}>
-              Done
-            </button>
-          </div>
-        </div>
-      )}
+      {created && <NewKey created={created} onDone={() => setCreated(null)} />}
       {keys.error && <ErrorBox error={keys.error} what="API keys" />}
       {keys.data && (
         <div class="table-wrap">

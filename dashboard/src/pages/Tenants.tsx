@@ -7,6 +7,7 @@ import { useLoad } from '../ui/data.ts';
 import { ago, count } from '../ui/format.ts';
 import { Empty, ErrorBox, Loading, Pager, StatusBadge, useNow } from '../ui/parts.tsx';
 import TenantPage from './Tenant.tsx';
+import { TenantProvision } from './TenantProvision.tsx';
 
 type Status = 'active' | 'inactive' | 'suspended';
 
@@ -35,6 +36,7 @@ function TenantList() {
   return (
     <section aria-labelledby="tenants-title">
       <h1 id="tenants-title">Tenants</h1>
+      <TenantProvision onProvisioned={list.reload} />
       <form class="filters" aria-label="Filter tenants" onSubmit={(e) => e.preventDefault()}>
         <label>
           Status
@@ -55,7 +57,7 @@ function TenantList() {
             No tenant
             {status
               ? ` is ${status}`
-              : ' yet: provision one with `tenantry tenants provision` or `tenantry demo`'}
+              : ' yet: provision one above, with `tenantry tenants provision` or with `tenantry demo`'}
             .
           </Empty>
         ) : (

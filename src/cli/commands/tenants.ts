@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { parseConfig } from '../../config.ts';
 import type { Tenant } from '../../db/tenants.ts';
 import { notFound } from '../../errors.ts';
 import { tenantIdArg } from '../options.ts';
@@ -78,6 +79,22 @@ export function registerTenantCommands(program: Command): void {
         });
       },
     );
+
+  tenants
+    .command('plans')
+    .description('the configured plans: tenants per owner (PLAN_LIMITS) and scheduling defaults')
+    .action(async () => {
+      const [{ planCatalog }, { formatRate }] = await Promise.all([
+        import('../../lifecycle/plan-usage.ts'),
+        import('../../jobs/tenant-limits.ts'),
+      ]);
+      const rows = planCatalog(parseConfig()).map((p) => ({
+        ...p,
+        concurrency: p.concurrency ?? "tenant's",
+        rate: formatRate(p.rate && { limit: p.rate.limit, periodMs: p.rate.period_ms }),
+      }));
+      printTable(rows, ['plan', 'tenants_per_owner', 'concurrency', 'weight', 'rate']);
+    });
 
   tenants
     .command('can-provision')

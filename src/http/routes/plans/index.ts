@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { planUsage } from '../../../lifecycle/plan-usage.ts';
+import { planCatalog, planUsage } from '../../../lifecycle/plan-usage.ts';
 import { problemResponses } from '../../problem.ts';
 import type { RouteDeps } from '../deps.ts';
 
@@ -15,12 +15,53 @@ const PlanUsage = Type.Object(
   { $id: 'PlanUsage', title: 'PlanUsage' },
 );
 
+const Plan = Type.Object(
+  {
+    plan: Type.String({ examples: ['pro'] }),
+    tenants_per_owner: Type.Integer({ description: 'tenants one owner may have on this plan (PLAN_LIMITS)' }),
+    concurrency: Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        "jobs of one queue of a tenant at once (PLAN_SCHEDULING); null: the tenant's own (1 unless set)",
+    }),
+    weight: Type.Number({
+      description: 'share of starts against competing tenants (PLAN_SCHEDULING, else 1)',
+    }),
+    rate: Type.Union(
+      [
+        Type.Object({ limit: Type.Integer(), period_ms: Type.Integer({ description: 'milliseconds' }) }),
+        Type.Null(),
+      ],
+      { description: 'starts per period of each tenant (PLAN_SCHEDULING); null: no limit' },
+    ),
+  },
+  { $id: 'Plan', title: 'Plan' },
+);
+
 /**
- * Plan usage of an owner: before it offers "create a workspace", a client asks whether the
- * owner may have one more tenant (the seed's canProvision). Admin: owners are not principals.
+ * The plans a tenant may be provisioned on, and plan usage of an owner: before it offers
+ * "create a workspace", a client asks whether the owner may have one more tenant (the seed's
+ * canProvision). Admin: owners are not principals, and plans are the operator's configuration.
  */
 export const planRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, config }) => {
   app.addSchema(PlanUsage);
+  app.addSchema(Plan);
+
+  app.get(
+    '/api/plans',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['tenants'],
+        operationId: 'listPlans',
+        summary: "The configured plans with each one's limits and scheduling defaults (admin)",
+        response: {
+          200: Type.Object({ plans: Type.Array(Type.Ref('Plan')) }),
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async () => ({ plans: planCatalog(config) }),
+  );
 
   app.get(
     '/api/plans/usage',

@@ -1,0 +1,153 @@
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/http/app.ts';
+import { ADMIN_KEY, buildTestApp } from '../helpers/app.ts';
+import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { ensureDashboardBuilt, launchBrowser, screenshot, signIn } from './fixtures.ts';
+
+/*
+ * An admin provisions a tenant, edits its settings and deactivates it from the dashboard, in
+ * Debian's Chromium against a real API on a database of its own. Every wait is for something
+ * on the page or an answer of the API; no assertion depends on timing.
+ */
+
+const WAIT = { timeout: 20_000 };
+
+let tdb: TestDatabase;
+let app: App;
+let browser: Browser;
+let baseUrl: string;
+
+async function withContext<T>(fn: (context: BrowserContext) => Promise<T>) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+  }
+}
+
+const tenantAs = (key: string) =>
+  fetch(`${baseUrl}/api/tenants/umbrella`, { headers: { authorization: `Bearer ${key}` } });
+const asAdmin = (method: string, url: string, body: object) =>
+  fetch(`${baseUrl}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+const settings = async () =>
+  ((await (await tenantAs(ADMIN_KEY)).json()) as { settings: Record<string, unknown> }).settings;
+
+beforeAll(async () => {
+  ensureDashboardBuilt();
+  tdb = await cloneTestDatabase();
+  app = await buildTestApp(tdb.db, {}, undefined, { connectionString: tdb.url });
+  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await tdb?.close();
+});
+
+describe("a tenant's administration in the dashboard", () => {
+  it('provisions a tenant, shows its key once, and names the field of a refused provision', async () => {
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants');
+      await page.getByText('Provision a tenant', { exact: true }).click();
+      const form = page.getByRole('form', { name: 'Provision a tenant' });
+      await form.getByLabel('Name').fill('Umbrella Corp');
+      await form.getByLabel('Id').fill('umbrella');
+      await form.getByLabel('Plan').selectOption('pro');
+      await page.getByTestId('plan-terms').filter({ hasText: 'pro: 5 per owner' }).waitFor(WAIT);
+      await form.getByLabel('Owner').fill('ops@umbrella.test');
+      await form.getByRole('button', { name: 'Provision' }).click();
+      const shown = page.getByTestId('new-key');
+      await shown.waitFor(WAIT);
+      const key = (await shown.locator('code').textContent())!;
+      expect(key).toMatch(/^tnt_/);
+      expect((await tenantAs(key)).status).toBe(200);
+      await page.locator('tr[data-tenant="umbrella"]').waitFor(WAIT);
+      await screenshot(page, 'tenant-provision', true);
+
+      // The same id again: refused, the API's reason under the form, the fields kept.
+      await form.getByLabel('Name').fill('Umbrella Again');
+      await form.getByLabel('Id').fill('umbrella');
+      await form.getByRole('button', { name: 'Provision' }).click();
+      await page.getByRole('alert').filter({ hasText: 'tenant umbrella already exists' }).waitFor(WAIT);
+      expect(await form.getByLabel('Name').inputValue()).toBe('Umbrella Again');
+      const owned = await tdb.db
+        .selectFrom('tenantry.tenants')
+        .select('name')
+        .where('id', '=', 'umbrella')
+        .execute();
+      expect(owned).toEqual([{ name: 'Umbrella Corp' }]);
+
+      await shown.getByRole('link', { name: 'Umbrella Corp' }).click();
+      await page.getByRole('heading', { name: /Umbrella Corp/ }).waitFor(WAIT);
+    });
+  });
+
+  it('edits settings as a merge patch: keys it does not show are left alone, a refused value changes nothing', async () => {
+    const other = await asAdmin('PATCH', '/api/tenants/umbrella/settings', { billing: { seats: 3 } });
+    expect(other.status).toBe(200);
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/umbrella');
+      const form = page.getByRole('form', { name: 'Settings' });
+      await form.waitFor(WAIT);
+      await page.getByRole('region', { name: 'Other settings' }).getByText('seats').waitFor();
+      await form.getByLabel('Time zone').fill('Europe/Madrid');
+      await form.getByLabel('New feature').fill('beta');
+      await form.getByRole('button', { name: 'Add' }).click();
+      await form.getByLabel('New feature').fill('exports');
+      await form.getByLabel('New feature').press('Enter');
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await form.getByRole('button', { name: 'Save settings', disabled: true }).waitFor(WAIT);
+      expect(await settings()).toEqual({
+        billing: { seats: 3 },
+        timezone: 'Europe/Madrid',
+        features: { beta: true, exports: true },
+      });
+
+      await form.getByLabel('Language').fill('not a language');
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByText(/Save settings failed: .*language/).waitFor(WAIT);
+      expect((await settings()).language).toBeUndefined();
+
+      await form.getByLabel('Language').fill('es');
+      await form.getByLabel('Time zone').fill('');
+      await form.getByRole('checkbox', { name: 'exports' }).uncheck();
+      await form.getByRole('button', { name: 'Remove feature beta' }).click();
+      await form.getByRole('button', { name: 'Save settings' }).click();
+      await form.getByRole('button', { name: 'Save settings', disabled: true }).waitFor(WAIT);
+      expect(await settings()).toEqual({
+        billing: { seats: 3 },
+        language: 'es',
+        features: { exports: false },
+      });
+      await screenshot(page, 'tenant-settings', true);
+    });
+  });
+
+  it('deactivates a tenant with an optional reason: its key is refused until it is activated', async () => {
+    const made = await asAdmin('POST', '/api/tenants/umbrella/keys', {});
+    const { key } = (await made.json()) as { key: string };
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/umbrella');
+      await page.getByRole('button', { name: 'Deactivate…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Deactivate umbrella' });
+      await dialog.getByLabel('Reason (optional)').fill('closed by owner');
+      await dialog.getByRole('button', { name: 'Deactivate' }).click();
+      await page.locator('.job-head [data-status=inactive]').waitFor(WAIT);
+      await page.getByTestId('status-reason').filter({ hasText: 'closed by owner' }).waitFor();
+      expect((await tenantAs(key)).status).toBe(403);
+      // Deactivation is offered from active only.
+      expect(await page.getByRole('button', { name: 'Deactivate…' }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Activate' }).click();
+      await page.locator('.job-head [data-status=active]').waitFor(WAIT);
+      expect((await tenantAs(key)).status).toBe(200);
+    });
+  });
+});
