@@ -202,15 +202,24 @@ export default function Tenant({ session, params }: { session: Session; params: 
 
       {admin && (
         <>
-          <TenantStatus id={id} status={t.status} busy={busy} run={run} />
+          {/* Keyed by the tenant their data is of: another tenant's page starts with fresh forms. */}
+          <TenantStatus key={t.id} id={t.id} status={t.status} busy={busy} run={run} />
 
-          <TenantSettings id={id} settings={t.settings} busy={busy} run={run} />
+          <TenantSettings key={t.id} id={t.id} settings={t.settings} busy={busy} run={run} />
 
-          {limits.data && <TenantScheduling id={id} limits={limits.data} busy={busy} run={run} />}
+          {limits.data && (
+            <TenantScheduling
+              key={limits.data.tenant}
+              id={limits.data.tenant}
+              limits={limits.data}
+              busy={busy}
+              run={run}
+            />
+          )}
 
           <TenantRuns runs={runs} onEnd={reloadAll} />
 
-          <TenantKeys id={id} busy={busy} run={run} now={now} />
+          <TenantKeys key={id} id={id} busy={busy} run={run} now={now} />
 
           <h2>Backups</h2>
           <div class="actions">

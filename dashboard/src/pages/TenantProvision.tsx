@@ -41,6 +41,7 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
     setFields({ ...fields, [name]: e.currentTarget.value });
 
   const submit = async () => {
+    const sent = fields;
     setBusy(true);
     setRefused(null);
     try {
@@ -57,7 +58,8 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
         }),
       );
       setMade({ ...r.tenant, key: r.api_key.key, prefix: r.api_key.prefix, job: r.welcome_job_log_id });
-      setFields(EMPTY);
+      // Cleared only if nothing was typed while the request ran.
+      setFields((now) => (now === sent ? EMPTY : now));
       onProvisioned();
     } catch (err) {
       setRefused((err as Error).message);
@@ -95,7 +97,7 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
         </label>
         <label>
           Plan
-          <select value={plan} onChange={set('plan')}>
+          <select value={plan} onChange={set('plan')} aria-describedby="plan-terms">
             {(plans.data?.plans ?? []).map((p) => (
               <option key={p.plan} value={p.plan} title={planLabel(p)}>
                 {p.plan}
@@ -105,20 +107,14 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
         </label>
         <label>
           Owner
-          <input
-            type="email"
-            maxLength={320}
-            placeholder="optional"
-            value={fields.owner}
-            onInput={set('owner')}
-          />
+          <input maxLength={320} placeholder="optional" value={fields.owner} onInput={set('owner')} />
         </label>
         <button type="submit" disabled={busy || !plans.data}>
           Provision
         </button>
       </form>
       {plans.data && (
-        <p class="hint" data-testid="plan-terms">
+        <p class="hint" id="plan-terms" data-testid="plan-terms">
           {planLabel(plans.data.plans.find((p) => p.plan === plan) ?? plans.data.plans[0]!)}
         </p>
       )}

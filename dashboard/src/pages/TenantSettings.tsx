@@ -1,48 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
 import { Json, toast } from '../ui/parts.tsx';
+import {
+  formOf,
+  rebase,
+  type Settings,
+  type SettingsForm,
+  settingsPatch,
+  unshown,
+} from './settings-patch.ts';
 
 type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
-type Settings = Record<string, unknown>;
-
-/** The settings the API validates, as the form holds them (an empty field: not set). */
-interface Form {
-  timezone: string;
-  language: string;
-  features: [string, boolean][];
-}
-
-const KNOWN = ['timezone', 'language', 'features'];
-const text = (v: unknown) => (typeof v === 'string' ? v : '');
-const featuresOf = (s: Settings): Record<string, boolean> =>
-  typeof s.features === 'object' && s.features !== null && !Array.isArray(s.features)
-    ? Object.fromEntries(Object.entries(s.features).filter(([, v]) => typeof v === 'boolean'))
-    : {};
-const formOf = (s: Settings): Form => ({
-  timezone: text(s.timezone),
-  language: text(s.language),
-  features: Object.entries(featuresOf(s)),
-});
-
-/**
- * The JSON Merge Patch (RFC 7396) from the saved settings to the form: only what changed, an
- * emptied field or a removed feature as null, so keys this form does not show (set through the
- * API or the CLI) are never touched and two admins editing different keys do not undo each other.
- */
-export function settingsPatch(saved: Settings, form: Form): Settings {
-  const patch: Settings = {};
-  for (const key of ['timezone', 'language'] as const) {
-    const value = form[key].trim();
-    if (value !== text(saved[key])) patch[key] = value === '' ? null : value;
-  }
-  const before = featuresOf(saved);
-  const after = Object.fromEntries(form.features);
-  const features: Record<string, boolean | null> = {};
-  for (const name of Object.keys(before)) if (!(name in after)) features[name] = null;
-  for (const [name, on] of form.features) if (before[name] !== on) features[name] = on;
-  if (Object.keys(features).length > 0) patch.features = features;
-  return patch;
-}
 
 const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
 
@@ -53,14 +21,19 @@ const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValue
  */
 export function TenantSettings(props: { id: string; settings: Settings; busy: boolean; run: Run }) {
   const { id, settings, busy, run } = props;
-  const [form, setForm] = useState<Form>(() => formOf(settings));
+  const [form, setForm] = useState<SettingsForm>(() => formOf(settings));
+  // The settings the form was last brought up to: its edits are what differs from them.
+  const [base, setBase] = useState<Settings>(settings);
   const [feature, setFeature] = useState('');
   const savedKey = JSON.stringify(settings);
-  // Saved here or elsewhere: the form shows what holds now.
-  useEffect(() => setForm(formOf(settings)), [savedKey]);
+  // Saved here or changed elsewhere: the form shows what holds now, with the edits not saved yet.
+  useEffect(() => {
+    setForm((f) => rebase(base, settings, f));
+    setBase(settings);
+  }, [savedKey]);
   const patch = settingsPatch(settings, form);
-  const others = Object.fromEntries(Object.entries(settings).filter(([k]) => !KNOWN.includes(k)));
-  const setFeatures = (features: Form['features']) => setForm({ ...form, features });
+  const others = unshown(settings);
+  const setFeatures = (features: SettingsForm['features']) => setForm({ ...form, features });
   const addFeature = () => {
     const name = feature.trim();
     if (name === '' || form.features.some(([n]) => n === name)) return;
@@ -156,7 +129,7 @@ export function TenantSettings(props: { id: string; settings: Settings; busy: bo
       </form>
       {Object.keys(others).length > 0 && (
         <>
-          <p class="hint">Other settings, changed through the API or the CLI:</p>
+          <p class="hint">Other settings (changed through the API or the CLI):</p>
           <Json value={others} label="Other settings" />
         </>
       )}

@@ -8,7 +8,7 @@ type Asking = 'suspend' | 'deactivate' | null;
 
 /**
  * An admin's status controls for one tenant. Suspending (a reason required, shown to the tenant)
- * and deactivating (a reason optional) both refuse its keys with 403 and hold its jobs until it
+ * and deactivating (a reason optional, also shown) both refuse its keys with 403 and hold its jobs until it
  * is activated again, so each asks first; activating does not. Deactivation is offered from
  * `active` only, as the API allows it.
  */
@@ -24,32 +24,41 @@ export function TenantStatus({
   run: Run;
 }) {
   const [asking, setAsking] = useState<Asking>(null);
-  const [reason, setReason] = useState('');
+  // One reason per dialog, dropped when its dialog closes: a suspension's reason typed and
+  // cancelled is not sent with a deactivation.
+  const [reasons, setReasons] = useState({ suspend: '', deactivate: '' });
   const path = { params: { path: { id } } };
-  const close = () => setAsking(null);
+  const close = () => {
+    setAsking(null);
+    setReasons({ suspend: '', deactivate: '' });
+  };
   const change = (what: 'Suspend' | 'Deactivate' | 'Activate', send: () => Promise<unknown>, done: string) =>
     run(what, async () => {
       await send();
       toast(`Tenant ${id} is ${done}`);
-      setReason('');
+      // The button that was pressed goes with the new status: focus stays in this section.
+      document.getElementById('status-title')?.focus();
     });
-  // Both dialogs are in the page at once: each field has an id of its own.
+  // Both dialogs are in the page at once: each field has an id of its own. Either reason is
+  // shown to the tenant's API clients in their 403.
   const reasonField = (kind: 'suspend' | 'deactivate', required: boolean) => (
     <>
-      <label for={`${kind}-reason`}>Reason ({required ? 'shown to the tenant' : 'optional'})</label>
+      <label for={`${kind}-reason`}>Reason ({required ? '' : 'optional, '}shown to the tenant)</label>
       <input
         id={`${kind}-reason`}
         required={required}
         maxLength={500}
-        value={reason}
-        onInput={(e) => setReason(e.currentTarget.value)}
+        value={reasons[kind]}
+        onInput={(e) => setReasons({ ...reasons, [kind]: e.currentTarget.value })}
       />
     </>
   );
 
   return (
     <>
-      <h2>Status</h2>
+      <h2 id="status-title" tabIndex={-1}>
+        Status
+      </h2>
       <div class="actions">
         {status !== 'suspended' && (
           <button type="button" class="danger" disabled={busy} onClick={() => setAsking('suspend')}>
@@ -79,11 +88,11 @@ export function TenantStatus({
         title={`Suspend ${id}`}
         confirmLabel="Suspend"
         danger
-        ready={reason.trim().length > 0}
+        ready={reasons.suspend.trim().length > 0}
         onCancel={close}
         onConfirm={() => {
+          const body = { reason: reasons.suspend.trim() };
           close();
-          const body = { reason: reason.trim() };
           change(
             'Suspend',
             () => call(api.POST('/api/tenants/{id}/suspend', { ...path, body })),
@@ -101,8 +110,9 @@ export function TenantStatus({
         confirmLabel="Deactivate"
         onCancel={close}
         onConfirm={() => {
+          const reason = reasons.deactivate.trim();
+          const body = reason === '' ? {} : { reason };
           close();
-          const body = reason.trim() === '' ? {} : { reason: reason.trim() };
           change(
             'Deactivate',
             () => call(api.POST('/api/tenants/{id}/deactivate', { ...path, body })),
@@ -110,7 +120,10 @@ export function TenantStatus({
           );
         }}
       >
-        <p>Its keys get 403 and its jobs wait until it is activated again; nothing of it is removed.</p>
+        <p>
+          Its keys get 403 (with the reason, if one is given) and its jobs wait until it is activated again;
+          nothing of it is removed.
+        </p>
         {reasonField('deactivate', false)}
       </Confirm>
     </>
