@@ -14,7 +14,8 @@ export interface JobScope {
 
 const TERMINAL: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 
-async function lockLog(trx: DbOrTrx, id: string, scope: JobScope) {
+/** A job's log row, locked for this transaction; another tenant's (or a malformed id) is not found. */
+export async function lockLog(trx: DbOrTrx, id: string, scope: JobScope) {
   if (!/^\d{1,18}$/.test(id)) throw notFound(`job log ${id}`);
   let query = trx
     .selectFrom('tenantry.job_logs')

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
 import { ADMIN_KEY, buildTestApp } from '../helpers/app.ts';
@@ -6,9 +6,9 @@ import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { ensureDashboardBuilt, launchBrowser, screenshot, signIn } from './fixtures.ts';
 
 /*
- * An admin provisions a tenant, edits its settings and deactivates it from the dashboard, in
- * Debian's Chromium against a real API on a database of its own. Every wait is for something
- * on the page or an answer of the API; no assertion depends on timing.
+ * An admin provisions a tenant, edits its settings, deactivates it and runs its delayed job now
+ * from the dashboard, in Debian's Chromium against a real API on a database of its own. Every
+ * wait is for something on the page or an answer of the API; no assertion depends on timing.
  */
 
 const WAIT = { timeout: 20_000 };
@@ -35,6 +35,14 @@ const asAdmin = (method: string, url: string, body: object) =>
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+/** Clicks Save settings and waits for the API's answer to it (its status). */
+async function save(page: Page): Promise<number> {
+  const answered = page.waitForResponse(
+    (r) => r.request().method() === 'PATCH' && r.url().endsWith('/settings'),
+  );
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  return (await answered).status();
+}
 const settings = async () =>
   ((await (await tenantAs(ADMIN_KEY)).json()) as { settings: Record<string, unknown> }).settings;
 
@@ -103,8 +111,7 @@ describe("a tenant's administration in the dashboard", () => {
       await form.getByRole('button', { name: 'Add' }).click();
       await form.getByLabel('New feature').fill('exports');
       await form.getByLabel('New feature').press('Enter');
-      await form.getByRole('button', { name: 'Save settings' }).click();
-      await form.getByRole('button', { name: 'Save settings', disabled: true }).waitFor(WAIT);
+      await save(page);
       expect(await settings()).toEqual({
         billing: { seats: 3 },
         timezone: 'Europe/Madrid',
@@ -112,16 +119,15 @@ describe("a tenant's administration in the dashboard", () => {
       });
 
       await form.getByLabel('Language').fill('not a language');
-      await form.getByRole('button', { name: 'Save settings' }).click();
-      await page.getByText(/Save settings failed: .*language/).waitFor(WAIT);
+      expect(await save(page)).toBe(400);
+      await page.getByText(/Save settings failed: settings\.language/).waitFor(WAIT);
       expect((await settings()).language).toBeUndefined();
 
       await form.getByLabel('Language').fill('es');
       await form.getByLabel('Time zone').fill('');
       await form.getByRole('checkbox', { name: 'exports' }).uncheck();
       await form.getByRole('button', { name: 'Remove feature beta' }).click();
-      await form.getByRole('button', { name: 'Save settings' }).click();
-      await form.getByRole('button', { name: 'Save settings', disabled: true }).waitFor(WAIT);
+      await save(page);
       expect(await settings()).toEqual({
         billing: { seats: 3 },
         language: 'es',
@@ -138,16 +144,37 @@ describe("a tenant's administration in the dashboard", () => {
       const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/umbrella');
       await page.getByRole('button', { name: 'Deactivate…' }).click();
       const dialog = page.getByRole('dialog', { name: 'Deactivate umbrella' });
-      await dialog.getByLabel('Reason (optional)').fill('closed by owner');
+      await dialog.getByLabel('Reason (optional, shown to the tenant)').fill('closed by owner');
       await dialog.getByRole('button', { name: 'Deactivate' }).click();
       await page.locator('.job-head [data-status=inactive]').waitFor(WAIT);
       await page.getByTestId('status-reason').filter({ hasText: 'closed by owner' }).waitFor();
       expect((await tenantAs(key)).status).toBe(403);
       // Deactivation is offered from active only.
       expect(await page.getByRole('button', { name: 'Deactivate…' }).count()).toBe(0);
-      await page.getByRole('button', { name: 'Activate' }).click();
+      await page.getByRole('button', { name: 'Activate', exact: true }).click();
       await page.locator('.job-head [data-status=active]').waitFor(WAIT);
       expect((await tenantAs(key)).status).toBe(200);
     });
+  });
+
+  it('runs a delayed job now from its page', async () => {
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    const sent = await asAdmin('POST', '/api/jobs', {
+      task: 'send-notification',
+      tenant: 'umbrella',
+      payload: { channel: 'sms', to: '+34600000000', message: 'later' },
+      run_at: later,
+    });
+    expect(sent.status, await sent.clone().text()).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    await withContext(async (context) => {
+      const page = await signIn(context, baseUrl, ADMIN_KEY, `/jobs/${id}`);
+      await page.getByRole('button', { name: 'Run now' }).click();
+      await page.getByText(`Job ${id} is due now`).waitFor(WAIT);
+    });
+    const log = await (
+      await fetch(`${baseUrl}/api/job-logs/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+    ).json();
+    expect(Date.parse((log as { run_at: string }).run_at)).toBeLessThan(Date.parse(later));
   });
 });

@@ -85,6 +85,18 @@ describe('tenantry worker --once and jobs commands', () => {
     });
     expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
 
+    // A delayed job made due now; run again, it is refused once it has run (one line, exit 1).
+    const later = await dispatch(tdb.db, 'queue-gc', {}, { runAt: new Date(Date.now() + 3_600_000) });
+    const ranNow = await tenantry(['jobs', 'run-now', later.id]);
+    expect(ranNow.stdout.trim()).toBe(`job ${later.id} is due now`);
+    expect((await jobLog(tdb.db, later.id)).run_at.getTime()).toBeLessThan(Date.now() + 60_000);
+    await tenantry(['jobs', 'cancel', later.id]);
+    const refused = await tenantry(['jobs', 'run-now', later.id]);
+    expect([refused.code, refused.stderr.trim()]).toEqual([
+      1,
+      `tenantry: job log ${later.id} is cancelled; only a pending job can be run now`,
+    ]);
+
     // Only central jobs stay in graphile-worker after failing for good: one made so here.
     const central = await dispatch(tdb.db, 'queue-gc', {}, { runAt: new Date(Date.now() + 3_600_000) });
     await sql`SELECT graphile_worker.permanently_fail_jobs(ARRAY[${central.jobId}::bigint], 'test')`.execute(

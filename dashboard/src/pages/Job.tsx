@@ -45,12 +45,15 @@ export default function Job({ session, params }: { session: Session; params: Rec
     () => job.reload(),
   );
 
-  const act = async (action: 'cancel' | 'retry') => {
+  const act = async (action: 'cancel' | 'retry' | 'run now') => {
     setBusy(true);
     try {
       if (action === 'cancel') {
         const r = await call(api.POST('/api/job-logs/{id}/cancel', { params: { path: { id } } }));
         toast(r.status === 'cancelled' ? `Job ${id} cancelled` : `Job ${id} is stopping`);
+      } else if (action === 'run now') {
+        await call(api.POST('/api/job-logs/{id}/run-now', { params: { path: { id } } }));
+        toast(`Job ${id} is due now`);
       } else {
         await call(api.POST('/api/job-logs/{id}/retry', { params: { path: { id } } }));
         toast(`Job ${id} is pending again`);
@@ -116,6 +119,16 @@ export default function Job({ session, params }: { session: Session; params: Rec
           >
             Retry job
           </button>
+          {j.status === 'pending' && (
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => act('run now')}
+              title="Start it now instead of at its run time (a delay or a retry's backoff)"
+            >
+              Run now
+            </button>
+          )}
         </div>
       </div>
 

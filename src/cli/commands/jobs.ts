@@ -190,6 +190,18 @@ export function registerJobCommands(program: Command): void {
     });
 
   jobs
+    .command('run-now')
+    .description('start a delayed job, or one waiting out its retry backoff, now')
+    .argument('<id>', 'job-log id')
+    .action(async (id: string) => {
+      const { runJobNow } = await import('../../jobs/run-now.ts');
+      await withRuntime(async ({ db }) => {
+        await runJobNow(db, id);
+        console.log(`job ${id} is due now`);
+      });
+    });
+
+  jobs
     .command('cancel')
     .description('cancel a job: a pending one never starts, a running one is signalled')
     .argument('<id>', 'job-log id')

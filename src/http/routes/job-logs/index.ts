@@ -12,12 +12,13 @@ import { timeParam } from '../../time-param.ts';
 import type { StreamRouteDeps } from '../deps.ts';
 import { ownTenant, TenantFilterDescription, tenantScope, unretryableTasks } from '../principal-scope.ts';
 import { jobLogEvents } from './events.ts';
+import { runNowRoute } from './run-now.ts';
 import { JobLog, JobLogId, JobLogPage, JobLogQuery, JobLogStats, JobLogSummary } from './schemas.ts';
 
 /** The tenant a request is confined to: a tenant key's own; for an admin, the `tenant` filter if any. */
 const Params = Type.Object({ id: JobLogId });
 
-/** Job-log routes: list, show, stats, cancel, retry, cleanup, live events. */
+/** Job-log routes: list, show, stats, cancel, retry, run now, cleanup, live events. */
 export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (app, deps) => {
   const { db, registry } = deps;
   app.addSchema(JobLog);
@@ -229,5 +230,6 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
     },
   );
 
+  await app.register(runNowRoute, deps);
   await app.register(jobLogEvents, deps);
 };
