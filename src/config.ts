@@ -229,7 +229,7 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 }
 
 /** `free=1,pro=5,business=50`: the default, and the format of PLAN_LIMITS. */
-function planLimits(env: Env): Readonly<Record<string, number>> {
+function parsePlanLimits(env: Env): Readonly<Record<string, number>> {
   const raw = read(env, 'PLAN_LIMITS') ?? 'free=1,pro=5,business=50';
   const limits: Record<string, number> = {};
   for (const part of raw.split(',')) {
@@ -259,7 +259,7 @@ export function parseRate(raw: string): { limit: number; periodMs: number } | un
 }
 
 /** `free:concurrency=2,weight=1,rate=100/1m;pro:concurrency=10,weight=4` (all parts optional). */
-function planScheduling(env: Env): Readonly<Record<string, PlanScheduling>> {
+function planScheduling(env: Env, known: readonly string[]): Readonly<Record<string, PlanScheduling>> {
   const raw = read(env, 'PLAN_SCHEDULING') ?? '';
   const plans: Record<string, PlanScheduling> = {};
   const fail = (why: string): never => {
@@ -271,6 +271,8 @@ function planScheduling(env: Env): Readonly<Record<string, PlanScheduling>> {
   for (const part of raw.split(';').filter((p) => p.trim() !== '')) {
     const match = /^\s*([a-z][a-z0-9_-]*)\s*:(.*)$/.exec(part);
     if (!match) fail(`"${part}" has no plan name`);
+    // A plan no tenant can be provisioned on would be scheduling nobody: a typo, named here.
+    if (!known.includes(match![1]!)) fail(`plan ${match![1]} is not in PLAN_LIMITS (${known.join(', ')})`);
     const plan: PlanScheduling = {};
     for (const setting of match![2]!.split(',').filter((s) => s.trim() !== '')) {
       const [key, value = ''] = setting.split('=').map((s) => s.trim());
@@ -318,6 +320,7 @@ function email(env: Env, name: string): string | undefined {
 export function parseConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const dataDir = path.resolve(cwd, read(env, 'DATA_DIR') ?? '.data');
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const planLimits = parsePlanLimits(env);
   return Object.freeze({
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     host: host(env),
@@ -358,8 +361,8 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     alertWebhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['http:', 'https:']),
     alertEmail: email(env, 'ALERT_EMAIL'),
     callbackAllowPrivate: bool(env, 'CALLBACK_ALLOW_PRIVATE', false),
-    planLimits: planLimits(env),
-    planScheduling: planScheduling(env),
+    planLimits,
+    planScheduling: planScheduling(env, Object.keys(planLimits)),
     schedulerBuffer: integer(env, 'SCHEDULER_BUFFER', 20, 1, 1000),
     tenantMaxBusyQueues: integer(env, 'TENANT_MAX_BUSY_QUEUES', 16, 1, 1000),
     tenantMaxPendingJobs: integer(env, 'TENANT_MAX_PENDING_JOBS', 100_000, 0, 1_000_000_000),

@@ -96,6 +96,10 @@ describe('parseConfig', () => {
     [{ HOST: 'http://x' }, 'HOST: must be an IP address or a host name'],
     [{ MAIL_FROM: 'nobody' }, 'MAIL_FROM: must be an address or "Name <address>", got "nobody"'],
     [{ MAIL_FROM: 'A <a@b>\r\nBcc: x@y' }, 'MAIL_FROM: must be an address'],
+    [
+      { PLAN_SCHEDULING: 'gold:weight=4' },
+      'PLAN_SCHEDULING: plan gold is not in PLAN_LIMITS (free, pro, business)',
+    ],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrowError(ConfigError);
     expect(() => parseConfig(env)).toThrowError(message);
