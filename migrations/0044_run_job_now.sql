@@ -2,10 +2,15 @@
 --
 -- The job keeps its place in its lane's order (priority, then dispatch order), its job key and
 -- its attempts; only its start time moves. It becomes a job due from the moment it is visible
--- (not `deferred`, 0021), and its lane becomes due as a dispatch makes it (0021's
--- enqueue_job_batch): a lane that had nothing due enters the fair order at the busy floor, not
--- ahead of the tenants that were waiting. Admission decides when it starts, as for any due job:
--- a paused, suspended or rate-limited tenant's job stays waiting, now due.
+-- (not `deferred`, 0021), and its lane becomes due now, as a dispatch into it makes it (0021's
+-- enqueue_job_batch; its virtual time is raised to the busy floor only if nothing of it was
+-- waiting at all). Admission decides when it starts, as for any due job: a paused, suspended or
+-- rate-limited tenant's job stays waiting, now due.
+--
+-- Locks: the job's log row (taken by the caller), then its lane, the order a cancel takes them
+-- (withdraw_job). A dispatch replacing the same job through its job key takes them the other
+-- way round; PostgreSQL ends such a deadlock, the dispatch is retried and the run-now answered
+-- 503 with Retry-After.
 --
 -- Returns 'waiting' when the job was moved, 'admitted' when it was already admitted (it starts
 -- as soon as a worker takes it), 'none' when it is in no lane (running, or ended meanwhile).

@@ -25,7 +25,7 @@ describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
     for (const run of ['cold', 'warm']) {
       // A key file others can read is repaired at start, and the repair logged.
       if (run === 'warm') await chmod(path.join(dataDir, 'admin.key'), 0o644);
-      const started = await startTenantry(env);
+      const started = await startTenantry(env, run === 'warm' ? ['--concurrency', '3'] : []);
       expect(started.printedKey, `${run}: the key is printed only when generated`).toBe(run === 'cold');
       if (run === 'warm')
         expect(started.stdout()).toMatch(/readable by others \(mode 0644\); changed to 0600/);
@@ -41,6 +41,16 @@ describe('tenantry start without DATABASE_URL (embedded PostgreSQL)', () => {
       expect((await fetch(`${started.url}/dashboard/`)).status, `${run} /dashboard/`).toBe(200);
       keys.push(started.adminKey);
       if (run === 'warm') {
+        // `start --concurrency 3`: its worker says so in its heartbeat row.
+        let workers: { concurrency: number }[] = [];
+        while (workers.length === 0) {
+          const answer = await fetch(`${started.url}/api/workers`, {
+            headers: { authorization: `Bearer ${started.adminKey}` },
+          });
+          workers = ((await answer.json()) as { workers: { concurrency: number }[] }).workers;
+          if (workers.length === 0) await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(workers.map((w) => w.concurrency)).toEqual([3]);
         // Operator commands on the same DATA_DIR use the server this start is running.
         const monitor = await runCli(['jobs', 'monitor'], env, { inherit: false });
         expect(monitor.stderr).toBe('');

@@ -26,8 +26,8 @@ export interface Started {
 }
 
 /** Runs `tenantry start` and resolves once it prints its ready line. */
-export function startTenantry(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, ['bin/tenantry.js', 'start'], {
+export function startTenantry(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, ['bin/tenantry.js', 'start', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

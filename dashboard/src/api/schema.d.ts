@@ -479,7 +479,7 @@ export interface paths {
         put?: never;
         /**
          * Run a pending job now instead of at its run_at
-         * @description For a delayed job or one waiting out its retry backoff: its start time becomes now; it keeps its log row, attempts, priority and job key, and starts when its tenant may start a job (its cap, a pause, its status and rate limit still hold). A running or finished job is 409; a tenant key may not move its system work (403).
+         * @description For a delayed job or one waiting out its retry backoff: its start time becomes now; it keeps its log row, attempts, priority and job key, and starts when its tenant may start a job (its cap, a pause, its status and rate limit still hold). A started or finished job is 409 (one a worker is just taking may answer 202, and starts); a tenant key may not move its system work (403).
          */
         post: operations["runJobNow"];
         delete?: never;

@@ -111,13 +111,19 @@ export function registerServeCommands(program: Command): void {
   program
     .command('start')
     .description('API, worker and cron in one process (embedded PostgreSQL when DATABASE_URL is unset)')
+    .option(
+      '--concurrency <n>',
+      'jobs the worker runs at once, 1 to 1000 (default WORKER_CONCURRENCY)',
+      intArg(1, 1000),
+    )
+    .option('--no-cron', 'do not run the crontab schedule in this process')
     .option('--no-migrate', 'do not apply migrations at start')
-    .action(async (opts: { migrate: boolean }) => {
+    .action(async (opts: { concurrency?: number; cron: boolean; migrate: boolean }) => {
       const config = parseConfig();
       await launch('start', {
         api: true,
         migrate: opts.migrate,
-        worker: { concurrency: config.workerConcurrency, cron: true },
+        worker: { concurrency: opts.concurrency ?? config.workerConcurrency, cron: opts.cron },
       });
     });
 
