@@ -29,6 +29,7 @@ describe('tenant schemas', () => {
         '0002_appointment_reminders',
         '0003_reminder_follows_start',
         '0004_files',
+        '0005_retired_files',
       ]);
       const { rows } = await sql<{ search_path: string }>`SHOW search_path`.execute(trx);
       expect(rows[0]?.search_path).not.toContain('tenant_');

@@ -49,7 +49,10 @@ export interface AppointmentsTable {
   updated_at: Timestamp;
 }
 
-/** Tenant migration 0004: a file is named (`path`, `stored_at`) once every chunk is stored. */
+/**
+ * Tenant migrations 0004-0005: a file is named (`path`, `stored_at`) once every chunk is stored;
+ * replaced or deleted, it is retired (`retired_at`, no path) and its chunks kept for readers.
+ */
 export interface FilesTable {
   id: Generated<string>;
   path: string | null;
@@ -60,6 +63,7 @@ export interface FilesTable {
   upload_token: Generated<string>;
   created_at: Generated<Date>;
   stored_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface FileChunksTable {

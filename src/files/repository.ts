@@ -48,13 +48,48 @@ export async function listFiles(
   return rows as StoredFile[];
 }
 
-/** Removes the file at `path` and its chunks; false when there is none. */
-export async function deleteFile(db: DbOrTrx, tenantId: string, path: string): Promise<boolean> {
-  const { numDeletedRows } = await tables(db, tenantId)
-    .deleteFrom('files')
+/** A retired file is kept this long for readers that began with it (tenant migration 0005). */
+export const RETIRED_KEPT = '1 hour';
+
+/**
+ * Retires the file at `path`, if any: it loses its path (a new file may take it at once) and
+ * keeps its chunks for RETIRED_KEPT, so a download or import already reading it ends whole.
+ * True when there was one.
+ */
+export async function retireFile(db: DbOrTrx, tenantId: string, path: string): Promise<boolean> {
+  const { numUpdatedRows } = await tables(db, tenantId)
+    .updateTable('files')
+    .set({ path: null, retired_at: sql<Date>`now()` })
     .where('path', '=', path)
     .executeTakeFirst();
-  return numDeletedRows > 0n;
+  return numUpdatedRows > 0n;
+}
+
+/** Removes retired files, all of them or those past RETIRED_KEPT; how many went. */
+export async function removeRetiredFiles(db: DbOrTrx, tenantId: string, all: boolean): Promise<number> {
+  const { numDeletedRows } = await tables(db, tenantId)
+    .deleteFrom('files')
+    .where('retired_at', 'is not', null)
+    .$if(!all, (q) => q.where('retired_at', '<', sql<Date>`now() - ${RETIRED_KEPT}::interval`))
+    .executeTakeFirst();
+  return Number(numDeletedRows);
+}
+
+/** Deletes the file at `path` (retires it) and removes retired files past their time; false when there was none. */
+export async function deleteFile(db: DbOrTrx, tenantId: string, path: string): Promise<boolean> {
+  const retired = await retireFile(db, tenantId, path);
+  await removeRetiredFiles(db, tenantId, false);
+  return retired;
+}
+
+/** Bytes the tenant's retired files still hold (they give way when the quota needs them). */
+export async function retiredBytes(db: DbOrTrx, tenantId: string): Promise<number> {
+  const row = await tables(db, tenantId)
+    .selectFrom('files')
+    .select(sql<string>`coalesce(sum(byte_size), 0)::text`.as('bytes'))
+    .where('retired_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.bytes);
 }
 
 /** What the tenant's stored files take, leaving out the one at `except` (a file being replaced). */
@@ -75,7 +110,7 @@ export async function fileUsage(
   return { files: row.files, bytes: Number(row.bytes) };
 }
 
-/** One stored chunk of a file, or undefined when it is gone (the file replaced or deleted). */
+/** One stored chunk of a file, or undefined when it is gone (retired and then removed). */
 async function chunk(
   db: DbOrTrx,
   tenantId: string,
@@ -97,9 +132,11 @@ export function readFile(db: DbOrTrx, tenantId: string, file: StoredFile): Reada
 }
 
 /**
- * The file's bytes, once its first chunk is in hand: undefined when the file was replaced or
- * deleted since it was found, so a download answers 404 rather than failing after its headers.
- * (One replaced later still cuts a download short: chunks are not kept for readers.)
+ * The file's bytes, once its first chunk is in hand: undefined when the file is gone (retired
+ * and removed since it was found), so a download answers 404 rather than failing after its
+ * headers. A file replaced or deleted while it is read is retired, not removed, and its reader
+ * ends with the bytes it began with (unless it reads for longer than RETIRED_KEPT, or the
+ * tenant's quota needs the room first).
  */
 export async function openFile(
   db: DbOrTrx,

@@ -5,7 +5,14 @@ import { ChunkWriter } from '../db/chunked.ts';
 import type { Db } from '../db/database.ts';
 import { tenantTables } from '../db/tenant-database.ts';
 import { AppError } from '../errors.ts';
-import { fileUsage, findFile, type StoredFile } from './repository.ts';
+import {
+  fileUsage,
+  findFile,
+  removeRetiredFiles,
+  retiredBytes,
+  retireFile,
+  type StoredFile,
+} from './repository.ts';
 import { filesUnavailable } from './unavailable.ts';
 import { uploadContentType } from './upload-headers.ts';
 
@@ -71,7 +78,8 @@ export const MAX_UPLOADS_IN_FLIGHT = 4;
  * file is named in one short transaction once complete, under the tenant's files lock, where the
  * quota is checked against what is stored (the file it replaces left out) and the stored chunks
  * against what was sent. Until then readers see the old file or none; on any failure the unnamed
- * file is removed and nothing is replaced. At most MAX_UPLOADS_IN_FLIGHT run per tenant at once.
+ * file is removed and nothing is replaced. The file replaced is retired (see retireFile), so its
+ * readers finish. At most MAX_UPLOADS_IN_FLIGHT run per tenant at once.
  */
 export async function writeFile(
   db: Db,
@@ -106,13 +114,14 @@ async function write(
     await sql`SELECT pg_advisory_xact_lock(${FILES_LOCK}, hashtext(${tenantId}))`.execute(trx);
     await tt
       .deleteFrom('files')
-      .where('path', 'is', null)
+      .where('stored_at', 'is', null)
       .where('created_at', '<', sql<Date>`now() - ${ABANDONED_AFTER}::interval`)
       .execute();
+    await removeRetiredFiles(trx, tenantId, false);
     const { n } = await tt
       .selectFrom('files')
       .select(sql<number>`count(*)::int`.as('n'))
-      .where('path', 'is', null)
+      .where('stored_at', 'is', null)
       .executeTakeFirstOrThrow();
     if (n >= MAX_UPLOADS_IN_FLIGHT) {
       throw new AppError(
@@ -152,8 +161,12 @@ async function write(
         .where('file_id', '=', id)
         .executeTakeFirstOrThrow();
       if (stored.n !== writer.chunks || Number(stored.bytes) !== writer.bytes) throw vanished(path);
-      checkQuota(tenantId, await fileUsage(trx, tenantId, path), writer.bytes, limits);
-      const old = await tt.deleteFrom('files').where('path', '=', path).executeTakeFirst();
+      const usage = await fileUsage(trx, tenantId, path);
+      checkQuota(tenantId, usage, writer.bytes, limits);
+      // Retired files give way when the tenant needs their room: their readers are cut short.
+      if (usage.bytes + writer.bytes + (await retiredBytes(trx, tenantId)) > limits.maxBytes)
+        await removeRetiredFiles(trx, tenantId, true);
+      const replaced = await retireFile(trx, tenantId, path);
       const named = await tt
         .updateTable('files')
         .set({
@@ -165,12 +178,12 @@ async function write(
         })
         .where('id', '=', id)
         .where('upload_token', '=', token)
-        .where('path', 'is', null)
+        .where('stored_at', 'is', null)
         .executeTakeFirst();
       if (named.numUpdatedRows === 0n) throw vanished(path);
       const file = await findFile(trx, tenantId, path);
       if (!file) throw vanished(path);
-      return { file, replaced: old.numDeletedRows > 0n };
+      return { file, replaced };
     });
   } catch (err) {
     // A chunk insert may still be in flight: it then fails on the missing file (nothing is left).
@@ -178,7 +191,7 @@ async function write(
       .deleteFrom('files')
       .where('id', '=', id)
       .where('upload_token', '=', token)
-      .where('path', 'is', null)
+      .where('stored_at', 'is', null)
       .execute()
       .catch(() => {});
     if ((err as { code?: unknown }).code === '23503') throw vanished(path);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/database.ts';
+import { RETIRED_KEPT } from '../files/repository.ts';
 import { ABANDONED_AFTER } from '../files/write.ts';
 import { tenantSchema } from '../tenancy.ts';
 
@@ -67,12 +68,15 @@ export interface CleanupCounts {
   tenant_events: number;
   /** Unnamed files left by uploads whose process died (any age past ABANDONED_AFTER). */
   abandoned_uploads: number;
+  /** Files replaced or deleted more than RETIRED_KEPT ago, whose chunks were kept for readers. */
+  retired_files: number;
 }
 
 /**
  * Rows older than `days` of one tenant: finished job logs, expired exports (when the exports
  * feature's table is installed) and lifecycle events; and, whatever `days`, the unnamed files of
- * uploads that died with their process (a tenant that uploads again removes its own sooner).
+ * uploads that died with their process and the retired files past their time (a tenant that
+ * uploads or deletes again removes its own sooner).
  * `dryRun` counts instead of deleting.
  */
 export async function cleanupRows(
@@ -89,10 +93,15 @@ export async function cleanupRows(
   const exportsRows = sql`FROM tenantry.exports WHERE tenant_id = ${tenantId} AND expires_at < now()`;
   const filesTable = `${tenantSchema(tenantId)}.files`;
   const abandoned = sql`FROM ${sql.table(filesTable)}
-    WHERE path IS NULL AND created_at < now() - ${ABANDONED_AFTER}::interval`;
-  // A schema not migrated to tenant migration 0004 has no files to sweep.
-  const { rows: withFiles } = await sql<{ found: boolean }>`
-    SELECT to_regclass(${`"${tenantSchema(tenantId)}".files`}) IS NOT NULL AS found`.execute(db);
+    WHERE stored_at IS NULL AND created_at < now() - ${ABANDONED_AFTER}::interval`;
+  const retired = sql`FROM ${sql.table(filesTable)}
+    WHERE retired_at < now() - ${RETIRED_KEPT}::interval`;
+  // A schema not migrated to tenant migration 0004 has no files to sweep; before 0005, no
+  // retired ones.
+  const { rows: withFiles } = await sql<{ found: boolean; retiring: boolean }>`
+    SELECT to_regclass(${`"${tenantSchema(tenantId)}".files`}) IS NOT NULL AS found,
+           EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = ${tenantSchema(tenantId)}
+                   AND table_name = 'files' AND column_name = 'retired_at') AS retiring`.execute(db);
   const run = async (from: ReturnType<typeof sql>) => {
     const query = dryRun
       ? sql<{ n: string }>`SELECT count(*) AS n ${from}`
@@ -105,5 +114,6 @@ export async function cleanupRows(
     exports: withExports ? await run(exportsRows) : null,
     tenant_events: await run(events),
     abandoned_uploads: withFiles[0]?.found ? await run(abandoned) : 0,
+    retired_files: withFiles[0]?.retiring ? await run(retired) : 0,
   };
 }

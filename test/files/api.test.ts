@@ -155,7 +155,8 @@ describe('tenant files API', () => {
       headers: headers.acme,
     });
     expect(removed.statusCode).toBe(204);
-    expect((await rows('acme')).chunks).toBe(2);
+    // Retired, not removed: its three chunks stay for downloads under way (tenant migration 0005).
+    expect((await rows('acme')).chunks).toBe(5);
     expect(
       (await app.inject({ method: 'GET', url: url('imports/big clients.csv'), headers: headers.acme }))
         .statusCode,
@@ -226,7 +227,7 @@ describe('tenant files API', () => {
     expect(busy.statusCode).toBe(429);
     expect(busy.headers['retry-after']).toBe('5');
     expect(busy.json()).toMatchObject({ reason: 'uploads_in_flight' });
-    await sql`DELETE FROM tenant_acme.files WHERE path IS NULL`.execute(tdb.db);
+    await sql`DELETE FROM tenant_acme.files WHERE stored_at IS NULL`.execute(tdb.db);
     expect((await put(headers.acme, 'fifth.csv', 'x')).statusCode).toBe(201);
   });
 
@@ -274,7 +275,7 @@ describe('tenant files API', () => {
       'second version',
     );
     const { rows: left } = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM tenant_globex.files WHERE path = 'report.csv' OR path IS NULL`.execute(
+      SELECT count(*)::int AS n FROM tenant_globex.files WHERE path = 'report.csv' OR stored_at IS NULL`.execute(
       tdb.db,
     );
     expect(left[0]!.n).toBe(1);
@@ -324,8 +325,8 @@ describe('tenant files API', () => {
         await sql<{ files: number; chunks: number }>`
           SELECT count(*)::int AS files,
                  (SELECT count(*)::int FROM tenant_acme.file_chunks c JOIN tenant_acme.files f ON f.id = c.file_id
-                  WHERE f.path IS NULL) AS chunks
-          FROM tenant_acme.files WHERE path IS NULL`.execute(tdb.db)
+                  WHERE f.stored_at IS NULL) AS chunks
+          FROM tenant_acme.files WHERE stored_at IS NULL`.execute(tdb.db)
       ).rows[0]!;
     const until = async (done: (u: { files: number; chunks: number }) => boolean) => {
       for (let i = 0; i < 500 && !done(await unnamed()); i++) await new Promise((r) => setTimeout(r, 20));
@@ -384,7 +385,7 @@ describe('tenant files API', () => {
     await app.close();
     app = await buildTestApp(tdb.db, {}, registry, { config });
     const { rows: unnamed } = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM tenant_full.files WHERE path IS NULL`.execute(tdb.db);
+      SELECT count(*)::int AS n FROM tenant_full.files WHERE stored_at IS NULL`.execute(tdb.db);
     expect(unnamed[0]!.n).toBe(0);
   });
 
@@ -397,7 +398,7 @@ describe('tenant files API', () => {
     const got = await app.inject({ method: 'GET', url: url('race.bin'), headers: headers.acme });
     expect(bodies.some((b) => b.equals(got.rawPayload))).toBe(true);
     const { rows: left } = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM tenant_acme.files WHERE path = 'race.bin' OR path IS NULL`.execute(
+      SELECT count(*)::int AS n FROM tenant_acme.files WHERE path = 'race.bin' OR stored_at IS NULL`.execute(
       tdb.db,
     );
     expect(left[0]!.n).toBe(1);

@@ -622,7 +622,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a file
-         * @description Gives its room in the tenant's file quota back at once.
+         * @description Gives its room in the tenant's file quota back at once. A download already reading it ends whole: its bytes are kept for an hour (or until the quota needs the room).
          */
         delete: operations["deleteFile"];
         options?: never;

@@ -163,7 +163,9 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps
         tags: ['files'],
         operationId: 'deleteFile',
         summary: 'Delete a file',
-        description: "Gives its room in the tenant's file quota back at once.",
+        description:
+          "Gives its room in the tenant's file quota back at once. A download already reading it " +
+          'ends whole: its bytes are kept for an hour (or until the quota needs the room).',
         params: FileParams,
         querystring: FileTenantQuery,
         response: {
