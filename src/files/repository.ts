@@ -65,21 +65,39 @@ export async function retireFile(db: DbOrTrx, tenantId: string, path: string): P
   return numUpdatedRows > 0n;
 }
 
-/** Removes retired files, all of them or those past RETIRED_KEPT; how many went. */
+/** Retired files kept at most per tenant, the newest: a tenant replacing or deleting many small
+ * files in an hour does not pile up rows (only the byte quota bounds what they hold). */
+export const RETIRED_MAX = 100;
+
+/**
+ * Removes retired files: all of them, or those past RETIRED_KEPT and any beyond the newest
+ * RETIRED_MAX; how many went. Callers hold the tenant's files lock (write.ts), so two sweeps
+ * never take the same rows in different orders.
+ */
 export async function removeRetiredFiles(db: DbOrTrx, tenantId: string, all: boolean): Promise<number> {
-  const { numDeletedRows } = await tables(db, tenantId)
+  const t = tables(db, tenantId);
+  const { numDeletedRows } = await t
     .deleteFrom('files')
     .where('retired_at', 'is not', null)
-    .$if(!all, (q) => q.where('retired_at', '<', sql<Date>`now() - ${RETIRED_KEPT}::interval`))
+    .$if(!all, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('retired_at', '<', sql<Date>`now() - ${RETIRED_KEPT}::interval`),
+          eb(
+            'id',
+            'not in',
+            t
+              .selectFrom('files')
+              .select('id')
+              .where('retired_at', 'is not', null)
+              .orderBy('retired_at', 'desc')
+              .limit(RETIRED_MAX),
+          ),
+        ]),
+      ),
+    )
     .executeTakeFirst();
   return Number(numDeletedRows);
-}
-
-/** Deletes the file at `path` (retires it) and removes retired files past their time; false when there was none. */
-export async function deleteFile(db: DbOrTrx, tenantId: string, path: string): Promise<boolean> {
-  const retired = await retireFile(db, tenantId, path);
-  await removeRetiredFiles(db, tenantId, false);
-  return retired;
 }
 
 /** Bytes the tenant's retired files still hold (they give way when the quota needs them). */

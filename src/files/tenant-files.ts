@@ -4,8 +4,8 @@ import type { FileLimits } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { notFound } from '../errors.ts';
 import { checkFilePath } from './path.ts';
-import { deleteFile, findFile, listFiles, readFile, type StoredFile } from './repository.ts';
-import { type FileSource, type WrittenFile, writeFile } from './write.ts';
+import { findFile, listFiles, readFile, type StoredFile } from './repository.ts';
+import { deleteFile, type FileSource, type WrittenFile, writeFile } from './write.ts';
 
 /**
  * One tenant's files, as a task handler gets them (`ctx.files`) and the CLI uses them: every

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { FileLimits } from '../config.ts';
 import { ChunkWriter } from '../db/chunked.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, DbOrTrx } from '../db/database.ts';
 import { tenantTables } from '../db/tenant-database.ts';
 import { AppError } from '../errors.ts';
 import {
@@ -69,6 +69,23 @@ function checkQuota(
   }
 }
 
+/** The tenant's files lock, held by whatever names, retires or sweeps its files. */
+const lockFiles = (trx: DbOrTrx, tenantId: string) =>
+  sql`SELECT pg_advisory_xact_lock(${FILES_LOCK}, hashtext(${tenantId}))`.execute(trx);
+
+/**
+ * Deletes the file at `path`: retires it (see retireFile; its readers finish) and removes
+ * retired files past their time, under the tenant's files lock. False when there was none.
+ */
+export async function deleteFile(db: Db, tenantId: string, path: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await lockFiles(trx, tenantId);
+    const retired = await retireFile(trx, tenantId, path);
+    await removeRetiredFiles(trx, tenantId, false);
+    return retired;
+  });
+}
+
 /** Uploads of one tenant written at once: what they hold is not in its quota until named. */
 export const MAX_UPLOADS_IN_FLIGHT = 4;
 
@@ -111,7 +128,7 @@ async function write(
   checkQuota(tenantId, await fileUsage(db, tenantId, path), options.expectedBytes ?? 0, limits);
   const { id, upload_token: token } = await db.transaction().execute(async (trx) => {
     const tt = tenantTables(trx, tenantId);
-    await sql`SELECT pg_advisory_xact_lock(${FILES_LOCK}, hashtext(${tenantId}))`.execute(trx);
+    await lockFiles(trx, tenantId);
     await tt
       .deleteFrom('files')
       .where('stored_at', 'is', null)
@@ -151,7 +168,7 @@ async function write(
     await writer.close();
     return await db.transaction().execute(async (trx) => {
       const tt = tenantTables(trx, tenantId);
-      await sql`SELECT pg_advisory_xact_lock(${FILES_LOCK}, hashtext(${tenantId}))`.execute(trx);
+      await lockFiles(trx, tenantId);
       const stored = await tt
         .selectFrom('file_chunks')
         .select([

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
+import { RETIRED_MAX } from '../../src/files/repository.ts';
 import type { App } from '../../src/http/app.ts';
 import { cleanupRows } from '../../src/lifecycle/maintenance-sql.ts';
 import { registry } from '../../src/tasks/index.ts';
@@ -38,8 +39,8 @@ describe('retired files', () => {
     app = await buildTestApp(tdb.db, {}, registry, {
       config: parseConfig({
         LOG_LEVEL: 'silent',
-        FILE_MAX_BYTES: '20000000',
-        FILE_MAX_BYTES_PER_TENANT: '60000000',
+        FILE_MAX_BYTES: '40000000',
+        FILE_MAX_BYTES_PER_TENANT: '100000000',
       }),
     });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -50,9 +51,11 @@ describe('retired files', () => {
   });
 
   it('lets a download under way end with the bytes it began with, the file replaced and deleted meanwhile', async () => {
-    // 16 chunks: far more than the socket and the stream hold before the client reads on.
-    const body = randomBytes(16 * 1024 * 1024);
-    expect((await put(headers.acme, 'big.bin', body)).statusCode).toBe(201);
+    // 32 chunks: far more than the socket and the stream hold before the client reads on (the
+    // file removed at once, as before tenant migration 0005, cut a 16-chunk one after ~7 MB).
+    const body = randomBytes(32 * 1024 * 1024);
+    const stored = await put(headers.acme, 'big.bin', body);
+    expect(stored.statusCode, stored.body).toBe(201);
     const download = await fetch(`${base}${url('big.bin')}`, { headers: headers.acme });
     expect(download.status).toBe(200);
     const reader = download.body!.getReader();
@@ -111,6 +114,12 @@ describe('retired files', () => {
         n: number;
       }>`SELECT count(*)::int AS n FROM tenant_tight.file_chunks`.execute(tdb.db);
       expect(rows[0]!.n).toBe(0);
+
+      // Many small files replaced within the hour: only the newest RETIRED_MAX are kept (and the
+      // one the last upload retired after its sweep).
+      for (let i = 0; i < RETIRED_MAX + 5; i++)
+        await put(headers.tight, 'small', Buffer.from(`v${i}`), tight);
+      expect(await retired('tight')).toBe(RETIRED_MAX + 1);
     } finally {
       await tight.close();
     }
