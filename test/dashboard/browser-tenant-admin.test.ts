@@ -157,7 +157,7 @@ describe("a tenant's administration in the dashboard", () => {
     });
   });
 
-  it('runs a delayed job now from its page', async () => {
+  it('runs a delayed job now from its page, and offers what there is in the job filters', async () => {
     const later = new Date(Date.now() + 86_400_000).toISOString();
     const sent = await asAdmin('POST', '/api/jobs', {
       task: 'send-notification',
@@ -171,6 +171,15 @@ describe("a tenant's administration in the dashboard", () => {
       const page = await signIn(context, baseUrl, ADMIN_KEY, `/jobs/${id}`);
       await page.getByRole('button', { name: 'Run now' }).click();
       await page.getByText(`Job ${id} is due now`).waitFor(WAIT);
+      // The jobs list offers the tasks, tenants and queues there are as its filters are typed.
+      await page.goto(`${baseUrl}/dashboard/jobs`);
+      for (const option of [
+        '#task-options option[value="send-notification"]',
+        '#tenant-options option[value="umbrella"]',
+        '#queue-options option[value="notifications"]',
+      ])
+        await page.locator(option).waitFor({ state: 'attached', ...WAIT });
+      expect(await page.getByLabel('Task').getAttribute('list')).toBe('task-options');
     });
     const log = await (
       await fetch(`${baseUrl}/api/job-logs/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })

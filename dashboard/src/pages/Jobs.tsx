@@ -18,6 +18,7 @@ import {
 } from '../ui/parts.tsx';
 import { type BulkAction, bulkAll, describeFilter, FILTER_NAMES, type Filter } from './jobs-bulk.ts';
 import { rememberJobsList } from './jobs-return.ts';
+import { Options, useFilterSuggestions } from './jobs-suggestions.tsx';
 
 const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
 
@@ -42,6 +43,7 @@ function filterOf(query: URLSearchParams): Filter {
 export default function Jobs({ session }: { session: Session }) {
   const admin = session.kind === 'admin';
   const { query } = useLocation();
+  const suggestions = useFilterSuggestions();
   rememberJobsList(query);
   const filter = filterOf(query);
   const key = JSON.stringify(filter);
@@ -163,17 +165,20 @@ export default function Jobs({ session }: { session: Session }) {
         </label>
         <label>
           Task
-          <input name="task" defaultValue={filter.task ?? ''} placeholder="any" />
+          <input name="task" list="task-options" defaultValue={filter.task ?? ''} placeholder="any" />
+          <Options id="task-options" values={suggestions.tasks} />
         </label>
         {admin && (
           <label>
             Tenant
-            <input name="tenant" defaultValue={filter.tenant ?? ''} placeholder="any" />
+            <input name="tenant" list="tenant-options" defaultValue={filter.tenant ?? ''} placeholder="any" />
+            <Options id="tenant-options" values={suggestions.tenants} />
           </label>
         )}
         <label>
           Queue
-          <input name="queue" defaultValue={filter.queue ?? ''} placeholder="any" />
+          <input name="queue" list="queue-options" defaultValue={filter.queue ?? ''} placeholder="any" />
+          <Options id="queue-options" values={suggestions.queues} />
         </label>
         <label>
           Source type
