@@ -1,13 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.ts';
 import type { App } from '../../src/http/app.ts';
+import { registry } from '../../src/tasks/index.ts';
 import { ADMIN_KEY, buildTestApp } from '../helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startTestWorker } from '../helpers/worker.ts';
 import { ensureDashboardBuilt, launchBrowser, screenshot, signIn } from './fixtures.ts';
 
 /*
- * An admin provisions a tenant, edits its settings, deactivates it and runs its delayed job now
- * from the dashboard, in Debian's Chromium against a real API on a database of its own. Every
+ * An admin provisions a tenant, edits its settings, deactivates it, runs its delayed job now,
+ * backs it up and restores it from the dashboard, in Debian's Chromium against a real API on a database of its own. Every
  * wait is for something on the page or an answer of the API; no assertion depends on timing.
  */
 
@@ -185,5 +192,42 @@ describe("a tenant's administration in the dashboard", () => {
       await fetch(`${baseUrl}/api/job-logs/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
     ).json();
     expect(Date.parse((log as { run_at: string }).run_at)).toBeLessThan(Date.parse(later));
+  });
+
+  it('backs a tenant up and restores it from its page, the restore confirmed by typing its id', async () => {
+    const backupDir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-dashboard-backups-'));
+    await app.close();
+    app = await buildTestApp(tdb.db, {}, registry, {
+      connectionString: tdb.url,
+      config: parseConfig({ LOG_LEVEL: 'silent', BACKUP_DIR: backupDir }),
+    });
+    baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    const worker = await startTestWorker(tdb, { registry, env: { BACKUP_DIR: backupDir } });
+    try {
+      await sql`INSERT INTO tenant_umbrella.clients (name) VALUES ('kept')`.execute(tdb.db);
+      await withContext(async (context) => {
+        const page = await signIn(context, baseUrl, ADMIN_KEY, '/tenants/umbrella');
+        await page.getByRole('button', { name: 'Back up now' }).click();
+        await page.getByText(/^Backup finished \(job \d+\)$/).waitFor(WAIT);
+        const row = page.locator('tr', { hasText: 'tenant_umbrella_' });
+        await row.waitFor(WAIT);
+        // Written after the backup: the restore takes it away.
+        await sql`INSERT INTO tenant_umbrella.clients (name) VALUES ('after')`.execute(tdb.db);
+        await row.getByRole('button', { name: 'Restore…' }).click();
+        const dialog = page.getByRole('dialog', { name: 'Restore umbrella' });
+        const confirm = dialog.getByRole('button', { name: 'Restore' });
+        expect(await confirm.isDisabled()).toBe(true);
+        await dialog.getByLabel('Type the tenant id (umbrella) to confirm').fill('umbrella');
+        await confirm.click();
+        await page.getByText(/^Restore from tenant_umbrella_.* finished \(job \d+\)$/).waitFor(WAIT);
+      });
+      const names = await sql<{
+        name: string;
+      }>`SELECT name FROM tenant_umbrella.clients ORDER BY name`.execute(tdb.db);
+      expect(names.rows.map((r) => r.name)).toEqual(['kept']);
+    } finally {
+      await worker.stop();
+      await rm(backupDir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,14 +5,14 @@ import { Link } from '../router.tsx';
 import type { Session } from '../session.ts';
 import { useLoad } from '../ui/data.ts';
 import { ago, dateTime, rate, size } from '../ui/format.ts';
-import { Confirm, ErrorBox, Json, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
+import { ErrorBox, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
+import { TenantBackups } from './TenantBackups.tsx';
 import { TenantKeys } from './TenantKeys.tsx';
-import { type Run, TenantRuns, useFollowedJob } from './TenantRuns.tsx';
+import { TenantMaintenance } from './TenantMaintenance.tsx';
+import { type Run, TenantRuns } from './TenantRuns.tsx';
 import { TenantScheduling } from './TenantScheduling.tsx';
 import { TenantSettings } from './TenantSettings.tsx';
 import { TenantStatus } from './TenantStatus.tsx';
-
-type Dialog = { kind: 'restore'; backup: string } | null;
 
 /** `; queue rates: reports 10/1m`, or nothing when no queue has a rate limit of its own. */
 const queueRates = (rates: Record<string, { limit: number; period_ms: number }>) => {
@@ -71,22 +71,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
   const [runs, setRuns] = useState<Run[]>([]);
   const started = (what: string, jobId: string) => setRuns((rs) => [{ what, jobId }, ...rs].slice(0, 5));
 
-  const [dialog, setDialog] = useState<Dialog>(null);
-  const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
-  const [maintenance, setMaintenance] = useState({
-    analyze: true,
-    vacuum: false,
-    optimize: false,
-    backup: false,
-    cleanup: false,
-    // As typed: clearing the field to type another number must not put 365 back.
-    days: '365',
-  });
-  const [preview, setPreview] = useState<{ jobId: string; key: string } | null>(null);
-  const maintenanceKey = JSON.stringify(maintenance);
-  const days = Number(maintenance.days);
-  const daysWrong = maintenance.cleanup && !(Number.isInteger(days) && days >= 1 && days <= 36_500);
 
   const run = async (what: string, fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -99,15 +84,6 @@ export default function Tenant({ session, params }: { session: Session; params: 
       setBusy(false);
     }
   };
-  const path = { params: { path: { id } } };
-  const maintenanceBody = (dry: boolean) => ({
-    analyze: maintenance.analyze,
-    vacuum: maintenance.vacuum,
-    optimize: maintenance.optimize,
-    backup: maintenance.backup,
-    ...(maintenance.cleanup ? { cleanup_days: Number(maintenance.days) } : {}),
-    dry_run: dry,
-  });
 
   if (tenant.error) {
     return (
@@ -221,198 +197,19 @@ export default function Tenant({ session, params }: { session: Session; params: 
 
           <TenantKeys key={id} id={id} busy={busy} run={run} now={now} />
 
-          <h2>Backups</h2>
-          <div class="actions">
-            <button
-              type="button"
-              disabled={busy}
-              onClick={() =>
-                run('Back up', async () => {
-                  const r = await call(api.POST('/api/tenants/{id}/backups', { ...path, body: {} }));
-                  toast(`Backup started as job ${r.job_log_id}`);
-                  started('Backup', r.job_log_id);
-                })
-              }
-            >
-              Back up now
-            </button>
-          </div>
-          {backups.error && <ErrorBox error={backups.error} what="backups" />}
-          {backups.data &&
-            (backups.data.backups.length === 0 ? (
-              <p class="empty">No backup yet.</p>
-            ) : (
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Backup</th>
-                      <th scope="col">Taken</th>
-                      <th scope="col">Size</th>
-                      <th scope="col">
-                        <span class="sr-only">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {backups.data.backups.map((b) => (
-                      <tr key={b.id}>
-                        <td class="mono">
-                          {b.file_name}
-                          {b.encrypted ? ' (encrypted)' : ''}
-                          {b.file_missing && (
-                            <span class="badge status-failed" title="its file is gone from BACKUP_DIR">
-                              file missing
-                            </span>
-                          )}
-                        </td>
-                        <td>{ago(b.created_at, now)}</td>
-                        <td>{(b.size_bytes / 1024).toFixed(1)} KiB</td>
-                        <td>
-                          <button
-                            type="button"
-                            disabled={busy || b.file_missing}
-                            title={b.file_missing ? 'its file is missing: it cannot be restored' : undefined}
-                            onClick={() => {
-                              setTyped('');
-                              setDialog({ kind: 'restore', backup: b.file_name });
-                            }}
-                          >
-                            Restore…
-                          </button>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            ))}
+          <TenantBackups
+            key={t.id}
+            id={t.id}
+            backups={backups}
+            busy={busy}
+            run={run}
+            now={now}
+            started={started}
+          />
 
-          <h2>Maintenance</h2>
-          <fieldset class="maintenance">
-            <legend>What to do</legend>
-            {(['analyze', 'vacuum', 'optimize', 'backup'] as const).map((k) => (
-              <label key={k} class="check">
-                <input
-                  type="checkbox"
-                  checked={maintenance[k]}
-                  onChange={(e) => setMaintenance({ ...maintenance, [k]: e.currentTarget.checked })}
-                />
-                {k === 'optimize'
-                  ? 'optimize (reindex bloated indexes)'
-                  : k === 'backup'
-                    ? 'back up first'
-                    : k}
-              </label>
-            ))}
-            <label class="check">
-              <input
-                type="checkbox"
-                checked={maintenance.cleanup}
-                onChange={(e) => setMaintenance({ ...maintenance, cleanup: e.currentTarget.checked })}
-              />
-              clean up data older than
-            </label>
-            <label>
-              <span class="sr-only">Days</span>
-              <input
-                type="number"
-                min={1}
-                max={36500}
-                value={maintenance.days}
-                disabled={!maintenance.cleanup}
-                onInput={(e) => setMaintenance({ ...maintenance, days: e.currentTarget.value })}
-              />{' '}
-              days
-            </label>
-          </fieldset>
-          {daysWrong && (
-            <p class="error-line" role="alert">
-              Days must be a whole number from 1 to 36500.
-            </p>
-          )}
-          <div class="actions">
-            <button
-              type="button"
-              disabled={busy || daysWrong}
-              onClick={() =>
-                run('Preview', async () => {
-                  const r = await call(
-                    api.POST('/api/tenants/{id}/maintenance', { ...path, body: maintenanceBody(true) }),
-                  );
-                  setPreview({ jobId: r.job_log_id, key: maintenanceKey });
-                })
-              }
-            >
-              Preview (dry run)
-            </button>
-            <button
-              type="button"
-              class="primary"
-              disabled={busy || daysWrong || preview?.key !== maintenanceKey}
-              title={preview?.key !== maintenanceKey ? 'Preview these options first' : undefined}
-              onClick={() =>
-                run('Maintenance', async () => {
-                  const r = await call(
-                    api.POST('/api/tenants/{id}/maintenance', { ...path, body: maintenanceBody(false) }),
-                  );
-                  toast(`Maintenance started as job ${r.job_log_id}`);
-                  started('Maintenance', r.job_log_id);
-                  setPreview(null);
-                })
-              }
-            >
-              Run maintenance
-            </button>
-          </div>
-          {preview && <PreviewResult jobId={preview.jobId} />}
+          <TenantMaintenance key={t.id} id={t.id} busy={busy} run={run} started={started} />
         </>
       )}
-
-      <Confirm
-        open={dialog?.kind === 'restore'}
-        title={`Restore ${id}`}
-        confirmLabel="Restore"
-        danger
-        ready={typed === id}
-        onCancel={() => setDialog(null)}
-        onConfirm={() => {
-          const backup = dialog?.kind === 'restore' ? dialog.backup : '';
-          setDialog(null);
-          run('Restore', async () => {
-            const r = await call(api.POST('/api/tenants/{id}/restore', { ...path, body: { backup } }));
-            toast(`Restore started as job ${r.job_log_id}`);
-            started(`Restore from ${backup}`, r.job_log_id);
-          });
-        }}
-      >
-        <p>
-          The tenant's data is replaced by <code>{dialog?.kind === 'restore' ? dialog.backup : ''}</code>; its
-          jobs pause while it runs.
-        </p>
-        <label for="restore-confirm">Type the tenant id ({id}) to confirm</label>
-        <input
-          id="restore-confirm"
-          autoComplete="off"
-          value={typed}
-          onInput={(e) => setTyped(e.currentTarget.value)}
-        />
-      </Confirm>
     </section>
-  );
-}
-
-/** Follows the dry-run job and shows its report once it has finished. */
-function PreviewResult({ jobId }: { jobId: string }) {
-  const { job } = useFollowedJob(jobId);
-  return (
-    <div class="preview" aria-live="polite">
-      <h3>
-        Preview: <Link href={`/jobs/${jobId}`}>job {jobId}</Link>{' '}
-        {job && <StatusBadge status={job.status} label={job.status_label} />}
-      </h3>
-      {job?.status === 'completed' && <Json value={job.result} label="Dry-run report" />}
-      {job?.error_message && <p class="error-box">{job.error_message}</p>}
-    </div>
   );
 }
