@@ -4,15 +4,25 @@ import type { JobStatus } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { cancelJob, retryJob, SUPERSEDED_SQL } from '../jobs/control.ts';
 import { countByTenant, reservePendingJobs } from '../jobs/pending-quota.ts';
+import { runJobNow } from '../jobs/run-now.ts';
 import type { JobLogFilters } from './repository.ts';
 
-export type BulkAction = 'retry' | 'cancel';
+export type BulkAction = 'retry' | 'cancel' | 'run-now';
 
 /** The statuses each action applies to; other rows matching a filter are left alone. */
 export const ACTIONABLE: Record<BulkAction, readonly JobStatus[]> = {
   retry: ['failed', 'cancelled'],
   cancel: ['pending', 'running'],
+  'run-now': ['pending'],
 };
+
+/**
+ * A pending job whose start is still ahead: delayed (its log's run_at), or a tenant job waiting
+ * out its retry backoff (deferred in its lane). A job run now is neither, so a bulk run-now's
+ * `remaining` reaches 0. (A central job backing off in graphile-worker is not found here.)
+ */
+const LATER_SQL = sql<boolean>`(l.run_at > now() OR EXISTS (
+  SELECT 1 FROM tenantry.lane_jobs j WHERE j.log_id = l.id AND j.deferred AND j.job_id IS NULL))`;
 
 /** Most rows one call acts on; a client repeats the call while `remaining` is above zero. */
 export const BULK_MAX = 200;
@@ -24,11 +34,11 @@ export interface BulkRequest {
   ids?: readonly string[] | undefined;
   dryRun: boolean;
   limit: number;
-  /** For a retry: not jobs of these tasks (a tenant key: system and admin work). */
+  /** For a retry or a run-now: not jobs of these tasks (a tenant key: system and admin work). */
   notTasks?: readonly string[] | undefined;
   /**
    * Only rows that were in their actionable state by this instant (RFC 3339, microseconds kept):
-   * for retry, finished (failed or cancelled) by then; for cancel, created by then. A dry run
+   * for retry, finished (failed or cancelled) by then; for cancel and run-now, created by then. A dry run
    * returns the instant of its count, and a client passes it to every call after: a retried job
    * that fails again at once, or a job dispatched meanwhile, is then not acted on a second time
    * or unasked, and `remaining` reaches 0.
@@ -65,7 +75,8 @@ function selection(db: Db, request: BulkRequest) {
     .$if(request.action === 'cancel', (q) => q.where('cancel_requested_at', 'is', null))
     // A job its job_key replaced is not retried (retryJob refuses it): the replacement runs.
     .$if(request.action === 'retry', (q) => q.where(sql<boolean>`NOT ${SUPERSEDED_SQL}`))
-    .$if(request.action === 'retry' && (request.notTasks?.length ?? 0) > 0, (q) =>
+    .$if(request.action === 'run-now', (q) => q.where(LATER_SQL))
+    .$if(request.action !== 'cancel' && (request.notTasks?.length ?? 0) > 0, (q) =>
       q.where('task', 'not in', [...(request.notTasks ?? [])]),
     );
   if (f.tenantId !== undefined) query = query.where('tenant_id', '=', f.tenantId);
@@ -96,7 +107,7 @@ async function countOf(db: Db, request: BulkRequest): Promise<{ n: number; at: s
 }
 
 /**
- * Retries or cancels every job log a filter selects (within the caller's tenant scope), at most
+ * Retries, cancels or runs now every job log a filter selects (within the caller's tenant scope), at most
  * `limit` per call, oldest first, each through the same per-job operation as the single-job
  * routes, so the rules (and the notifications live clients follow) are the same. A dry run only
  * counts.
@@ -127,6 +138,7 @@ export async function bulkAct(db: Db, request: BulkRequest): Promise<BulkResult>
   for (const { id } of rows) {
     try {
       if (request.action === 'retry') await retryJob(db, id, scope);
+      else if (request.action === 'run-now') await runJobNow(db, id, scope);
       else await cancelJob(db, id, scope);
       result.done.push(id);
     } catch (err) {

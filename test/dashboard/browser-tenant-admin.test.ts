@@ -166,12 +166,12 @@ describe("a tenant's administration in the dashboard", () => {
 
   it('runs a delayed job now from its page, and offers what there is in the job filters', async () => {
     const later = new Date(Date.now() + 86_400_000).toISOString();
-    const sent = await asAdmin('POST', '/api/jobs', {
+    const notification = {
       task: 'send-notification',
       tenant: 'umbrella',
       payload: { channel: 'sms', to: '+34600000000', message: 'later' },
-      run_at: later,
-    });
+    };
+    const sent = await asAdmin('POST', '/api/jobs', { ...notification, run_at: later });
     expect(sent.status, await sent.clone().text()).toBe(202);
     const { id } = (await sent.json()) as { id: string };
     await withContext(async (context) => {
@@ -187,6 +187,23 @@ describe("a tenant's administration in the dashboard", () => {
       ])
         await page.locator(option).waitFor({ state: 'attached', ...WAIT });
       expect(await page.getByLabel('Task').getAttribute('list')).toBe('task-options');
+
+      // In bulk: every delayed job the filter selects, after a confirmation that counts them.
+      for (let i = 0; i < 2; i++)
+        expect((await asAdmin('POST', '/api/jobs', { ...notification, run_at: later })).status).toBe(202);
+      await page.goto(`${baseUrl}/dashboard/jobs?tenant=umbrella&status=pending`);
+      await page.locator('tr[data-job]').first().waitFor(WAIT);
+      await page.getByRole('button', { name: 'Run all matching now…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Run jobs now' });
+      await dialog
+        .getByTestId('confirm-count')
+        .filter({ hasText: 'Run now 2 delayed or backing-off jobs' })
+        .waitFor();
+      await dialog.getByRole('button', { name: 'Run 2 jobs now' }).click();
+      await page.getByRole('status').filter({ hasText: 'Made 2 jobs due now' }).waitFor(WAIT);
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tenantry.job_logs
+        WHERE tenant_id = 'umbrella' AND status = 'pending' AND run_at > now()`.execute(tdb.db);
+      expect(rows[0]!.n).toBe(0);
     });
     const log = await (
       await fetch(`${baseUrl}/api/job-logs/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
-import { type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { type DispatchedJob, type DispatchSpec, dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { pauseTenant, resumeTenant } from '../../src/jobs/tenant-limits.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
@@ -135,5 +135,55 @@ describe('POST /api/job-logs/:id/run-now', () => {
 
     const bad = await runNow('abc', keys.acme);
     expect([bad.statusCode, bad.json().field]).toEqual([400, 'id']);
+  });
+
+  it('runs delayed jobs now in bulk: counted first, within the scope, system work left out, until none remains', async () => {
+    await pauseTenant(tdb.db, 'acme');
+    try {
+      const later = new Date(Date.now() + HOUR);
+      // A queue of their own: the jobs earlier tests left waiting are not in this count.
+      const queue = 'bulk';
+      const mine: DispatchedJob[] = [];
+      for (let i = 0; i < 3; i++) mine.push(await dispatch({ runAt: later, queue }));
+      const due = await dispatch({ queue });
+      const [system] = await dispatchJobs(tdb.db, tasks, [
+        { task: 'welcome-email', tenant: 'acme', payload: {}, runAt: later, queue },
+      ]);
+      const theirs = await dispatch({ tenant: 'globex', runAt: later, queue });
+      const bulk = (body: object) =>
+        app.inject({
+          method: 'POST',
+          url: '/api/job-logs/run-now',
+          headers: keys.acme,
+          payload: { filter: { queue }, ...body },
+        });
+
+      const counted = await bulk({ dry_run: true });
+      expect(counted.statusCode, counted.body).toBe(200);
+      expect(counted.json()).toMatchObject({ action: 'run-now', matched: 3, done: [] });
+      const first = await bulk({ limit: 2, as_of: counted.json().as_of });
+      expect(first.json()).toMatchObject({
+        matched: 3,
+        done: mine.slice(0, 2).map((j) => j.id),
+        remaining: 1,
+      });
+      const second = await bulk({ as_of: counted.json().as_of });
+      expect(second.json()).toMatchObject({ matched: 1, done: [mine[2]!.id], remaining: 0 });
+      for (const job of mine) expect(await laneRow(job.id)).toMatchObject({ deferred: false, due: true });
+      // Untouched: a job due already, the tenant's system work, another tenant's job.
+      expect(await laneRow(due.id)).toMatchObject({ deferred: false });
+      expect(await laneRow(system!.id)).toMatchObject({ deferred: true, due: false });
+      expect(await laneRow(theirs.id)).toMatchObject({ deferred: true, due: false });
+      // An admin's bulk takes the system work too.
+      const admin = await app.inject({
+        method: 'POST',
+        url: '/api/job-logs/run-now',
+        headers: bearer(ADMIN_KEY),
+        payload: { filter: { tenant: 'acme', queue: 'bulk' } },
+      });
+      expect(admin.json()).toMatchObject({ done: [system!.id], remaining: 0 });
+    } finally {
+      await resumeTenant(tdb.db, 'acme');
+    }
   });
 });

@@ -949,6 +949,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/job-logs/run-now": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run delayed or backing-off jobs now, by filter or selection
+         * @description Makes due at once (as POST /api/job-logs/:id/run-now does) every job log the filter (and `ids`, when given) selects, within the key's tenant, at most `limit` per call, oldest first; call again while `remaining` is above zero, passing the `as_of` the first call returned. `dry_run` only counts, for a confirmation that states the number. Selects pending jobs whose start is still ahead; a tenant key's system work is left out.
+         */
+        post: operations["runJobsNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events": {
         parameters: {
             query?: never;
@@ -8005,7 +8025,7 @@ export interface operations {
                     dry_run?: boolean;
                     /**
                      * Format: date-time
-                     * @description act only on rows in their state by this instant (retry: finished by then; cancel: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
+                     * @description act only on rows in their state by this instant (retry: finished by then; cancel and run-now: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
                      */
                     as_of?: string;
                     /**
@@ -8039,7 +8059,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        action: "retry" | "cancel";
+                        action: "retry" | "cancel" | "run-now";
                         dry_run: boolean;
                         /** @description rows the action applies to, before this call */
                         matched: number;
@@ -8195,7 +8215,7 @@ export interface operations {
                     dry_run?: boolean;
                     /**
                      * Format: date-time
-                     * @description act only on rows in their state by this instant (retry: finished by then; cancel: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
+                     * @description act only on rows in their state by this instant (retry: finished by then; cancel and run-now: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
                      */
                     as_of?: string;
                     /**
@@ -8229,7 +8249,197 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
-                        action: "retry" | "cancel";
+                        action: "retry" | "cancel" | "run-now";
+                        dry_run: boolean;
+                        /** @description rows the action applies to, before this call */
+                        matched: number;
+                        /** @description ids acted on by this call */
+                        done: string[];
+                        /** @description rows that changed meanwhile and were left alone */
+                        skipped: {
+                            id: string;
+                            detail: string;
+                        }[];
+                        /** @description rows still matching: call again while above 0 */
+                        remaining: number;
+                        /**
+                         * Format: date-time
+                         * @description the request's as_of, or the instant this call counted at: pass it to the calls that follow
+                         */
+                        as_of: string;
+                    };
+                };
+            };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runJobsNow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "filter": {
+                 *         "status": "failed",
+                 *         "tenant": "acme"
+                 *       },
+                 *       "dry_run": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description the filters of GET /api/job-logs */
+                    filter?: {
+                        /**
+                         * @description job status
+                         * @example running
+                         */
+                        status?: "pending" | "running" | "completed" | "failed" | "cancelled";
+                        task?: string;
+                        queue?: string;
+                        /** @description admin keys: only this tenant; tenant keys: their own (another is 404) */
+                        tenant?: string;
+                        source_type?: string;
+                        source_id?: string;
+                        /**
+                         * Format: date-time
+                         * @description inclusive
+                         */
+                        created_after?: string;
+                        /**
+                         * Format: date-time
+                         * @description exclusive
+                         */
+                        created_before?: string;
+                    };
+                    /** @description only these job logs (a selection), still within the filter */
+                    ids?: string[];
+                    /**
+                     * @description count only
+                     * @default false
+                     */
+                    dry_run?: boolean;
+                    /**
+                     * Format: date-time
+                     * @description act only on rows in their state by this instant (retry: finished by then; cancel and run-now: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
+                     */
+                    as_of?: string;
+                    /**
+                     * @description most rows acted on
+                     * @default 100
+                     */
+                    limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "action": "retry",
+                     *       "dry_run": false,
+                     *       "matched": 3,
+                     *       "done": [
+                     *         "17",
+                     *         "18",
+                     *         "21"
+                     *       ],
+                     *       "skipped": [],
+                     *       "remaining": 0,
+                     *       "as_of": "2026-11-23T20:00:00.123456Z"
+                     *     }
+                     */
+                    "application/json": {
+                        action: "retry" | "cancel" | "run-now";
                         dry_run: boolean;
                         /** @description rows the action applies to, before this call */
                         matched: number;

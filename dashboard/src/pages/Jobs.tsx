@@ -16,7 +16,14 @@ import {
   toast,
   useNow,
 } from '../ui/parts.tsx';
-import { type BulkAction, bulkAll, describeFilter, FILTER_NAMES, type Filter } from './jobs-bulk.ts';
+import {
+  BULK_WORDS,
+  type BulkAction,
+  bulkAll,
+  describeFilter,
+  FILTER_NAMES,
+  type Filter,
+} from './jobs-bulk.ts';
 import { rememberJobsList } from './jobs-return.ts';
 import { Options, useFilterSuggestions } from './jobs-suggestions.tsx';
 
@@ -101,7 +108,7 @@ export default function Jobs({ session }: { session: Session }) {
         api.POST(`/api/job-logs/${action}`, { body: { filter, ...(ids ? { ids } : {}), dry_run: true } }),
       );
       if (preview.matched === 0) {
-        toast(`No job here can be ${action === 'retry' ? 'retried' : 'cancelled'}.`, 'error');
+        toast(BULK_WORDS[action].none, 'error');
         return;
       }
       setConfirm({ action, matched: preview.matched, asOf: preview.as_of, ...(ids ? { ids } : {}) });
@@ -119,14 +126,11 @@ export default function Jobs({ session }: { session: Session }) {
     setBusy(true);
     try {
       const { done, skipped } = await bulkAll(action, filter, { matched, asOf }, ids);
-      toast(
-        `${action === 'retry' ? 'Retried' : 'Cancelled'} ${done} job${done === 1 ? '' : 's'}` +
-          (skipped ? `; ${skipped} had changed and were left alone` : ''),
-      );
+      toast(BULK_WORDS[action].done(done) + (skipped ? `; ${skipped} had changed and were left alone` : ''));
       setSelected(new Set());
       list.reload();
     } catch (err) {
-      toast(`The ${action} stopped: ${(err as Error).message}`, 'error');
+      toast(`The ${action === 'run-now' ? 'run now' : action} stopped: ${(err as Error).message}`, 'error');
     } finally {
       setBusy(false);
     }
@@ -232,8 +236,18 @@ export default function Jobs({ session }: { session: Session }) {
         >
           Cancel selected ({selected.size})
         </button>
+        <button
+          type="button"
+          disabled={busy || selected.size === 0}
+          onClick={() => ask('run-now', [...selected])}
+        >
+          Run selected now ({selected.size})
+        </button>
         <button type="button" disabled={busy} onClick={() => ask('retry')}>
           Retry all matching…
+        </button>
+        <button type="button" disabled={busy} onClick={() => ask('run-now')}>
+          Run all matching now…
         </button>
         <button type="button" class="danger" disabled={busy} onClick={() => ask('cancel')}>
           Cancel all matching…
@@ -325,21 +339,16 @@ export default function Jobs({ session }: { session: Session }) {
 
       <Confirm
         open={confirm !== null}
-        title={confirm?.action === 'retry' ? 'Retry jobs' : 'Cancel jobs'}
-        confirmLabel={
-          confirm
-            ? `${confirm.action === 'retry' ? 'Retry' : 'Cancel'} ${confirm.matched} job${confirm.matched === 1 ? '' : 's'}`
-            : ''
-        }
+        title={confirm ? BULK_WORDS[confirm.action].title : ''}
+        confirmLabel={confirm ? BULK_WORDS[confirm.action].confirm(confirm.matched) : ''}
         danger={confirm?.action === 'cancel'}
         onConfirm={run}
         onCancel={() => setConfirm(null)}
       >
         {confirm && (
           <p data-testid="confirm-count">
-            {confirm.action === 'retry' ? 'Retry' : 'Cancel'} <strong>{confirm.matched}</strong>{' '}
-            {confirm.action === 'retry' ? 'failed or cancelled' : 'pending or running'} job
-            {confirm.matched === 1 ? '' : 's'}
+            {BULK_WORDS[confirm.action].verb} <strong>{confirm.matched}</strong>{' '}
+            {BULK_WORDS[confirm.action].which} job{confirm.matched === 1 ? '' : 's'}
             {confirm.ids ? ' of your selection' : ''} matching {describeFilter(filter)}?
           </p>
         )}

@@ -15,7 +15,47 @@ export type Filter = Partial<Record<(typeof FILTER_NAMES)[number], string>> & {
   status?: 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 };
 
-export type BulkAction = 'retry' | 'cancel';
+export type BulkAction = 'retry' | 'cancel' | 'run-now';
+
+const jobs = (n: number) => `${n} job${n === 1 ? '' : 's'}`;
+
+/** How each bulk action is named on the page: its confirmation, its outcome, its rows. */
+export const BULK_WORDS: Record<
+  BulkAction,
+  {
+    title: string;
+    verb: string;
+    confirm: (n: number) => string;
+    done: (n: number) => string;
+    which: string;
+    none: string;
+  }
+> = {
+  retry: {
+    title: 'Retry jobs',
+    verb: 'Retry',
+    confirm: (n) => `Retry ${jobs(n)}`,
+    done: (n) => `Retried ${jobs(n)}`,
+    which: 'failed or cancelled',
+    none: 'No job here can be retried.',
+  },
+  cancel: {
+    title: 'Cancel jobs',
+    verb: 'Cancel',
+    confirm: (n) => `Cancel ${jobs(n)}`,
+    done: (n) => `Cancelled ${jobs(n)}`,
+    which: 'pending or running',
+    none: 'No job here can be cancelled.',
+  },
+  'run-now': {
+    title: 'Run jobs now',
+    verb: 'Run now',
+    confirm: (n) => `Run ${jobs(n)} now`,
+    done: (n) => `Made ${jobs(n)} due now`,
+    which: 'delayed or backing-off',
+    none: 'No job here is waiting for a later start.',
+  },
+};
 
 export function describeFilter(filter: Filter): string {
   const parts = Object.entries(filter).map(([k, v]) => `${k.replace('_', ' ')} ${v}`);

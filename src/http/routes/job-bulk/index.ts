@@ -38,7 +38,8 @@ const BulkRequest = Type.Object(
       Type.String({
         format: 'date-time',
         description:
-          'act only on rows in their state by this instant (retry: finished by then; cancel: created by then). ' +
+          'act only on rows in their state by this instant (retry: finished by then; cancel and run-now: ' +
+          'created by then). ' +
           'Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job ' +
           'that fails again, or a job dispatched meanwhile, is not taken a second time',
       }),
@@ -56,7 +57,7 @@ type BulkRequest = Static<typeof BulkRequest>;
 
 const BulkResult = Type.Object(
   {
-    action: Type.Union([Type.Literal('retry'), Type.Literal('cancel')]),
+    action: Type.Union([Type.Literal('retry'), Type.Literal('cancel'), Type.Literal('run-now')]),
     dry_run: Type.Boolean(),
     matched: Type.Integer({ minimum: 0, description: 'rows the action applies to, before this call' }),
     done: Type.Array(Type.String(), { description: 'ids acted on by this call' }),
@@ -96,7 +97,7 @@ function instant(value: string | undefined): string | undefined {
   return value;
 }
 
-/** Bulk retry and cancel by filter or selection, bounded per call. */
+/** Bulk retry, cancel and run-now by filter or selection, bounded per call. */
 export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { db, registry, config }) => {
   const handle = (action: BulkAction, principal: Principal, given: BulkRequest | undefined) => {
     const body = given ?? {};
@@ -158,5 +159,20 @@ export const jobBulkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
       },
     },
     async (request) => handle('cancel', request.principal, request.body),
+  );
+
+  app.post(
+    '/api/job-logs/run-now',
+    {
+      schema: {
+        tags: ['job-logs'],
+        operationId: 'runJobsNow',
+        summary: 'Run delayed or backing-off jobs now, by filter or selection',
+        description: `${description('Makes due at once (as POST /api/job-logs/:id/run-now does)')} Selects pending jobs whose start is still ahead; a tenant key's system work is left out.`,
+        body: BulkRequest,
+        response: { 200: BulkResult, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => handle('run-now', request.principal, request.body),
   );
 };
