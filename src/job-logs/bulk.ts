@@ -17,12 +17,16 @@ export const ACTIONABLE: Record<BulkAction, readonly JobStatus[]> = {
 };
 
 /**
- * A pending job whose start is still ahead: delayed (its log's run_at), or a tenant job waiting
- * out its retry backoff (deferred in its lane). A job run now is neither, so a bulk run-now's
- * `remaining` reaches 0. (A central job backing off in graphile-worker is not found here.)
+ * A pending job whose start is still ahead, where that start is kept: a tenant job waiting in
+ * its lane (delayed, or backing off before a retry; not yet admitted), a central job in
+ * graphile-worker that no worker holds. A job run now is neither, so a bulk run-now's
+ * `remaining` reaches 0; a job whose time has come but whose tenant is paused is not taken.
  */
-const LATER_SQL = sql<boolean>`(l.run_at > now() OR EXISTS (
-  SELECT 1 FROM tenantry.lane_jobs j WHERE j.log_id = l.id AND j.deferred AND j.job_id IS NULL))`;
+const LATER_SQL = sql<boolean>`(CASE WHEN l.tenant_id IS NULL
+  THEN EXISTS (SELECT 1 FROM graphile_worker.jobs g
+               WHERE g.id = l.job_id AND g.run_at > now() AND g.locked_at IS NULL)
+  ELSE EXISTS (SELECT 1 FROM tenantry.lane_jobs j
+               WHERE j.log_id = l.id AND j.job_id IS NULL AND j.run_at > now()) END)`;
 
 /** Most rows one call acts on; a client repeats the call while `remaining` is above zero. */
 export const BULK_MAX = 200;
@@ -38,7 +42,8 @@ export interface BulkRequest {
   notTasks?: readonly string[] | undefined;
   /**
    * Only rows that were in their actionable state by this instant (RFC 3339, microseconds kept):
-   * for retry, finished (failed or cancelled) by then; for cancel and run-now, created by then. A dry run
+   * for retry, finished (failed or cancelled) by then; for cancel, created by then; for run-now,
+   * created and (if it ran since) last started by then. A dry run
    * returns the instant of its count, and a client passes it to every call after: a retried job
    * that fails again at once, or a job dispatched meanwhile, is then not acted on a second time
    * or unasked, and `remaining` reaches 0.
@@ -91,7 +96,14 @@ function selection(db: Db, request: BulkRequest) {
     query = query.where('id', 'in', request.ids.length ? [...request.ids] : ['0']);
   if (request.asOf !== undefined) {
     // A finished row always has finished_at; coalesce keeps a row written without one in reach.
-    const since = request.action === 'retry' ? sql`coalesce(finished_at, created_at)` : sql`created_at`;
+    // A run-now takes a job in the wait it was counted in: one that ran and went back to wait
+    // for a retry since (started after as_of) is not forced to run again.
+    const since =
+      request.action === 'retry'
+        ? sql`coalesce(finished_at, created_at)`
+        : request.action === 'run-now'
+          ? sql`coalesce(started_at, created_at)`
+          : sql`created_at`;
     query = query.where(sql<boolean>`${since} <= ${request.asOf}::timestamptz`);
   }
   return query;

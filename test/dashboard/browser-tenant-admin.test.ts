@@ -197,7 +197,7 @@ describe("a tenant's administration in the dashboard", () => {
       const dialog = page.getByRole('dialog', { name: 'Run jobs now' });
       await dialog
         .getByTestId('confirm-count')
-        .filter({ hasText: 'Run now 2 delayed or backing-off jobs' })
+        .filter({ hasText: 'Run 2 delayed or backing-off jobs now' })
         .waitFor();
       await dialog.getByRole('button', { name: 'Run 2 jobs now' }).click();
       await page.getByRole('status').filter({ hasText: 'Made 2 jobs due now' }).waitFor(WAIT);

@@ -158,9 +158,18 @@ describe('POST /api/job-logs/:id/run-now', () => {
           payload: { filter: { queue }, ...body },
         });
 
+      // Its time come, held by the pause: not waiting for a later start, so not counted.
+      const held = await dispatch({ runAt: later, queue });
+      await sql`UPDATE tenantry.lane_jobs SET run_at = now() - interval '1 minute'
+        WHERE log_id = ${held.id}::bigint`.execute(tdb.db);
+      // Counted, then started and back to wait for a retry: not taken by the calls after the count.
+      const rerun = await dispatch({ runAt: later, queue });
+
       const counted = await bulk({ dry_run: true });
       expect(counted.statusCode, counted.body).toBe(200);
-      expect(counted.json()).toMatchObject({ action: 'run-now', matched: 3, done: [] });
+      expect(counted.json()).toMatchObject({ action: 'run-now', matched: 4, done: [] });
+      await sql`UPDATE tenantry.job_logs SET started_at = now() + interval '1 second', attempts = 1
+        WHERE id = ${rerun.id}::bigint`.execute(tdb.db);
       const first = await bulk({ limit: 2, as_of: counted.json().as_of });
       expect(first.json()).toMatchObject({
         matched: 3,
@@ -174,14 +183,15 @@ describe('POST /api/job-logs/:id/run-now', () => {
       expect(await laneRow(due.id)).toMatchObject({ deferred: false });
       expect(await laneRow(system!.id)).toMatchObject({ deferred: true, due: false });
       expect(await laneRow(theirs.id)).toMatchObject({ deferred: true, due: false });
-      // An admin's bulk takes the system work too.
+      expect(await laneRow(rerun.id)).toMatchObject({ deferred: true, due: false });
       const admin = await app.inject({
         method: 'POST',
         url: '/api/job-logs/run-now',
         headers: bearer(ADMIN_KEY),
         payload: { filter: { tenant: 'acme', queue: 'bulk' } },
       });
-      expect(admin.json()).toMatchObject({ done: [system!.id], remaining: 0 });
+      // An admin's bulk takes the system work too (and, without as_of, the job that ran again).
+      expect(admin.json()).toMatchObject({ done: [system!.id, rerun.id], remaining: 0 });
     } finally {
       await resumeTenant(tdb.db, 'acme');
     }

@@ -8025,7 +8025,7 @@ export interface operations {
                     dry_run?: boolean;
                     /**
                      * Format: date-time
-                     * @description act only on rows in their state by this instant (retry: finished by then; cancel and run-now: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
+                     * @description act only on rows in their state by this instant (retry: finished by then; cancel: created by then; run-now: created and last started by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
                      */
                     as_of?: string;
                     /**
@@ -8215,7 +8215,7 @@ export interface operations {
                     dry_run?: boolean;
                     /**
                      * Format: date-time
-                     * @description act only on rows in their state by this instant (retry: finished by then; cancel and run-now: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
+                     * @description act only on rows in their state by this instant (retry: finished by then; cancel: created by then; run-now: created and last started by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
                      */
                     as_of?: string;
                     /**
@@ -8405,7 +8405,7 @@ export interface operations {
                     dry_run?: boolean;
                     /**
                      * Format: date-time
-                     * @description act only on rows in their state by this instant (retry: finished by then; cancel and run-now: created by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
+                     * @description act only on rows in their state by this instant (retry: finished by then; cancel: created by then; run-now: created and last started by then). Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job that fails again, or a job dispatched meanwhile, is not taken a second time
                      */
                     as_of?: string;
                     /**

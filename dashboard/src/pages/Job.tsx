@@ -119,7 +119,8 @@ export default function Job({ session, params }: { session: Session; params: Rec
           >
             Retry job
           </button>
-          {j.status === 'pending' && (
+          {/* run_at is when it is next tried: its delay, or its retry's backoff. */}
+          {j.status === 'pending' && Date.parse(j.run_at) > Date.now() && (
             <button
               type="button"
               disabled={busy}

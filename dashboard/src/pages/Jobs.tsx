@@ -130,7 +130,7 @@ export default function Jobs({ session }: { session: Session }) {
       setSelected(new Set());
       list.reload();
     } catch (err) {
-      toast(`The ${action === 'run-now' ? 'run now' : action} stopped: ${(err as Error).message}`, 'error');
+      toast(`The ${BULK_WORDS[action].noun} stopped: ${(err as Error).message}`, 'error');
     } finally {
       setBusy(false);
     }
@@ -349,6 +349,7 @@ export default function Jobs({ session }: { session: Session }) {
           <p data-testid="confirm-count">
             {BULK_WORDS[confirm.action].verb} <strong>{confirm.matched}</strong>{' '}
             {BULK_WORDS[confirm.action].which} job{confirm.matched === 1 ? '' : 's'}
+            {BULK_WORDS[confirm.action].after}
             {confirm.ids ? ' of your selection' : ''} matching {describeFilter(filter)}?
           </p>
         )}

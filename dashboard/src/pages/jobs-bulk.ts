@@ -24,7 +24,10 @@ export const BULK_WORDS: Record<
   BulkAction,
   {
     title: string;
+    /** The confirmation's sentence: `{verb} {n} {which} jobs{after} matching …?` */
     verb: string;
+    after: string;
+    noun: string;
     confirm: (n: number) => string;
     done: (n: number) => string;
     which: string;
@@ -34,6 +37,8 @@ export const BULK_WORDS: Record<
   retry: {
     title: 'Retry jobs',
     verb: 'Retry',
+    after: '',
+    noun: 'retry',
     confirm: (n) => `Retry ${jobs(n)}`,
     done: (n) => `Retried ${jobs(n)}`,
     which: 'failed or cancelled',
@@ -42,6 +47,8 @@ export const BULK_WORDS: Record<
   cancel: {
     title: 'Cancel jobs',
     verb: 'Cancel',
+    after: '',
+    noun: 'cancellation',
     confirm: (n) => `Cancel ${jobs(n)}`,
     done: (n) => `Cancelled ${jobs(n)}`,
     which: 'pending or running',
@@ -49,9 +56,11 @@ export const BULK_WORDS: Record<
   },
   'run-now': {
     title: 'Run jobs now',
-    verb: 'Run now',
+    verb: 'Run',
+    after: ' now',
+    noun: 'run-now',
     confirm: (n) => `Run ${jobs(n)} now`,
-    done: (n) => `Made ${jobs(n)} due now`,
+    done: (n) => `Made ${jobs(n)} due now (each starts when its tenant may start it)`,
     which: 'delayed or backing-off',
     none: 'No job here is waiting for a later start.',
   },

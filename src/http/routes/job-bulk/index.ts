@@ -38,8 +38,8 @@ const BulkRequest = Type.Object(
       Type.String({
         format: 'date-time',
         description:
-          'act only on rows in their state by this instant (retry: finished by then; cancel and run-now: ' +
-          'created by then). ' +
+          'act only on rows in their state by this instant (retry: finished by then; cancel: created by ' +
+          'then; run-now: created and last started by then). ' +
           'Pass the as_of a dry run (or the first call) returned to every call after it, so a retried job ' +
           'that fails again, or a job dispatched meanwhile, is not taken a second time',
       }),
