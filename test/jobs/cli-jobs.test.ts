@@ -90,6 +90,22 @@ describe('tenantry worker --once and jobs commands', () => {
     const ranNow = await tenantry(['jobs', 'run-now', later.id]);
     expect(ranNow.stdout.trim()).toBe(`job ${later.id} is due now`);
     expect((await jobLog(tdb.db, later.id)).run_at.getTime()).toBeLessThan(Date.now() + 60_000);
+    // Every job waiting for a later start (here of one queue), counted once and made due.
+    const waiting = [
+      await dispatch(tdb.db, 'queue-gc', {}, { queue: 'later', runAt: new Date(Date.now() + 3_600_000) }),
+      await dispatch(tdb.db, 'queue-gc', {}, { queue: 'later', runAt: new Date(Date.now() + 3_600_000) }),
+    ];
+    const all = await tenantry(['jobs', 'run-now', '--all', '--queue', 'later']);
+    expect([all.code, all.stdout.trim()]).toEqual([0, 'made 2 jobs due now']);
+    for (const w of waiting)
+      expect((await jobLog(tdb.db, w.id)).run_at.getTime()).toBeLessThan(Date.now() + 60_000);
+    const none = await tenantry(['jobs', 'run-now', '--all', '--queue', 'later']);
+    expect(none.stdout.trim()).toBe('made 0 jobs due now');
+    const both = await tenantry(['jobs', 'run-now', later.id, '--all']);
+    expect([both.code, both.stderr.trim()]).toEqual([
+      1,
+      'tenantry: name a job-log id or pass --all, not both',
+    ]);
     await tenantry(['jobs', 'cancel', later.id]);
     const refused = await tenantry(['jobs', 'run-now', later.id]);
     expect([refused.code, refused.stderr.trim()]).toEqual([

@@ -192,12 +192,33 @@ export function registerJobCommands(program: Command): void {
   jobs
     .command('run-now')
     .description('start a delayed job, or one waiting out its retry backoff, now')
-    .argument('<id>', 'job-log id')
-    .action(async (id: string) => {
-      const { runJobNow } = await import('../../jobs/run-now.ts');
+    .argument('[id]', 'job-log id')
+    .option('--all', 'every job waiting for a later start')
+    .option('--tenant <id>', "with --all: only this tenant's", tenantIdArg)
+    .option('--queue <name>', 'with --all: only this queue')
+    .action(async (id: string | undefined, opts: { all?: boolean; tenant?: string; queue?: string }) => {
+      if (!id && !opts.all) throw new Error('name a job-log id or pass --all');
+      if (id && (opts.all || opts.tenant || opts.queue))
+        throw new Error('name a job-log id or pass --all, not both');
       await withRuntime(async ({ db }) => {
-        await runJobNow(db, id);
-        console.log(`job ${id} is due now`);
+        if (id) {
+          await (await import('../../jobs/run-now.ts')).runJobNow(db, id);
+          console.log(`job ${id} is due now`);
+          return;
+        }
+        await requireTenant(db, opts.tenant);
+        const { bulkAct } = await import('../../job-logs/bulk.ts');
+        const request = { action: 'run-now' as const, filters: { tenantId: opts.tenant, queue: opts.queue } };
+        // Counted once; the calls after it take only the jobs that count saw waiting (as_of).
+        const counted = await bulkAct(db, { ...request, dryRun: true, limit: 1 });
+        let done = 0;
+        for (let left = counted.matched; left > 0; ) {
+          const step = await bulkAct(db, { ...request, dryRun: false, limit: 200, asOf: counted.as_of });
+          done += step.done.length;
+          if (step.done.length + step.skipped.length === 0) break;
+          left = step.remaining;
+        }
+        console.log(`made ${done} job${done === 1 ? '' : 's'} due now`);
       });
     });
 
