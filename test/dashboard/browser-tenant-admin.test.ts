@@ -78,6 +78,10 @@ describe("a tenant's administration in the dashboard", () => {
       await form.getByLabel('Plan').selectOption('pro');
       await page.getByTestId('plan-terms').filter({ hasText: 'pro: 5 per owner' }).waitFor(WAIT);
       await form.getByLabel('Owner').fill('ops@umbrella.test');
+      await page
+        .getByTestId('owner-usage')
+        .filter({ hasText: 'ops@umbrella.test has 0 of 5 on pro' })
+        .waitFor(WAIT);
       await form.getByRole('button', { name: 'Provision' }).click();
       const shown = page.getByTestId('new-key');
       await shown.waitFor(WAIT);

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/client.ts';
 import type { paths } from '../api/schema';
 import { Link } from '../router.tsx';
@@ -39,6 +39,7 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
   const plan = fields.plan || plans.data?.plans[0]?.plan || '';
   const set = (name: keyof Fields) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
     setFields({ ...fields, [name]: e.currentTarget.value });
+  const usage = useOwnerUsage(fields.owner.trim(), plan);
 
   const submit = async () => {
     const sent = fields;
@@ -116,6 +117,7 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
       {plans.data && (
         <p class="hint" id="plan-terms" data-testid="plan-terms">
           {planLabel(plans.data.plans.find((p) => p.plan === plan) ?? plans.data.plans[0]!)}
+          {usage && <span data-testid="owner-usage">. {usage}</span>}
         </p>
       )}
       {refused && (
@@ -134,4 +136,35 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
       )}
     </details>
   );
+}
+
+/**
+ * What the owner typed already has on the plan, asked as it is typed (300 ms after the last key;
+ * the last answer wins): an answer, not a reservation, since a provision checks again.
+ */
+function useOwnerUsage(owner: string, plan: string): string | null {
+  const [usage, setUsage] = useState<string | null>(null);
+  useEffect(() => {
+    setUsage(null);
+    if (owner === '' || plan === '') return;
+    let live = true;
+    const timer = setTimeout(() => {
+      call(api.GET('/api/plans/usage', { params: { query: { owner, plan } } })).then(
+        (r) => {
+          const u = r.plans[0];
+          if (!live || !u) return;
+          setUsage(
+            `${owner} has ${u.used} of ${u.limit} on ${u.plan}` +
+              (u.can_provision ? '' : ': at the limit, a provision is refused'),
+          );
+        },
+        () => {},
+      );
+    }, 300);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [owner, plan]);
+  return usage;
 }
