@@ -97,6 +97,7 @@ describe("a tenant's administration in the dashboard", () => {
       await form.getByRole('button', { name: 'Provision' }).click();
       await page.getByRole('alert').filter({ hasText: 'tenant umbrella already exists' }).waitFor(WAIT);
       expect(await form.getByLabel('Name').inputValue()).toBe('Umbrella Again');
+      expect(await form.getByLabel('Id').getAttribute('aria-invalid')).toBe('true');
       const owned = await tdb.db
         .selectFrom('tenantry.tenants')
         .select('name')

@@ -31,22 +31,26 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly title: string;
-  constructor(status: number, code: string, title: string, detail: string) {
+  /** The request field the problem names (`field` of the problem+json), when it names one. */
+  readonly field: string | undefined;
+  constructor(status: number, code: string, title: string, detail: string, field?: string) {
     super(detail);
     this.status = status;
     this.code = code;
     this.title = title;
+    this.field = field;
   }
 }
 
 export function toApiError(response: Response | undefined, body: unknown): ApiError {
-  const problem = (body ?? {}) as { code?: string; title?: string; detail?: string };
+  const problem = (body ?? {}) as { code?: string; title?: string; detail?: string; field?: unknown };
   if (!response) return new ApiError(0, 'network', 'Network error', 'the server could not be reached');
   return new ApiError(
     response.status,
     problem.code ?? `http_${response.status}`,
     problem.title ?? response.statusText,
     problem.detail ?? `the server answered ${response.status}`,
+    typeof problem.field === 'string' ? problem.field : undefined,
   );
 }
 

@@ -34,12 +34,15 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
   const plans = useLoad(() => call(api.GET('/api/plans')), []);
   const [fields, setFields] = useState<Fields>(EMPTY);
   const [busy, setBusy] = useState(false);
-  const [refused, setRefused] = useState<string | null>(null);
+  const [refused, setRefused] = useState<{ message: string; field: string | undefined } | null>(null);
   const [made, setMade] = useState<Schemas['Tenant'] & { key: string; prefix: string; job: string }>();
   const plan = fields.plan || plans.data?.plans[0]?.plan || '';
   const set = (name: keyof Fields) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
     setFields({ ...fields, [name]: e.currentTarget.value });
   const usage = useOwnerUsage(fields.owner.trim(), plan);
+  // The field a refusal names is marked, and points at the refusal for screen readers.
+  const invalid = (name: keyof Fields) =>
+    refused?.field === name ? { 'aria-invalid': true, 'aria-describedby': 'provision-refused' } : {};
 
   const submit = async () => {
     const sent = fields;
@@ -63,7 +66,7 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
       setFields((now) => (now === sent ? EMPTY : now));
       onProvisioned();
     } catch (err) {
-      setRefused((err as Error).message);
+      setRefused({ message: (err as Error).message, field: (err as { field?: string }).field });
     } finally {
       setBusy(false);
     }
@@ -83,7 +86,7 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
       >
         <label>
           Name
-          <input required maxLength={200} value={fields.name} onInput={set('name')} />
+          <input required maxLength={200} value={fields.name} onInput={set('name')} {...invalid('name')} />
         </label>
         <label>
           Id
@@ -94,11 +97,12 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
             placeholder="from the name"
             value={fields.id}
             onInput={set('id')}
+            {...invalid('id')}
           />
         </label>
         <label>
           Plan
-          <select value={plan} onChange={set('plan')} aria-describedby="plan-terms">
+          <select value={plan} onChange={set('plan')} aria-describedby="plan-terms" {...invalid('plan')}>
             {(plans.data?.plans ?? []).map((p) => (
               <option key={p.plan} value={p.plan} title={planLabel(p)}>
                 {p.plan}
@@ -108,7 +112,13 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
         </label>
         <label>
           Owner
-          <input maxLength={320} placeholder="optional" value={fields.owner} onInput={set('owner')} />
+          <input
+            maxLength={320}
+            placeholder="optional"
+            value={fields.owner}
+            onInput={set('owner')}
+            {...invalid('owner')}
+          />
         </label>
         <button type="submit" disabled={busy || !plans.data}>
           Provision
@@ -121,8 +131,8 @@ export function TenantProvision({ onProvisioned }: { onProvisioned: () => void }
         </p>
       )}
       {refused && (
-        <p class="error-box" role="alert">
-          Not provisioned: {refused}
+        <p class="error-box" role="alert" id="provision-refused">
+          Not provisioned: {refused.message}
         </p>
       )}
       {made && (
