@@ -3,7 +3,7 @@ import { api, call } from '../api/client.ts';
 import { useEventStream, useThrottled } from '../live.ts';
 import { Link } from '../router.tsx';
 import type { Session } from '../session.ts';
-import { useLoad } from '../ui/data.ts';
+import { type RunAction, useLoad } from '../ui/data.ts';
 import { ago, dateTime, rate, size } from '../ui/format.ts';
 import { ErrorBox, Loading, StatusBadge, toast, useNow } from '../ui/parts.tsx';
 import { TenantBackups } from './TenantBackups.tsx';
@@ -73,7 +73,7 @@ export default function Tenant({ session, params }: { session: Session; params: 
 
   const [busy, setBusy] = useState(false);
 
-  const run = async (what: string, fn: () => Promise<unknown>) => {
+  const run: RunAction = async (what, fn) => {
     setBusy(true);
     try {
       await fn();

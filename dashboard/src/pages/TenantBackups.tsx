@@ -1,11 +1,10 @@
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
 import type { paths } from '../api/schema';
-import type { Loaded } from '../ui/data.ts';
+import type { Loaded, RunAction } from '../ui/data.ts';
 import { ago } from '../ui/format.ts';
 import { Confirm, ErrorBox, toast } from '../ui/parts.tsx';
 
-type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
 type BackupList = paths['/api/tenants/{id}/backups']['get']['responses'][200]['content']['application/json'];
 
 /**
@@ -17,7 +16,7 @@ export function TenantBackups(props: {
   id: string;
   backups: Loaded<BackupList | undefined>;
   busy: boolean;
-  run: Run;
+  run: RunAction;
   now: number;
   started: (what: string, jobId: string) => void;
 }) {

@@ -1,11 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
-import { useLoad } from '../ui/data.ts';
+import { type RunAction, useLoad } from '../ui/data.ts';
 import { ago, dateTime } from '../ui/format.ts';
 import { NewKey } from '../ui/new-key.tsx';
 import { Confirm, ErrorBox, toast } from '../ui/parts.tsx';
-
-type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
 
 /**
  * An admin's API keys panel for one tenant: rotation is create a key, move the clients to it,
@@ -13,7 +11,17 @@ type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
  * the server keeps only its hash. Revoking asks first, naming the key, since clients using it get
  * 401 from the next request.
  */
-export function TenantKeys({ id, busy, run, now }: { id: string; busy: boolean; run: Run; now: number }) {
+export function TenantKeys({
+  id,
+  busy,
+  run,
+  now,
+}: {
+  id: string;
+  busy: boolean;
+  run: RunAction;
+  now: number;
+}) {
   const path = { params: { path: { id } } };
   const keys = useLoad(() => call(api.GET('/api/tenants/{id}/keys', path)), [id]);
   const [name, setName] = useState('');

@@ -1,10 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
 import { Link } from '../router.tsx';
+import type { RunAction } from '../ui/data.ts';
 import { Json, StatusBadge, toast } from '../ui/parts.tsx';
 import { useFollowedJob } from './TenantRuns.tsx';
-
-type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
 
 /**
  * An admin's maintenance panel for one tenant: what to do (analyze, vacuum, reindex bloated
@@ -14,7 +13,7 @@ type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
 export function TenantMaintenance(props: {
   id: string;
   busy: boolean;
-  run: Run;
+  run: RunAction;
   started: (what: string, jobId: string) => void;
 }) {
   const { id, busy, run, started } = props;

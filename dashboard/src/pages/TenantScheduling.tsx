@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, call, type Schemas } from '../api/client.ts';
+import type { RunAction } from '../ui/data.ts';
 import { rate } from '../ui/format.ts';
 import { toast } from '../ui/parts.tsx';
 
 type Limits = Schemas['TenantLimits'];
-type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
 
 /** The form's fields as typed: an empty field follows the plan. */
 interface Fields {
@@ -58,7 +58,7 @@ export function TenantScheduling({
   id: string;
   limits: Limits;
   busy: boolean;
-  run: Run;
+  run: RunAction;
 }) {
   const [fields, setFields] = useState<Fields>(() => fieldsOf(limits.override));
   // A change saved here or elsewhere (the CLI, another operator) resets the form to what holds.

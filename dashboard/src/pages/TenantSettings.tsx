@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
+import type { RunAction } from '../ui/data.ts';
 import { Json, toast } from '../ui/parts.tsx';
 import {
   formOf,
@@ -10,8 +11,6 @@ import {
   unshown,
 } from './settings-patch.ts';
 
-type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
-
 const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
 
 /**
@@ -19,7 +18,7 @@ const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValue
  * validates (an unknown zone or a malformed language tag is refused, naming the field). Other
  * keys are shown as they are and left alone.
  */
-export function TenantSettings(props: { id: string; settings: Settings; busy: boolean; run: Run }) {
+export function TenantSettings(props: { id: string; settings: Settings; busy: boolean; run: RunAction }) {
   const { id, settings, busy, run } = props;
   const [form, setForm] = useState<SettingsForm>(() => formOf(settings));
   // The settings the form was last brought up to: its edits are what differs from them.

@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api, call } from '../api/client.ts';
+import type { RunAction } from '../ui/data.ts';
 import { Confirm, toast } from '../ui/parts.tsx';
 
 type Status = 'active' | 'inactive' | 'suspended';
-type Run = (what: string, fn: () => Promise<unknown>) => Promise<void>;
 type Asking = 'suspend' | 'deactivate' | null;
 
 /**
@@ -21,7 +21,7 @@ export function TenantStatus({
   id: string;
   status: Status;
   busy: boolean;
-  run: Run;
+  run: RunAction;
 }) {
   const [asking, setAsking] = useState<Asking>(null);
   // One reason per dialog, dropped when its dialog closes: a suspension's reason typed and

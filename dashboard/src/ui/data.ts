@@ -1,6 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/client.ts';
 
+/**
+ * Runs one action of a page (a save, a status change): the page's controls stay disabled while
+ * it runs, a failure is shown named by `what`, and the page's data is read again after it.
+ */
+export type RunAction = (what: string, fn: () => Promise<unknown>) => Promise<void>;
+
 export interface Loaded<T> {
   data: T | undefined;
   error: ApiError | undefined;
