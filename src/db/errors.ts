@@ -20,6 +20,24 @@ const CONNECTION_CODES = new Set([
   '53300', // too_many_connections
 ]);
 
+/**
+ * SQLSTATEs of a server that cannot do the work right now, though it answered: an outage of a
+ * kind (503 with Retry-After), never the caller's mistake and never a fault of ours to hide
+ * behind a 500. Not connection errors: a worker does not wait for these to pass.
+ */
+const TRANSIENT_CODES = new Map([
+  ['25006', 'the database is read-only at the moment (a standby, or a failover under way)'],
+  ['57014', 'the database cancelled the statement (a timeout or an operator)'],
+  ['57P04', 'the database was dropped'],
+  ['57P05', 'the database closed an idle session'],
+  ['55P03', 'a row or table it needs is locked'],
+  ['40003', 'the database could not tell whether the statement completed'],
+  ['08007', 'the database could not tell whether the transaction committed'],
+  ['08P01', 'the connection to the database broke its protocol'],
+]);
+/** Class 53: insufficient resources (disk full, out of memory, a configured limit). */
+const TRANSIENT_CLASSES = new Map([['53', 'the database is short of resources']]);
+
 /** Messages node-postgres uses for a connection that went away without a code. */
 const CONNECTION_MESSAGES = [
   'Connection terminated',
@@ -68,6 +86,8 @@ export function appErrorFromDatabase(err: unknown): AppError | undefined {
   if (code === '40P01' || code === '40001') {
     return new AppError('unavailable', 'the request conflicted with another; try again');
   }
+  const transient = TRANSIENT_CODES.get(code) ?? TRANSIENT_CLASSES.get(code.slice(0, 2));
+  if (transient) return new AppError('unavailable', `${transient}; try again`);
   // Class 22 (data exception) and 54 (program limit exceeded): values the server cannot take.
   if (code.startsWith('22') || code.startsWith('54')) {
     return new AppError('bad_request', 'a value is not acceptable to the database');
