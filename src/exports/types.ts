@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { ExportFormat, ExportType } from '../db/schema-job-logs.ts';
 import { invalid } from '../errors.ts';
 import { tenantSchema } from '../tenancy.ts';
+import { characters } from '../text-length.ts';
 
 export { EXPORT_FORMATS, EXPORT_TYPES } from './kinds.ts';
 
@@ -62,7 +63,7 @@ export function validateFilters(type: ExportType, filters: Record<string, unknow
     const kind = Object.hasOwn(allowed, name) ? allowed[name] : undefined;
     const field = `filters.${name}`;
     if (kind === undefined) throw invalid(field, `is not a filter of ${type} exports`);
-    if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
+    if (typeof value !== 'string' || value.length === 0 || characters(value) > 200) {
       throw invalid(field, 'must be a non-empty string of at most 200 characters');
     }
     if (kind === 'timestamp' && !isDateTime(value)) {

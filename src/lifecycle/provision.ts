@@ -8,6 +8,7 @@ import { countOwnedTenants, insertTenant, type Tenant } from '../db/tenants.ts';
 import { AppError, invalid } from '../errors.ts';
 import { dispatch } from '../tasks/index.ts';
 import { isTenantId, TENANT_ID_MAX_LENGTH } from '../tenancy.ts';
+import { characters } from '../text-length.ts';
 import { recordTenantEvent } from './backup/index.ts';
 import { normalizeOwner } from './owner.ts';
 import { type TenantSettings, validateSettings } from './settings.ts';
@@ -78,7 +79,7 @@ function checkRequest(request: ProvisionRequest): string {
       `must be lowercase letters and digits in dash-separated groups, at most ${TENANT_ID_MAX_LENGTH}`,
     );
   }
-  if (request.name.trim().length === 0 || request.name.length > 200) {
+  if (request.name.trim().length === 0 || characters(request.name) > 200) {
     throw invalid('name', 'must be 1-200 characters');
   }
   return id;

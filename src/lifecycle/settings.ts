@@ -54,7 +54,8 @@ export function validateSettings(settings: TenantSettings): TenantSettings {
       if (typeof flag !== 'boolean') throw invalid(`settings.features.${name}`, 'must be true or false');
     }
   }
-  if (JSON.stringify(settings).length > 64 * 1024) {
+  // Bytes as stored (UTF-8), not UTF-16 units: "64 KiB" means what it says.
+  if (Buffer.byteLength(JSON.stringify(settings)) > 64 * 1024) {
     throw new AppError('payload_too_large', 'tenant settings may not exceed 64 KiB', { field: 'settings' });
   }
   return settings;

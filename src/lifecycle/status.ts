@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import type { TenantStatus } from '../db/schema.ts';
 import { lockTenant, type Tenant, updateTenant } from '../db/tenants.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
+import { characters } from '../text-length.ts';
 import { recordTenantEvent } from './backup/index.ts';
 import { withTenantBackupLock } from './backup/lock.ts';
 import { asideSchema, recoverInterruptedRestore } from './backup/swap.ts';
@@ -50,7 +51,7 @@ async function finishInterruptedRestore(db: Db, id: string): Promise<void> {
 /** A reason shown to the tenant's API clients in the 403: trimmed, 1-500 characters. */
 function checkReason(reason: string): string {
   const trimmed = reason.trim();
-  if (trimmed.length === 0 || trimmed.length > 500) throw invalid('reason', 'must be 1-500 characters');
+  if (trimmed.length === 0 || characters(trimmed) > 500) throw invalid('reason', 'must be 1-500 characters');
   return trimmed;
 }
 

@@ -68,6 +68,24 @@ describe('tenant lifecycle over HTTP', () => {
     await waitForStatus(tdb.db, body.welcome_job_log_id, ['completed']);
   });
 
+  it('counts names and reasons in characters, as the schemas and the database do', async () => {
+    // An emoji is one character but two UTF-16 units: 200 of them were refused as "1-200".
+    const emoji = '\u{1F9B7}';
+    const made = await call('POST', '/api/tenants', { id: 'emoji', name: emoji.repeat(200), plan: 'pro' });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json().tenant.name).toBe(emoji.repeat(200));
+    const tooLong = await call('POST', '/api/tenants', { name: emoji.repeat(201), plan: 'pro' });
+    expect([tooLong.statusCode, tooLong.json().field]).toEqual([400, 'name']);
+    const suspended = await call('POST', '/api/tenants/emoji/suspend', { reason: emoji.repeat(500) });
+    expect(suspended.statusCode, suspended.body).toBe(200);
+    expect(suspended.json().status_reason).toBe(emoji.repeat(500));
+    const reasonTooLong = await call('POST', '/api/tenants/emoji/suspend', { reason: emoji.repeat(501) });
+    expect([reasonTooLong.statusCode, reasonTooLong.json().field]).toEqual([400, 'reason']);
+    // Settings are bounded in bytes as stored: 30,000 three-byte characters are ~88 KiB.
+    const settings = await call('PATCH', '/api/tenants/emoji/settings', { note: '\u20AC'.repeat(30_000) });
+    expect([settings.statusCode, settings.json().field]).toEqual([413, 'settings']);
+  });
+
   it("answers an owner's plan usage (can provision?) to admins only", async () => {
     const usage = await call('GET', '/api/plans/usage?owner=A%40Example.com&plan=pro');
     expect(usage.statusCode, usage.body).toBe(200);
