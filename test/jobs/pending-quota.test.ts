@@ -15,7 +15,7 @@ import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 describe('pending-job quota', () => {
   let tdb: TestDatabase;
   let app: App;
-  let headers: Record<'acme' | 'globex' | 'burst' | 'own' | 'replay', Record<string, string>>;
+  let headers: Record<'acme' | 'globex' | 'burst' | 'own' | 'replay' | 'initech', Record<string, string>>;
 
   const job = { task: 'send-notification', payload: { channel: 'sms', to: '+1', message: 'hi' } };
   const post = (as: Record<string, string>, payload: object | object[]) =>
@@ -30,7 +30,7 @@ describe('pending-job quota', () => {
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    headers = await tenantsWithKeys(tdb, 'acme', 'globex', 'burst', 'own', 'replay');
+    headers = await tenantsWithKeys(tdb, 'acme', 'globex', 'burst', 'own', 'replay', 'initech');
     const config = parseConfig({ LOG_LEVEL: 'silent', TENANT_MAX_PENDING_JOBS: '5' });
     app = await buildTestApp(tdb.db, {}, registry, { config });
   });
@@ -115,6 +115,26 @@ describe('pending-job quota', () => {
     );
     expect(still[0]!.n).toBe(rows.length);
     expect(await waiting('acme')).toBe(5);
+  });
+
+  it('reserves no room for a retry refused because the job cannot be retried', async () => {
+    const fill = [job, job, job, job];
+    expect((await post(headers.initech, fill)).statusCode).toBe(202);
+    const { rows } = await sql<{ id: string }>`
+      SELECT id::text FROM tenantry.job_logs WHERE tenant_id = 'initech' AND status = 'pending' LIMIT 1`.execute(
+      tdb.db,
+    );
+    // A pending job cannot be retried: 409, three times. Each one reserved a place before.
+    for (let i = 0; i < 3; i++) {
+      const refused = await app.inject({
+        method: 'POST',
+        url: `/api/job-logs/${rows[0]!.id}/retry`,
+        headers: headers.initech,
+      });
+      expect(refused.statusCode).toBe(409);
+    }
+    expect((await post(headers.initech, job)).statusCode).toBe(202);
+    expect(await waiting('initech')).toBe(5);
   });
 
   it('answers a replay of a request that filled the backlog as the first time, not 429', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { invalid, notFound } from '../../../errors.ts';
+import { ACTIONABLE } from '../../../job-logs/bulk.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';
 import { jobLogJson, jobLogSummaryJson } from '../../../job-logs/json.ts';
 import { cleanupJobLogs, findJobLog, type JobLogCursor, listJobLogs } from '../../../job-logs/repository.ts';
@@ -219,9 +220,12 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
       },
     },
     async (request, reply) => {
-      // A retried job waits again: it needs room under its tenant's pending-jobs bound.
+      // A retried job waits again: it needs room under its tenant's pending-jobs bound. A job
+      // that cannot be retried (409 below) reserves none: the room would stay taken until the
+      // next count, refusing the tenant's dispatches meanwhile.
       const row = await findJobLog(db, request.params.id, ownTenant(request.principal));
-      if (row) await reservePendingJobs(db, countByTenant([row.tenant_id]), deps.config.tenantMaxPendingJobs);
+      if (row && ACTIONABLE.retry.includes(row.status))
+        await reservePendingJobs(db, countByTenant([row.tenant_id]), deps.config.tenantMaxPendingJobs);
       const { jobId } = await retryJob(db, request.params.id, {
         tenantId: ownTenant(request.principal),
         notTasks: unretryableTasks(request.principal, registry),
