@@ -6,6 +6,7 @@ export type JobLogFeatureTables = {
   'tenantry.export_chunks': ExportChunksTable;
   'tenantry.callback_secrets': CallbackSecretsTable;
   'tenantry.alert_state': AlertStateTable;
+  'tenantry.job_log_failures': JobLogFailuresTable;
 };
 
 export type ExportType = 'clients' | 'appointments' | 'job_logs';
@@ -48,4 +49,12 @@ export interface CallbackSecretsTable {
 export interface AlertStateTable {
   name: string;
   fired_at: Timestamp;
+}
+
+/** Failed and cancelled job logs, kept by triggers only (migrations/0045): read, never written. */
+export interface JobLogFailuresTable {
+  log_id: ColumnType<string, never, never>;
+  outcome: ColumnType<'failed' | 'cancelled', never, never>;
+  log_tenant: ColumnType<string | null, never, never>;
+  log_created_at: ColumnType<Date, never, never>;
 }

@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { cancelJob, retryJob, SUPERSEDED_SQL } from '../jobs/control.ts';
 import { countByTenant, reservePendingJobs } from '../jobs/pending-quota.ts';
 import { runJobNow } from '../jobs/run-now.ts';
-import type { JobLogFilters } from './repository.ts';
+import { failureIds, isFailureOutcome, type JobLogFilters } from './repository.ts';
 
 export type BulkAction = 'retry' | 'cancel' | 'run-now';
 
@@ -86,6 +86,12 @@ function selection(db: Db, request: BulkRequest) {
     );
   if (f.tenantId !== undefined) query = query.where('tenant_id', '=', f.tenantId);
   if (f.status !== undefined) query = query.where('status', '=', f.status);
+  // Failed and cancelled logs are found through their own index (migrations/0045), not by
+  // reading the whole history: job_logs has no index on status.
+  const statuses = f.status === undefined ? ACTIONABLE[request.action] : [f.status];
+  if (statuses.every(isFailureOutcome)) {
+    query = query.where('id', 'in', failureIds(db, statuses, f.tenantId));
+  }
   if (f.task !== undefined) query = query.where('task', '=', f.task);
   if (f.queue !== undefined) query = query.where('queue', '=', f.queue);
   if (f.sourceType !== undefined) query = query.where('source_type', '=', f.sourceType);

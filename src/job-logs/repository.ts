@@ -87,6 +87,31 @@ function listQuery(db: DbOrTrx) {
 
 export type JobLogListRow = Awaited<ReturnType<ReturnType<typeof listQuery>['executeTakeFirstOrThrow']>>;
 
+/** The statuses job_log_failures indexes (migrations/0045); job_logs itself has no status index. */
+export const FAILURE_OUTCOMES = ['failed', 'cancelled'] as const;
+export type FailureOutcome = (typeof FAILURE_OUTCOMES)[number];
+export const isFailureOutcome = (status: string | undefined): status is FailureOutcome =>
+  (FAILURE_OUTCOMES as readonly string[]).includes(status ?? '');
+
+/** Ids of failed or cancelled logs (of one tenant), from their index: a subquery for `id IN`. */
+export function failureIds(db: DbOrTrx, outcomes: readonly FailureOutcome[], tenantId?: string) {
+  let query = db.selectFrom('tenantry.job_log_failures').select('log_id').where('outcome', 'in', outcomes);
+  if (tenantId !== undefined) query = query.where('log_tenant', '=', tenantId);
+  return query;
+}
+
+/** Filters on columns of the log that never change and that no list is ordered by. */
+function logConditions(filters: JobLogFilters) {
+  const conditions = [];
+  if (filters.task !== undefined) conditions.push(sql<boolean>`job_logs.task = ${filters.task}`);
+  if (filters.queue !== undefined) conditions.push(sql<boolean>`job_logs.queue = ${filters.queue}`);
+  if (filters.sourceType !== undefined) {
+    conditions.push(sql<boolean>`job_logs.source_type = ${filters.sourceType}`);
+  }
+  if (filters.sourceId !== undefined) conditions.push(sql<boolean>`job_logs.source_id = ${filters.sourceId}`);
+  return conditions;
+}
+
 /**
  * Newest first, keyset-paged on (created_at, id): rows inserted while a client pages through
  * land before its cursor and never shift or repeat what it has already seen.
@@ -97,19 +122,46 @@ export async function listJobLogs(
   limit: number,
   after?: JobLogCursor,
 ): Promise<JobLogListRow[]> {
+  if (isFailureOutcome(filters.status)) return listFailedJobLogs(db, filters, filters.status, limit, after);
   let query = listQuery(db);
   if (filters.tenantId !== undefined) query = query.where('tenant_id', '=', filters.tenantId);
   if (filters.status !== undefined) query = query.where('status', '=', filters.status);
-  if (filters.task !== undefined) query = query.where('task', '=', filters.task);
-  if (filters.queue !== undefined) query = query.where('queue', '=', filters.queue);
-  if (filters.sourceType !== undefined) query = query.where('source_type', '=', filters.sourceType);
-  if (filters.sourceId !== undefined) query = query.where('source_id', '=', filters.sourceId);
+  for (const condition of logConditions(filters)) query = query.where(condition);
   if (filters.createdAfter !== undefined) query = query.where('created_at', '>=', filters.createdAfter);
   if (filters.createdBefore !== undefined) query = query.where('created_at', '<', filters.createdBefore);
   if (after !== undefined) {
     query = query.where(sql<boolean>`(created_at, id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`);
   }
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/**
+ * The same page of failed or cancelled logs, read in the order of job_log_failures' index (its
+ * copies of created_at and id) and joined to the logs: it stops at the page's length however
+ * long the history and however rare the failures in it.
+ */
+function listFailedJobLogs(
+  db: DbOrTrx,
+  filters: JobLogFilters,
+  outcome: FailureOutcome,
+  limit: number,
+  after?: JobLogCursor,
+): Promise<JobLogListRow[]> {
+  let query = listQuery(db)
+    .innerJoin('tenantry.job_log_failures as f', 'f.log_id', 'tenantry.job_logs.id')
+    .where('f.outcome', '=', outcome)
+    .where('status', '=', outcome);
+  if (filters.tenantId !== undefined) query = query.where('f.log_tenant', '=', filters.tenantId);
+  for (const condition of logConditions(filters)) query = query.where(condition);
+  if (filters.createdAfter !== undefined) query = query.where('f.log_created_at', '>=', filters.createdAfter);
+  if (filters.createdBefore !== undefined)
+    query = query.where('f.log_created_at', '<', filters.createdBefore);
+  if (after !== undefined) {
+    query = query.where(
+      sql<boolean>`(f.log_created_at, f.log_id) < (${after[0]}::timestamptz, ${after[1]}::bigint)`,
+    );
+  }
+  return query.orderBy('f.log_created_at', 'desc').orderBy('f.log_id', 'desc').limit(limit).execute();
 }
 
 /** List rows of some job logs, by id (the dashboard's live page refreshes what changed). */

@@ -43,6 +43,48 @@ describe('tenantry worker --once and jobs commands', () => {
     expect((await jobLog(tdb.db, b.id)).status).toBe('pending');
   }, 60_000);
 
+  it('retries within the pending-jobs bound, saying how far it got', async () => {
+    await createTenantWithSchema(tdb, { id: 'gamma' });
+    const { rows } = await sql<{ id: string }>`
+      INSERT INTO "tenant_gamma".clients (name, company_context) VALUES ('Co', 'ctx') RETURNING id`.execute(
+      tdb.db,
+    );
+    const jobs = [];
+    for (let i = 0; i < 3; i++) {
+      jobs.push(
+        await dispatch(
+          tdb.db,
+          'process-company-context',
+          { client_id: Number(rows[0]!.id) },
+          { tenant: 'gamma', maxAttempts: 1 },
+        ),
+      );
+    }
+    // Nothing listens on port 1: every job fails its only attempt.
+    await tenantry(['worker', '--once', '--no-migrate', '--tenant', 'gamma'], {
+      AI_ENDPOINT_URL: 'http://127.0.0.1:1/',
+    });
+    for (const job of jobs) expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
+    const bound = { TENANT_MAX_PENDING_JOBS: '2' };
+    const refused = await tenantry(['jobs', 'retry', '--all', '--tenant', 'gamma'], bound);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toMatch(
+      /^tenantry: retried 0 failed jobs, then stopped: tenant gamma has 0 jobs waiting; 3 more would pass .*TENANT_MAX_PENDING_JOBS is 2/,
+    );
+    for (const job of jobs) expect((await jobLog(tdb.db, job.id)).status).toBe('failed');
+    expect((await tenantry(['jobs', 'retry', jobs[0]!.id], bound)).code).toBe(0);
+    expect((await tenantry(['jobs', 'retry', jobs[1]!.id], bound)).code).toBe(0);
+    const full = await tenantry(['jobs', 'retry', jobs[2]!.id], bound);
+    expect([full.code, full.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^tenantry: tenant gamma has 2 jobs waiting/),
+    ]);
+    expect((await jobLog(tdb.db, jobs[2]!.id)).status).toBe('failed');
+    // Under the default bound, --all takes what is left.
+    const rest = await tenantry(['jobs', 'retry', '--all', '--tenant', 'gamma']);
+    expect(rest.stdout.trim()).toBe('retried 1 failed job');
+  }, 60_000);
+
   it('lists, retries, cancels and flushes the dead letter', async () => {
     const { rows } = await sql<{ id: string }>`
       INSERT INTO "tenant_beta".clients (name, company_context) VALUES ('Co', 'ctx') RETURNING id`.execute(

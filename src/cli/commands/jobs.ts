@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { Db } from '../../db/database.ts';
-import { AppError } from '../../errors.ts';
 import { intArg, listLimit, tenantIdArg } from '../options.ts';
 import { printTable } from '../table.ts';
 import { withRuntime } from '../with-runtime.ts';
 import { registerDispatchCommand } from './jobs-dispatch.ts';
+import { registerRetryCommand } from './jobs-retry.ts';
 
 /** A `--tenant` that names no tenant is an error (one line, exit 1), not an empty result. */
 const requireTenant = async (db: Db, tenant: string | undefined) =>
@@ -13,6 +13,7 @@ const requireTenant = async (db: Db, tenant: string | undefined) =>
 export function registerJobCommands(program: Command): void {
   const jobs = program.command('jobs').description('inspect and operate the job queues');
   registerDispatchCommand(jobs);
+  registerRetryCommand(jobs);
 
   jobs
     .command('monitor')
@@ -122,12 +123,14 @@ export function registerJobCommands(program: Command): void {
     .option('--tenant <id>', "only this tenant's jobs", tenantIdArg)
     .option('--limit <n>', 'at most this many (up to 10000)', listLimit, 50)
     .action(async (opts: { tenant?: string; limit: number }) => {
+      const { failureIds } = await import('../../job-logs/repository.ts');
       await withRuntime(async ({ db }) => {
         await requireTenant(db, opts.tenant);
         let query = db
           .selectFrom('tenantry.job_logs')
           .select(['id', 'tenant_id', 'task', 'queue', 'attempts', 'finished_at', 'error_message'])
           .where('status', '=', 'failed')
+          .where('id', 'in', failureIds(db, ['failed'], opts.tenant))
           .orderBy('finished_at', 'desc')
           .limit(opts.limit);
         if (opts.tenant) query = query.where('tenant_id', '=', opts.tenant);
@@ -136,43 +139,6 @@ export function registerJobCommands(program: Command): void {
           rows.map((r) => ({ ...r, tenant: r.tenant_id ?? '(central)', error: r.error_message })),
           ['id', 'tenant', 'task', 'queue', 'attempts', 'finished_at', 'error'],
         );
-      });
-    });
-
-  jobs
-    .command('retry')
-    .description('put a failed or cancelled job back in the queue (attempts reset)')
-    .argument('[id]', 'job-log id')
-    .option('--all', 'every permanently failed job')
-    .option('--tenant <id>', 'with --all: only this tenant', tenantIdArg)
-    .action(async (id: string | undefined, opts: { all?: boolean; tenant?: string }) => {
-      if (!id && !opts.all) throw new Error('name a job-log id or pass --all');
-      if (id && (opts.all || opts.tenant)) throw new Error('name a job-log id or pass --all, not both');
-      const { retryJob } = await import('../../jobs/control.ts');
-      await withRuntime(async ({ db }) => {
-        if (id) {
-          await retryJob(db, id);
-          console.log(`job ${id} is pending again`);
-          return;
-        }
-        await requireTenant(db, opts.tenant);
-        let query = db.selectFrom('tenantry.job_logs').select('id').where('status', '=', 'failed');
-        if (opts.tenant) query = query.where('tenant_id', '=', opts.tenant);
-        const failed = await query.execute();
-        let retried = 0;
-        for (const row of failed) {
-          // Retried (or cancelled, removed) by someone else since the list was read: not ours to count.
-          const done = await retryJob(db, row.id).then(
-            () => true,
-            (err: unknown) => {
-              if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found'))
-                return false;
-              throw err;
-            },
-          );
-          if (done) retried++;
-        }
-        console.log(`retried ${retried} failed job${retried === 1 ? '' : 's'}`);
       });
     });
 
