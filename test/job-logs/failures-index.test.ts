@@ -157,4 +157,10 @@ describe('the index of failed and cancelled job logs', () => {
     expect(await listed()).not.toContain(id);
     expect(await indexed()).toEqual(await expected());
   });
+
+  it('is emptied with job_logs (TRUNCATE fires no row trigger)', async () => {
+    expect((await indexed()).length).toBeGreaterThan(0);
+    await sql`TRUNCATE tenantry.job_logs CASCADE`.execute(tdb.db);
+    expect(await indexed()).toEqual([]);
+  });
 });

@@ -12,8 +12,8 @@ const plural = (n: number) => `${n} failed job${n === 1 ? '' : 's'}`;
 /**
  * `tenantry jobs retry ID | --all [--tenant]`. A retried job waits again, so it needs room under
  * its tenant's TENANT_MAX_PENDING_JOBS as a dispatch does (the API's retries reserve it; this
- * command did not). `--all` reserves a chunk at a time and stops at the first tenant without
- * room, saying how many it retried before.
+ * command did not). `--all` goes tenant by tenant, reserving up to a chunk at a time, and
+ * retries what fits; it then fails naming the tenants whose jobs it left, and how many.
  */
 export function registerRetryCommand(jobs: Command): void {
   jobs
@@ -40,6 +40,16 @@ export function registerRetryCommand(jobs: Command): void {
       await withRuntime(async ({ db }) => {
         const reserve = (tenants: (string | null)[]) =>
           reservePendingJobs(db, countByTenant(tenants), config.tenantMaxPendingJobs);
+        /** Retried (or cancelled, removed) by someone else since the list was read: not ours to count. */
+        const retried1 = (logId: string) =>
+          retryJob(db, logId).then(
+            () => true,
+            (err: unknown) => {
+              if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found'))
+                return false;
+              throw err;
+            },
+          );
         if (id) {
           const row = await findJobLog(db, id);
           if (row && (row.status === 'failed' || row.status === 'cancelled')) await reserve([row.tenant_id]);
@@ -56,27 +66,43 @@ export function registerRetryCommand(jobs: Command): void {
           .orderBy('id');
         if (opts.tenant) query = query.where('tenant_id', '=', opts.tenant);
         const failed = await query.execute();
+        // Per tenant, oldest first: a tenant without room leaves its own jobs, not the others'.
+        const byTenant = new Map<string | null, string[]>();
+        for (const row of failed)
+          byTenant.set(row.tenant_id, [...(byTenant.get(row.tenant_id) ?? []), row.id]);
+        const fits = (tenant: string | null, n: number) =>
+          reserve(Array(n).fill(tenant)).then(
+            () => true,
+            (err: unknown) => {
+              if (err instanceof AppError && err.code === 'rate_limited') return false;
+              throw err;
+            },
+          );
         let retried = 0;
-        for (let at = 0; at < failed.length; at += CHUNK) {
-          const chunk = failed.slice(at, at + CHUNK);
-          try {
-            await reserve(chunk.map((r) => r.tenant_id));
-          } catch (err) {
-            if (!(err instanceof AppError)) throw err;
-            throw new Error(`retried ${plural(retried)}, then stopped: ${err.message}`);
+        const left: string[] = [];
+        for (const [tenant, ids] of byTenant) {
+          let at = 0;
+          let size = CHUNK;
+          while (at < ids.length) {
+            const chunk = ids.slice(at, at + size);
+            if (!(await fits(tenant, chunk.length))) {
+              // What room there is, found by halving: a bound below the chunk still gets used.
+              if (chunk.length === 1) {
+                left.push(`${ids.length - at} of ${tenant}`);
+                break;
+              }
+              size = Math.ceil(chunk.length / 2);
+              continue;
+            }
+            for (const logId of chunk) if (await retried1(logId)) retried++;
+            at += chunk.length;
           }
-          for (const row of chunk) {
-            // Retried (or cancelled, removed) by someone else since the list was read: not ours to count.
-            const done = await retryJob(db, row.id).then(
-              () => true,
-              (err: unknown) => {
-                if (err instanceof AppError && (err.code === 'conflict' || err.code === 'not_found'))
-                  return false;
-                throw err;
-              },
-            );
-            if (done) retried++;
-          }
+        }
+        if (left.length > 0) {
+          throw new Error(
+            `retried ${plural(retried)}; no room under TENANT_MAX_PENDING_JOBS (${config.tenantMaxPendingJobs}) ` +
+              `for the rest: ${left.join(', ')} (retry once some have started)`,
+          );
         }
         console.log(`retried ${plural(retried)}`);
       });
