@@ -159,8 +159,13 @@ async function write(
       t.insertInto('file_chunks').values({ file_id: id, seq, data }).execute(),
     );
     for await (const piece of typeof source === 'string' || Buffer.isBuffer(source) ? [source] : source) {
-      // A copy: the writer holds pieces until a chunk is full, and a caller may reuse its buffer.
-      const buf = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : Buffer.from(piece);
+      // A view, not a copy: the writer copies into its chunk and keeps no piece after write().
+      const buf =
+        typeof piece === 'string'
+          ? Buffer.from(piece, 'utf8')
+          : Buffer.isBuffer(piece)
+            ? piece
+            : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       if (writer.bytes + buf.length > limits.maxFileBytes) throw tooLarge(limits);
       hash.update(buf);
       await writer.write(buf);
