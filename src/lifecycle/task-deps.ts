@@ -1,33 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TenantCache } from '../cache/tenant-cache.ts';
 import { findTenant } from '../db/tenants.ts';
+import { AppError } from '../errors.ts';
 import type { TaskContext } from '../jobs/define.ts';
+import { liveJobCounts } from '../jobs/queue-stats.ts';
 import type { BackupDeps } from './backup/index.ts';
 import { changeStatus } from './status.ts';
 
 /** The status_reason of a tenant a restore has paused; restore-recovery.ts looks for it. */
 export const PAUSE_REASON = 'restore in progress';
 
+/** How long a restore waits for the tenant's running jobs to end once none may start. */
+export const RESTORE_DRAIN_MS = 60_000;
+const DRAIN_POLL_MS = 200;
+
 /**
  * Pauses a tenant's jobs for a restore by making it inactive (the worker's tenant gate then
- * leaves its jobs queued) and returns the function that puts the previous status back. A
- * tenant that is already inactive or suspended has nothing to pause and nothing to restore,
+ * leaves its jobs queued), waits for those already running to end, and returns the function
+ * that puts the previous status back. A job still running when the schema is swapped would
+ * commit into the copy set aside (dropped) or, after the swap, write into the restored data
+ * what it read before it: half an import on top of the backup. Jobs that outlive `drainMs`
+ * fail the restore before anything changed, the status put back (409: run it again once they
+ * have ended, or cancel them).
+ *
+ * A tenant that is already inactive or suspended has nothing to pause and nothing to restore,
  * except one a restore paused and never resumed (its process was killed): called under the
  * tenant's exclusive backup lock, no other restore can be running, so that pause is this one's
  * to end. Before, the next restore (a retry of the task, or the operator's) repaired the schema
  * and left the tenant inactive, "restore in progress", until someone activated it.
  */
-export async function pauseTenantJobs(ctx: Pick<TaskContext, 'controlDb'>, tenantId: string) {
+export async function pauseTenantJobs(
+  ctx: Pick<TaskContext, 'controlDb'> & { signal?: AbortSignal },
+  tenantId: string,
+  drainMs = RESTORE_DRAIN_MS,
+) {
   const tenant = await findTenant(ctx.controlDb, tenantId);
   const leftByRestore = tenant?.status === 'inactive' && tenant.status_reason === PAUSE_REASON;
   if (tenant?.status !== 'active' && !leftByRestore) return async () => {};
   if (!leftByRestore) await changeStatus(ctx.controlDb, tenantId, 'inactive', PAUSE_REASON, ['active']);
-  return async () => {
+  const resume = async () => {
     const now = await findTenant(ctx.controlDb, tenantId);
     // An operator who changed the status meanwhile wins over the automatic resume.
     if (now?.status === 'inactive' && now.status_reason === PAUSE_REASON) {
       await changeStatus(ctx.controlDb, tenantId, 'active', null, ['inactive']);
     }
   };
+  const undo = async (err: unknown): Promise<never> => {
+    await resume().catch(() => {});
+    throw err;
+  };
+  const deadline = Date.now() + drainMs;
+  for (;;) {
+    const { running } = await liveJobCounts(ctx.controlDb, tenantId).catch(undo);
+    if (running === 0) return resume;
+    if (Date.now() >= deadline) {
+      await resume();
+      throw new AppError(
+        'conflict',
+        `${running} job${running === 1 ? '' : 's'} of tenant ${tenantId} still running after ` +
+          `${drainMs / 1000} s with its jobs paused; nothing was restored: restore again once ` +
+          'they have ended, or cancel them',
+        { reason: 'tenant_jobs_running' },
+      );
+    }
+    // A worker shutting down ends the wait (and the restore) with the status put back.
+    await sleep(DRAIN_POLL_MS, undefined, { signal: ctx.signal }).catch(undo);
+  }
 }
 
 /** BackupDeps for a lifecycle task: the worker's configuration, cache and abort signal. */

@@ -1,0 +1,87 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { findTenant } from '../../src/db/tenants.ts';
+import { dispatchJobs } from '../../src/jobs/dispatch.ts';
+import { createBackup, restoreBackup } from '../../src/lifecycle/backup/index.ts';
+import { pauseTenantJobs } from '../../src/lifecycle/task-deps.ts';
+import { registry } from '../../src/tasks/index.ts';
+import type { WorkerService } from '../../src/worker/runner.ts';
+import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
+import { jobLog, startTestWorker, waitForStatus } from '../helpers/worker.ts';
+import { addTenant, type BackupHarness, backupHarness, expectAppError, seed, snapshot } from './fixtures.ts';
+
+const tasks = registry.with([probe]);
+
+/**
+ * A restore swaps the tenant's schema only once the tenant's running jobs have ended: one
+ * still running would commit into the copy set aside, or write into the restored data what it
+ * read before. Jobs that outlive the wait fail the restore before anything changed.
+ */
+describe.skipIf(Boolean(inject('pgToolsMissing')))('a restore and the tenant’s running jobs', () => {
+  let h: BackupHarness;
+  let worker: WorkerService;
+
+  const sleeper = async (tenant: string, ms: number) => {
+    const [job] = await dispatchJobs(h.tdb.db, tasks, [
+      { task: 'probe', tenant, payload: { mode: 'sleep', ms } },
+    ]);
+    await waitForStatus(h.tdb.db, job!.id, ['running']);
+    return job!.id;
+  };
+
+  beforeAll(async () => {
+    h = await backupHarness();
+    await PROBE_TABLE_DDL.execute(h.tdb.db);
+    for (const id of ['busy', 'stuck']) {
+      await addTenant(h.tdb, id);
+      await seed(h.tdb, id, 10);
+    }
+    worker = await startTestWorker(h.tdb, { registry: tasks });
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await h.close();
+  });
+
+  it('waits for a running job to end before it swaps the schema', async () => {
+    const backup = await createBackup(h.deps(), 'busy');
+    const id = await sleeper('busy', 1500);
+    const restored = await restoreBackup(
+      h.deps({ pauseJobs: (tenant) => pauseTenantJobs({ controlDb: h.tdb.db }, tenant, 20_000) }),
+      'busy',
+      { file: backup.fileName },
+    );
+    expect(restored.backup.fileName).toBe(backup.fileName);
+    // Without the wait the restore returned while the job still ran (it takes well under 1.5 s).
+    const log = await jobLog(h.tdb.db, id);
+    expect(log.status).toBe('completed');
+    const { rows } = await sql<{ at: Date }>`
+      SELECT created_at AS at FROM tenantry.tenant_events WHERE tenant_id = 'busy' AND type = 'restored'`.execute(
+      h.tdb.db,
+    );
+    expect(log.finished_at!.getTime()).toBeLessThanOrEqual(rows[0]!.at.getTime());
+    expect((await findTenant(h.tdb.db, 'busy'))?.status).toBe('active');
+  });
+
+  it('fails before changing anything when a job outlives the wait, and puts the status back', async () => {
+    const backup = await createBackup(h.deps(), 'stuck');
+    await sql`DELETE FROM "tenant_stuck".clients WHERE id % 2 = 0`.execute(h.tdb.db);
+    const before = await snapshot(h.tdb, 'stuck');
+    const id = await sleeper('stuck', 4000);
+    const refused = await expectAppError(
+      restoreBackup(
+        h.deps({ pauseJobs: (tenant) => pauseTenantJobs({ controlDb: h.tdb.db }, tenant, 500) }),
+        'stuck',
+        { file: backup.fileName },
+      ),
+      'conflict',
+      'tenant_jobs_running',
+    );
+    expect(refused.message).toMatch(
+      /^1 job of tenant stuck still running after 0.5 s with its jobs paused; nothing was restored/,
+    );
+    expect(await snapshot(h.tdb, 'stuck')).toEqual(before);
+    expect((await findTenant(h.tdb.db, 'stuck'))?.status).toBe('active');
+    await waitForStatus(h.tdb.db, id, ['completed']);
+  });
+});
