@@ -18,8 +18,10 @@ import { PAUSE_REASON } from './task-deps.ts';
  * begin: the dead run's pg_restore / pg_dump sessions ended, the previous schema put back, and
  * the tenant made active again. A restore still running holds the lock and is passed by.
  * A finished restore whose old copy could not be dropped at once (readers held it) left it as
- * `__superseded`; it is dropped here once they let go, not kept until the next restore. A
- * `__pre_restore` beside a tenant that is not paused is left alone (see recoverInterruptedRestore).
+ * `__superseded`; it is dropped here once they let go, not kept until the next restore, and so
+ * is a `__pre_restore` the live schema says a finished restore left (it could not even be
+ * renamed); any other `__pre_restore` beside a tenant that is not paused is left alone (see
+ * recoverInterruptedRestore).
  * Returns the tenants whose interrupted restore was finished.
  */
 export async function recoverAbandonedRestores(
@@ -30,8 +32,8 @@ export async function recoverAbandonedRestores(
   const { rows } = await sql<{ id: string }>`
     SELECT id FROM tenantry.tenants
     WHERE (status = 'inactive' AND status_reason = ${PAUSE_REASON})
-       OR id IN (SELECT substring(n.nspname FROM '^tenant_(.*)__superseded$') FROM pg_namespace n
-                 WHERE n.nspname LIKE 'tenant%\\_\\_superseded')
+       OR id IN (SELECT substring(n.nspname FROM '^tenant_(.*)__(superseded|pre_restore)$') FROM pg_namespace n
+                 WHERE n.nspname LIKE 'tenant%\\_\\_superseded' OR n.nspname LIKE 'tenant%\\_\\_pre\\_restore')
     ORDER BY id`.execute(db);
   const recovered: string[] = [];
   for (const { id } of rows) {

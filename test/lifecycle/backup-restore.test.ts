@@ -7,8 +7,15 @@ import { findTenant } from '../../src/db/tenants.ts';
 import { TenantFiles } from '../../src/files/tenant-files.ts';
 import { createBackup, listBackups, restoreBackup } from '../../src/lifecycle/backup/index.ts';
 import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
-import { asideSchema, recoverInterruptedRestore, supersededSchema } from '../../src/lifecycle/backup/swap.ts';
+import {
+  ASIDE_MARK,
+  asideSchema,
+  DONE_MARK,
+  recoverInterruptedRestore,
+  supersededSchema,
+} from '../../src/lifecycle/backup/swap.ts';
 import { recoverAbandonedRestores } from '../../src/lifecycle/restore-recovery.ts';
+import { setActive, suspend } from '../../src/lifecycle/status.ts';
 import { pauseTenantJobs } from '../../src/lifecycle/task-deps.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
@@ -27,7 +34,7 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', 
   let h: BackupHarness;
   beforeAll(async () => {
     h = await backupHarness();
-    for (const id of ['acme', 'acme-co', 'later', 'gone', 'same-second', 'crashed', 'filed']) {
+    for (const id of ['acme', 'acme-co', 'later', 'gone', 'same-second', 'crashed', 'filed', 'kept']) {
       await addTenant(h.tdb, id);
       await seed(h.tdb, id);
     }
@@ -206,6 +213,31 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('tenant backup and restore', 
     expect(await recoverAbandonedRestores(h.tdb.db, 5000, logger)).toEqual([]);
     expect(await schemaNames(h.tdb, 'acme')).toEqual(['tenant_acme']);
     expect((await findTenant(h.tdb.db, 'acme'))?.status).toBe('active');
+  });
+
+  it('keeps the restored data when a finished restore could not retire its old copy at all', async () => {
+    const backup = await createBackup(h.deps(), 'kept');
+    await mutate(h.tdb, 'kept');
+    await restoreBackup(h.deps(), 'kept', { file: backup.fileName });
+    // Its old copy neither dropped nor renamed (the database went away in between): left as
+    // `__pre_restore`, marked by the restore that the live schema says finished.
+    const { rows } = await sql<{ comment: string }>`
+      SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = 'tenant_kept'`.execute(
+      h.tdb.db,
+    );
+    expect(rows[0]!.comment.startsWith(DONE_MARK)).toBe(true);
+    const restoreId = rows[0]!.comment.slice(DONE_MARK.length);
+    const aside = asideSchema('kept');
+    await sql`CREATE SCHEMA ${sql.id(aside)}`.execute(h.tdb.db);
+    await sql`CREATE TABLE ${sql.table(`${aside}.clients`)} (id int)`.execute(h.tdb.db);
+    await sql`COMMENT ON SCHEMA ${sql.id(aside)} IS ${sql.lit(ASIDE_MARK + restoreId)}`.execute(h.tdb.db);
+    // Weeks of work later, a suspension lifted: the old copy was put back over all of it.
+    await mutate(h.tdb, 'kept');
+    const since = await snapshot(h.tdb, 'kept');
+    await suspend(h.tdb.db, 'kept', 'unpaid invoice');
+    await setActive(h.tdb.db, 'kept', true);
+    expect(await snapshot(h.tdb, 'kept')).toEqual(since);
+    expect(await schemaNames(h.tdb, 'kept')).toEqual(['tenant_kept']);
   });
 
   it('answers 409 while another backup or restore of the tenant holds its lock', async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import { migrateTenantSchema } from '../../db/tenant-schema.ts';
@@ -32,10 +33,36 @@ async function inTransaction(db: Db, lockTimeoutMs: number, statements: ReturnTy
 }
 
 /**
+ * Which restore set a schema aside, and which one finished: schema comments, each naming a
+ * restore by a random id. A `__pre_restore` copy is a finished restore's old data (to drop)
+ * exactly when the live schema says that same restore finished; any other copy is the
+ * tenant's data a restore never finished replacing (to put back). A comment a dump carries
+ * into a later restore names an older restore and never matches.
+ */
+export const ASIDE_MARK = 'set aside by restore ';
+export const DONE_MARK = 'restored by restore ';
+
+async function schemaComment(db: Db, schema: string): Promise<string | null> {
+  const { rows } = await sql<{ comment: string | null }>`
+    SELECT obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace WHERE nspname = ${schema}`.execute(
+    db,
+  );
+  return rows[0]?.comment ?? null;
+}
+
+/** True when the live schema is the data of the restore that set `aside` aside, finished. */
+async function finishedRestoreLeftAside(db: Db, live: string, aside: string): Promise<boolean> {
+  const setAside = await schemaComment(db, aside);
+  if (!setAside?.startsWith(ASIDE_MARK)) return false;
+  return (await schemaComment(db, live)) === DONE_MARK + setAside.slice(ASIDE_MARK.length);
+}
+
+/**
  * Repairs what a restore that died midway left behind; called under the exclusive backup
  * lock before each restore.
  * - `__superseded`: the restore finished, only the old copy's drop is missing; drop it.
- * - `__pre_restore`: the restore never reported success, so the old data is still the
+ * - `__pre_restore` of a restore the live schema says finished: the same; drop it.
+ * - any other `__pre_restore`: the restore never finished, so the old data is still the
  *   tenant's data: whatever sits in the live schema is dropped and the old copy put back.
  */
 export async function recoverInterruptedRestore(
@@ -52,10 +79,17 @@ export async function recoverInterruptedRestore(
     await inTransaction(db, lockTimeoutMs, [sql`DROP SCHEMA ${sql.id(superseded)} CASCADE`]);
     outcome = 'dropped_stale_copy';
   }
-  // `putBack: false` (a tenant no restore left paused, checked in the background): a
-  // `__pre_restore` beside a live tenant is one whose restore succeeded but could not retire
-  // the old copy (restore_cleanup_failed), and its data is the restored one; putting the old
-  // back is for a restore or an activation an operator starts, never done unasked.
+  // A finished restore that could retire its old copy neither by dropping nor by renaming it:
+  // that copy is stale whoever asks. Putting it back (as was done) threw away the restored
+  // data and everything written since, at the tenant's next activation or restore.
+  if ((await schemaExists(db, aside)) && (await finishedRestoreLeftAside(db, live, aside))) {
+    await inTransaction(db, lockTimeoutMs, [sql`DROP SCHEMA ${sql.id(aside)} CASCADE`]);
+    return 'dropped_stale_copy';
+  }
+  // `putBack: false` (a tenant no restore left paused, checked in the background): any other
+  // `__pre_restore` beside it belongs to a restore that never finished while an operator
+  // changed the tenant's status; putting it back is for a restore or an activation an
+  // operator starts, never done unasked.
   if (putBack && (await schemaExists(db, aside))) {
     await inTransaction(db, lockTimeoutMs, [
       sql`DROP SCHEMA IF EXISTS ${sql.id(live)} CASCADE`,
@@ -80,12 +114,19 @@ export async function swapInArchive(deps: BackupDeps, tenantId: string, archive:
   const lockMs = deps.timeoutMs;
   // A tenant whose schema is gone (the disaster a restore exists for) has nothing to set aside.
   const hadLive = await schemaExists(deps.db, live);
+  const restoreId = randomUUID();
   if (hadLive) {
-    await inTransaction(deps.db, lockMs, [sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(aside)}`]);
+    await inTransaction(deps.db, lockMs, [
+      sql`COMMENT ON SCHEMA ${sql.id(live)} IS ${sql.lit(ASIDE_MARK + restoreId)}`,
+      sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(aside)}`,
+    ]);
   }
   try {
     await restoreArchive(deps, tenantId, archive);
     await migrateTenantSchema(deps.db, tenantId);
+    await inTransaction(deps.db, lockMs, [
+      sql`COMMENT ON SCHEMA ${sql.id(live)} IS ${sql.lit(DONE_MARK + restoreId)}`,
+    ]);
   } catch (err) {
     try {
       await inTransaction(deps.db, lockMs, [
@@ -121,13 +162,9 @@ export async function swapInArchive(deps: BackupDeps, tenantId: string, archive:
       ]);
       return [`the previous data stays in schema ${superseded} until the next restore (${why})`];
     } catch {
-      // Still `__pre_restore`: the next restore would treat this one as unfinished and undo it.
-      throw new AppError(
-        'internal',
-        `restore of tenant ${tenantId} could not retire its previous schema ${aside} (${why}); ` +
-          'the next restore of this tenant treats this one as unfinished and puts that schema back',
-        { reason: 'restore_cleanup_failed' },
-      );
+      // Still `__pre_restore`, marked as this finished restore's old copy: the next restore,
+      // activation or background check drops it (recoverInterruptedRestore).
+      return [`the previous data stays in schema ${aside} until the next check drops it (${why})`];
     }
   }
 }
