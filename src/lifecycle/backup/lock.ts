@@ -8,6 +8,14 @@ const BACKUP_LOCK_CLASS = 7_345_004;
 export type LockMode = 'shared' | 'exclusive';
 
 /**
+ * The lock's session sits idle while `fn` works on other connections, for as long as a dump
+ * or a restore takes: an `idle_session_timeout`, or a firewall dropping quiet connections,
+ * would end it and the lock with it, mid-restore, and the background check would then take
+ * the restore for a dead one and undo it. A trivial query this often keeps it from idling.
+ */
+export const LOCK_KEEPALIVE_MS = 20_000;
+
+/**
  * Runs `fn` holding the tenant's backup lock on a dedicated session: backups and pruning take
  * it shared (they may overlap), a restore takes it exclusive (it sees no backup, prune or
  * other restore of that tenant in progress). Waiting is bounded by `waitMs`; a lock still
@@ -20,6 +28,7 @@ export async function withTenantBackupLock<T>(
   mode: LockMode,
   waitMs: number,
   fn: () => Promise<T>,
+  keepAliveMs = LOCK_KEEPALIVE_MS,
 ): Promise<T> {
   return db.connection().execute(async (conn) => {
     await sql`SELECT set_config('lock_timeout', ${`${Math.max(1, Math.round(waitMs))}ms`}, false)`.execute(
@@ -41,9 +50,14 @@ export async function withTenantBackupLock<T>(
       // The session goes back to the pool afterwards and must not keep this setting.
       await sql`RESET lock_timeout`.execute(conn);
     }
+    const keepAlive = setInterval(() => {
+      sql`SELECT 1`.execute(conn).catch(() => {});
+    }, keepAliveMs);
+    keepAlive.unref();
     try {
       return await fn();
     } finally {
+      clearInterval(keepAlive);
       // Unlocking only fails when the session is gone, and its locks went with it.
       await (mode === 'shared'
         ? sql`SELECT pg_advisory_unlock_shared(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
