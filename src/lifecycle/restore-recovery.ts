@@ -6,8 +6,7 @@ import { withTenantBackupLock } from './backup/lock.ts';
 import { recoverInterruptedRestore } from './backup/swap.ts';
 import { recordTenantEvent } from './backup/tenant.ts';
 import { terminateOrphanedToolSessions } from './backup/tool-sessions.ts';
-import { changeStatus } from './status.ts';
-import { PAUSE_REASON } from './task-deps.ts';
+import { changeStatus, PAUSE_REASON } from './status.ts';
 
 /**
  * A restore pauses its tenant (inactive, "restore in progress") and resumes it at the end, all

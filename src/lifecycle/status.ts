@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import type { TenantStatus } from '../db/schema.ts';
-import { lockTenant, type Tenant, updateTenant } from '../db/tenants.ts';
+import { findTenant, lockTenant, type Tenant, updateTenant } from '../db/tenants.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
 import { characters } from '../text-length.ts';
 import { recordTenantEvent } from './backup/index.ts';
@@ -37,14 +37,20 @@ export async function changeStatus(
   });
 }
 
+/** The status_reason of a tenant a restore has paused; restore-recovery.ts looks for it. */
+export const PAUSE_REASON = 'restore in progress';
+
 /**
- * A tenant whose schema a restore set aside (`__pre_restore`) is either being restored now
- * (the restore holds the tenant's backup lock) or was left so by a restore that was killed.
- * Activating it then would run its jobs and API calls on a half-restored or missing schema:
- * a running restore makes the activation a 409, and a dead one's schema is put back first.
+ * A tenant a restore paused, or whose schema a restore set aside (`__pre_restore`), is either
+ * being restored now (the restore holds the tenant's backup lock) or was left so by a restore
+ * that was killed. Activating it then would run its jobs and API calls on a half-restored or
+ * missing schema, or while the restore waits for its running jobs to end: a running restore
+ * makes the activation a 409, and a dead one's schema is put back first.
  */
 async function finishInterruptedRestore(db: Db, id: string): Promise<void> {
-  if (!(await schemaExists(db, asideSchema(id)))) return;
+  const tenant = await findTenant(db, id);
+  const pausedByRestore = tenant?.status === 'inactive' && tenant.status_reason === PAUSE_REASON;
+  if (!pausedByRestore && !(await schemaExists(db, asideSchema(id)))) return;
   await withTenantBackupLock(db, id, 'exclusive', 1000, () => recoverInterruptedRestore(db, id, 5000));
 }
 

@@ -5,10 +5,7 @@ import { AppError } from '../errors.ts';
 import type { TaskContext } from '../jobs/define.ts';
 import { liveJobCounts } from '../jobs/queue-stats.ts';
 import type { BackupDeps } from './backup/index.ts';
-import { changeStatus } from './status.ts';
-
-/** The status_reason of a tenant a restore has paused; restore-recovery.ts looks for it. */
-export const PAUSE_REASON = 'restore in progress';
+import { changeStatus, PAUSE_REASON } from './status.ts';
 
 /** How long a restore waits for the tenant's running jobs to end once none may start. */
 export const RESTORE_DRAIN_MS = 60_000;

@@ -55,6 +55,30 @@ describe('tenant status and settings', () => {
     expect(rows).toEqual([{ name: 'kept' }]);
   });
 
+  it('refuses to activate a tenant a running restore paused before it set the schema aside', async () => {
+    await provision({ db: tdb.db, config }, { id: 'draining', name: 'Draining', plan: 'business' });
+    // A restore that paused the tenant and waits for its running jobs: nothing set aside yet.
+    await setActive(tdb.db, 'draining', false, 'restore in progress');
+    let release!: () => void;
+    const running = withTenantBackupLock(
+      tdb.db,
+      'draining',
+      'exclusive',
+      1000,
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+        }),
+    );
+    while (!release) await new Promise((r) => setTimeout(r, 10));
+    // Activating then let its jobs start while the restore was about to swap the schema.
+    await expectAppError(setActive(tdb.db, 'draining', true), 'conflict', 'backup_in_progress');
+    expect((await findTenant(tdb.db, 'draining'))?.status).toBe('inactive');
+    release();
+    await running;
+    expect(await setActive(tdb.db, 'draining', true)).toMatchObject({ status: 'active' });
+  });
+
   it('merges settings as a JSON merge patch and validates the result', async () => {
     await provision(
       { db: tdb.db, config },
