@@ -40,4 +40,15 @@ export async function cloneTestDatabase(options: { empty?: boolean } = {}): Prom
   };
 }
 
+/** Runs one statement as the server's administrator (database settings, ending sessions). */
+export async function asAdmin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
 export type { Db };

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, createPool, type Db } from '../../src/db/database.ts';
 import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
-import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { asAdmin, cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 /**
  * A backup lock's session idles while a dump or restore works on other connections. With an
@@ -12,15 +11,7 @@ import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
  */
 describe('the tenant backup lock under an idle_session_timeout', () => {
   let tdb: TestDatabase;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = asAdmin;
   /** A pool of its own, opened after the setting: its sessions have the timeout. */
   const freshDb = (): Db => createDb(createPool({ connectionString: tdb.url, max: 2 }));
   /** Whether another session can take the lock now (it is then released at once). */

@@ -26,17 +26,12 @@ describe('tenant status and settings', () => {
     await tdb.close();
   });
 
-  it('puts back the schema a killed restore set aside before activating, and refuses while a restore runs', async () => {
-    await provision({ db: tdb.db, config }, { id: 'halted', name: 'Halted', plan: 'business' });
-    await sql`INSERT INTO tenant_halted.clients (name) VALUES ('kept')`.execute(tdb.db);
-    // What a restore killed after setting the schema aside leaves: no live schema, paused.
-    await sql`ALTER SCHEMA tenant_halted RENAME TO ${sql.id(asideSchema('halted'))}`.execute(tdb.db);
-    await setActive(tdb.db, 'halted', false, 'restore in progress');
-
+  /** The tenant's backup lock held exclusively, as a running restore holds it, until `release()`. */
+  const holdRestoreLock = async (tenant: string) => {
     let release!: () => void;
     const running = withTenantBackupLock(
       tdb.db,
-      'halted',
+      tenant,
       'exclusive',
       1000,
       () =>
@@ -45,6 +40,17 @@ describe('tenant status and settings', () => {
         }),
     );
     while (!release) await new Promise((r) => setTimeout(r, 10));
+    return { release, running };
+  };
+
+  it('puts back the schema a killed restore set aside before activating, and refuses while a restore runs', async () => {
+    await provision({ db: tdb.db, config }, { id: 'halted', name: 'Halted', plan: 'business' });
+    await sql`INSERT INTO tenant_halted.clients (name) VALUES ('kept')`.execute(tdb.db);
+    // What a restore killed after setting the schema aside leaves: no live schema, paused.
+    await sql`ALTER SCHEMA tenant_halted RENAME TO ${sql.id(asideSchema('halted'))}`.execute(tdb.db);
+    await setActive(tdb.db, 'halted', false, 'restore in progress');
+
+    const { release, running } = await holdRestoreLock('halted');
     await expectAppError(setActive(tdb.db, 'halted', true), 'conflict', 'backup_in_progress');
     expect((await findTenant(tdb.db, 'halted'))?.status).toBe('inactive');
     release();
@@ -59,18 +65,7 @@ describe('tenant status and settings', () => {
     await provision({ db: tdb.db, config }, { id: 'draining', name: 'Draining', plan: 'business' });
     // A restore that paused the tenant and waits for its running jobs: nothing set aside yet.
     await setActive(tdb.db, 'draining', false, 'restore in progress');
-    let release!: () => void;
-    const running = withTenantBackupLock(
-      tdb.db,
-      'draining',
-      'exclusive',
-      1000,
-      () =>
-        new Promise<void>((r) => {
-          release = r;
-        }),
-    );
-    while (!release) await new Promise((r) => setTimeout(r, 10));
+    const { release, running } = await holdRestoreLock('draining');
     // Activating then let its jobs start while the restore was about to swap the schema.
     await expectAppError(setActive(tdb.db, 'draining', true), 'conflict', 'backup_in_progress');
     expect((await findTenant(tdb.db, 'draining'))?.status).toBe('inactive');

@@ -1,8 +1,7 @@
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
 import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts';
-import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { asAdmin, cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 /**
  * A database closed to new connections (ALTER DATABASE … ALLOW_CONNECTIONS false, as a
@@ -12,15 +11,7 @@ import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 describe('a database that refuses new connections', () => {
   let tdb: TestDatabase;
   let app: App;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = asAdmin;
 
   beforeAll(async () => {
     tdb = await cloneTestDatabase();

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/http/app.ts';
 import { ADMIN_KEY, bearer, buildTestApp } from '../helpers/app.ts';
-import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { asAdmin, cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 /**
  * A server that answers but cannot do the work: read-only after a failover (25006), a
@@ -12,15 +12,7 @@ import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 describe('a database that answers but cannot do the work', () => {
   let tdb: TestDatabase;
   let app: App;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = asAdmin;
   /** Settings of the database apply to sessions that start after: end the pooled ones. */
   const setting = async (statement: string) => {
     await admin(`ALTER DATABASE "${tdb.name}" ${statement}`);
