@@ -1,4 +1,4 @@
-import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -7,9 +7,10 @@ import {
   humanSize,
   listBackups,
   pruneBackups,
+  restoreBackup,
 } from '../../src/lifecycle/backup/index.ts';
-import { TEMP_PREFIX } from '../../src/lifecycle/backup/paths.ts';
-import { addTenant, type BackupHarness, backupHarness, expectAppError, seed } from './fixtures.ts';
+import { backupFileName, TEMP_PREFIX } from '../../src/lifecycle/backup/paths.ts';
+import { addTenant, type BackupHarness, backupHarness, events, expectAppError, seed } from './fixtures.ts';
 
 describe.skipIf(Boolean(inject('pgToolsMissing')))('backup listing and retention', () => {
   let h: BackupHarness;
@@ -63,7 +64,7 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('backup listing and retention
     expect(await files()).toEqual([`${TEMP_PREFIX}dump-fresh`, made[2]?.fileName, made[3]?.fileName].sort());
 
     const again = await pruneBackups(h.deps(), 'keeper', 2);
-    expect(again).toEqual({ kept: 2, removed: [], staleTempFiles: 0 });
+    expect(again).toEqual({ kept: 2, removed: [], staleTempFiles: 0, adopted: [] });
   });
 
   it('refuses to keep fewer than one backup', async () => {
@@ -71,6 +72,32 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('backup listing and retention
       await expectAppError(pruneBackups(h.deps(), 'keeper', keep), 'validation_failed');
     }
     expect((await listBackups(h.deps(), 'keeper')).length).toBe(2);
+  });
+
+  it('records a whole backup no row lists (a run died as it published it), dated when it was written', async () => {
+    const [newest] = await listBackups(h.deps(), 'keeper');
+    const dir = path.join(h.backupDir, 'keeper');
+    const written = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const orphan = backupFileName('keeper', written, 1, false);
+    const fresh = backupFileName('keeper', new Date(Date.now() - 60 * 60 * 1000), 1, false);
+    await copyFile(path.join(dir, newest!.fileName), path.join(dir, orphan));
+    await copyFile(path.join(dir, newest!.fileName), path.join(dir, fresh));
+    await utimes(path.join(dir, orphan), written, written);
+
+    // A file just written may be a publish still under way: left alone until it is old.
+    const result = await pruneBackups(h.deps(), 'keeper', 5);
+    expect(result.adopted).toEqual([orphan]);
+    const listed = await listBackups(h.deps(), 'keeper');
+    expect(listed.map((b) => b.fileName)).toEqual([newest!.fileName, expect.any(String), orphan]);
+    expect(listed[2]).toMatchObject({ sha256: newest!.sha256, sizeBytes: newest!.sizeBytes, missing: false });
+    expect(listed[2]!.createdAt.getTime()).toBe(written.getTime());
+    expect(await events(h.tdb, 'keeper', 'backed_up')).toContainEqual(
+      expect.objectContaining({ file_name: orphan, adopted: true }),
+    );
+    // It restores like any other (its checksum and archive are checked first).
+    const restored = await restoreBackup(h.deps(), 'keeper', { file: orphan });
+    expect(restored.backup.fileName).toBe(orphan);
+    expect((await pruneBackups(h.deps(), 'keeper', 5)).adopted).toEqual([]);
   });
 
   it('prints sizes the way people read them', () => {

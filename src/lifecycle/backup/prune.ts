@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { invalid } from '../../errors.ts';
+import { adoptUnlistedBackups } from './adopt.ts';
 import { removeQuietly, removeStaleTempFiles, syncDir } from './files.ts';
 import { listBackups, toBackup } from './list.ts';
 import { withTenantBackupLock } from './lock.ts';
@@ -12,6 +13,8 @@ export interface PruneResult {
   removed: Backup[];
   /** Temporary files of runs that died before finishing, removed along the way. */
   staleTempFiles: number;
+  /** Whole backup files no row listed (a run died as it published them), recorded first. */
+  adopted: string[];
 }
 
 /**
@@ -33,6 +36,8 @@ export async function pruneBackups(
   const dir = tenantBackupDir(deps.backupDir, tenantId);
   return withTenantBackupLock(deps.db, tenantId, 'shared', deps.timeoutMs, async () => {
     const db = backupDb(deps.db);
+    // A run in progress is bounded by the tool time limit; anything older is abandoned.
+    const adopted = await adoptUnlistedBackups(deps, tenantId, dir, 2 * deps.timeoutMs);
     const listed = await listBackups({ db: deps.db, backupDir: deps.backupDir }, tenantId);
     const doomed = listed.filter((b) => !b.missing).slice(keep);
     const rows =
@@ -50,7 +55,6 @@ export async function pruneBackups(
             .execute();
     for (const row of rows) await removeQuietly(path.join(dir, row.file_name));
     if (rows.length > 0) await syncDir(dir);
-    // A run in progress is bounded by the tool time limit; anything older is abandoned.
     const staleTempFiles = await removeStaleTempFiles(dir, 2 * deps.timeoutMs);
     const removed = rows.map(toBackup).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     const { count } = await db
@@ -58,6 +62,6 @@ export async function pruneBackups(
       .select((eb) => eb.fn.countAll<string>().as('count'))
       .where('tenant_id', '=', tenantId)
       .executeTakeFirstOrThrow();
-    return { kept: Number(count), removed, staleTempFiles };
+    return { kept: Number(count), removed, staleTempFiles, adopted };
   });
 }
