@@ -1,4 +1,4 @@
-import { copyFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, truncate, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -98,6 +98,20 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('backup listing and retention
     const restored = await restoreBackup(h.deps(), 'keeper', { file: orphan });
     expect(restored.backup.fileName).toBe(orphan);
     expect((await pruneBackups(h.deps(), 'keeper', 5)).adopted).toEqual([]);
+  });
+
+  it('does not count a backup cut short among those it keeps', async () => {
+    const made = [];
+    for (let i = 0; i < 2; i++) made.push(await createBackup(h.deps(), 'keeper'));
+    const before = await listBackups(h.deps(), 'keeper');
+    // The newest file cut short (a disk that filled, a copy interrupted): keeping 1 kept it alone.
+    await truncate(path.join(h.backupDir, 'keeper', made[1]!.fileName), 100);
+    const result = await pruneBackups(h.deps(), 'keeper', 1);
+    expect(result.removed.map((b) => b.fileName)).toEqual(before.slice(2).map((b) => b.fileName));
+    expect((await listBackups(h.deps(), 'keeper')).map((b) => b.fileName)).toEqual([
+      made[1]!.fileName,
+      made[0]!.fileName,
+    ]);
   });
 
   it('prints sizes the way people read them', () => {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { invalid } from '../../errors.ts';
 import { adoptUnlistedBackups } from './adopt.ts';
@@ -18,7 +19,7 @@ export interface PruneResult {
 }
 
 /**
- * Keeps the newest `keep` backups of the tenant whose file is there and deletes the rest, rows
+ * Keeps the newest `keep` backups of the tenant whose file is there, whole, and deletes the rest, rows
  * first: a crash between the two steps leaves an unlisted file (disk space), never a listed
  * backup whose file is gone. A recorded backup whose file is missing is not one of those kept
  * (counting it, `--keep 7` left fewer than 7 to restore from), and its row stays, marked
@@ -39,7 +40,15 @@ export async function pruneBackups(
     // A run in progress is bounded by the tool time limit; anything older is abandoned.
     const adopted = await adoptUnlistedBackups(deps, tenantId, dir, 2 * deps.timeoutMs);
     const listed = await listBackups({ db: deps.db, backupDir: deps.backupDir }, tenantId);
-    const doomed = listed.filter((b) => !b.missing).slice(keep);
+    // A file cut short (not the size recorded) is no backup to count on: it is not one of the
+    // `keep`, so an older whole one is kept in its place, and its row stays as a missing one's.
+    const whole = [];
+    for (const b of listed) {
+      if (b.missing) continue;
+      const size = (await stat(path.join(dir, b.fileName)).catch(() => undefined))?.size;
+      if (size === b.sizeBytes) whole.push(b);
+    }
+    const doomed = whole.slice(keep);
     const rows =
       doomed.length === 0
         ? []
