@@ -3,15 +3,22 @@ import { ListenerOnDemand } from '../db/listener-on-demand.ts';
 import { JOB_LOG_CHANNEL } from '../jobs/log-batch.ts';
 import type { Logger } from '../logger.ts';
 import { jobLogSummaryJson } from './json.ts';
-import { findJobLogSummaries } from './repository.ts';
+import { findJobLogOwners, findJobLogSummaries } from './repository.ts';
 
 /** The tenant-status channel (migration 0002's trigger): provisioning and status changes. */
 const TENANT_CHANNEL = 'tenantry_tenant_status';
 
 /** Changes are gathered for this long and sent together: at most one message per interval. */
 export const FLUSH_INTERVAL_MS = 500;
-/** More changed rows than this in one interval: clients are told to re-read instead. */
+/**
+ * More changed rows than this in one interval, of one subscriber's scope (its tenant's, or all
+ * of them for an admin): that subscriber is told to re-read instead. Counted per tenant, so
+ * one tenant's bulk dispatch does not make every other tenant's pages re-read and miss their
+ * own changes meanwhile (it did: the count was of every tenant's rows together).
+ */
 export const MAX_ROWS_PER_FLUSH = 200;
+/** Changed ids gathered in one interval; past this, every subscriber re-reads. */
+export const MAX_IDS_PER_FLUSH = 5000;
 
 export type JobLogSummary = ReturnType<typeof jobLogSummaryJson>;
 
@@ -82,7 +89,7 @@ export class JobLogPageHub {
     if (this.subscribers.size === 0) return;
     for (const id of ids) {
       if (!/^\d{1,18}$/.test(id)) continue;
-      if (this.changed.size >= MAX_ROWS_PER_FLUSH) {
+      if (this.changed.size >= MAX_IDS_PER_FLUSH) {
         this.overflow = true;
         break;
       }
@@ -102,20 +109,34 @@ export class JobLogPageHub {
       return;
     }
     if (ids.length === 0 || this.subscribers.size === 0) return;
-    findJobLogSummaries(this.db, ids).then(
-      (rows) => {
-        const summaries = rows.map(jobLogSummaryJson);
-        for (const s of this.subscribers) {
-          const mine =
-            s.tenantId === undefined ? summaries : summaries.filter((r) => r.tenant === s.tenantId);
-          if (mine.length > 0) s.jobs(mine);
-        }
-      },
-      (err) => {
-        this.logger.warn({ err }, 'job-log page refresh failed');
-        for (const s of this.subscribers) s.resync('refresh failed');
-      },
-    );
+    this.refresh(ids).catch((err: unknown) => {
+      this.logger.warn({ err }, 'job-log page refresh failed');
+      for (const s of this.subscribers) s.resync('refresh failed');
+    });
+  }
+
+  /** Sends each subscriber its scope's changed rows, or a resync when its scope has too many. */
+  private async refresh(ids: string[]): Promise<void> {
+    const busy = new Set<string | null>();
+    let shown = ids;
+    if (ids.length > MAX_ROWS_PER_FLUSH) {
+      // Whose rows changed: only a tenant past the bound re-reads; the others get their rows.
+      const owners = await findJobLogOwners(this.db, ids);
+      const counts = new Map<string | null, number>();
+      for (const o of owners) counts.set(o.tenant_id, (counts.get(o.tenant_id) ?? 0) + 1);
+      for (const [tenant, n] of counts) if (n > MAX_ROWS_PER_FLUSH) busy.add(tenant);
+      shown = owners.filter((o) => !busy.has(o.tenant_id)).map((o) => o.id);
+    }
+    const summaries = (await findJobLogSummaries(this.db, shown)).map(jobLogSummaryJson);
+    for (const s of this.subscribers) {
+      const tooMany = s.tenantId === undefined ? ids.length > MAX_ROWS_PER_FLUSH : busy.has(s.tenantId);
+      if (tooMany) {
+        s.resync('many changes');
+        continue;
+      }
+      const mine = s.tenantId === undefined ? summaries : summaries.filter((r) => r.tenant === s.tenantId);
+      if (mine.length > 0) s.jobs(mine);
+    }
   }
 
   private tenantChanged(id: string): void {

@@ -170,6 +170,15 @@ export async function findJobLogSummaries(db: DbOrTrx, ids: readonly string[]): 
   return listQuery(db).where('id', 'in', ids).orderBy('id').execute();
 }
 
+/** Whose job logs these are (null: central work), by id; ids not found are left out. */
+export async function findJobLogOwners(
+  db: DbOrTrx,
+  ids: readonly string[],
+): Promise<{ id: string; tenant_id: string | null }[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('tenantry.job_logs').select(['id', 'tenant_id']).where('id', 'in', ids).execute();
+}
+
 export async function findJobLog(db: DbOrTrx, id: string, tenantId?: string): Promise<JobLogRow | undefined> {
   if (!/^\d{1,18}$/.test(id)) return undefined;
   let query = baseQuery(db).where('id', '=', id);
