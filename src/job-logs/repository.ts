@@ -191,13 +191,39 @@ export async function findJobLogs(db: DbOrTrx, ids: readonly string[]): Promise<
   return baseQuery(db).where('id', 'in', ids).execute();
 }
 
-/** Deletes finished rows older than `days`; pending and running rows are never touched. */
-export async function cleanupJobLogs(db: DbOrTrx, days: number, tenantId?: string): Promise<number> {
-  let query = db
-    .deleteFrom('tenantry.job_logs')
-    .where('status', 'in', ['completed', 'failed', 'cancelled'])
-    .where('created_at', '<', sql<Date>`now() - make_interval(days => ${days}::int)`);
-  if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
-  const result = await query.executeTakeFirst();
-  return Number(result.numDeletedRows);
+/** Rows one statement of a cleanup deletes: a long history goes in short statements. */
+export const CLEANUP_BATCH = 10_000;
+
+/**
+ * Deletes finished rows older than `days`; pending and running rows are never touched. In
+ * statements of at most `batch` rows: one DELETE over a long history held its locks, and the
+ * shared table's WAL and vacuum, for as long as it ran. The outer statement checks the status
+ * again, so a row retried (back to pending) after the batch was chosen is kept.
+ */
+export async function cleanupJobLogs(
+  db: DbOrTrx,
+  days: number,
+  tenantId?: string,
+  batch = CLEANUP_BATCH,
+): Promise<number> {
+  const finished = ['completed', 'failed', 'cancelled'] as const;
+  const cutoff = sql<Date>`now() - make_interval(days => ${days}::int)`;
+  let deleted = 0;
+  for (;;) {
+    let doomed = db
+      .selectFrom('tenantry.job_logs')
+      .select('id')
+      .where('status', 'in', finished)
+      .where('created_at', '<', cutoff)
+      .limit(batch);
+    if (tenantId !== undefined) doomed = doomed.where('tenant_id', '=', tenantId);
+    const result = await db
+      .deleteFrom('tenantry.job_logs')
+      .where('id', 'in', doomed)
+      .where('status', 'in', finished)
+      .executeTakeFirst();
+    const n = Number(result.numDeletedRows);
+    deleted += n;
+    if (n < batch) return deleted;
+  }
 }
