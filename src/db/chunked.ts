@@ -30,6 +30,7 @@ export class ChunkWriter {
     this.chunkBytes = chunkBytes;
   }
 
+  /** One write at a time: each must be awaited before the next (both would fill one chunk). */
   async write(data: Buffer | string): Promise<void> {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     this.bytes += buf.length;

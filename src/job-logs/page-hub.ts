@@ -43,6 +43,7 @@ export class JobLogPageHub {
   private readonly changed = new Set<string>();
   private overflow = false;
   private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> = Promise.resolve();
   private readonly listening: ListenerOnDemand;
 
   private readonly db: Db;
@@ -109,10 +110,13 @@ export class JobLogPageHub {
       return;
     }
     if (ids.length === 0 || this.subscribers.size === 0) return;
-    this.refresh(ids).catch((err: unknown) => {
-      this.logger.warn({ err }, 'job-log page refresh failed');
-      for (const s of this.subscribers) s.resync('refresh failed');
-    });
+    // One refresh after the other: a slow one must not deliver older rows after a newer one.
+    this.refreshing = this.refreshing
+      .then(() => this.refresh(ids))
+      .catch((err: unknown) => {
+        this.logger.warn({ err }, 'job-log page refresh failed');
+        for (const s of this.subscribers) s.resync('refresh failed');
+      });
   }
 
   /** Sends each subscriber its scope's changed rows, or a resync when its scope has too many. */

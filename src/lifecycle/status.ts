@@ -21,11 +21,18 @@ export async function changeStatus(
   to: TenantStatus,
   reason: string | null,
   allowedFrom: readonly TenantStatus[],
+  /** Refuse (409) a tenant a restore has paused: only the restore, or one holding its lock, resumes it. */
+  { unlessRestoring = false }: { unlessRestoring?: boolean } = {},
 ): Promise<Tenant> {
   return db.transaction().execute(async (trx) => {
     const current = await lockTenant(trx, id);
     if (!current) throw notFound(`tenant ${id}`);
     if (current.status === to && current.status_reason === reason) return current;
+    if (unlessRestoring && current.status === 'inactive' && current.status_reason === PAUSE_REASON) {
+      throw new AppError('conflict', `another backup or restore of tenant ${id} is in progress`, {
+        reason: 'backup_in_progress',
+      });
+    }
     if (current.status !== to && !allowedFrom.includes(current.status)) {
       throw new AppError('conflict', `tenant ${id} is ${current.status} and cannot become ${to}`, {
         tenant_status: current.status,
@@ -45,13 +52,19 @@ export const PAUSE_REASON = 'restore in progress';
  * being restored now (the restore holds the tenant's backup lock) or was left so by a restore
  * that was killed. Activating it then would run its jobs and API calls on a half-restored or
  * missing schema, or while the restore waits for its running jobs to end: a running restore
- * makes the activation a 409, and a dead one's schema is put back first.
+ * makes the activation a 409, and a dead one's schema is put back first, the status changed
+ * under the same lock. Any other tenant is activated unless a restore paused it meanwhile.
  */
-async function finishInterruptedRestore(db: Db, id: string): Promise<void> {
+async function activate(db: Db, id: string): Promise<Tenant> {
+  const activateNow = (unlessRestoring: boolean) =>
+    changeStatus(db, id, 'active', null, ['inactive', 'suspended'], { unlessRestoring });
   const tenant = await findTenant(db, id);
   const pausedByRestore = tenant?.status === 'inactive' && tenant.status_reason === PAUSE_REASON;
-  if (!pausedByRestore && !(await schemaExists(db, asideSchema(id)))) return;
-  await withTenantBackupLock(db, id, 'exclusive', 1000, () => recoverInterruptedRestore(db, id, 5000));
+  if (!pausedByRestore && !(await schemaExists(db, asideSchema(id)))) return activateNow(true);
+  return withTenantBackupLock(db, id, 'exclusive', 1000, async () => {
+    await recoverInterruptedRestore(db, id, 5000);
+    return activateNow(false);
+  });
 }
 
 /** A reason shown to the tenant's API clients in the 403: trimmed, 1-500 characters. */
@@ -70,8 +83,7 @@ export async function setActive(
 ): Promise<Tenant> {
   if (!active)
     return changeStatus(db, id, 'inactive', reason === null ? null : checkReason(reason), ['active']);
-  await finishInterruptedRestore(db, id);
-  return changeStatus(db, id, 'active', null, ['inactive', 'suspended']);
+  return activate(db, id);
 }
 
 /** From any status; the reason is shown to the tenant's API clients in the 403. */

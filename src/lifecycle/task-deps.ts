@@ -10,6 +10,11 @@ import { changeStatus, PAUSE_REASON } from './status.ts';
 /** How long a restore waits for the tenant's running jobs to end once none may start. */
 export const RESTORE_DRAIN_MS = 60_000;
 const DRAIN_POLL_MS = 200;
+/**
+ * None running must hold this long: a worker learns of the pause by a notification, so one
+ * may still take a queued job just after the pause (its start check then holds it back).
+ */
+const DRAIN_SETTLE_MS = 1000;
 
 /**
  * Pauses a tenant's jobs for a restore by making it inactive (the worker's tenant gate then
@@ -20,11 +25,10 @@ const DRAIN_POLL_MS = 200;
  * fail the restore before anything changed, the status put back (409: run it again once they
  * have ended, or cancel them).
  *
- * A tenant that is already inactive or suspended has nothing to pause and nothing to restore,
- * except one a restore paused and never resumed (its process was killed): called under the
- * tenant's exclusive backup lock, no other restore can be running, so that pause is this one's
- * to end. Before, the next restore (a retry of the task, or the operator's) repaired the schema
- * and left the tenant inactive, "restore in progress", until someone activated it.
+ * A tenant that is already inactive or suspended has nothing to pause, but jobs that started
+ * before it was may still run: they are waited for all the same. One a restore paused and
+ * never resumed (its process was killed) is this restore's to resume: called under the
+ * tenant's exclusive backup lock, no other restore can be running.
  */
 export async function pauseTenantJobs(
   ctx: Pick<TaskContext, 'controlDb'> & { signal?: AbortSignal },
@@ -33,9 +37,12 @@ export async function pauseTenantJobs(
 ) {
   const tenant = await findTenant(ctx.controlDb, tenantId);
   const leftByRestore = tenant?.status === 'inactive' && tenant.status_reason === PAUSE_REASON;
-  if (tenant?.status !== 'active' && !leftByRestore) return async () => {};
-  if (!leftByRestore) await changeStatus(ctx.controlDb, tenantId, 'inactive', PAUSE_REASON, ['active']);
+  const pausing = tenant?.status === 'active' || leftByRestore;
+  if (tenant?.status === 'active') {
+    await changeStatus(ctx.controlDb, tenantId, 'inactive', PAUSE_REASON, ['active']);
+  }
   const resume = async () => {
+    if (!pausing) return;
     const now = await findTenant(ctx.controlDb, tenantId);
     // An operator who changed the status meanwhile wins over the automatic resume.
     if (now?.status === 'inactive' && now.status_reason === PAUSE_REASON) {
@@ -47,16 +54,21 @@ export async function pauseTenantJobs(
     throw err;
   };
   const deadline = Date.now() + drainMs;
+  let quietSince: number | undefined;
   for (;;) {
     const { running } = await liveJobCounts(ctx.controlDb, tenantId).catch(undo);
-    if (running === 0) return resume;
-    if (Date.now() >= deadline) {
+    if (running > 0) quietSince = undefined;
+    else quietSince ??= Date.now();
+    if (quietSince !== undefined && Date.now() - quietSince >= Math.min(DRAIN_SETTLE_MS, drainMs))
+      return resume;
+    if (Date.now() >= deadline && running > 0) {
       await resume();
       throw new AppError(
         'conflict',
         `${running} job${running === 1 ? '' : 's'} of tenant ${tenantId} still running after ` +
           `${drainMs / 1000} s with its jobs paused; nothing was restored: restore again once ` +
-          'they have ended, or cancel them',
+          'they have ended, or cancel them (a job whose worker died is returned to its queue by ' +
+          'the heartbeat rescue, WORKER_RESCUE_AFTER_MS)',
         { reason: 'tenant_jobs_running' },
       );
     }

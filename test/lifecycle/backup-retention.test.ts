@@ -114,6 +114,19 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('backup listing and retention
     ]);
   });
 
+  it('runs two prunes of a tenant one after the other: every row left has its file', async () => {
+    for (let i = 0; i < 3; i++) await createBackup(h.deps(), 'keeper');
+    // Old enough to be taken for files a dead run left, were one prune to meet another's.
+    const longAgo = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    for (const name of await files()) await utimes(path.join(h.backupDir, 'keeper', name), longAgo, longAgo);
+    await Promise.all([pruneBackups(h.deps(), 'keeper', 1), pruneBackups(h.deps(), 'keeper', 1)]);
+    const listed = await listBackups(h.deps(), 'keeper');
+    expect(listed.filter((b) => b.missing)).toEqual([]);
+    expect((await files()).filter((f) => !f.startsWith(TEMP_PREFIX))).toEqual(
+      listed.map((b) => b.fileName).sort(),
+    );
+  });
+
   it('prints sizes the way people read them', () => {
     expect(humanSize(0)).toBe('0 B');
     expect(humanSize(1023)).toBe('1023 B');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findTenant } from '../../src/db/tenants.ts';
 import { dispatchJobs } from '../../src/jobs/dispatch.ts';
 import { createBackup, restoreBackup } from '../../src/lifecycle/backup/index.ts';
+import { setActive } from '../../src/lifecycle/status.ts';
 import { pauseTenantJobs } from '../../src/lifecycle/task-deps.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
@@ -43,24 +44,29 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('a restore and the tenant’s
     await h.close();
   });
 
-  it('waits for a running job to end before it swaps the schema', async () => {
+  it('waits for a running job to end before it swaps the schema, whatever the tenant’s status', async () => {
     const backup = await createBackup(h.deps(), 'busy');
     const id = await sleeper('busy', 1500);
+    // Deactivated by an operator after the job started: nothing to pause, the job still runs.
+    await setActive(h.tdb.db, 'busy', false, 'closed for the night');
     const restored = await restoreBackup(
       h.deps({ pauseJobs: (tenant) => pauseTenantJobs({ controlDb: h.tdb.db }, tenant, 20_000) }),
       'busy',
       { file: backup.fileName },
     );
     expect(restored.backup.fileName).toBe(backup.fileName);
-    // Without the wait the restore returned while the job still ran (it takes well under 1.5 s).
+    // Without the wait the restore ended (well under 1.5 s) while the job still ran.
+    await waitForStatus(h.tdb.db, id, ['completed']);
     const log = await jobLog(h.tdb.db, id);
-    expect(log.status).toBe('completed');
     const { rows } = await sql<{ at: Date }>`
       SELECT created_at AS at FROM tenantry.tenant_events WHERE tenant_id = 'busy' AND type = 'restored'`.execute(
       h.tdb.db,
     );
     expect(log.finished_at!.getTime()).toBeLessThanOrEqual(rows[0]!.at.getTime());
-    expect((await findTenant(h.tdb.db, 'busy'))?.status).toBe('active');
+    expect(await findTenant(h.tdb.db, 'busy')).toMatchObject({
+      status: 'inactive',
+      status_reason: 'closed for the night',
+    });
   });
 
   it('fails before changing anything when a job outlives the wait, and puts the status back', async () => {

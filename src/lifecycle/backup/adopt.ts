@@ -13,7 +13,8 @@ import { type BackupDeps, backupDb } from './types.ts';
  * its file left the file. Only files older than `olderThanMs` are taken (a publish still in
  * progress keeps its own); each is dated by its modification time, when it was written, so
  * retention ranks it where it belongs, and its checksum is taken now: a restore checks it, and
- * the archive itself, before changing anything. Runs under the backup lock (shared).
+ * the archive itself, before changing anything. Runs under the backup lock (shared) and the
+ * tenant's prune lock, so no prune deletes a row and its file around it.
  */
 export async function adoptUnlistedBackups(
   deps: Pick<BackupDeps, 'db'>,
@@ -42,7 +43,9 @@ export async function adoptUnlistedBackups(
     const file = path.join(dir, name);
     const info = await stat(file).catch(() => undefined);
     if (!info?.isFile() || info.mtimeMs >= cutoff) continue;
-    const digest = await digestFile(file);
+    // Gone since it was listed (removed by hand): nothing to record.
+    const digest = await digestFile(file).catch(() => undefined);
+    if (!digest) continue;
     await db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('tenantry.backups')

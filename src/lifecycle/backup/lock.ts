@@ -4,6 +4,8 @@ import { AppError } from '../../errors.ts';
 
 /** First key of the two-integer advisory locks guarding tenant backups (second: the tenant). */
 const BACKUP_LOCK_CLASS = 7_345_004;
+/** First key of the locks that keep two prunes of one tenant's backups apart. */
+const PRUNE_LOCK_CLASS = 7_345_005;
 
 export type LockMode = 'shared' | 'exclusive';
 
@@ -30,14 +32,40 @@ export async function withTenantBackupLock<T>(
   fn: () => Promise<T>,
   keepAliveMs = LOCK_KEEPALIVE_MS,
 ): Promise<T> {
+  return withTenantLock(db, BACKUP_LOCK_CLASS, tenantId, mode, waitMs, fn, keepAliveMs);
+}
+
+/**
+ * One prune of a tenant's backups at a time (beside the shared backup lock, which backups
+ * also take): a prune deletes rows, then files, and another one's adoption of files with no
+ * row must not take a file in between for a backup (its row would outlive the file).
+ */
+export async function withTenantPruneLock<T>(
+  db: Db,
+  tenantId: string,
+  waitMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return withTenantLock(db, PRUNE_LOCK_CLASS, tenantId, 'exclusive', waitMs, fn, LOCK_KEEPALIVE_MS);
+}
+
+async function withTenantLock<T>(
+  db: Db,
+  lockClass: number,
+  tenantId: string,
+  mode: LockMode,
+  waitMs: number,
+  fn: () => Promise<T>,
+  keepAliveMs: number,
+): Promise<T> {
   return db.connection().execute(async (conn) => {
     await sql`SELECT set_config('lock_timeout', ${`${Math.max(1, Math.round(waitMs))}ms`}, false)`.execute(
       conn,
     );
     try {
       await (mode === 'shared'
-        ? sql`SELECT pg_advisory_lock_shared(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
-        : sql`SELECT pg_advisory_lock(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
+        ? sql`SELECT pg_advisory_lock_shared(${lockClass}, hashtext(${tenantId}))`
+        : sql`SELECT pg_advisory_lock(${lockClass}, hashtext(${tenantId}))`
       ).execute(conn);
     } catch (err) {
       if ((err as { code?: string }).code === '55P03') {
@@ -60,8 +88,8 @@ export async function withTenantBackupLock<T>(
       clearInterval(keepAlive);
       // Unlocking only fails when the session is gone, and its locks went with it.
       await (mode === 'shared'
-        ? sql`SELECT pg_advisory_unlock_shared(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
-        : sql`SELECT pg_advisory_unlock(${BACKUP_LOCK_CLASS}, hashtext(${tenantId}))`
+        ? sql`SELECT pg_advisory_unlock_shared(${lockClass}, hashtext(${tenantId}))`
+        : sql`SELECT pg_advisory_unlock(${lockClass}, hashtext(${tenantId}))`
       )
         .execute(conn)
         .catch(() => {});

@@ -4,7 +4,7 @@ import { invalid } from '../../errors.ts';
 import { adoptUnlistedBackups } from './adopt.ts';
 import { removeQuietly, removeStaleTempFiles, syncDir } from './files.ts';
 import { listBackups, toBackup } from './list.ts';
-import { withTenantBackupLock } from './lock.ts';
+import { withTenantBackupLock, withTenantPruneLock } from './lock.ts';
 import { tenantBackupDir } from './paths.ts';
 import { requireTenant } from './tenant.ts';
 import { type Backup, type BackupDeps, backupDb } from './types.ts';
@@ -25,7 +25,9 @@ export interface PruneResult {
  * (counting it, `--keep 7` left fewer than 7 to restore from), and its row stays, marked
  * missing: a volume that failed to mount shows every file missing, and the catalogue of the
  * backups on it (names, checksums) must outlive that.
- * Runs under the shared backup lock, so it never deletes a file a restore is reading.
+ * Runs under the shared backup lock, so it never deletes a file a restore is reading, and
+ * one prune of the tenant at a time (another's adoption would record a file this one is
+ * about to delete).
  */
 export async function pruneBackups(
   deps: Pick<BackupDeps, 'db' | 'backupDir' | 'timeoutMs'>,
@@ -35,7 +37,11 @@ export async function pruneBackups(
   if (!Number.isInteger(keep) || keep < 1) throw invalid('keep', 'must be a whole number of at least 1');
   await requireTenant(deps.db, tenantId);
   const dir = tenantBackupDir(deps.backupDir, tenantId);
-  return withTenantBackupLock(deps.db, tenantId, 'shared', deps.timeoutMs, async () => {
+  const locked = <T>(fn: () => Promise<T>) =>
+    withTenantBackupLock(deps.db, tenantId, 'shared', deps.timeoutMs, () =>
+      withTenantPruneLock(deps.db, tenantId, deps.timeoutMs, fn),
+    );
+  return locked(async () => {
     const db = backupDb(deps.db);
     // A run in progress is bounded by the tool time limit; anything older is abandoned.
     const adopted = await adoptUnlistedBackups(deps, tenantId, dir, 2 * deps.timeoutMs);
