@@ -34,7 +34,10 @@ export async function createBackup(deps: BackupDeps, tenantId: string): Promise<
     });
   }
   const dir = tenantBackupDir(deps.backupDir, tenantId);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // A tenant's first backup creates its directory: the directory's own entry must reach the
+  // disk too (its parent synced), or a power loss can take the directory and the file in it
+  // while the row recording the backup survives.
+  if ((await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined) await syncDir(path.dirname(dir));
 
   return withTenantBackupLock(deps.db, tenantId, 'shared', deps.timeoutMs, async () => {
     const startedAt = new Date();
