@@ -35,8 +35,6 @@ const TRANSIENT_CODES = new Map([
   ['08007', 'the database could not tell whether the transaction committed'],
   ['08P01', 'the connection to the database broke its protocol'],
 ]);
-/** Class 53: insufficient resources (disk full, out of memory, a configured limit). */
-const TRANSIENT_CLASSES = new Map([['53', 'the database is short of resources']]);
 
 /** Messages node-postgres uses for a connection that went away without a code. */
 const CONNECTION_MESSAGES = [
@@ -86,7 +84,9 @@ export function appErrorFromDatabase(err: unknown): AppError | undefined {
   if (code === '40P01' || code === '40001') {
     return new AppError('unavailable', 'the request conflicted with another; try again');
   }
-  const transient = TRANSIENT_CODES.get(code) ?? TRANSIENT_CLASSES.get(code.slice(0, 2));
+  // Class 53: insufficient resources (disk full, out of memory, a configured limit).
+  const transient =
+    TRANSIENT_CODES.get(code) ?? (code.startsWith('53') ? 'the database is short of resources' : undefined);
   if (transient) return new AppError('unavailable', `${transient}; try again`);
   // Class 22 (data exception) and 54 (program limit exceeded): values the server cannot take.
   if (code.startsWith('22') || code.startsWith('54')) {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import { findJobLog, isFailureOutcome } from '../job-logs/repository.ts';
 import { type DispatchContext, type DispatchSpec, validateSpec } from './dispatch.ts';
 import type { TaskRegistry } from './registry.ts';
 
@@ -51,4 +52,15 @@ export async function reservePendingJobs(db: Db, counts: Map<string, number>, ma
       `the most it may have waiting (TENANT_MAX_PENDING_JOBS is ${max}); dispatch them once some have started`,
     { field: 'tenant', reason: 'pending_limit_reached', retry_after: PENDING_RETRY_AFTER_S },
   );
+}
+
+/**
+ * Reserves one place for retrying job log `id` (within `tenantId`'s when given), as a single
+ * retry from outside does before it retries. A log that is not there or cannot be retried
+ * (not failed or cancelled) reserves none: the retry then answers 404 or 409, and a place
+ * taken for it would refuse the tenant's dispatches until the next count.
+ */
+export async function reserveForRetry(db: Db, id: string, max: number, tenantId?: string): Promise<void> {
+  const row = await findJobLog(db, id, tenantId);
+  if (row && isFailureOutcome(row.status)) await reservePendingJobs(db, countByTenant([row.tenant_id]), max);
 }

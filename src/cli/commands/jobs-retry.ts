@@ -26,20 +26,14 @@ export function registerRetryCommand(jobs: Command): void {
       if (!id && !opts.all) throw new Error('name a job-log id or pass --all');
       if (id && (opts.all || opts.tenant)) throw new Error('name a job-log id or pass --all, not both');
       const config = parseConfig();
-      const [
-        { retryJob },
-        { countByTenant, reservePendingJobs },
-        { failureIds, findJobLog },
-        { requireTenant },
-      ] = await Promise.all([
-        import('../../jobs/control.ts'),
-        import('../../jobs/pending-quota.ts'),
-        import('../../job-logs/repository.ts'),
-        import('../../db/tenants.ts'),
-      ]);
+      const [{ retryJob }, { reserveForRetry, reservePendingJobs }, { failureIds }, { requireTenant }] =
+        await Promise.all([
+          import('../../jobs/control.ts'),
+          import('../../jobs/pending-quota.ts'),
+          import('../../job-logs/repository.ts'),
+          import('../../db/tenants.ts'),
+        ]);
       await withRuntime(async ({ db }) => {
-        const reserve = (tenants: (string | null)[]) =>
-          reservePendingJobs(db, countByTenant(tenants), config.tenantMaxPendingJobs);
         /** Retried (or cancelled, removed) by someone else since the list was read: not ours to count. */
         const retried1 = (logId: string) =>
           retryJob(db, logId).then(
@@ -51,27 +45,32 @@ export function registerRetryCommand(jobs: Command): void {
             },
           );
         if (id) {
-          const row = await findJobLog(db, id);
-          if (row && (row.status === 'failed' || row.status === 'cancelled')) await reserve([row.tenant_id]);
+          await reserveForRetry(db, id, config.tenantMaxPendingJobs);
           await retryJob(db, id);
           console.log(`job ${id} is pending again`);
           return;
         }
         await requireTenant(db, opts.tenant);
-        let query = db
+        const query = db
           .selectFrom('tenantry.job_logs')
           .select(['id', 'tenant_id'])
           .where('status', '=', 'failed')
           .where('id', 'in', failureIds(db, ['failed'], opts.tenant))
           .orderBy('id');
-        if (opts.tenant) query = query.where('tenant_id', '=', opts.tenant);
         const failed = await query.execute();
         // Per tenant, oldest first: a tenant without room leaves its own jobs, not the others'.
         const byTenant = new Map<string | null, string[]>();
-        for (const row of failed)
-          byTenant.set(row.tenant_id, [...(byTenant.get(row.tenant_id) ?? []), row.id]);
+        for (const row of failed) {
+          const ids = byTenant.get(row.tenant_id) ?? [];
+          if (ids.length === 0) byTenant.set(row.tenant_id, ids);
+          ids.push(row.id);
+        }
+        // Central jobs wait in no tenant's lanes: nothing to reserve.
         const fits = (tenant: string | null, n: number) =>
-          reserve(Array(n).fill(tenant)).then(
+          (tenant === null
+            ? Promise.resolve()
+            : reservePendingJobs(db, new Map([[tenant, n]]), config.tenantMaxPendingJobs)
+          ).then(
             () => true,
             (err: unknown) => {
               if (err instanceof AppError && err.code === 'rate_limited') return false;

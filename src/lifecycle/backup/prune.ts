@@ -45,12 +45,12 @@ export async function pruneBackups(
     const db = backupDb(deps.db);
     // A run in progress is bounded by the tool time limit; anything older is abandoned.
     const adopted = await adoptUnlistedBackups(deps, tenantId, dir, 2 * deps.timeoutMs);
-    const listed = await listBackups({ db: deps.db, backupDir: deps.backupDir }, tenantId);
-    // A file cut short (not the size recorded) is no backup to count on: it is not one of the
-    // `keep`, so an older whole one is kept in its place, and its row stays as a missing one's.
+    const listed = await listBackups({ db: deps.db }, tenantId);
+    // Only a file that is there, at the size recorded, counts among the `keep`: one missing or
+    // cut short is no backup to count on, so an older whole one is kept in its place, and its
+    // row stays.
     const whole = [];
     for (const b of listed) {
-      if (b.missing) continue;
       const size = (await stat(path.join(dir, b.fileName)).catch(() => undefined))?.size;
       if (size === b.sizeBytes) whole.push(b);
     }

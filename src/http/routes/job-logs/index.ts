@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { invalid, notFound } from '../../../errors.ts';
-import { ACTIONABLE } from '../../../job-logs/bulk.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';
 import { jobLogJson, jobLogSummaryJson } from '../../../job-logs/json.ts';
 import { cleanupJobLogs, findJobLog, type JobLogCursor, listJobLogs } from '../../../job-logs/repository.ts';
 import { jobLogStats } from '../../../job-logs/stats.ts';
 import { cancelJob, retryJob } from '../../../jobs/control.ts';
-import { countByTenant, reservePendingJobs } from '../../../jobs/pending-quota.ts';
+import { reserveForRetry } from '../../../jobs/pending-quota.ts';
 import { problemResponses } from '../../problem.ts';
 import { timeParam } from '../../time-param.ts';
 import type { StreamRouteDeps } from '../deps.ts';
@@ -220,12 +219,13 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
       },
     },
     async (request, reply) => {
-      // A retried job waits again: it needs room under its tenant's pending-jobs bound. A job
-      // that cannot be retried (409 below) reserves none: the room would stay taken until the
-      // next count, refusing the tenant's dispatches meanwhile.
-      const row = await findJobLog(db, request.params.id, ownTenant(request.principal));
-      if (row && ACTIONABLE.retry.includes(row.status))
-        await reservePendingJobs(db, countByTenant([row.tenant_id]), deps.config.tenantMaxPendingJobs);
+      // A retried job waits again: it needs room under its tenant's pending-jobs bound.
+      await reserveForRetry(
+        db,
+        request.params.id,
+        deps.config.tenantMaxPendingJobs,
+        ownTenant(request.principal),
+      );
       const { jobId } = await retryJob(db, request.params.id, {
         tenantId: ownTenant(request.principal),
         notTasks: unretryableTasks(request.principal, registry),
