@@ -33,6 +33,7 @@ import { statsRoutes } from './routes/stats/index.ts';
 import { tenantRoutes } from './routes/tenants/index.ts';
 import { workerRoutes } from './routes/workers/index.ts';
 import { StreamAccess } from './stream-access.ts';
+import { registerTenantSlots } from './tenant-slots.ts';
 
 export interface AppDeps extends RouteDeps {
   adminKey: string;
@@ -96,6 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     adminKey: deps.adminKey,
     failureLimit: deps.config.authFailureLimit,
   });
+  // After authentication, which names the tenant: one tenant's requests cannot take every connection.
+  registerTenantSlots(app, deps.config.apiTenantConcurrency);
   await app.register(healthRoutes, { health: deps.health });
   await app.register(tenantRoutes, { db: deps.db, config: deps.config, cacheStore: deps.cacheStore });
   await app.register(jobRoutes, { db: deps.db, registry: deps.registry, config: deps.config });

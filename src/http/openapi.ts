@@ -28,7 +28,8 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
  * The error statuses a route can answer besides its own: any route may meet a database
- * outage (503) or a fault (500); a route behind a key may throttle failed authentication (429);
+ * outage (503) or a fault (500); a route behind a key may throttle failed authentication, or a
+ * tenant with too many requests waiting (429);
  * a route with a body may refuse its size (413) or media type (415).
  */
 function documentCommonErrors(route: RouteOptions): void {

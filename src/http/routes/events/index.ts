@@ -82,6 +82,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
         raw.end();
       };
 
+      // The stream is set up: it stays open for long, holding no connection of the pool.
+      request.tenantSlot?.release();
       reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',

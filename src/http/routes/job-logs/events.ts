@@ -95,6 +95,8 @@ export const jobLogEvents: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (
         }
       };
 
+      // The stream is set up: it stays open for long, holding no connection of the pool.
+      request.tenantSlot?.release();
       reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
