@@ -112,6 +112,31 @@ describe('API_TENANT_CONCURRENCY', () => {
     expect(app.tenantSlots?.snapshot()).toEqual({});
   });
 
+  it("counts a shared file link's downloads against the link's tenant", async () => {
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/api/files/report.csv',
+      headers: headers.acme,
+      payload: 'a,b\n',
+    });
+    expect(put.statusCode).toBe(201);
+    const link = await app.inject({
+      method: 'POST',
+      url: '/api/files/report.csv/links',
+      headers: headers.acme,
+    });
+    expect(link.statusCode).toBe(201);
+    await blockAcme();
+    const stuck = [listFiles('acme'), listFiles('acme')];
+    await until(() => app.tenantSlots?.snapshot().acme?.running === 2);
+    const download = app.inject({ method: 'GET', url: link.json().url });
+    await until(() => app.tenantSlots?.snapshot().acme?.waiting === 1);
+    await locker?.query('COMMIT');
+    expect((await download).body).toBe('a,b\n');
+    expect((await Promise.all(stuck)).map((a) => a.statusCode)).toEqual([200, 200]);
+    expect(app.tenantSlots?.snapshot()).toEqual({});
+  });
+
   describe('over real connections', () => {
     let port: number;
     beforeAll(async () => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 
 /** Requests of one tenant that may wait for a slot; past them the tenant's next one is a 429. */
@@ -128,6 +128,38 @@ class HeldSlot {
   }
 }
 
+/**
+ * Waits for a slot of `tenantId` and holds it for the rest of the request (nothing when the
+ * app has no bound). For the routes whose tenant is known only once they run (a shared file
+ * link, which has no key); every request with a tenant key takes one before its route runs.
+ */
+export async function holdTenantSlot(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  tenantId: string,
+): Promise<void> {
+  const slots = request.server.tenantSlots;
+  if (!slots || request.tenantSlot) return;
+  const slot = slots.take(tenantId);
+  if (!slot) {
+    throw new AppError(
+      'rate_limited',
+      `tenant ${tenantId} has ${slots.perTenant} requests in progress and ${MAX_WAITING_PER_TENANT} waiting; retry in 1 s`,
+      { reason: 'tenant_requests_in_flight', tenant: tenantId, retry_after: 1 },
+    );
+  }
+  // A client that leaves while its request waits gives its place up.
+  const left = () => slot.cancel();
+  reply.raw.once('close', left);
+  const granted = await slot.granted;
+  reply.raw.removeListener('close', left);
+  if (!granted || reply.raw.destroyed) {
+    if (granted) slots.give(tenantId);
+    throw new AppError('bad_request', 'the client closed the connection while its request waited');
+  }
+  request.tenantSlot = new HeldSlot(reply, () => slots.give(tenantId));
+}
+
 /** Registers the bound on an app whose auth hook has run before (it reads `request.principal`). */
 export function registerTenantSlots(app: FastifyInstance, perTenant: number): TenantSlots | undefined {
   const slots = perTenant > 0 ? new TenantSlots(perTenant) : undefined;
@@ -136,26 +168,7 @@ export function registerTenantSlots(app: FastifyInstance, perTenant: number): Te
   app.decorateRequest('tenantSlot', null);
   app.addHook('onRequest', async (request, reply) => {
     const principal = request.principal;
-    if (principal?.kind !== 'tenant') return;
-    const tenantId = principal.tenantId;
-    const slot = slots.take(tenantId);
-    if (!slot) {
-      throw new AppError(
-        'rate_limited',
-        `tenant ${tenantId} has ${perTenant} requests in progress and ${MAX_WAITING_PER_TENANT} waiting; retry in 1 s`,
-        { reason: 'tenant_requests_in_flight', tenant: tenantId, retry_after: 1 },
-      );
-    }
-    // A client that leaves while its request waits gives its place up.
-    const left = () => slot.cancel();
-    reply.raw.once('close', left);
-    const granted = await slot.granted;
-    reply.raw.removeListener('close', left);
-    if (!granted || reply.raw.destroyed) {
-      if (granted) slots.give(tenantId);
-      throw new AppError('bad_request', 'the client closed the connection while its request waited');
-    }
-    request.tenantSlot = new HeldSlot(reply, () => slots.give(tenantId));
+    if (principal?.kind === 'tenant') await holdTenantSlot(request, reply, principal.tenantId);
   });
   app.addHook('onSend', async (request, _reply, payload) => {
     request.tenantSlot?.answer();

@@ -676,7 +676,7 @@ export interface paths {
         };
         /**
          * Download a file through a signed link (no key)
-         * @description 404 for a link this API did not sign, one past its expiry, one whose file changed or was deleted, one made with a key since revoked, or one of a tenant that is not active; 400 for text that is not a link at all. Query parameters are ignored.
+         * @description 404 for a link this API did not sign, one past its expiry, one whose file changed or was deleted, one made with a key since revoked, or one of a tenant that is not active; 400 for text that is not a link at all; 429 (Retry-After) when too many downloads of the tenant are under way. Query parameters are ignored.
          */
         get: operations["openFileLink"];
         put?: never;
@@ -6703,6 +6703,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

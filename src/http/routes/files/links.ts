@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../../errors.ts';
 import { type FileLinks, SHARED_FILE_ROUTE } from '../../../files/links.ts';
 import { findFile } from '../../../files/repository.ts';
 import { problemResponses } from '../../problem.ts';
+import { holdTenantSlot } from '../../tenant-slots.ts';
 import type { RouteDeps } from '../deps.ts';
 import { fileTenant } from './index.ts';
 import { FileParams, FileTenantQuery } from './schemas.ts';
@@ -105,7 +106,8 @@ export const fileLinkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
         description:
           '404 for a link this API did not sign, one past its expiry, one whose file changed or was ' +
           'deleted, one made with a key since revoked, or one of a tenant that is not active; 400 for ' +
-          'text that is not a link at all. Query parameters are ignored.',
+          'text that is not a link at all; 429 (Retry-After) when too many downloads of the tenant are ' +
+          'under way. Query parameters are ignored.',
         security: [],
         // Links pass through mail and chat apps that append tracking parameters: ignored.
         querystring: Type.Object({}, { additionalProperties: true }),
@@ -113,7 +115,7 @@ export const fileLinkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           token: Type.String({ maxLength: 2048, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' }),
         }),
         produces: ['*/*'],
-        response: { ...FileBodyResponses, ...problemResponses(400, 404, 503) },
+        response: { ...FileBodyResponses, ...problemResponses(400, 404, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -122,6 +124,8 @@ export const fileLinkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
       if (target.expiresAt.getTime() <= Date.now()) {
         throw notFound(`file link (it expired at ${target.expiresAt.toISOString()})`);
       }
+      // A link passed around widely downloads in its tenant's share of the API, not everyone's.
+      await holdTenantSlot(request, reply, target.tenant);
       const tenant = await findTenant(db, target.tenant);
       if (tenant?.status !== 'active' || !(await minterLive(db, target.minter))) throw notFound('file link');
       // An anonymous caller learns nothing of restores or migrations: a plain 503 (logged in full).
