@@ -95,6 +95,8 @@ export interface Config {
   readonly authFailureLimit: number;
   /** API_TENANT_CONCURRENCY: requests of one tenant an API process handles at once, the rest wait (0: no bound; src/http/tenant-slots.ts). */
   readonly apiTenantConcurrency: number;
+  /** API_STATEMENT_TIMEOUT_MS: the longest statement an API request may run (0: no bound; the API's own pool, src/cli/serve.ts). */
+  readonly apiStatementTimeoutMs: number;
   /** Largest job payload, meta and result, as UTF-8 JSON bytes. */
   readonly jobLimits: Readonly<{ payloadBytes: number; metaBytes: number; resultBytes: number }>;
 }
@@ -373,6 +375,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     queueUpkeepMs: integer(env, 'QUEUE_UPKEEP_MS', 500, 0, 3_600_000),
     authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 20, 0, 1_000_000),
     apiTenantConcurrency: integer(env, 'API_TENANT_CONCURRENCY', 4, 0, 1000),
+    apiStatementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     jobLimits: Object.freeze({
       payloadBytes: integer(env, 'JOB_PAYLOAD_MAX_BYTES', 65_536, 2, 4_194_304),
       metaBytes: integer(env, 'JOB_META_MAX_BYTES', 65_536, 2, 4_194_304),

@@ -1,6 +1,7 @@
 import { type AdminKey, resolveAdminKey } from '../admin-key.ts';
 import { cacheHealth, createCacheStore, setDefaultCacheStore } from '../cache/index.ts';
 import type { Config } from '../config.ts';
+import { createDb, createPool, type Db } from '../db/database.ts';
 import { migrateControlPlane } from '../db/migrate.ts';
 import { databaseState, NO_WORKERS } from '../health.ts';
 import { type App, buildApp } from '../http/app.ts';
@@ -15,6 +16,28 @@ import { registry as defaultRegistry } from '../tasks/index.ts';
 import { clusterWorkerStats } from '../worker/cluster-stats.ts';
 import type { WorkerService } from '../worker/runner.ts';
 import { waitForDatabase } from '../worker/wait-for-database.ts';
+
+/** Connections of the API's own pool (API_TENANT_CONCURRENCY keeps one tenant to a few of them). */
+export const API_POOL_SIZE = 10;
+
+/**
+ * The API's pool, apart from the worker's: its statements are cut at API_STATEMENT_TIMEOUT_MS,
+ * which the worker's long tasks (imports, backups) and the migrations must never meet, and a
+ * burst of requests cannot take the connections the worker's jobs need, nor the other way round.
+ */
+function openApiDb(config: Config, runtime: Runtime): Db {
+  const timeout = config.apiStatementTimeoutMs;
+  return createDb(
+    createPool({
+      connectionString: runtime.connectionString,
+      max: API_POOL_SIZE,
+      applicationName: 'tenantry-api',
+      idleTimeoutMs: config.databaseIdleTimeoutMs,
+      stallMs: config.databaseStallMs,
+      settings: timeout > 0 ? { statement_timeout: String(timeout) } : undefined,
+    }),
+  );
+}
 
 export interface ServeOptions {
   api: boolean;
@@ -65,12 +88,14 @@ export async function serve(
   const cacheStore = createCacheStore(config, { db: runtime.db });
   setDefaultCacheStore(cacheStore);
   let app: App | undefined;
+  let apiDb: Db | undefined;
   let worker: Promise<WorkerService | undefined> = Promise.resolve(undefined);
   let failed: Promise<never> = new Promise<never>(() => {});
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       await app?.close();
+      await apiDb?.destroy();
       await (await worker.catch(() => undefined))?.stop();
       setDefaultCacheStore(undefined);
       await cacheStore.close().catch(() => {});
@@ -93,8 +118,10 @@ export async function serve(
     if (adminKey.repaired) logger.warn(adminKey.repaired);
     let url: string | undefined;
     if (options.api) {
+      const db = openApiDb(config, runtime);
+      apiDb = db;
       app = await buildApp({
-        db: runtime.db,
+        db,
         config,
         cacheStore,
         connectionString: runtime.connectionString,
@@ -102,10 +129,10 @@ export async function serve(
         adminKey: adminKey.key,
         logger,
         health: {
-          database: () => databaseState(runtime.db),
+          database: () => databaseState(db),
           redis: () => redisState(redis),
           cache: () => cacheHealth(cacheStore),
-          workers: () => clusterWorkerStats(runtime.db, config.workerRescueAfterMs).catch(() => NO_WORKERS),
+          workers: () => clusterWorkerStats(db, config.workerRescueAfterMs).catch(() => NO_WORKERS),
         },
       });
       url = await app.listen({ host: config.host, port: config.port }).catch((err: NodeJS.ErrnoException) => {
