@@ -53,14 +53,19 @@ export const PAUSE_REASON = 'restore in progress';
  * that was killed. Activating it then would run its jobs and API calls on a half-restored or
  * missing schema, or while the restore waits for its running jobs to end: a running restore
  * makes the activation a 409, and a dead one's schema is put back first, the status changed
- * under the same lock. Any other tenant is activated unless a restore paused it meanwhile.
+ * under the same lock. Any other tenant is activated under the lock taken shared: beside its
+ * backups, but not while a restore runs, which keeps the status an operator had set (its
+ * reason is not the pause's) while it waits for the tenant's running jobs and swaps the schema.
  */
 async function activate(db: Db, id: string): Promise<Tenant> {
   const activateNow = (unlessRestoring: boolean) =>
     changeStatus(db, id, 'active', null, ['inactive', 'suspended'], { unlessRestoring });
   const tenant = await findTenant(db, id);
   const pausedByRestore = tenant?.status === 'inactive' && tenant.status_reason === PAUSE_REASON;
-  if (!pausedByRestore && !(await schemaExists(db, asideSchema(id)))) return activateNow(true);
+  if (!pausedByRestore && !(await schemaExists(db, asideSchema(id)))) {
+    if (tenant?.status === 'active') return activateNow(true);
+    return withTenantBackupLock(db, id, 'shared', 1000, () => activateNow(true));
+  }
   return withTenantBackupLock(db, id, 'exclusive', 1000, async () => {
     await recoverInterruptedRestore(db, id, 5000);
     return activateNow(false);

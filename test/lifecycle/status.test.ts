@@ -74,6 +74,33 @@ describe('tenant status and settings', () => {
     expect(await setActive(tdb.db, 'draining', true)).toMatchObject({ status: 'active' });
   });
 
+  it('refuses to activate, during a restore, a tenant an operator had deactivated (the restore keeps that status)', async () => {
+    await provision({ db: tdb.db, config }, { id: 'billed', name: 'Billed', plan: 'business' });
+    await setActive(tdb.db, 'billed', false, 'billing review');
+    const { release, running } = await holdRestoreLock('billed');
+    // Activating it let its jobs start while the restore waited for them to end.
+    await expectAppError(setActive(tdb.db, 'billed', true), 'conflict', 'backup_in_progress');
+    expect(await findTenant(tdb.db, 'billed')).toMatchObject({
+      status: 'inactive',
+      status_reason: 'billing review',
+    });
+    release();
+    await running;
+    // Beside a backup (the lock taken shared) it is activated at once.
+    let done!: () => void;
+    const backup = withTenantBackupLock(
+      tdb.db,
+      'billed',
+      'shared',
+      1000,
+      () => new Promise<void>((r) => (done = r)),
+    );
+    while (!done) await new Promise((r) => setTimeout(r, 10));
+    expect(await setActive(tdb.db, 'billed', true)).toMatchObject({ status: 'active' });
+    done();
+    await backup;
+  });
+
   it('merges settings as a JSON merge patch and validates the result', async () => {
     await provision(
       { db: tdb.db, config },
