@@ -8,8 +8,17 @@ import { pauseTenantJobs } from '../../src/lifecycle/task-deps.ts';
 import { registry } from '../../src/tasks/index.ts';
 import type { WorkerService } from '../../src/worker/runner.ts';
 import { PROBE_TABLE_DDL, probe } from '../fixtures/tasks.ts';
+import { asAdmin } from '../helpers/database.ts';
 import { jobLog, startTestWorker, waitForStatus } from '../helpers/worker.ts';
-import { addTenant, type BackupHarness, backupHarness, expectAppError, seed, snapshot } from './fixtures.ts';
+import {
+  addTenant,
+  type BackupHarness,
+  backupHarness,
+  expectAppError,
+  schemaNames,
+  seed,
+  snapshot,
+} from './fixtures.ts';
 
 const tasks = registry.with([probe]);
 
@@ -33,7 +42,7 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('a restore and the tenant’s
   beforeAll(async () => {
     h = await backupHarness();
     await PROBE_TABLE_DDL.execute(h.tdb.db);
-    for (const id of ['busy', 'stuck']) {
+    for (const id of ['busy', 'stuck', 'orphaned']) {
       await addTenant(h.tdb, id);
       await seed(h.tdb, id, 10);
     }
@@ -89,5 +98,32 @@ describe.skipIf(Boolean(inject('pgToolsMissing')))('a restore and the tenant’s
     expect(await snapshot(h.tdb, 'stuck')).toEqual(before);
     expect((await findTenant(h.tdb.db, 'stuck'))?.status).toBe('active');
     await waitForStatus(h.tdb.db, id, ['completed']);
+  });
+
+  it('stops before setting the schema aside when its lock was lost meanwhile (the session ended)', async () => {
+    const backup = await createBackup(h.deps(), 'orphaned');
+    await sql`DELETE FROM "tenant_orphaned".clients WHERE id % 2 = 0`.execute(h.tdb.db);
+    const before = await snapshot(h.tdb, 'orphaned');
+    let resumed = false;
+    // While the restore waits for the tenant's jobs its lock's session is ended (an operator,
+    // a dropped connection): the background check would now take the restore for a dead one.
+    const loseLock = async () => {
+      await asAdmin(`
+        SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+        WHERE d.datname = '${h.tdb.name}' AND l.locktype = 'advisory' AND l.granted
+          AND l.classid = 7345004 AND l.objid = hashtext('orphaned')::oid`);
+      return async () => {
+        resumed = true;
+      };
+    };
+    const refused = await expectAppError(
+      restoreBackup(h.deps({ pauseJobs: loseLock }), 'orphaned', { file: backup.fileName }),
+      'unavailable',
+      'backup_lock_lost',
+    );
+    expect(refused.message).toMatch(/^the backup lock of tenant orphaned was lost/);
+    expect(await snapshot(h.tdb, 'orphaned')).toEqual(before);
+    expect(await schemaNames(h.tdb, 'orphaned')).toEqual(['tenant_orphaned']);
+    expect(resumed).toBe(true);
   });
 });

@@ -9,6 +9,16 @@ const PRUNE_LOCK_CLASS = 7_345_005;
 
 export type LockMode = 'shared' | 'exclusive';
 
+/** What `fn` is given: a check, before a step that must not run without the lock, that it is still held. */
+export interface HeldLock {
+  /**
+   * Resolves when the lock's session still holds it; throws (503, `backup_lock_lost`) when the
+   * session ended (a terminated backend, a dropped connection): the lock went with it, and the
+   * background check may already be treating the work as a dead one's.
+   */
+  check(): Promise<void>;
+}
+
 /**
  * The lock's session sits idle while `fn` works on other connections, for as long as a dump
  * or a restore takes: an `idle_session_timeout`, or a firewall dropping quiet connections,
@@ -29,7 +39,7 @@ export async function withTenantBackupLock<T>(
   tenantId: string,
   mode: LockMode,
   waitMs: number,
-  fn: () => Promise<T>,
+  fn: (lock: HeldLock) => Promise<T>,
   keepAliveMs = LOCK_KEEPALIVE_MS,
 ): Promise<T> {
   return withTenantLock(db, BACKUP_LOCK_CLASS, tenantId, mode, waitMs, fn, keepAliveMs);
@@ -55,7 +65,7 @@ async function withTenantLock<T>(
   tenantId: string,
   mode: LockMode,
   waitMs: number,
-  fn: () => Promise<T>,
+  fn: (lock: HeldLock) => Promise<T>,
   keepAliveMs: number,
 ): Promise<T> {
   return db.connection().execute(async (conn) => {
@@ -78,12 +88,37 @@ async function withTenantLock<T>(
       // The session goes back to the pool afterwards and must not keep this setting.
       await sql`RESET lock_timeout`.execute(conn);
     }
+    let lost: unknown;
     const keepAlive = setInterval(() => {
-      sql`SELECT 1`.execute(conn).catch(() => {});
+      sql`SELECT 1`.execute(conn).catch((err: unknown) => {
+        lost ??= err;
+      });
     }, keepAliveMs);
     keepAlive.unref();
+    const check = async () => {
+      // Two-key advisory locks show as classid = first key, objid = second (as an oid).
+      const held = lost
+        ? undefined
+        : await sql<{ held: boolean }>`
+            SELECT EXISTS (
+              SELECT FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                AND classid = ${lockClass}::oid AND objid = hashtext(${tenantId})::oid AND objsubid = 2
+            ) AS held`
+            .execute(conn)
+            .then((r) => r.rows[0]?.held === true)
+            .catch((err: unknown) => {
+              lost ??= err;
+              return false;
+            });
+      if (held) return;
+      throw new AppError(
+        'unavailable',
+        `the backup lock of tenant ${tenantId} was lost (its database session ended${lost ? `: ${(lost as Error).message}` : ''}); stopped before going further`,
+        { reason: 'backup_lock_lost' },
+      );
+    };
     try {
-      return await fn();
+      return await fn({ check });
     } finally {
       clearInterval(keepAlive);
       // Unlocking only fails when the session is gone, and its locks went with it.

@@ -72,7 +72,7 @@ export async function restoreBackup(
 ): Promise<RestoreResult> {
   await requireTenant(deps.db, tenantId);
   const dir = tenantBackupDir(deps.backupDir, tenantId);
-  return withTenantBackupLock(deps.db, tenantId, 'exclusive', deps.timeoutMs, async () => {
+  return withTenantBackupLock(deps.db, tenantId, 'exclusive', deps.timeoutMs, async (lock) => {
     const started = Date.now();
     const backup = await findBackup(deps, tenantId, source);
     const file = await resolveBackupFile(deps.backupDir, tenantId, backup.fileName);
@@ -106,7 +106,7 @@ export async function restoreBackup(
       const resume = await deps.pauseJobs?.(tenantId);
       const warnings: string[] = [];
       try {
-        warnings.push(...(await swapInArchive(deps, tenantId, archive)));
+        warnings.push(...(await swapInArchive(deps, tenantId, archive, lock.check)));
       } catch (err) {
         await resume?.().catch(() => {});
         throw err;

@@ -108,13 +108,21 @@ export async function recoverInterruptedRestore(
  * After success the old schema is dropped, or renamed `__superseded` for the next restore to
  * drop when stragglers still hold it; the warning returned then says so.
  */
-export async function swapInArchive(deps: BackupDeps, tenantId: string, archive: string): Promise<string[]> {
+export async function swapInArchive(
+  deps: BackupDeps,
+  tenantId: string,
+  archive: string,
+  lockHeld: () => Promise<void>,
+): Promise<string[]> {
   const live = tenantSchema(tenantId);
   const aside = asideSchema(tenantId);
   const lockMs = deps.timeoutMs;
   // A tenant whose schema is gone (the disaster a restore exists for) has nothing to set aside.
   const hadLive = await schemaExists(deps.db, live);
   const restoreId = randomUUID();
+  // The restore's lock is what keeps the background check from taking it for a dead one's
+  // (and undoing it): both steps that change what the tenant sees run only while it is held.
+  await lockHeld();
   if (hadLive) {
     await inTransaction(deps.db, lockMs, [
       sql`COMMENT ON SCHEMA ${sql.id(live)} IS ${sql.lit(ASIDE_MARK + restoreId)}`,
@@ -124,6 +132,7 @@ export async function swapInArchive(deps: BackupDeps, tenantId: string, archive:
   try {
     await restoreArchive(deps, tenantId, archive);
     await migrateTenantSchema(deps.db, tenantId);
+    await lockHeld();
     await inTransaction(deps.db, lockMs, [
       sql`COMMENT ON SCHEMA ${sql.id(live)} IS ${sql.lit(DONE_MARK + restoreId)}`,
     ]);
