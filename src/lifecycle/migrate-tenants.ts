@@ -1,8 +1,10 @@
-import type { Db } from '../db/database.ts';
+import type { Db, DbOrTrx } from '../db/database.ts';
 import { migrateSchema } from '../db/migrate.ts';
 import { TENANT_MIGRATIONS_DIR } from '../db/tenant-schema.ts';
 import { allTenantIds } from '../db/tenants.ts';
 import { tenantSchema } from '../tenancy.ts';
+import { shareBackupLockForTransaction } from './backup/lock.ts';
+import { schemaExists } from './backup/tenant.ts';
 import { applyPendingMigrations, loadMigrationFiles } from './tenant-migrator.ts';
 
 export interface TenantMigrationOutcome {
@@ -28,6 +30,30 @@ export interface MigrateTenantsOptions {
 }
 
 /**
+ * A restore sets the schema aside, restores into a new one and migrates that itself: a
+ * migration of the schema meanwhile would find it gone, and the migrator would make an empty
+ * one in its place (the restore then failed). The tenant is reported instead.
+ */
+async function notRestoring(trx: DbOrTrx, tenant: string): Promise<void> {
+  if (!(await shareBackupLockForTransaction(trx, tenant))) {
+    throw new Error(
+      `a restore of tenant ${tenant} is in progress (it migrates the schema it restores); migrate again once it has ended`,
+    );
+  }
+}
+
+/** A schema with no migration table yet; a missing one is not made here (see notRestoring). */
+async function initialize(db: Db, dir: string, schema: string): Promise<string[]> {
+  if (!(await schemaExists(db, schema))) {
+    throw new Error(
+      `schema ${schema} does not exist and is not created here: a restore that set it aside puts it back ` +
+        '(or the next activation does), and a lost one is brought back by restoring a backup',
+    );
+  }
+  return (await migrateSchema(db, dir, schema)).applied;
+}
+
+/**
  * Brings every tenant schema up to date, `concurrency` at a time. Each schema migrates in its
  * own transaction (tenant-migrator.ts), so a failing tenant rolls back alone and is reported
  * while the others carry on.
@@ -49,7 +75,8 @@ export async function migrateAllTenants(
       try {
         const schema = tenantSchema(tenant);
         const applied =
-          (await applyPendingMigrations(db, schema, files)) ?? (await migrateSchema(db, dir, schema)).applied;
+          (await applyPendingMigrations(db, schema, files, (trx) => notRestoring(trx, tenant))) ??
+          (await initialize(db, dir, schema));
         outcome = { tenant, applied };
         if (applied.length) summary.migrated++;
         else summary.upToDate++;

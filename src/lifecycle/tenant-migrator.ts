@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
-import type { Db } from '../db/database.ts';
+import type { Db, DbOrTrx } from '../db/database.ts';
 
 export interface MigrationFile {
   name: string;
@@ -31,8 +31,11 @@ export async function applyPendingMigrations(
   db: Db,
   schema: string,
   files: MigrationFile[],
+  /** Runs first in the migration's transaction; throws to leave the schema as it is. */
+  guard: (trx: DbOrTrx) => Promise<void> = async () => {},
 ): Promise<string[] | undefined> {
   return db.transaction().execute(async (trx) => {
+    await guard(trx);
     const { rows: found } = await sql<{ ok: boolean }>`
       SELECT to_regclass(${`"${schema}".schema_migrations`}) IS NOT NULL AS ok`.execute(trx);
     if (!found[0]?.ok) return undefined;

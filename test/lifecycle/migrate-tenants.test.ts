@@ -4,6 +4,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/db/migrate.ts';
+import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
+import { asideSchema } from '../../src/lifecycle/backup/swap.ts';
 import { migrateAllTenants } from '../../src/lifecycle/migrate-tenants.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { addTenant } from './fixtures.ts';
@@ -13,7 +15,7 @@ describe('migrating every tenant schema', () => {
   let dir: string;
   beforeAll(async () => {
     tdb = await cloneTestDatabase();
-    for (const id of ['m1', 'm2', 'm3', 'broken']) await addTenant(tdb, id);
+    for (const id of ['m1', 'm2', 'm3', 'broken', 'restoring', 'aside']) await addTenant(tdb, id);
     dir = await mkdtemp(path.join(os.tmpdir(), 'tenantry-tenant-migrations-'));
     // The shipped tenant migrations (applied already), then one more.
     const shipped = (await readdir(path.join(MIGRATIONS_DIR, 'tenant'))).filter((f) => f.endsWith('.sql'));
@@ -37,6 +39,7 @@ describe('migrating every tenant schema', () => {
     const summary = await migrateAllTenants(tdb.db, {
       dir,
       concurrency: 2,
+      tenants: ['m1', 'm2', 'm3', 'broken'],
       onTenant: (o) => seen.push(o.tenant),
     });
     expect(summary).toMatchObject({ tenants: 4, migrated: 3, upToDate: 0 });
@@ -50,5 +53,51 @@ describe('migrating every tenant schema', () => {
 
     const again = await migrateAllTenants(tdb.db, { dir, concurrency: 3, tenants: ['m1', 'm2', 'm3'] });
     expect(again).toMatchObject({ tenants: 3, migrated: 0, upToDate: 3, failed: [] });
+  });
+
+  it('leaves a tenant a restore is working on alone, and never makes an empty schema in place of one set aside', async () => {
+    // A restore running: it holds the tenant's backup lock exclusively.
+    let release!: () => void;
+    const restore = withTenantBackupLock(
+      tdb.db,
+      'restoring',
+      'exclusive',
+      1000,
+      () => new Promise<void>((r) => (release = r)),
+    );
+    while (!release) await new Promise((r) => setTimeout(r, 10));
+    // A restore that set the schema aside (running, or killed before it restored the new one).
+    await sql`ALTER SCHEMA tenant_aside RENAME TO ${sql.id(asideSchema('aside'))}`.execute(tdb.db);
+    try {
+      const summary = await migrateAllTenants(tdb.db, { dir, tenants: ['restoring', 'aside', 'm1'] });
+      expect(summary).toMatchObject({ tenants: 3, upToDate: 1 });
+      const errors = Object.fromEntries(summary.failed.map((f) => [f.tenant, f.error]));
+      expect(errors.restoring).toMatch(/^a restore of tenant restoring is in progress/);
+      expect(errors.aside).toMatch(/^schema tenant_aside does not exist and is not created here/);
+      const { rows } = await sql<{ nspname: string }>`
+        SELECT nspname FROM pg_namespace WHERE nspname IN ('tenant_aside', ${asideSchema('aside')})`.execute(
+        tdb.db,
+      );
+      expect(rows.map((r) => r.nspname)).toEqual([asideSchema('aside')]);
+    } finally {
+      release();
+      await restore;
+    }
+    // Beside a backup (the lock shared) it migrates as usual.
+    let done!: () => void;
+    const backup = withTenantBackupLock(
+      tdb.db,
+      'restoring',
+      'shared',
+      1000,
+      () => new Promise<void>((r) => (done = r)),
+    );
+    while (!done) await new Promise((r) => setTimeout(r, 10));
+    expect(await migrateAllTenants(tdb.db, { dir, tenants: ['restoring'] })).toMatchObject({
+      migrated: 1,
+      failed: [],
+    });
+    done();
+    await backup;
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../db/database.ts';
+import type { Db, DbOrTrx } from '../../db/database.ts';
 import { AppError } from '../../errors.ts';
 
 /** First key of the two-integer advisory locks guarding tenant backups (second: the tenant). */
@@ -43,6 +43,17 @@ export async function withTenantBackupLock<T>(
   keepAliveMs = LOCK_KEEPALIVE_MS,
 ): Promise<T> {
   return withTenantLock(db, BACKUP_LOCK_CLASS, tenantId, mode, waitMs, fn, keepAliveMs);
+}
+
+/**
+ * Takes the tenant's backup lock shared until the end of the caller's transaction, beside any
+ * backup; false, at once, while a restore holds it. For work on the tenant's schema that a
+ * restore setting it aside meanwhile would break (a migration recreating it empty).
+ */
+export async function shareBackupLockForTransaction(trx: DbOrTrx, tenantId: string): Promise<boolean> {
+  const { rows } = await sql<{ got: boolean }>`
+    SELECT pg_try_advisory_xact_lock_shared(${BACKUP_LOCK_CLASS}, hashtext(${tenantId})) AS got`.execute(trx);
+  return rows[0]?.got === true;
 }
 
 /**
