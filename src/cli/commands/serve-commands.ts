@@ -29,8 +29,9 @@ async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions):
   // The database comes up (an embedded PostgreSQL boots) while the server modules load.
   // `start` owns its embedded server; `api` and `worker` may join one another process runs.
   const opening = openRuntime(config, logger, {
-    // The API opens a pool of its own (serve.ts); an API alone needs only a few for its start.
-    poolSize: options.worker ? 10 : 2,
+    // The API opens a pool of its own (serve.ts); an API alone needs a few for its start and the
+    // cache store (the cache routes).
+    poolSize: options.worker ? 10 : 4,
     attach: kind !== 'start',
   });
   opening.catch(() => {});
