@@ -9,10 +9,13 @@ import type { BenchDatabase } from './database.ts';
 export const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 /** The API on a bench database, silent, with the Postgres cache and no Redis. */
-export function benchApp(bench: BenchDatabase): Promise<App> {
+export function benchApp(
+  bench: BenchDatabase,
+  config = parseConfig({ DATABASE_URL: bench.url, LOG_LEVEL: 'silent' }),
+): Promise<App> {
   return buildApp({
     db: bench.db,
-    config: parseConfig({ DATABASE_URL: bench.url, LOG_LEVEL: 'silent' }),
+    config,
     cacheStore: new PostgresStore(bench.db),
     connectionString: bench.url,
     registry,
