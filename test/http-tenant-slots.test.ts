@@ -57,6 +57,12 @@ describe('API_TENANT_CONCURRENCY', () => {
     app = await buildTestApp(db, {}, undefined, {
       config: parseConfig({ LOG_LEVEL: 'silent', API_TENANT_CONCURRENCY: '2' }),
     });
+    // A route that ends without an answer once its client has gone (Fastify then sends
+    // nothing, so neither onSend nor onResponse runs): its slot must still come back.
+    app.get('/test/quiet-end', async (request, reply) => {
+      await until(() => request.raw.destroyed || reply.raw.destroyed);
+      if (!reply.raw.destroyed) return reply.send({});
+    });
   });
   afterEach(async () => {
     await locker?.end();
@@ -112,7 +118,7 @@ describe('API_TENANT_CONCURRENCY', () => {
     expect(app.tenantSlots?.snapshot()).toEqual({});
   });
 
-  it("counts a shared file link's downloads against the link's tenant", async () => {
+  it("bounds a shared file link's downloads in a lane of their own, beside the tenant's keys", async () => {
     const put = await app.inject({
       method: 'PUT',
       url: '/api/files/report.csv',
@@ -127,12 +133,16 @@ describe('API_TENANT_CONCURRENCY', () => {
     });
     expect(link.statusCode).toBe(201);
     await blockAcme();
+    // Anyone holding the link downloads at once (all three stuck behind the lock here); the
+    // third waits for a slot of the link lane, and acme's own keys still have both of theirs.
+    const downloads = [1, 2, 3].map(() => app.inject({ method: 'GET', url: link.json().url }));
+    await until(() => app.tenantSlots?.snapshot()['acme/links']?.waiting === 1);
+    expect(app.tenantSlots?.snapshot()).toEqual({ 'acme/links': { running: 2, waiting: 1 } });
     const stuck = [listFiles('acme'), listFiles('acme')];
-    await until(() => app.tenantSlots?.snapshot().acme?.running === 2);
-    const download = app.inject({ method: 'GET', url: link.json().url });
-    await until(() => app.tenantSlots?.snapshot().acme?.waiting === 1);
+    await until(async () => (await lockWaiters()) === 4);
+    expect(app.tenantSlots?.snapshot().acme).toEqual({ running: 2, waiting: 0 });
     await locker?.query('COMMIT');
-    expect((await download).body).toBe('a,b\n');
+    expect((await Promise.all(downloads)).map((d) => d.body)).toEqual(['a,b\n', 'a,b\n', 'a,b\n']);
     expect((await Promise.all(stuck)).map((a) => a.statusCode)).toEqual([200, 200]);
     expect(app.tenantSlots?.snapshot()).toEqual({});
   });
@@ -159,6 +169,14 @@ describe('API_TENANT_CONCURRENCY', () => {
       expect(app.tenantSlots?.snapshot().acme?.running).toBe(2);
       expect(await lockWaiters()).toBe(2);
       await locker?.query('COMMIT');
+      await until(() => app.tenantSlots?.snapshot().acme === undefined);
+      expect((await listFiles('acme')).statusCode).toBe(200);
+    });
+
+    it('gets the slot back from a handler that ends without an answer after its client left', async () => {
+      const gone = [open('/test/quiet-end', 'acme'), open('/test/quiet-end', 'acme')];
+      await until(() => app.tenantSlots?.snapshot().acme?.running === 2);
+      for (const r of gone) r.destroy();
       await until(() => app.tenantSlots?.snapshot().acme === undefined);
       expect((await listFiles('acme')).statusCode).toBe(200);
     });

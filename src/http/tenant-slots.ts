@@ -128,23 +128,31 @@ class HeldSlot {
   }
 }
 
+/** The lane of a tenant's shared file links: apart from its keys', so a link cannot crowd them out. */
+export const linkLane = (tenantId: string) => `${tenantId}/links`;
+
 /**
- * Waits for a slot of `tenantId` and holds it for the rest of the request (nothing when the
- * app has no bound). For the routes whose tenant is known only once they run (a shared file
- * link, which has no key); every request with a tenant key takes one before its route runs.
+ * Waits for a slot of `lane` (a tenant id, or linkLane's) and holds it for the rest of the
+ * request (nothing when the app has no bound). Every request with a tenant key takes one of
+ * its tenant's before its route runs; a shared file link, which has no key, takes one of its
+ * tenant's links once its route knows the tenant.
  */
 export async function holdTenantSlot(
   request: FastifyRequest,
   reply: FastifyReply,
   tenantId: string,
+  lane: string = tenantId,
 ): Promise<void> {
   const slots = request.server.tenantSlots;
   if (!slots || request.tenantSlot) return;
-  const slot = slots.take(tenantId);
+  // Gone already (during authentication): no place in the line for nobody.
+  if (reply.raw.destroyed) throw clientGone();
+  const slot = slots.take(lane);
   if (!slot) {
+    const what = lane === tenantId ? 'requests' : 'shared-link downloads';
     throw new AppError(
       'rate_limited',
-      `tenant ${tenantId} has ${slots.perTenant} requests in progress and ${MAX_WAITING_PER_TENANT} waiting; retry in 1 s`,
+      `tenant ${tenantId} has ${slots.perTenant} ${what} in progress and ${MAX_WAITING_PER_TENANT} waiting; retry in 1 s`,
       { reason: 'tenant_requests_in_flight', tenant: tenantId, retry_after: 1 },
     );
   }
@@ -154,11 +162,14 @@ export async function holdTenantSlot(
   const granted = await slot.granted;
   reply.raw.removeListener('close', left);
   if (!granted || reply.raw.destroyed) {
-    if (granted) slots.give(tenantId);
-    throw new AppError('bad_request', 'the client closed the connection while its request waited');
+    if (granted) slots.give(lane);
+    throw clientGone();
   }
-  request.tenantSlot = new HeldSlot(reply, () => slots.give(tenantId));
+  request.tenantSlot = new HeldSlot(reply, () => slots.give(lane));
 }
+
+const clientGone = () =>
+  new AppError('bad_request', 'the client closed the connection while its request waited');
 
 /** Registers the bound on an app whose auth hook has run before (it reads `request.principal`). */
 export function registerTenantSlots(app: FastifyInstance, perTenant: number): TenantSlots | undefined {
@@ -169,6 +180,20 @@ export function registerTenantSlots(app: FastifyInstance, perTenant: number): Te
   app.addHook('onRequest', async (request, reply) => {
     const principal = request.principal;
     if (principal?.kind === 'tenant') await holdTenantSlot(request, reply, principal.tenantId);
+  });
+  // A handler that ends without sending (a client gone meanwhile: Fastify then sends nothing)
+  // reaches neither onSend nor onResponse, and the client's close came before its answer.
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler as (this: FastifyInstance, ...args: unknown[]) => unknown;
+    route.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      const result = handler.call(this, request, reply);
+      // Only a promise's end is awaited here: a handler that answers through a callback later
+      // (a static file) is left to do so exactly as before.
+      if (!(result instanceof Promise)) return result;
+      return result.finally(() => {
+        if (reply.raw.destroyed) request.tenantSlot?.release();
+      });
+    } as typeof route.handler;
   });
   app.addHook('onSend', async (request, _reply, payload) => {
     request.tenantSlot?.answer();

@@ -5,7 +5,7 @@ import { AppError, notFound } from '../../../errors.ts';
 import { type FileLinks, SHARED_FILE_ROUTE } from '../../../files/links.ts';
 import { findFile } from '../../../files/repository.ts';
 import { problemResponses } from '../../problem.ts';
-import { holdTenantSlot } from '../../tenant-slots.ts';
+import { holdTenantSlot, linkLane } from '../../tenant-slots.ts';
 import type { RouteDeps } from '../deps.ts';
 import { fileTenant } from './index.ts';
 import { FileParams, FileTenantQuery } from './schemas.ts';
@@ -124,8 +124,9 @@ export const fileLinkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
       if (target.expiresAt.getTime() <= Date.now()) {
         throw notFound(`file link (it expired at ${target.expiresAt.toISOString()})`);
       }
-      // A link passed around widely downloads in its tenant's share of the API, not everyone's.
-      await holdTenantSlot(request, reply, target.tenant);
+      // A link passed around widely downloads in a share of the API of its own: not everyone's,
+      // and not its tenant's keys' (anyone holding the link could otherwise crowd those out).
+      await holdTenantSlot(request, reply, target.tenant, linkLane(target.tenant));
       const tenant = await findTenant(db, target.tenant);
       if (tenant?.status !== 'active' || !(await minterLive(db, target.minter))) throw notFound('file link');
       // An anonymous caller learns nothing of restores or migrations: a plain 503 (logged in full).
