@@ -1,5 +1,6 @@
 import type { Db, DbOrTrx } from '../db/database.ts';
 import { migrateSchema } from '../db/migrate.ts';
+import type { TenantryDatabase } from '../db/schema.ts';
 import { TENANT_MIGRATIONS_DIR } from '../db/tenant-schema.ts';
 import { allTenantIds } from '../db/tenants.ts';
 import { tenantSchema } from '../tenancy.ts';
@@ -37,20 +38,27 @@ export interface MigrateTenantsOptions {
 async function notRestoring(trx: DbOrTrx, tenant: string): Promise<void> {
   if (!(await shareBackupLockForTransaction(trx, tenant))) {
     throw new Error(
-      `a restore of tenant ${tenant} is in progress (it migrates the schema it restores); migrate again once it has ended`,
+      `a restore of tenant ${tenant} is in progress or waiting to start (it migrates the schema it restores); migrate again once it has ended`,
     );
   }
 }
 
-/** A schema with no migration table yet; a missing one is not made here (see notRestoring). */
-async function initialize(db: Db, dir: string, schema: string): Promise<string[]> {
-  if (!(await schemaExists(db, schema))) {
-    throw new Error(
-      `schema ${schema} does not exist and is not created here: a restore that set it aside puts it back ` +
-        '(or the next activation does), and a lost one is brought back by restoring a backup',
-    );
-  }
-  return (await migrateSchema(db, dir, schema)).applied;
+/**
+ * A schema with no migration table yet, migrated by kysely's Migrator, which creates the schema
+ * when it is missing: so in one transaction with the restore check and the schema's presence,
+ * and a missing one is reported rather than made (see notRestoring).
+ */
+async function initialize(db: Db, dir: string, tenant: string, schema: string): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    await notRestoring(trx, tenant);
+    if (!(await schemaExists(trx, schema))) {
+      throw new Error(
+        `schema ${schema} does not exist and is not created here: a restore that set it aside puts it back ` +
+          '(or the next activation does), and a lost one is brought back by restoring a backup',
+      );
+    }
+    return (await migrateSchema<TenantryDatabase>(trx, dir, schema)).applied;
+  });
 }
 
 /**
@@ -76,7 +84,7 @@ export async function migrateAllTenants(
         const schema = tenantSchema(tenant);
         const applied =
           (await applyPendingMigrations(db, schema, files, (trx) => notRestoring(trx, tenant))) ??
-          (await initialize(db, dir, schema));
+          (await initialize(db, dir, tenant, schema));
         outcome = { tenant, applied };
         if (applied.length) summary.migrated++;
         else summary.upToDate++;

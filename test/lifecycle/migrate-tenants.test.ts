@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/db/migrate.ts';
+import { insertTenant } from '../../src/db/tenants.ts';
 import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
 import { asideSchema } from '../../src/lifecycle/backup/swap.ts';
 import { migrateAllTenants } from '../../src/lifecycle/migrate-tenants.ts';
@@ -68,11 +69,24 @@ describe('migrating every tenant schema', () => {
     while (!release) await new Promise((r) => setTimeout(r, 10));
     // A restore that set the schema aside (running, or killed before it restored the new one).
     await sql`ALTER SCHEMA tenant_aside RENAME TO ${sql.id(asideSchema('aside'))}`.execute(tdb.db);
+    // A schema not migrated yet (no migration table), its restore running: the other path.
+    await insertTenant(tdb.db, { id: 'bare', name: 'Bare' });
+    await sql`CREATE SCHEMA tenant_bare`.execute(tdb.db);
+    let releaseBare!: () => void;
+    const bare = withTenantBackupLock(
+      tdb.db,
+      'bare',
+      'exclusive',
+      1000,
+      () => new Promise<void>((r) => (releaseBare = r)),
+    );
+    while (!releaseBare) await new Promise((r) => setTimeout(r, 10));
     try {
-      const summary = await migrateAllTenants(tdb.db, { dir, tenants: ['restoring', 'aside', 'm1'] });
-      expect(summary).toMatchObject({ tenants: 3, upToDate: 1 });
+      const summary = await migrateAllTenants(tdb.db, { dir, tenants: ['restoring', 'aside', 'bare', 'm1'] });
+      expect(summary).toMatchObject({ tenants: 4, upToDate: 1 });
       const errors = Object.fromEntries(summary.failed.map((f) => [f.tenant, f.error]));
       expect(errors.restoring).toMatch(/^a restore of tenant restoring is in progress/);
+      expect(errors.bare).toMatch(/^a restore of tenant bare is in progress/);
       expect(errors.aside).toMatch(/^schema tenant_aside does not exist and is not created here/);
       const { rows } = await sql<{ nspname: string }>`
         SELECT nspname FROM pg_namespace WHERE nspname IN ('tenant_aside', ${asideSchema('aside')})`.execute(
@@ -81,8 +95,13 @@ describe('migrating every tenant schema', () => {
       expect(rows.map((r) => r.nspname)).toEqual([asideSchema('aside')]);
     } finally {
       release();
-      await restore;
+      releaseBare();
+      await Promise.all([restore, bare]);
     }
+    expect(await migrateAllTenants(tdb.db, { dir, tenants: ['bare'] })).toMatchObject({
+      migrated: 1,
+      failed: [],
+    });
     // Beside a backup (the lock shared) it migrates as usual.
     let done!: () => void;
     const backup = withTenantBackupLock(
