@@ -1,10 +1,10 @@
 import type { Db, DbOrTrx } from '../db/database.ts';
 import { migrateSchema } from '../db/migrate.ts';
-import type { TenantryDatabase } from '../db/schema.ts';
 import { TENANT_MIGRATIONS_DIR } from '../db/tenant-schema.ts';
 import { allTenantIds } from '../db/tenants.ts';
+import { AppError } from '../errors.ts';
 import { tenantSchema } from '../tenancy.ts';
-import { shareBackupLockForTransaction } from './backup/lock.ts';
+import { shareBackupLockForTransaction, withTenantBackupLock } from './backup/lock.ts';
 import { schemaExists } from './backup/tenant.ts';
 import { applyPendingMigrations, loadMigrationFiles } from './tenant-migrator.ts';
 
@@ -36,29 +36,38 @@ export interface MigrateTenantsOptions {
  * one in its place (the restore then failed). The tenant is reported instead.
  */
 async function notRestoring(trx: DbOrTrx, tenant: string): Promise<void> {
-  if (!(await shareBackupLockForTransaction(trx, tenant))) {
-    throw new Error(
-      `a restore of tenant ${tenant} is in progress or waiting to start (it migrates the schema it restores); migrate again once it has ended`,
-    );
-  }
+  if (!(await shareBackupLockForTransaction(trx, tenant))) restoring(tenant);
+}
+
+function restoring(tenant: string): never {
+  throw new Error(
+    `a restore of tenant ${tenant} is in progress or waiting to start (it migrates the schema it restores); migrate again once it has ended`,
+  );
 }
 
 /**
  * A schema with no migration table yet, migrated by kysely's Migrator, which creates the schema
- * when it is missing: so in one transaction with the restore check and the schema's presence,
- * and a missing one is reported rather than made (see notRestoring).
+ * when it is missing: under the tenant's backup lock (shared, as a backup takes it; refused at
+ * once while a restore holds it) from the check of the schema's presence to the end, and a
+ * missing one is reported rather than made (see notRestoring). The Migrator runs its own
+ * transaction: inside a caller's, a failing migration left its session-level lock held.
  */
 async function initialize(db: Db, dir: string, tenant: string, schema: string): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
-    await notRestoring(trx, tenant);
-    if (!(await schemaExists(trx, schema))) {
+  const migrate = async () => {
+    if (!(await schemaExists(db, schema))) {
       throw new Error(
         `schema ${schema} does not exist and is not created here: a restore that set it aside puts it back ` +
           '(or the next activation does), and a lost one is brought back by restoring a backup',
       );
     }
-    return (await migrateSchema<TenantryDatabase>(trx, dir, schema)).applied;
-  });
+    return (await migrateSchema(db, dir, schema)).applied;
+  };
+  try {
+    return await withTenantBackupLock(db, tenant, 'shared', 1, migrate);
+  } catch (err) {
+    if (err instanceof AppError && err.extensions.reason === 'backup_in_progress') restoring(tenant);
+    throw err;
+  }
 }
 
 /**

@@ -17,6 +17,11 @@ export interface HeldLock {
    * background check may already be treating the work as a dead one's.
    */
   check(): Promise<void>;
+  /**
+   * The lock's own session. A step run on it cannot commit once the lock is gone (they end
+   * together), where one on another connection could between a check and its commit.
+   */
+  readonly session: Db;
 }
 
 /**
@@ -129,7 +134,7 @@ async function withTenantLock<T>(
       );
     };
     try {
-      return await fn({ check });
+      return await fn({ check, session: conn });
     } finally {
       clearInterval(keepAlive);
       // Unlocking only fails when the session is gone, and its locks went with it.

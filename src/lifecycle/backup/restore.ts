@@ -106,7 +106,7 @@ export async function restoreBackup(
       const resume = await deps.pauseJobs?.(tenantId);
       const warnings: string[] = [];
       try {
-        warnings.push(...(await swapInArchive(deps, tenantId, archive, lock.check)));
+        warnings.push(...(await swapInArchive(deps, tenantId, archive, lock)));
       } catch (err) {
         await resume?.().catch(() => {});
         throw err;

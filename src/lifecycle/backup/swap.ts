@@ -5,6 +5,7 @@ import { migrateTenantSchema } from '../../db/tenant-schema.ts';
 import { AppError } from '../../errors.ts';
 import { tenantSchema } from '../../tenancy.ts';
 import { restoreArchive } from './archive.ts';
+import type { HeldLock } from './lock.ts';
 import { schemaExists } from './tenant.ts';
 import type { BackupDeps } from './types.ts';
 
@@ -112,7 +113,7 @@ export async function swapInArchive(
   deps: BackupDeps,
   tenantId: string,
   archive: string,
-  lockHeld: () => Promise<void>,
+  lock: HeldLock,
 ): Promise<string[]> {
   const live = tenantSchema(tenantId);
   const aside = asideSchema(tenantId);
@@ -121,10 +122,11 @@ export async function swapInArchive(
   const hadLive = await schemaExists(deps.db, live);
   const restoreId = randomUUID();
   // The restore's lock is what keeps the background check from taking it for a dead one's
-  // (and undoing it): both steps that change what the tenant sees run only while it is held.
-  await lockHeld();
+  // (and undoing it): both steps that change what the tenant sees run only while it is held,
+  // on its own session, so neither commits once it is gone.
+  await lock.check();
   if (hadLive) {
-    await inTransaction(deps.db, lockMs, [
+    await inTransaction(lock.session, lockMs, [
       sql`COMMENT ON SCHEMA ${sql.id(live)} IS ${sql.lit(ASIDE_MARK + restoreId)}`,
       sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(aside)}`,
     ]);
@@ -132,8 +134,8 @@ export async function swapInArchive(
   try {
     await restoreArchive(deps, tenantId, archive);
     await migrateTenantSchema(deps.db, tenantId);
-    await lockHeld();
-    await inTransaction(deps.db, lockMs, [
+    await lock.check();
+    await inTransaction(lock.session, lockMs, [
       sql`COMMENT ON SCHEMA ${sql.id(live)} IS ${sql.lit(DONE_MARK + restoreId)}`,
     ]);
   } catch (err) {
