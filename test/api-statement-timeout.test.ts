@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Service, serve } from '../src/cli/serve.ts';
 import { parseConfig } from '../src/config.ts';
+import { createPool } from '../src/db/database.ts';
 import { createLogger } from '../src/logger.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { registry } from '../src/tasks/index.ts';
@@ -70,5 +71,23 @@ describe('API_STATEMENT_TIMEOUT_MS', () => {
     expect(rows[0]!.statement_timeout).toBe('0');
     const health = await service.app!.inject({ method: 'GET', url: '/health' });
     expect(health.json()).toMatchObject({ database: 'connected' });
+  });
+
+  it('keeps the setting when DATABASE_URL carries options of its own', async () => {
+    const url = new URL(tdb.url);
+    url.searchParams.set('options', '-c work_mem=5MB');
+    const pool = createPool({
+      connectionString: url.toString(),
+      max: 1,
+      settings: { statement_timeout: '1234' },
+    });
+    try {
+      const { rows } = await pool.query<{ t: string; w: string }>(
+        `SELECT current_setting('statement_timeout') AS t, current_setting('work_mem') AS w`,
+      );
+      expect(rows[0]).toEqual({ t: '1234ms', w: '5MB' });
+    } finally {
+      await pool.end();
+    }
   });
 });

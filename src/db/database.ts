@@ -14,7 +14,10 @@ export interface DatabaseOptions {
   connectionString: string;
   max?: number;
   applicationName?: string;
-  /** Session settings for every connection, as libpq's `options` (`-c name=value`). */
+  /**
+   * Session settings for every connection, set as it opens (before any query of ours). Not
+   * libpq's `options`: an `options` in DATABASE_URL replaced those, and PgBouncer refuses them.
+   */
   settings?: Record<string, string>;
   /** How long an idle connection stays open (DATABASE_IDLE_TIMEOUT_MS; node-postgres' 10 s without it). */
   idleTimeoutMs?: number;
@@ -33,13 +36,6 @@ export function createPool({
   const clientConfig: pg.ClientConfig = {
     connectionString,
     application_name: applicationName,
-    ...(settings
-      ? {
-          options: Object.entries(settings)
-            .map(([name, value]) => `-c ${name}=${value}`)
-            .join(' '),
-        }
-      : {}),
     connectionTimeoutMillis: 5000,
     // An idle connection kept for minutes must not be dropped silently by a NAT or firewall on
     // the way (some forget a quiet flow after ~5 minutes): TCP keepalives keep the flow known.
@@ -53,7 +49,16 @@ export function createPool({
     idleTimeoutMillis: idleTimeoutMs,
     // Without it a query on a connection whose server vanished (a blackhole: no reset, no answer)
     // waits until TCP gives up, ~15 minutes, and so does every request or job behind it.
-    ...(watch ? { Client: watch.clientClass(), onConnect: (client) => watch.identify(client) } : {}),
+    ...(watch ? { Client: watch.clientClass() } : {}),
+    ...(watch || settings
+      ? {
+          onConnect: async (client: pg.ClientBase) => {
+            await watch?.identify(client);
+            for (const [name, value] of Object.entries(settings ?? {}))
+              await client.query('SELECT set_config($1, $2, false)', [name, value]);
+          },
+        }
+      : {}),
   });
   // An idle client losing its server (restart, failover) must not crash the process;
   // the next checkout gets a fresh connection.
