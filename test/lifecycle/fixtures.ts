@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { expect } from 'vitest';
+import type { Db } from '../../src/db/database.ts';
 import { createTenantSchema } from '../../src/db/tenant-schema.ts';
 import { insertTenant } from '../../src/db/tenants.ts';
 import { withConnectionTransaction } from '../../src/db/transaction.ts';
 import { AppError } from '../../src/errors.ts';
 import type { BackupDeps } from '../../src/lifecycle/backup/index.ts';
+import { type LockMode, withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
 import { tenantSchema } from '../../src/tenancy.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -126,4 +128,15 @@ export async function expectAppError(
   expect(appError.code, appError.message).toBe(code);
   if (reason !== undefined) expect(appError.extensions.reason, appError.message).toBe(reason);
   return appError;
+}
+
+/**
+ * The tenant's backup lock held, as a running restore (`exclusive`) or backup (`shared`) holds
+ * it, until `release()`; `held` settles once it is let go.
+ */
+export async function holdBackupLock(db: Db, tenant: string, mode: LockMode) {
+  let release!: () => void;
+  const held = withTenantBackupLock(db, tenant, mode, 1000, () => new Promise<void>((r) => (release = r)));
+  while (!release) await new Promise((r) => setTimeout(r, 10));
+  return { release, held };
 }

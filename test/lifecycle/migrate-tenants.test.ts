@@ -5,11 +5,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/db/migrate.ts';
 import { insertTenant } from '../../src/db/tenants.ts';
-import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
 import { asideSchema } from '../../src/lifecycle/backup/swap.ts';
 import { migrateAllTenants } from '../../src/lifecycle/migrate-tenants.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { addTenant } from './fixtures.ts';
+import { addTenant, holdBackupLock } from './fixtures.ts';
 
 describe('migrating every tenant schema', () => {
   let tdb: TestDatabase;
@@ -58,29 +57,13 @@ describe('migrating every tenant schema', () => {
 
   it('leaves a tenant a restore is working on alone, and never makes an empty schema in place of one set aside', async () => {
     // A restore running: it holds the tenant's backup lock exclusively.
-    let release!: () => void;
-    const restore = withTenantBackupLock(
-      tdb.db,
-      'restoring',
-      'exclusive',
-      1000,
-      () => new Promise<void>((r) => (release = r)),
-    );
-    while (!release) await new Promise((r) => setTimeout(r, 10));
+    const restore = await holdBackupLock(tdb.db, 'restoring', 'exclusive');
     // A restore that set the schema aside (running, or killed before it restored the new one).
     await sql`ALTER SCHEMA tenant_aside RENAME TO ${sql.id(asideSchema('aside'))}`.execute(tdb.db);
     // A schema not migrated yet (no migration table), its restore running: the other path.
     await insertTenant(tdb.db, { id: 'bare', name: 'Bare' });
     await sql`CREATE SCHEMA tenant_bare`.execute(tdb.db);
-    let releaseBare!: () => void;
-    const bare = withTenantBackupLock(
-      tdb.db,
-      'bare',
-      'exclusive',
-      1000,
-      () => new Promise<void>((r) => (releaseBare = r)),
-    );
-    while (!releaseBare) await new Promise((r) => setTimeout(r, 10));
+    const bare = await holdBackupLock(tdb.db, 'bare', 'exclusive');
     try {
       const summary = await migrateAllTenants(tdb.db, { dir, tenants: ['restoring', 'aside', 'bare', 'm1'] });
       expect(summary).toMatchObject({ tenants: 4, upToDate: 1 });
@@ -94,29 +77,21 @@ describe('migrating every tenant schema', () => {
       );
       expect(rows.map((r) => r.nspname)).toEqual([asideSchema('aside')]);
     } finally {
-      release();
-      releaseBare();
-      await Promise.all([restore, bare]);
+      restore.release();
+      bare.release();
+      await Promise.all([restore.held, bare.held]);
     }
     expect(await migrateAllTenants(tdb.db, { dir, tenants: ['bare'] })).toMatchObject({
       migrated: 1,
       failed: [],
     });
     // Beside a backup (the lock shared) it migrates as usual.
-    let done!: () => void;
-    const backup = withTenantBackupLock(
-      tdb.db,
-      'restoring',
-      'shared',
-      1000,
-      () => new Promise<void>((r) => (done = r)),
-    );
-    while (!done) await new Promise((r) => setTimeout(r, 10));
+    const backup = await holdBackupLock(tdb.db, 'restoring', 'shared');
     expect(await migrateAllTenants(tdb.db, { dir, tenants: ['restoring'] })).toMatchObject({
       migrated: 1,
       failed: [],
     });
-    done();
-    await backup;
+    backup.release();
+    await backup.held;
   });
 });

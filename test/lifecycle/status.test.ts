@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.ts';
 import { findTenant } from '../../src/db/tenants.ts';
 import type { App } from '../../src/http/app.ts';
-import { withTenantBackupLock } from '../../src/lifecycle/backup/lock.ts';
 import { asideSchema } from '../../src/lifecycle/backup/swap.ts';
 import { provision, setActive, suspend, updateSettings } from '../../src/lifecycle/index.ts';
 import { registry } from '../../src/tasks/index.ts';
@@ -11,7 +10,7 @@ import type { WorkerService } from '../../src/worker/runner.ts';
 import { bearer, buildTestApp } from '../helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { jobLog, startTestWorker, waitForStatus } from '../helpers/worker.ts';
-import { events, expectAppError } from './fixtures.ts';
+import { events, expectAppError, holdBackupLock } from './fixtures.ts';
 
 describe('tenant status and settings', () => {
   let tdb: TestDatabase;
@@ -28,19 +27,8 @@ describe('tenant status and settings', () => {
 
   /** The tenant's backup lock held exclusively, as a running restore holds it, until `release()`. */
   const holdRestoreLock = async (tenant: string) => {
-    let release!: () => void;
-    const running = withTenantBackupLock(
-      tdb.db,
-      tenant,
-      'exclusive',
-      1000,
-      () =>
-        new Promise<void>((r) => {
-          release = r;
-        }),
-    );
-    while (!release) await new Promise((r) => setTimeout(r, 10));
-    return { release, running };
+    const { release, held } = await holdBackupLock(tdb.db, tenant, 'exclusive');
+    return { release, running: held };
   };
 
   it('puts back the schema a killed restore set aside before activating, and refuses while a restore runs', async () => {
@@ -87,18 +75,10 @@ describe('tenant status and settings', () => {
     release();
     await running;
     // Beside a backup (the lock taken shared) it is activated at once.
-    let done!: () => void;
-    const backup = withTenantBackupLock(
-      tdb.db,
-      'billed',
-      'shared',
-      1000,
-      () => new Promise<void>((r) => (done = r)),
-    );
-    while (!done) await new Promise((r) => setTimeout(r, 10));
+    const backup = await holdBackupLock(tdb.db, 'billed', 'shared');
     expect(await setActive(tdb.db, 'billed', true)).toMatchObject({ status: 'active' });
-    done();
-    await backup;
+    backup.release();
+    await backup.held;
   });
 
   it('merges settings as a JSON merge patch and validates the result', async () => {
