@@ -36,7 +36,33 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-async function authenticate(request: FastifyRequest, { db, adminKey }: AuthOptions): Promise<Principal> {
+/** A key's use is recorded at most this often (the column's precision: a minute). */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * When this process last recorded each key's use: the UPDATE it skips (its condition kept the
+ * row from being written, but it still took a pooled connection for every request, before the
+ * tenant's request bound, so a flood of one key's requests queued the others' in the pool).
+ */
+class KeyTouches {
+  private readonly last = new Map<string, number>();
+
+  due(keyId: string): boolean {
+    const now = Date.now();
+    const at = this.last.get(keyId);
+    if (at !== undefined && now - at < TOUCH_EVERY_MS) return false;
+    // Keys are few (an admin makes them); a bound anyway, for a process up for years.
+    if (this.last.size >= 10_000) this.last.clear();
+    this.last.set(keyId, now);
+    return true;
+  }
+}
+
+async function authenticate(
+  request: FastifyRequest,
+  { db, adminKey }: AuthOptions,
+  touches: KeyTouches,
+): Promise<Principal> {
   const key = bearer(request);
   if (!key) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
   const digest = hashKey(key);
@@ -46,7 +72,8 @@ async function authenticate(request: FastifyRequest, { db, adminKey }: AuthOptio
   // independent of how the index lookup behaves.
   if (!owner || !timingSafeEqual(owner.key_hash, digest))
     throw new AppError('unauthorized', 'the API key is not valid');
-  touchApiKey(db, owner.id).catch((err) => request.log.warn({ err }, 'could not record API key use'));
+  if (touches.due(owner.id))
+    touchApiKey(db, owner.id).catch((err) => request.log.warn({ err }, 'could not record API key use'));
   if (owner.tenant_id === null) return { kind: 'admin', keyId: owner.id };
   if (owner.tenant_status !== 'active') {
     const reason = owner.tenant_status_reason;
@@ -68,11 +95,12 @@ export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, options) => {
     app.decorateRequest('principal', null as never);
     const throttle = new AuthThrottle(options.failureLimit);
+    const touches = new KeyTouches();
     app.addHook('onRequest', async (request, reply) => {
       const access = request.routeOptions.config?.access ?? 'tenant';
       if (access === 'public' || request.is404) return;
       try {
-        request.principal = await authenticate(request, options);
+        request.principal = await authenticate(request, options, touches);
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'unauthorized')) throw err;
         // Only a key that is not valid meets the throttle: a valid one is served whatever its
