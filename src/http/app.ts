@@ -33,7 +33,7 @@ import { statsRoutes } from './routes/stats/index.ts';
 import { tenantRoutes } from './routes/tenants/index.ts';
 import { workerRoutes } from './routes/workers/index.ts';
 import { StreamAccess } from './stream-access.ts';
-import { registerTenantSlots } from './tenant-slots.ts';
+import { holdTenantSlot, registerTenantSlots } from './tenant-slots.ts';
 
 export interface AppDeps extends RouteDeps {
   adminKey: string;
@@ -96,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     db: deps.db,
     adminKey: deps.adminKey,
     failureLimit: deps.config.authFailureLimit,
+    holdTenantSlot,
   });
   // After authentication, which names the tenant: one tenant's requests cannot take every connection.
   registerTenantSlots(app, deps.config.apiTenantConcurrency);

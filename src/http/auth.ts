@@ -1,10 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { findKeyByHash, hashKey, touchApiKey } from '../db/api-keys.ts';
 import type { Db } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { AuthThrottle } from './auth-throttle.ts';
+import { KeyMemory } from './key-memory.ts';
 
 /** Who is calling: the admin, or one tenant. A tenant principal never sees another tenant. */
 export type Principal =
@@ -28,6 +29,8 @@ export interface AuthOptions {
   adminKey: string;
   /** Failed authentications allowed per client address and minute (AUTH_FAILURE_LIMIT). */
   failureLimit: number;
+  /** Waits for a request slot of a tenant (tenant-slots.ts), for a key already known to be its. */
+  holdTenantSlot?: (request: FastifyRequest, reply: FastifyReply, tenantId: string) => Promise<void>;
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -36,43 +39,28 @@ function bearer(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** A key's use is recorded at most this often (the column's precision: a minute). */
-const TOUCH_EVERY_MS = 60_000;
-
-/**
- * When this process last recorded each key's use: the UPDATE it skips (its condition kept the
- * row from being written, but it still took a pooled connection for every request, before the
- * tenant's request bound, so a flood of one key's requests queued the others' in the pool).
- */
-class KeyTouches {
-  private readonly last = new Map<string, number>();
-
-  due(keyId: string): boolean {
-    const now = Date.now();
-    const at = this.last.get(keyId);
-    if (at !== undefined && now - at < TOUCH_EVERY_MS) return false;
-    // Keys are few (an admin makes them); a bound anyway, for a process up for years.
-    if (this.last.size >= 10_000) this.last.clear();
-    this.last.set(keyId, now);
-    return true;
-  }
-}
-
 async function authenticate(
   request: FastifyRequest,
-  { db, adminKey }: AuthOptions,
-  touches: KeyTouches,
+  reply: FastifyReply,
+  { db, adminKey, holdTenantSlot }: AuthOptions,
+  keys: KeyMemory,
 ): Promise<Principal> {
   const key = bearer(request);
   if (!key) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
   const digest = hashKey(key);
   if (timingSafeEqual(digest, hashKey(adminKey))) return { kind: 'admin', keyId: null };
+  // A key seen before waits for a slot of its tenant before it is looked up: a flood of one
+  // tenant's requests then costs the database the tenant's share, and the refusals past its
+  // line cost it nothing. Who the key belongs to is still decided by the lookup below.
+  const seen = keys.tenantOf(digest);
+  if (seen !== undefined && holdTenantSlot) await holdTenantSlot(request, reply, seen);
   const owner = await findKeyByHash(db, digest);
   // The row was found by its hash; comparing again in constant time keeps the check
   // independent of how the index lookup behaves.
   if (!owner || !timingSafeEqual(owner.key_hash, digest))
     throw new AppError('unauthorized', 'the API key is not valid');
-  if (touches.due(owner.id))
+  if (owner.tenant_id !== null) keys.remember(digest, owner.tenant_id);
+  if (keys.touchDue(owner.id))
     touchApiKey(db, owner.id).catch((err) => request.log.warn({ err }, 'could not record API key use'));
   if (owner.tenant_id === null) return { kind: 'admin', keyId: owner.id };
   if (owner.tenant_status !== 'active') {
@@ -95,12 +83,12 @@ export const authPlugin = fp<AuthOptions>(
   async (app: FastifyInstance, options) => {
     app.decorateRequest('principal', null as never);
     const throttle = new AuthThrottle(options.failureLimit);
-    const touches = new KeyTouches();
+    const keys = new KeyMemory();
     app.addHook('onRequest', async (request, reply) => {
       const access = request.routeOptions.config?.access ?? 'tenant';
       if (access === 'public' || request.is404) return;
       try {
-        request.principal = await authenticate(request, options, touches);
+        request.principal = await authenticate(request, reply, options, keys);
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'unauthorized')) throw err;
         // Only a key that is not valid meets the throttle: a valid one is served whatever its
