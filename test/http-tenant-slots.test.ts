@@ -5,7 +5,7 @@ import { parseConfig } from '../src/config.ts';
 import { createDb, createPool, type Db } from '../src/db/database.ts';
 import type { App } from '../src/http/app.ts';
 import { MAX_WAITING_PER_TENANT, TenantSlots } from '../src/http/tenant-slots.ts';
-import { buildTestApp, tenantsWithKeys } from './helpers/app.ts';
+import { ADMIN_KEY, bearer, buildTestApp, tenantsWithKeys } from './helpers/app.ts';
 import { cloneTestDatabase, type TestDatabase } from './helpers/database.ts';
 
 const until = async (check: () => Promise<boolean> | boolean) => {
@@ -123,6 +123,10 @@ describe('API_TENANT_CONCURRENCY', () => {
     } finally {
       await keysLocker.end();
     }
+    const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: bearer(ADMIN_KEY) });
+    expect(metrics.body).toContain(`tenantry_api_tenant_requests{state="waiting"} ${MAX_WAITING_PER_TENANT}`);
+    expect(metrics.body).toContain('tenantry_api_tenant_requests{state="running"} 2');
+    expect(metrics.body).toMatch(/^tenantry_api_tenant_requests_refused_total 1$/m);
     await locker?.query('COMMIT');
     expect((await Promise.all(stuck)).every((a) => a.statusCode === 200)).toBe(true);
     expect(app.tenantSlots?.snapshot()).toEqual({});

@@ -21,6 +21,8 @@ interface Lane {
  */
 export class TenantSlots {
   private readonly lanes = new Map<string, Lane>();
+  /** Requests refused (429) since the process started: their tenant's line was full. */
+  refused = 0;
 
   readonly perTenant: number;
 
@@ -43,7 +45,10 @@ export class TenantSlots {
       lane.running += 1;
       return { granted: Promise.resolve(true), cancel: () => {} };
     }
-    if (lane.waiting.length >= MAX_WAITING_PER_TENANT) return undefined;
+    if (lane.waiting.length >= MAX_WAITING_PER_TENANT) {
+      this.refused += 1;
+      return undefined;
+    }
     const waiters = lane.waiting;
     let resolve!: (granted: boolean) => void;
     const granted = new Promise<boolean>((r) => {
@@ -72,6 +77,17 @@ export class TenantSlots {
     }
     lane.running -= 1;
     if (lane.running <= 0) this.lanes.delete(tenantId);
+  }
+
+  /** Slots held and requests waiting, over all tenants (the metrics). */
+  totals(): { running: number; waiting: number } {
+    let running = 0;
+    let waiting = 0;
+    for (const lane of this.lanes.values()) {
+      running += lane.running;
+      waiting += lane.waiting.length;
+    }
+    return { running, waiting };
   }
 
   /** Slots held and requests waiting, per tenant with either (for tests and diagnostics). */

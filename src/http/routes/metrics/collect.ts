@@ -4,6 +4,7 @@ import type { Db } from '../../../db/database.ts';
 import type { TaskCounters } from '../../../jobs/metrics.ts';
 import { liveJobCounts } from '../../../jobs/queue-stats.ts';
 import { type LiveWorker, liveWorkers } from '../../../worker/cluster-stats.ts';
+import type { TenantSlots } from '../../tenant-slots.ts';
 
 interface Snapshot {
   workers: LiveWorker[];
@@ -16,7 +17,7 @@ interface Snapshot {
  * heartbeats (a counter resets when its worker restarts, as Prometheus expects), and queue
  * depth from the database. One scrape runs its three queries once, however many metrics read them.
  */
-export function createMetricsRegistry(db: Db, rescueAfterMs: number): Registry {
+export function createMetricsRegistry(db: Db, rescueAfterMs: number, slots?: TenantSlots): Registry {
   const registry = new Registry();
   let pending: Promise<Snapshot> | undefined;
   const snapshot = () => {
@@ -99,5 +100,30 @@ export function createMetricsRegistry(db: Db, rescueAfterMs: number): Registry {
       this.set({ state: 'dead_letter' }, deadLetter);
     },
   });
+  if (slots) registerSlotMetrics(registry, slots);
   return registry;
+}
+
+/** This API process's per-tenant request bound (API_TENANT_CONCURRENCY): not the cluster's. */
+function registerSlotMetrics(registry: Registry, slots: TenantSlots): void {
+  new Gauge({
+    name: 'tenantry_api_tenant_requests',
+    help: "Tenant requests in this API process: running (holding one of their tenant's slots) or waiting for one",
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const { running, waiting } = slots.totals();
+      this.set({ state: 'running' }, running);
+      this.set({ state: 'waiting' }, waiting);
+    },
+  });
+  new Counter({
+    name: 'tenantry_api_tenant_requests_refused_total',
+    help: "Tenant requests this API process refused (429) because their tenant's line was full",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(slots.refused);
+    },
+  });
 }

@@ -8,7 +8,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ db: Db; rescueAfterMs: n
   app,
   options,
 ) => {
-  const registry = createMetricsRegistry(options.db, options.rescueAfterMs);
+  const registry = createMetricsRegistry(options.db, options.rescueAfterMs, app.tenantSlots);
   app.get(
     '/metrics',
     {
