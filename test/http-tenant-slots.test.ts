@@ -2,6 +2,7 @@ import http from 'node:http';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.ts';
+import { createApiKey } from '../src/db/api-keys.ts';
 import { createDb, createPool, type Db } from '../src/db/database.ts';
 import type { App } from '../src/http/app.ts';
 import { MAX_WAITING_PER_TENANT, TenantSlots } from '../src/http/tenant-slots.ts';
@@ -130,6 +131,25 @@ describe('API_TENANT_CONCURRENCY', () => {
     await locker?.query('COMMIT');
     expect((await Promise.all(stuck)).every((a) => a.statusCode === 200)).toBe(true);
     expect(app.tenantSlots?.snapshot()).toEqual({});
+  });
+
+  it("keeps a revoked key out of its tenant's line once it has been refused", async () => {
+    const { key, id } = await createApiKey(tdb.db, 'acme');
+    const leaked = { authorization: `Bearer ${key}` };
+    expect((await app.inject({ method: 'GET', url: '/api/files', headers: leaked })).statusCode).toBe(200);
+    await tdb.db
+      .updateTable('tenantry.api_keys')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', id)
+      .execute();
+    expect((await app.inject({ method: 'GET', url: '/api/files', headers: leaked })).statusCode).toBe(401);
+    await blockAcme();
+    const stuck = Array.from({ length: 2 + MAX_WAITING_PER_TENANT }, () => listFiles('acme'));
+    await until(() => app.tenantSlots?.snapshot().acme?.waiting === MAX_WAITING_PER_TENANT);
+    // Remembered still, it waited in acme's full line (429) and could fill it for acme's keys.
+    expect((await app.inject({ method: 'GET', url: '/api/files', headers: leaked })).statusCode).toBe(401);
+    await locker?.query('COMMIT');
+    expect((await Promise.all(stuck)).every((a) => a.statusCode === 200)).toBe(true);
   });
 
   it("bounds a shared file link's downloads in a lane of their own, beside the tenant's keys", async () => {

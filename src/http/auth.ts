@@ -57,8 +57,18 @@ async function authenticate(
   const owner = await findKeyByHash(db, digest);
   // The row was found by its hash; comparing again in constant time keeps the check
   // independent of how the index lookup behaves.
-  if (!owner || !timingSafeEqual(owner.key_hash, digest))
+  if (!owner || !timingSafeEqual(owner.key_hash, digest)) {
+    // Revoked (or its tenant deleted): its next requests must not wait in the tenant's line,
+    // where a leaked key's holder could fill it in front of the tenant's valid keys.
+    keys.forget(digest);
     throw new AppError('unauthorized', 'the API key is not valid');
+  }
+  if (seen !== undefined && seen !== owner.tenant_id) {
+    // Not the tenant remembered (keys do not move; but never count one in another's line).
+    request.tenantSlot?.release();
+    request.tenantSlot = null;
+    keys.forget(digest);
+  }
   if (owner.tenant_id !== null) keys.remember(digest, owner.tenant_id);
   if (keys.touchDue(owner.id))
     touchApiKey(db, owner.id).catch((err) => request.log.warn({ err }, 'could not record API key use'));

@@ -25,6 +25,10 @@ export class KeyMemory {
     this.tenants.set(digest.toString('hex'), tenantId);
   }
 
+  forget(digest: Buffer): void {
+    this.tenants.delete(digest.toString('hex'));
+  }
+
   /** True once a minute per key: the caller records the key's use then. */
   touchDue(keyId: string): boolean {
     const now = Date.now();

@@ -4,7 +4,7 @@ import { TENANT_MIGRATIONS_DIR } from '../db/tenant-schema.ts';
 import { allTenantIds } from '../db/tenants.ts';
 import { AppError } from '../errors.ts';
 import { tenantSchema } from '../tenancy.ts';
-import { shareBackupLockForTransaction, withTenantBackupLock } from './backup/lock.ts';
+import { type HeldLock, shareBackupLockForTransaction, withTenantBackupLock } from './backup/lock.ts';
 import { schemaExists } from './backup/tenant.ts';
 import { applyPendingMigrations, loadMigrationFiles } from './tenant-migrator.ts';
 
@@ -53,14 +53,15 @@ function restoring(tenant: string): never {
  * transaction: inside a caller's, a failing migration left its session-level lock held.
  */
 async function initialize(db: Db, dir: string, tenant: string, schema: string): Promise<string[]> {
-  const migrate = async () => {
-    if (!(await schemaExists(db, schema))) {
+  // All on the lock's own session: one connection per lane, as the other path takes.
+  const migrate = async ({ session }: HeldLock) => {
+    if (!(await schemaExists(session, schema))) {
       throw new Error(
         `schema ${schema} does not exist and is not created here: a restore that set it aside puts it back ` +
           '(or the next activation does), and a lost one is brought back by restoring a backup',
       );
     }
-    return (await migrateSchema(db, dir, schema)).applied;
+    return (await migrateSchema(session, dir, schema)).applied;
   };
   try {
     return await withTenantBackupLock(db, tenant, 'shared', 1, migrate);

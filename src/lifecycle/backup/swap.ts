@@ -140,7 +140,8 @@ export async function swapInArchive(
     ]);
   } catch (err) {
     try {
-      await inTransaction(deps.db, lockMs, [
+      // Under the lock too: with the lock lost, the background check owns the undo.
+      await inTransaction(lock.session, lockMs, [
         sql`DROP SCHEMA IF EXISTS ${sql.id(live)} CASCADE`,
         ...(hadLive ? [sql`ALTER SCHEMA ${sql.id(aside)} RENAME TO ${sql.id(live)}`] : []),
       ]);

@@ -108,7 +108,7 @@ export function createMetricsRegistry(db: Db, rescueAfterMs: number, slots?: Ten
 function registerSlotMetrics(registry: Registry, slots: TenantSlots): void {
   new Gauge({
     name: 'tenantry_api_tenant_requests',
-    help: "Tenant requests in this API process: running (holding one of their tenant's slots) or waiting for one",
+    help: "Tenant requests (and shared-link downloads) in this API process: running (holding one of their tenant's slots) or waiting for one",
     labelNames: ['state'],
     registers: [registry],
     collect() {
@@ -119,7 +119,7 @@ function registerSlotMetrics(registry: Registry, slots: TenantSlots): void {
   });
   new Counter({
     name: 'tenantry_api_tenant_requests_refused_total',
-    help: "Tenant requests this API process refused (429) because their tenant's line was full",
+    help: "Tenant requests (and shared-link downloads) this API process refused (429) because their tenant's line was full",
     registers: [registry],
     collect() {
       this.reset();
