@@ -2,6 +2,7 @@
 // dispatch is compiled and planned anew (~25 ms against 2-5), so a quiet deployment keeps its
 // connections instead of opening one per request after node-postgres' default 10 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimePoolSize } from '../src/cli/commands/serve-commands.ts';
 import { parseConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { openRuntime } from '../src/runtime.ts';
@@ -44,5 +45,13 @@ describe('the runtime pool', () => {
       await short.close();
       await long.close();
     }
+  });
+});
+
+describe('the process pool size', () => {
+  it('holds a connection for each job a worker runs at once, beside its own, and a few for an API alone', () => {
+    expect(runtimePoolSize(undefined)).toBe(4);
+    expect(runtimePoolSize(5)).toBe(10);
+    expect(runtimePoolSize(50)).toBe(52);
   });
 });

@@ -19,6 +19,16 @@ type LaunchOptions = Omit<ServeOptions, 'worker'> & {
     | undefined;
 };
 
+/**
+ * The process pool's size. The API opens a pool of its own (serve.ts); an API alone needs a few
+ * for its start and the cache store (the cache routes). A worker's jobs each may hold a
+ * connection, beside its scheduler's (graphile-worker warns when its pool is below its
+ * concurrency): a job waiting for one past the pool's 5 s fails its attempt.
+ */
+export function runtimePoolSize(workerConcurrency: number | undefined): number {
+  return workerConcurrency === undefined ? 4 : Math.max(10, workerConcurrency + 2);
+}
+
 async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions): Promise<void> {
   const config = parseConfig();
   const [{ createLogger }, { openRuntime }] = await Promise.all([
@@ -29,9 +39,7 @@ async function launch(kind: 'start' | 'api' | 'worker', options: LaunchOptions):
   // The database comes up (an embedded PostgreSQL boots) while the server modules load.
   // `start` owns its embedded server; `api` and `worker` may join one another process runs.
   const opening = openRuntime(config, logger, {
-    // The API opens a pool of its own (serve.ts); an API alone needs a few for its start and the
-    // cache store (the cache routes).
-    poolSize: options.worker ? 10 : 4,
+    poolSize: runtimePoolSize(options.worker?.concurrency),
     attach: kind !== 'start',
   });
   opening.catch(() => {});
