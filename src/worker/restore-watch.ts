@@ -1,10 +1,12 @@
 import type { Db } from '../db/database.ts';
+import { endOrphanedToolSessions } from '../lifecycle/backup/tool-sessions.ts';
 import { recoverAbandonedRestores } from '../lifecycle/restore-recovery.ts';
 import type { Logger } from '../logger.ts';
 
 /**
  * Every `everyMs`, finishes the restores whose process died (lifecycle/restore-recovery.ts),
- * so a tenant left paused by one is back within that time, without an operator. Any worker
+ * so a tenant left paused by one is back within that time, without an operator, and ends the
+ * pg_dump / pg_restore sessions a dead backup or restore left running (tool-sessions.ts). Any worker
  * does it; the tenant's backup lock makes one of them do each. Stops at stop().
  */
 export class RestoreWatch {
@@ -29,11 +31,20 @@ export class RestoreWatch {
   }
 
   check(): Promise<string[]> {
-    this.current ??= recoverAbandonedRestores(
-      this.options.db,
-      this.options.lockTimeoutMs,
-      this.options.logger,
-    )
+    this.current ??= (async () => {
+      const recovered = await recoverAbandonedRestores(
+        this.options.db,
+        this.options.lockTimeoutMs,
+        this.options.logger,
+      );
+      const orphaned = await endOrphanedToolSessions(this.options.db);
+      if (orphaned.length > 0)
+        this.options.logger.warn(
+          { tenants: orphaned },
+          'ended pg_dump / pg_restore sessions whose backup or restore process had died',
+        );
+      return recovered;
+    })()
       .catch((err: unknown) => {
         // The database away: the next check retries.
         this.options.logger.warn({ err }, 'checking for interrupted restores failed; the next check retries');

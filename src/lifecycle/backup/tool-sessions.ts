@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
+import { AppError } from '../../errors.ts';
+import { withTenantBackupLock } from './lock.ts';
 import type { PgTool } from './pg-tools.ts';
 
 /**
@@ -55,4 +57,38 @@ export async function terminateOrphanedToolSessions(db: Db, tenantId: string): P
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return rows.length;
+}
+
+/**
+ * Ends the tool sessions left by backups and restores of any tenant whose process died, for
+ * tenants no backup or restore holds the lock of now (taken exclusively for a moment, as a
+ * restore would): a pg_dump orphaned by a killed worker otherwise ran, holding its tables'
+ * locks, until the tenant's next restore. Cheap when there are none (one read of
+ * pg_stat_activity); the tenants' tags are computed only when some are found. Returns the
+ * tenants whose orphans were ended.
+ */
+export async function endOrphanedToolSessions(db: Db): Promise<string[]> {
+  const { rows: sessions } = await sql<{ tag: string }>`
+    SELECT DISTINCT substring(application_name FROM '^tenantry-pg_(?:dump|restore)-([0-9a-f]{12})-') AS tag
+    FROM pg_stat_activity
+    WHERE datname = current_database() AND application_name ~ '^tenantry-pg_(dump|restore)-[0-9a-f]{12}-'`.execute(
+    db,
+  );
+  if (sessions.length === 0) return [];
+  const tags = new Set(sessions.map((s) => s.tag));
+  const { rows: tenants } = await sql<{ id: string }>`SELECT id FROM tenantry.tenants`.execute(db);
+  const ended: string[] = [];
+  for (const { id } of tenants) {
+    if (!tags.has(tenantTag(id))) continue;
+    try {
+      // 1 ms: a held lock is a live backup or restore, whose sessions these are.
+      const n = await withTenantBackupLock(db, id, 'exclusive', 1, () =>
+        terminateOrphanedToolSessions(db, id),
+      );
+      if (n > 0) ended.push(id);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+    }
+  }
+  return ended;
 }
