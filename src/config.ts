@@ -95,6 +95,8 @@ export interface Config {
   readonly authFailureLimit: number;
   /** API_TENANT_CONCURRENCY: requests of one tenant an API process handles at once, the rest wait (0: no bound; src/http/tenant-slots.ts). */
   readonly apiTenantConcurrency: number;
+  /** API_POOL_SIZE: database connections of an API process's own pool (src/cli/serve.ts). */
+  readonly apiPoolSize: number;
   /** API_STATEMENT_TIMEOUT_MS: the longest statement an API request may run (0: no bound; the API's own pool, src/cli/serve.ts). */
   readonly apiStatementTimeoutMs: number;
   /** Largest job payload, meta and result, as UTF-8 JSON bytes. */
@@ -295,6 +297,23 @@ function planScheduling(env: Env, known: readonly string[]): Readonly<Record<str
   return Object.freeze(plans);
 }
 
+/**
+ * API_POOL_SIZE and API_TENANT_CONCURRENCY together: a bound of one tenant's requests at or above
+ * the pool would let one tenant hold every connection again, which the bound exists to prevent.
+ */
+function apiConnections(env: Env): { apiPoolSize: number; apiTenantConcurrency: number } {
+  const apiPoolSize = integer(env, 'API_POOL_SIZE', 10, 1, 1000);
+  const apiTenantConcurrency = integer(env, 'API_TENANT_CONCURRENCY', Math.min(4, apiPoolSize - 1), 0, 1000);
+  if (apiTenantConcurrency >= apiPoolSize) {
+    throw new ConfigError(
+      'API_TENANT_CONCURRENCY',
+      `must be below API_POOL_SIZE (${apiPoolSize}), or 0 for no bound, got ${apiTenantConcurrency}: ` +
+        'at the pool size one tenant could hold every connection',
+    );
+  }
+  return { apiPoolSize, apiTenantConcurrency };
+}
+
 /** An IP address or a host name: anything else is named here, not as a resolver error at listen. */
 function host(env: Env): string {
   const raw = read(env, 'HOST') ?? '127.0.0.1';
@@ -374,7 +393,7 @@ export function parseConfig(env: Env = process.env, cwd: string = process.cwd())
     reconcileIntervalMs: integer(env, 'RECONCILE_INTERVAL_MS', 30_000, 1000, 3_600_000),
     queueUpkeepMs: integer(env, 'QUEUE_UPKEEP_MS', 500, 0, 3_600_000),
     authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 20, 0, 1_000_000),
-    apiTenantConcurrency: integer(env, 'API_TENANT_CONCURRENCY', 4, 0, 1000),
+    ...apiConnections(env),
     apiStatementTimeoutMs: integer(env, 'API_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     jobLimits: Object.freeze({
       payloadBytes: integer(env, 'JOB_PAYLOAD_MAX_BYTES', 65_536, 2, 4_194_304),

@@ -100,9 +100,21 @@ describe('parseConfig', () => {
       { PLAN_SCHEDULING: 'gold:weight=4' },
       'PLAN_SCHEDULING: plan gold is not in PLAN_LIMITS (free, pro, business)',
     ],
+    [
+      { API_POOL_SIZE: '4', API_TENANT_CONCURRENCY: '4' },
+      'API_TENANT_CONCURRENCY: must be below API_POOL_SIZE (4), or 0 for no bound, got 4',
+    ],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => parseConfig(env)).toThrowError(ConfigError);
     expect(() => parseConfig(env)).toThrowError(message);
+  });
+
+  it("keeps one tenant's request bound below the API's pool", () => {
+    expect(parseConfig({})).toMatchObject({ apiPoolSize: 10, apiTenantConcurrency: 4 });
+    expect(parseConfig({ API_POOL_SIZE: '3' })).toMatchObject({ apiPoolSize: 3, apiTenantConcurrency: 2 });
+    expect(parseConfig({ API_POOL_SIZE: '4', API_TENANT_CONCURRENCY: '0' })).toMatchObject({
+      apiTenantConcurrency: 0,
+    });
   });
 
   it('takes addresses and names a host or a sender may have', () => {

@@ -17,9 +17,6 @@ import { clusterWorkerStats } from '../worker/cluster-stats.ts';
 import type { WorkerService } from '../worker/runner.ts';
 import { waitForDatabase } from '../worker/wait-for-database.ts';
 
-/** Connections of the API's own pool (API_TENANT_CONCURRENCY keeps one tenant to a few of them). */
-export const API_POOL_SIZE = 10;
-
 /**
  * The API's pool, apart from the worker's: its statements are cut at API_STATEMENT_TIMEOUT_MS,
  * which the worker's long tasks (imports, backups) and the migrations must never meet, and a
@@ -30,7 +27,8 @@ function openApiDb(config: Config, runtime: Runtime): Db {
   return createDb(
     createPool({
       connectionString: runtime.connectionString,
-      max: API_POOL_SIZE,
+      // API_TENANT_CONCURRENCY keeps one tenant to a few of them.
+      max: config.apiPoolSize,
       applicationName: 'tenantry-api',
       idleTimeoutMs: config.databaseIdleTimeoutMs,
       stallMs: config.databaseStallMs,
