@@ -25,6 +25,12 @@ export interface JobLogStats {
  * tables that hold only live jobs (the lanes' waiting jobs and graphile-worker's jobs), because
  * job_logs has (by design) no index on status.
  */
+/**
+ * The longest window the API reads stats over: three aggregates over every job log of the
+ * window (one a percentile sort), for a tenant key on demand, grow with the history asked for.
+ */
+export const STATS_MAX_DAYS = 31;
+
 export async function jobLogStats(db: DbOrTrx, since: Date, tenantId?: string): Promise<JobLogStats> {
   const tenant = tenantId ?? null;
   const window = sql`created_at >= ${since} AND (${tenant}::text IS NULL OR tenant_id = ${tenant}::text)`;

@@ -4695,7 +4695,7 @@ export interface operations {
     getJobLogStats: {
         parameters: {
             query?: {
-                /** @description default: 24 hours ago */
+                /** @description default: 24 hours ago; at most 31 days ago */
                 since?: string;
                 /** @description admin keys only: one tenant */
                 tenant?: string;

@@ -4,7 +4,7 @@ import { invalid, notFound } from '../../../errors.ts';
 import { callbackSecret } from '../../../job-logs/callback-secret.ts';
 import { jobLogJson, jobLogSummaryJson } from '../../../job-logs/json.ts';
 import { cleanupJobLogs, findJobLog, type JobLogCursor, listJobLogs } from '../../../job-logs/repository.ts';
-import { jobLogStats } from '../../../job-logs/stats.ts';
+import { jobLogStats, STATS_MAX_DAYS } from '../../../job-logs/stats.ts';
 import { cancelJob, retryJob } from '../../../jobs/control.ts';
 import { reserveForRetry } from '../../../jobs/pending-quota.ts';
 import { problemResponses } from '../../problem.ts';
@@ -73,15 +73,24 @@ export const jobLogRoutes: FastifyPluginAsyncTypebox<StreamRouteDeps> = async (a
         operationId: 'getJobLogStats',
         summary: 'Counts by status and per task over a window',
         querystring: Type.Object({
-          since: Type.Optional(Type.String({ format: 'date-time', description: 'default: 24 hours ago' })),
+          since: Type.Optional(
+            Type.String({
+              format: 'date-time',
+              description: `default: 24 hours ago; at most ${STATS_MAX_DAYS} days ago`,
+            }),
+          ),
           tenant: Type.Optional(Type.String({ maxLength: 63, description: 'admin keys only: one tenant' })),
         }),
         response: { 200: JobLogStats, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
+      // Whose stats first: a tenant asking for another's learns that, whatever its window.
+      const scope = tenantScope(request.principal, request.query.tenant);
       const since = timeParam(request.query.since, 'since') ?? new Date(Date.now() - 86_400_000);
-      return jobLogStats(db, since, tenantScope(request.principal, request.query.tenant));
+      if (since.getTime() < Date.now() - STATS_MAX_DAYS * 86_400_000)
+        throw invalid('since', `must be within the last ${STATS_MAX_DAYS} days`);
+      return jobLogStats(db, since, scope);
     },
   );
 
