@@ -29,11 +29,8 @@ describe('job-logs API', () => {
     (await dispatchJobs(tdb.db, tasks, [{ task: 'probe', tenant, payload: { mode: 'ok' }, runAt }]))[0]!.id;
   const get = (url: string, headers = acme) => app.inject({ method: 'GET', url, headers });
   /** The fixed rows' day, ten days back (inside the stats' window), at midnight UTC, plus `days`. */
-  const day = (days: number) => {
-    const midnight = new Date(Date.now() - 10 * 86_400_000);
-    midnight.setUTCHours(0, 0, 0, 0);
-    return new Date(midnight.getTime() + days * 86_400_000).toISOString();
-  };
+  const midnight = new Date(Date.now() - 10 * 86_400_000).setUTCHours(0, 0, 0, 0);
+  const day = (days: number) => new Date(midnight + days * 86_400_000).toISOString();
   let base: number;
 
   beforeAll(async () => {
