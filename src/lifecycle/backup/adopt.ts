@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { digestFile } from './files.ts';
 import { isBackupFileName } from './paths.ts';
-import { recordTenantEvent } from './tenant.ts';
+import { recordBackup } from './record.ts';
 import { type BackupDeps, backupDb } from './types.ts';
 
 /**
@@ -47,28 +47,13 @@ export async function adoptUnlistedBackups(
     const digest = await digestFile(file).catch(() => undefined);
     if (!digest) continue;
     await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('tenantry.backups')
-        .values({
-          tenant_id: tenantId,
-          file_name: name,
-          size_bytes: digest.sizeBytes,
-          sha256: digest.sha256,
-          encrypted: name.endsWith('.enc'),
-          created_at: info.mtime,
-        })
-        .onConflict((oc) => oc.columns(['tenant_id', 'file_name']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) return;
-      await recordTenantEvent(trx, tenantId, 'backed_up', {
-        file_name: name,
-        size_bytes: digest.sizeBytes,
-        sha256: digest.sha256,
-        encrypted: name.endsWith('.enc'),
-        adopted: true,
-      });
-      adopted.push(name);
+      const row = await recordBackup(
+        trx,
+        tenantId,
+        { fileName: name, digest, encrypted: name.endsWith('.enc'), createdAt: info.mtime },
+        { adopted: true },
+      );
+      if (row) adopted.push(name);
     });
   }
   return adopted;

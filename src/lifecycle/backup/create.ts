@@ -8,7 +8,8 @@ import { digestFile, type FileDigest, removeQuietly, syncDir } from './files.ts'
 import { toBackup } from './list.ts';
 import { withTenantBackupLock } from './lock.ts';
 import { backupFileName, tempPath, tenantBackupDir } from './paths.ts';
-import { recordTenantEvent, requireTenant, schemaExists } from './tenant.ts';
+import { recordBackup } from './record.ts';
+import { requireTenant, schemaExists } from './tenant.ts';
 import { type Backup, type BackupDeps, backupDb } from './types.ts';
 
 /** More backups than this within one second of one tenant means something is looping. */
@@ -98,26 +99,13 @@ async function publish(
           const target = path.join(dir, fileName);
           // A file left by a crash has no row; it is never overwritten.
           if (await exists(target)) continue;
-          const inserted = await trx
-            .insertInto('tenantry.backups')
-            .values({
-              tenant_id: tenantId,
-              file_name: fileName,
-              size_bytes: digest.sizeBytes,
-              sha256: digest.sha256,
-              encrypted,
-            })
-            .onConflict((oc) => oc.columns(['tenant_id', 'file_name']).doNothing())
-            .returningAll()
-            .executeTakeFirst();
+          const inserted = await recordBackup(
+            trx,
+            tenantId,
+            { fileName, digest, encrypted },
+            { duration_ms: Date.now() - startedAt.getTime() },
+          );
           if (!inserted) continue;
-          await recordTenantEvent(trx, tenantId, 'backed_up', {
-            file_name: fileName,
-            size_bytes: digest.sizeBytes,
-            sha256: digest.sha256,
-            encrypted,
-            duration_ms: Date.now() - startedAt.getTime(),
-          });
           await rename(staged, target);
           placed = target;
           return inserted;
