@@ -21,8 +21,8 @@ describe('TenantSlots', () => {
     const order: string[] = [];
     const second = slots.take('a');
     const third = slots.take('a');
-    void second?.granted.then((g) => order.push(`second ${g}`));
-    void third?.granted.then((g) => order.push(`third ${g}`));
+    void Promise.resolve(second?.granted).then((g) => order.push(`second ${g}`));
+    void Promise.resolve(third?.granted).then((g) => order.push(`third ${g}`));
     // Another tenant is not behind them.
     expect(await slots.take('b')?.granted).toBe(true);
     expect(slots.snapshot()).toEqual({ a: { running: 1, waiting: 2 }, b: { running: 1, waiting: 0 } });

@@ -33,9 +33,10 @@ export class TenantSlots {
   /**
    * A slot for one request of `tenantId`: at once when the tenant has one free, later when it
    * waits its turn, `undefined` when MAX_WAITING_PER_TENANT of its requests already wait.
-   * The promise resolves to false when `cancel` was called before a slot came.
+   * `granted` is `true` when the slot is there at once (nothing to wait for, the common case);
+   * its promise resolves to false when `cancel` was called before a slot came.
    */
-  take(tenantId: string): { granted: Promise<boolean>; cancel: () => void } | undefined {
+  take(tenantId: string): { granted: true | Promise<boolean>; cancel: () => void } | undefined {
     let lane = this.lanes.get(tenantId);
     if (!lane) {
       lane = { running: 0, waiting: [] };
@@ -43,7 +44,7 @@ export class TenantSlots {
     }
     if (lane.running < this.perTenant) {
       lane.running += 1;
-      return { granted: Promise.resolve(true), cancel: () => {} };
+      return { granted: true, cancel: () => {} };
     }
     if (lane.waiting.length >= MAX_WAITING_PER_TENANT) {
       this.refused += 1;
@@ -172,14 +173,16 @@ export async function holdTenantSlot(
       { reason: 'tenant_requests_in_flight', tenant: tenantId, retry_after: 1 },
     );
   }
-  // A client that leaves while its request waits gives its place up.
-  const left = () => slot.cancel();
-  reply.raw.once('close', left);
-  const granted = await slot.granted;
-  reply.raw.removeListener('close', left);
-  if (!granted || reply.raw.destroyed) {
-    if (granted) slots.give(lane);
-    throw clientGone();
+  if (slot.granted !== true) {
+    // A client that leaves while its request waits gives its place up.
+    const left = () => slot.cancel();
+    reply.raw.once('close', left);
+    const granted = await slot.granted;
+    reply.raw.removeListener('close', left);
+    if (!granted || reply.raw.destroyed) {
+      if (granted) slots.give(lane);
+      throw clientGone();
+    }
   }
   request.tenantSlot = new HeldSlot(reply, () => slots.give(lane));
 }
