@@ -67,7 +67,6 @@ async function authenticate(
     // Not the tenant remembered (keys do not move; but never count one in another's line).
     request.tenantSlot?.release();
     request.tenantSlot = null;
-    keys.forget(digest);
   }
   if (owner.tenant_id !== null) keys.remember(digest, owner.tenant_id);
   if (keys.touchDue(owner.id))

@@ -9,7 +9,7 @@ const PRUNE_LOCK_CLASS = 7_345_005;
 
 export type LockMode = 'shared' | 'exclusive';
 
-/** What `fn` is given: a check, before a step that must not run without the lock, that it is still held. */
+/** What `fn` is given: a check that the lock is still held, and the lock's own session. */
 export interface HeldLock {
   /**
    * Resolves when the lock's session still holds it; throws (503, `backup_lock_lost`) when the
